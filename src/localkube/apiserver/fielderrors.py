@@ -1,0 +1,64 @@
+"""Field errors as Kubernetes reports them in an Invalid (422) Status's `details.causes`.
+
+Pure data: the validators produce these, the HTTP layer turns a list of them into a Status.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# The `reason` strings Kubernetes puts in a StatusCause (k8s.io/apimachinery field.ErrorType).
+REQUIRED = "FieldValueRequired"
+INVALID = "FieldValueInvalid"
+NOT_SUPPORTED = "FieldValueNotSupported"
+DUPLICATE = "FieldValueDuplicate"
+TOO_LONG = "FieldValueTooLong"
+TOO_MANY = "FieldValueTooMany"
+FORBIDDEN = "FieldValueForbidden"
+TYPE_INVALID = "FieldValueTypeInvalid"
+UNKNOWN = "FieldValueUnknown"
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field: `path` is Kubernetes' dotted form, e.g. `spec.workerGroupSpecs[0].replicas`."""
+
+    path: str
+    reason: str
+    detail: str
+    value: Any = _MISSING
+
+    def message(self) -> str:
+        """The text Kubernetes prints for this cause, e.g. `spec.x: Invalid value: "a": must be ...`."""
+        label = {
+            REQUIRED: "Required value",
+            INVALID: "Invalid value",
+            NOT_SUPPORTED: "Unsupported value",
+            DUPLICATE: "Duplicate value",
+            TOO_LONG: "Too long",
+            TOO_MANY: "Too many",
+            FORBIDDEN: "Forbidden",
+            TYPE_INVALID: "Invalid value",
+            UNKNOWN: "Unknown field",
+        }.get(self.reason, "Invalid value")
+        if self.value is _MISSING or self.reason in (REQUIRED, FORBIDDEN, TOO_LONG, TOO_MANY):
+            head = f"{label}"
+        else:
+            head = f"{label}: {_render(self.value)}"
+        text = f"{head}: {self.detail}" if self.detail else head
+        return f"{self.path}: {text}" if self.path else text
+
+    def cause(self) -> dict[str, str]:
+        return {"reason": self.reason, "message": self.message(), "field": self.path}
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (dict, list)):
+        return '"' + type(value).__name__ + '"'
+    return json.dumps(value)

@@ -1,0 +1,10 @@
+"""The `localkube` command line."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    print("localkube: not built yet", file=sys.stderr)
+    return 2
