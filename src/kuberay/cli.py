@@ -1,10 +1,49 @@
-"""The `kuberay` command line."""
+"""The `kuberay` command line: one argparse subcommand per job (`crd` now; `operator`, `demo`,
+`install` are added as further subcommands by registering them in `_SUBCOMMANDS`)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
+
+import yaml
+
+
+def _cmd_crd(args: argparse.Namespace) -> int:
+    from kuberay.api.crd import render_crd
+
+    sys.stdout.write(yaml.safe_dump(render_crd(), sort_keys=False, default_flow_style=False))
+    return 0
+
+
+def _add_crd(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("crd", help="print the ray.io/v1 RayCluster CustomResourceDefinition as YAML")
+    p.set_defaults(func=_cmd_crd)
+
+
+# Each entry adds one subcommand; its parser sets `func`, which returns the exit code.
+_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [_add_crd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kuberay", description="A Python KubeRay operator for RayCluster.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in _SUBCOMMANDS:
+        add(sub)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("kuberay: not built yet", file=sys.stderr)
-    return 2
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    result: int = func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
