@@ -50,7 +50,9 @@ LABELS = {"app": "ray", "tier": "head", "ray.io/cluster": "demo", "count": "3"}
         ("!app", {}, True),
     ],
 )
-def test_label_selector_matches_like_kubernetes(selector: str, labels: dict[str, str], expected: bool) -> None:
+def test_label_selector_matches_like_kubernetes(
+    selector: str, labels: dict[str, str], expected: bool
+) -> None:
     assert parse_label_selector(selector).matches(labels) is expected
 
 
