@@ -1,0 +1,276 @@
+"""Container launcher: the first program of every container process and of every exec session.
+
+It runs as `python -I -S launch.py SPEC_JSON STATUS_FD`, single-threaded (setns on a mount namespace
+refuses multi-threaded callers), and only uses the standard library so its start-up stays cheap.
+
+`run` mode: join the container's cgroup, enter the pod's network namespace, unshare a private mount
+and UTS namespace, build a root from bind mounts of the host's top-level entries (so missing mount
+points can be created on tmpfs without touching the host), mount the pod's volumes, chroot, then exec.
+`enter` mode: join a running container's cgroup and namespaces and root, then exec (kubectl exec).
+
+Anything that fails before exec is written to STATUS_FD as one JSON line; a successful exec closes the
+fd (it is close-on-exec), so the kubelet reads EOF and knows the container started.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import stat
+import sys
+from typing import Any
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_MOVE = 8192
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MNT_DETACH = 2
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class LaunchError(Exception):
+    def __init__(self, reason: str, message: str, exit_code: int = 128) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.exit_code = exit_code
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    ret = _libc.mount(
+        source.encode(),
+        target.encode(),
+        fstype.encode() if fstype else None,
+        ctypes.c_ulong(flags),
+        data.encode() if data else None,
+    )
+    _check(ret, f"mount {source} on {target}")
+
+
+def _setns(path: str, nstype: int) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _check(_libc.setns(fd, nstype), f"setns {path}")
+    finally:
+        os.close(fd)
+
+
+def _join_cgroup(cgroup: str | None) -> None:
+    if cgroup:
+        with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+
+def _resolve_in_root(root: str, path: str) -> str:
+    """Host path of `path` as seen from inside `root`, following symlinks without leaving root."""
+    parts = [p for p in path.split("/") if p]
+    current = root
+    hops = 0
+    while parts:
+        name = parts.pop(0)
+        if name == "..":
+            current = os.path.dirname(current) if current != root else root
+            continue
+        candidate = os.path.join(current, name)
+        if os.path.islink(candidate):
+            hops += 1
+            if hops > 40:
+                raise OSError(f"too many symlinks resolving {path}")
+            link = os.readlink(candidate)
+            link_parts = [p for p in link.split("/") if p]
+            if link.startswith("/"):
+                current = root
+            parts = link_parts + parts
+            continue
+        current = candidate
+    return current
+
+
+class RootBuilder:
+    """Builds the container's root; tracks which directories are ours to write into (tmpfs or the
+    pod's own directories) so creating a mount point never writes to the host's filesystem."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.owned: set[str] = set()
+        self.counter = 0
+
+    def _replicate(self, source_dir: str, dest: str) -> None:
+        """Fill an (owned, empty) dest with bind mounts of each entry of source_dir."""
+        for name in os.listdir(source_dir):
+            src = os.path.join(source_dir, name)
+            dst = os.path.join(dest, name)
+            try:
+                st = os.lstat(src)
+                if stat.S_ISLNK(st.st_mode):
+                    os.symlink(os.readlink(src), dst)
+                elif stat.S_ISDIR(st.st_mode):
+                    os.mkdir(dst, st.st_mode & 0o7777)
+                    _mount(src, dst, None, MS_BIND | MS_REC)
+                    self._drop_self_copy(src, dst)
+                else:
+                    with open(dst, "w"):
+                        pass
+                    _mount(src, dst, None, MS_BIND)
+            except OSError:
+                continue  # an entry we cannot mirror (vanished, odd type) is left out
+
+    def _drop_self_copy(self, src: str, dst: str) -> None:
+        """A recursive bind of an ancestor of our root also copies the root being built; detach it."""
+        if self.root.startswith(src.rstrip("/") + "/"):
+            copy = dst + self.root[len(src.rstrip("/")) :]
+            _libc.umount2(copy.encode(), MNT_DETACH)
+
+    def build_root(self) -> None:
+        _mount("tmpfs", self.root, "tmpfs", MS_NOSUID, "mode=755")
+        self._replicate("/", self.root)
+        self.owned.add(self.root)
+
+    def _shadow(self, directory: str) -> None:
+        """Cover a host directory with a tmpfs that mirrors it, so new entries can be made in it."""
+        self.counter += 1
+        stage = os.path.join(self.root, f".lk-stage-{self.counter}")
+        os.mkdir(stage)
+        _mount("tmpfs", stage, "tmpfs", 0, "mode=755")
+        st = os.stat(directory)
+        self._replicate(directory, stage)
+        os.chmod(stage, st.st_mode & 0o7777)
+        os.chown(stage, st.st_uid, st.st_gid)
+        _mount(stage, directory, None, MS_MOVE)
+        os.rmdir(stage)
+        self.owned.add(directory)
+
+    def ensure(self, target: str, is_dir: bool) -> str:
+        """Host path (inside root) of `target`, created as a directory or empty file if missing."""
+        path = _resolve_in_root(self.root, target)
+        if os.path.lexists(path):
+            return path
+        missing: list[str] = []
+        ancestor = path
+        while not os.path.exists(ancestor):
+            missing.insert(0, os.path.basename(ancestor))
+            ancestor = os.path.dirname(ancestor)
+        if ancestor not in self.owned:
+            self._shadow(ancestor)
+        current = ancestor
+        for i, name in enumerate(missing):
+            current = os.path.join(current, name)
+            last = i == len(missing) - 1
+            if last and not is_dir:
+                with open(current, "w"):
+                    pass
+            else:
+                os.mkdir(current, 0o755)
+                self.owned.add(current)
+        return path
+
+
+def _run_mode(spec: dict[str, Any]) -> None:
+    _join_cgroup(spec.get("cgroup"))
+    mounts: list[dict[str, Any]] = spec.get("mounts", [])
+    root = os.path.realpath(spec["root"])
+    if spec.get("netns"):
+        _setns(spec["netns"], CLONE_NEWNET)
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    hostname = spec.get("hostname", "")[:64].encode()
+    _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
+    builder = RootBuilder(root)
+    builder.build_root()
+    # Host paths stay valid until the chroot: nothing is ever mounted over them, only inside root.
+    for m in mounts:
+        try:
+            if m["kind"] == "bind":
+                is_dir = os.path.isdir(m["source"])
+                target = builder.ensure(m["target"], is_dir)
+                _mount(m["source"], target, None, MS_BIND | MS_REC)
+                if m.get("readonly"):
+                    _mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+                if m.get("owned"):
+                    builder.owned.add(target)
+            else:  # tmpfs
+                target = builder.ensure(m["target"], True)
+                _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, m.get("options") or None)
+                builder.owned.add(target)
+        except OSError as e:
+            raise LaunchError("RunContainerError", f"mounting {m['target']}: {e}") from e
+    workdir = spec.get("workdir") or "/"
+    try:
+        builder.ensure(workdir, True)
+    except OSError as e:
+        raise LaunchError("RunContainerError", f"creating workingDir {workdir}: {e}") from e
+    os.chdir(root)
+    os.chroot(".")
+    os.chdir(workdir)
+
+
+def _enter_mode(spec: dict[str, Any]) -> None:
+    _join_cgroup(spec.get("cgroup"))
+    pid = int(spec["target_pid"])
+    root_fd = os.open(f"/proc/{pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    _setns(f"/proc/{pid}/ns/net", CLONE_NEWNET)
+    _setns(f"/proc/{pid}/ns/uts", CLONE_NEWUTS)
+    _setns(f"/proc/{pid}/ns/mnt", CLONE_NEWNS)
+    os.fchdir(root_fd)
+    os.chroot(".")
+    os.close(root_fd)
+    try:
+        os.chdir(spec.get("workdir") or "/")
+    except OSError:
+        os.chdir("/")
+
+
+def _exec(spec: dict[str, Any]) -> None:
+    argv: list[str] = spec["argv"]
+    env: dict[str, str] = spec["env"]
+    if not argv:
+        raise LaunchError("RunContainerError", "no command specified")
+    try:
+        os.execvpe(argv[0], argv, env)
+    except FileNotFoundError as e:
+        raise LaunchError(
+            "StartError",
+            f'exec: "{argv[0]}": executable file not found in $PATH',
+            128,
+        ) from e
+    except PermissionError as e:
+        raise LaunchError("StartError", f'exec: "{argv[0]}": permission denied', 128) from e
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    status_fd = int(sys.argv[2])
+    os.set_inheritable(status_fd, False)
+    try:
+        try:
+            if spec["mode"] == "enter":
+                _enter_mode(spec)
+            else:
+                _run_mode(spec)
+        except LaunchError:
+            raise
+        except OSError as e:
+            raise LaunchError("RunContainerError", str(e)) from e
+        _exec(spec)
+    except LaunchError as e:
+        os.write(status_fd, (json.dumps({"reason": e.reason, "message": e.message}) + "\n").encode())
+        os._exit(e.exit_code)
+
+
+if __name__ == "__main__":
+    main()

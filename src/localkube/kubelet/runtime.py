@@ -1,0 +1,230 @@
+"""The container runtime: a pod sandbox (netns, cgroups, private /tmp and /dev/shm, hosts files)
+and container processes started through the launcher. Knows nothing of the Kubernetes API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from localkube.kubelet import cgroup, logs, mounts, network
+
+LAUNCHER = str(Path(__file__).with_name("launch.py"))
+
+
+@dataclass(frozen=True)
+class MountSpec:
+    target: str
+    source: str = ""
+    kind: str = "bind"  # bind | tmpfs
+    readonly: bool = False
+    owned: bool = False  # the source is the pod's own: files may be created inside it
+    options: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "source": self.source,
+            "kind": self.kind,
+            "readonly": self.readonly,
+            "owned": self.owned,
+            "options": self.options,
+        }
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    argv: list[str]
+    env: dict[str, str]
+    workdir: str = "/"
+    mounts: list[MountSpec] = field(default_factory=list)
+
+
+@dataclass
+class StartFailure(Exception):
+    reason: str
+    message: str
+
+
+def image_path() -> str:
+    """PATH of every container: the bin dir of the Python running localkube comes first, so
+    `python`, `python3` and `ray` are the host environment's ("the image")."""
+    bindir = os.path.dirname(sys.executable)
+    return f"{bindir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class ContainerProcess:
+    """One started container (or exec session): its launcher process and its log copiers."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, cgroup_path: str, copiers: list[asyncio.Task[None]]):
+        self.proc = proc
+        self.cgroup_path = cgroup_path
+        self._copiers = copiers
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    async def wait(self) -> int:
+        code = await self.proc.wait()
+        # The container is over when its main process exits: anything it left behind goes too.
+        await asyncio.to_thread(cgroup.kill_all, self.cgroup_path)
+        for t in self._copiers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(t, 5)
+        return code
+
+    def signal(self, sig: int) -> None:
+        cgroup.signal_all(self.cgroup_path, sig)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+
+
+async def _read_status(fd: int) -> bytes:
+    loop = asyncio.get_running_loop()
+
+    def read_all() -> bytes:
+        chunks = []
+        with os.fdopen(fd, "rb") as f:
+            while True:
+                b = f.read(4096)
+                if not b:
+                    break
+                chunks.append(b)
+        return b"".join(chunks)
+
+    return await loop.run_in_executor(None, read_all)
+
+
+async def spawn_launcher(
+    spec: Mapping[str, object],
+    *,
+    stdin: int | None = asyncio.subprocess.DEVNULL,
+    stdout: int | None = asyncio.subprocess.PIPE,
+    stderr: int | None = asyncio.subprocess.PIPE,
+) -> tuple[asyncio.subprocess.Process, bytes]:
+    """Start the launcher; returns the process and the launcher's failure report (empty if exec'd)."""
+    r, w = os.pipe()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-I",
+            "-S",
+            LAUNCHER,
+            json.dumps(spec),
+            str(w),
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=(w,),
+            start_new_session=True,
+        )
+    except BaseException:
+        os.close(r)
+        os.close(w)
+        raise
+    os.close(w)
+    report = await _read_status(r)
+    return proc, report
+
+
+class PodSandbox:
+    """Everything a pod's containers share: IP, netns, /tmp, /dev/shm, /etc/hosts, cgroup."""
+
+    def __init__(self, uid: str, name: str, pod_dir: Path, cidr: str):
+        self.uid = uid
+        self.name = name
+        self.dir = pod_dir
+        self.cidr = cidr
+        self.ip = ""
+        self.netns_path = ""
+        self.cgroup_root = cgroup.path_for(uid, "")[:-1]
+
+    @property
+    def hosts_path(self) -> Path:
+        return self.dir / "etc" / "hosts"
+
+    @property
+    def resolv_path(self) -> Path:
+        return self.dir / "etc" / "resolv.conf"
+
+    async def setup(self, ip: str) -> None:
+        self.ip = ip
+        for sub in ("tmp", "shm", "etc", "logs", "volumes", "roots"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir / "tmp", 0o1777)
+        if not mounts.is_mountpoint(self.dir / "shm"):
+            await asyncio.to_thread(mounts.mount_tmpfs, self.dir / "shm", "mode=1777")
+        for p in (self.hosts_path, self.resolv_path, self.dir / "etc" / "hostname"):
+            p.touch()
+        (self.dir / "etc" / "hostname").write_text(self.name + "\n")
+        cgroup.create(self.cgroup_root)
+        self.netns_path = await asyncio.to_thread(network.create_pod_network, self.uid, ip, self.cidr)
+
+    def base_mounts(self) -> list[MountSpec]:
+        return [
+            MountSpec("/tmp", str(self.dir / "tmp"), owned=True),
+            MountSpec("/dev/shm", str(self.dir / "shm"), owned=True),
+            MountSpec("/etc/hosts", str(self.hosts_path)),
+            MountSpec("/etc/resolv.conf", str(self.resolv_path)),
+            MountSpec("/etc/hostname", str(self.dir / "etc" / "hostname")),
+        ]
+
+    async def start_container(self, name: str, restart: int, launch: LaunchSpec) -> ContainerProcess:
+        """Start a container; raises StartFailure with a Kubernetes reason when it cannot exec."""
+        cg = cgroup.path_for(self.uid, name)
+        await asyncio.to_thread(cgroup.remove, cg)
+        cgroup.create(cg)
+        root = self.dir / "roots" / name
+        root.mkdir(parents=True, exist_ok=True)
+        logdir = logs.log_dir(self.dir, name)
+        logdir.mkdir(parents=True, exist_ok=True)
+        log_file = logs.log_path(self.dir, name, restart)
+        log_file.unlink(missing_ok=True)
+        log_file.touch()
+        spec = {
+            "mode": "run",
+            "cgroup": cg,
+            "netns": self.netns_path,
+            "hostname": self.name,
+            "root": str(root),
+            "mounts": [m.to_json() for m in self.base_mounts() + launch.mounts],
+            "workdir": launch.workdir,
+            "argv": launch.argv,
+            "env": launch.env,
+        }
+        proc, report = await spawn_launcher(spec)
+        assert proc.stdout is not None and proc.stderr is not None
+        copiers = [
+            asyncio.create_task(logs.copy_stream(proc.stdout, "stdout", log_file)),
+            asyncio.create_task(logs.copy_stream(proc.stderr, "stderr", log_file)),
+        ]
+        cp = ContainerProcess(proc, cg, copiers)
+        if report:
+            await cp.wait()
+            info = json.loads(report.decode().splitlines()[0])
+            raise StartFailure(info.get("reason", "StartError"), info.get("message", ""))
+        return cp
+
+    async def stop_all(self, grace: float) -> None:
+        """SIGTERM every process of the pod, wait up to `grace` seconds, then SIGKILL the rest."""
+        cgroup.signal_all(self.cgroup_root, signal.SIGTERM)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        # cgroup v1 gives no "became empty" notification short of a release agent: poll.
+        while cgroup.pids(self.cgroup_root) and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(cgroup.remove, self.cgroup_root)
+
+    async def teardown(self) -> None:
+        await asyncio.to_thread(cgroup.remove, self.cgroup_root)
+        await asyncio.to_thread(network.delete_pod_network, self.uid)
+        await asyncio.to_thread(mounts.unmount_under, self.dir)
+        await asyncio.to_thread(shutil.rmtree, self.dir, True)
