@@ -780,12 +780,7 @@ def pod_update_forbidden(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
         old_ctrs = _l(old_spec.get(field_name))
         new_ctrs = _l(new_spec.get(field_name))
         if len(old_ctrs) == len(new_ctrs):
-            munged[field_name] = [
-                {**_d(n), "image": _d(o).get("image")}
-                if "image" in _d(o)
-                else {k: x for k, x in _d(n).items() if k != "image"}
-                for o, n in zip(old_ctrs, new_ctrs, strict=True)
-            ]
+            munged[field_name] = [_with_old_image(o, n) for o, n in zip(old_ctrs, new_ctrs, strict=True)]
     # activeDeadlineSeconds may be set, or lowered, never unset or raised.
     old_deadline = old_spec.get("activeDeadlineSeconds")
     new_deadline = new_spec.get("activeDeadlineSeconds")
@@ -834,6 +829,14 @@ def pod_update_forbidden(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
         detail = POD_UPDATE_MESSAGE + "\n" + "".join(f"  spec.{k}: changed\n" for k in changed)
         errs.append(FieldError("spec", FORBIDDEN, detail))
     return errs
+
+
+def _with_old_image(old: Any, new: Any) -> dict[str, Any]:
+    """`new` with `old`'s image: images are the one container field a pod update may change."""
+    out = {k: x for k, x in _d(new).items() if k != "image"}
+    if "image" in _d(old):
+        out["image"] = _d(old)["image"]
+    return out
 
 
 def _restore(munged: dict[str, Any], old_spec: Mapping[str, Any], key: str) -> None:
