@@ -1,0 +1,218 @@
+"""RBAC authorization as Kubernetes' RBAC authorizer decides it, over plain dict objects.
+
+Pure: the HTTP layer authenticates the caller (UserInfo), describes the request (RequestAttrs),
+hands over the current Roles, ClusterRoles and bindings, and turns a denial into a 403 whose
+message `forbidden_message` words exactly as kube-apiserver does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+ALL_AUTHENTICATED = "system:authenticated"
+ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
+SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestAttrs:
+    """What a request asks to do; `path` matters only when `resource_request` is False."""
+
+    verb: str
+    api_group: str = ""
+    resource: str = ""
+    subresource: str = ""
+    namespace: str = ""
+    name: str = ""
+    path: str = ""
+    resource_request: bool = True
+
+
+def service_account_user(namespace: str, name: str) -> UserInfo:
+    """The identity a service-account token authenticates as, with the groups Kubernetes adds."""
+    return UserInfo(
+        f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}",
+        (ALL_SERVICE_ACCOUNTS, f"{ALL_SERVICE_ACCOUNTS}:{namespace}", ALL_AUTHENTICATED),
+    )
+
+
+def authorize(
+    user: UserInfo,
+    attrs: RequestAttrs,
+    *,
+    roles: Mapping[tuple[str, str], dict[str, Any]],
+    cluster_roles: Mapping[str, dict[str, Any]],
+    role_bindings: Iterable[dict[str, Any]],
+    cluster_role_bindings: Iterable[dict[str, Any]],
+) -> tuple[bool, str]:
+    """(allowed, reason). ClusterRoleBindings apply everywhere; RoleBindings only in their own
+    namespace. A binding whose role does not exist grants nothing. `roles` is keyed by
+    (namespace, name). Denials carry an empty reason, as RBAC's does."""
+    for source, rule in _rules(
+        user, attrs.namespace, roles, cluster_roles, role_bindings, cluster_role_bindings
+    ):
+        if rule_allows(attrs, rule):
+            return True, f"RBAC: allowed by {source}"
+    return False, ""
+
+
+def rules_for(
+    user: UserInfo,
+    namespace: str,
+    *,
+    roles: Mapping[tuple[str, str], dict[str, Any]],
+    cluster_roles: Mapping[str, dict[str, Any]],
+    role_bindings: Iterable[dict[str, Any]],
+    cluster_role_bindings: Iterable[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Every rule that applies to `user` in `namespace` (for SelfSubjectRulesReview)."""
+    found = _rules(user, namespace, roles, cluster_roles, role_bindings, cluster_role_bindings)
+    return [rule for _, rule in found]
+
+
+def _rules(
+    user: UserInfo,
+    namespace: str,
+    roles: Mapping[tuple[str, str], dict[str, Any]],
+    cluster_roles: Mapping[str, dict[str, Any]],
+    role_bindings: Iterable[dict[str, Any]],
+    cluster_role_bindings: Iterable[dict[str, Any]],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    for binding in cluster_role_bindings:
+        ref = binding.get("roleRef") or {}
+        subject = _matching_subject(user, binding, "")
+        if subject is None or ref.get("kind") != "ClusterRole":
+            continue
+        role = cluster_roles.get(str(ref.get("name", "")))
+        if role is None:
+            continue
+        source = (
+            f'ClusterRoleBinding "{_name(binding)}" of ClusterRole "{ref.get("name")}" '
+            f"to {_describe(subject, '')}"
+        )
+        for rule in role.get("rules") or []:
+            yield source, rule
+    if not namespace:
+        return
+    for binding in role_bindings:
+        if _namespace(binding) != namespace:
+            continue
+        ref = binding.get("roleRef") or {}
+        subject = _matching_subject(user, binding, namespace)
+        if subject is None:
+            continue
+        kind = ref.get("kind")
+        name = str(ref.get("name", ""))
+        role = roles.get((namespace, name)) if kind == "Role" else cluster_roles.get(name)
+        if role is None or kind not in ("Role", "ClusterRole"):
+            continue
+        who = _describe(subject, namespace)
+        source = f'RoleBinding "{_name(binding)}/{namespace}" of {kind} "{name}" to {who}'
+        for rule in role.get("rules") or []:
+            yield source, rule
+
+
+def _matching_subject(user: UserInfo, binding: Mapping[str, Any], namespace: str) -> Mapping[str, Any] | None:
+    for subject in binding.get("subjects") or []:
+        if _applies(user, subject, namespace):
+            return subject
+    return None
+
+
+def _applies(user: UserInfo, subject: Mapping[str, Any], binding_namespace: str) -> bool:
+    kind = subject.get("kind")
+    name = subject.get("name", "")
+    if kind == "User":
+        return user.name == name
+    if kind == "Group":
+        return name in user.groups
+    if kind == "ServiceAccount":
+        # A subject without a namespace means the binding's own namespace.
+        ns = subject.get("namespace") or binding_namespace
+        return bool(ns) and user.name == f"{SERVICE_ACCOUNT_PREFIX}{ns}:{name}"
+    return False
+
+
+def _describe(subject: Mapping[str, Any], binding_namespace: str) -> str:
+    kind = subject.get("kind", "")
+    name = subject.get("name", "")
+    if kind == "ServiceAccount":
+        return f'{kind} "{name}/{subject.get("namespace") or binding_namespace}"'
+    return f'{kind} "{name}"'
+
+
+def _name(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name", ""))
+
+
+def _namespace(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("namespace", ""))
+
+
+def rule_allows(attrs: RequestAttrs, rule: Mapping[str, Any]) -> bool:
+    """RBAC's RuleAllows: verbs, then API groups, resources/subresources and names, or URLs."""
+    if not _has(rule.get("verbs"), attrs.verb):
+        return False
+    if attrs.resource_request:
+        return (
+            _has(rule.get("apiGroups"), attrs.api_group)
+            and _resource_matches(rule.get("resources") or [], attrs.resource, attrs.subresource)
+            and _name_matches(rule.get("resourceNames") or [], attrs.name)
+        )
+    return _url_matches(rule.get("nonResourceURLs") or [], attrs.path)
+
+
+def _has(values: Any, wanted: str) -> bool:
+    items = values or []
+    return "*" in items or wanted in items
+
+
+def _resource_matches(resources: Iterable[str], resource: str, subresource: str) -> bool:
+    combined = f"{resource}/{subresource}" if subresource else resource
+    for candidate in resources:
+        if candidate in ("*", combined):
+            return True
+        # `*/scale` grants the scale subresource of every resource.
+        if subresource and candidate == f"*/{subresource}":
+            return True
+    return False
+
+
+def _name_matches(names: list[str], name: str) -> bool:
+    return not names or name in names
+
+
+def _url_matches(urls: Iterable[str], path: str) -> bool:
+    for url in urls:
+        if url in ("*", path):
+            return True
+        if url.endswith("*") and path.startswith(url[:-1]):
+            return True
+    return False
+
+
+def forbidden_message(user: UserInfo, attrs: RequestAttrs) -> str:
+    """The message of the 403 Status, worded as kube-apiserver words it."""
+    if not attrs.resource_request:
+        return f'forbidden: User "{user.name}" cannot {attrs.verb.lower()} path "{attrs.path}"'
+    resource = f"{attrs.resource}/{attrs.subresource}" if attrs.subresource else attrs.resource
+    where = f'in the namespace "{attrs.namespace}"' if attrs.namespace else "at the cluster scope"
+    detail = (
+        f'User "{user.name}" cannot {attrs.verb} resource "{resource}" '
+        f'in API group "{attrs.api_group}" {where}'
+    )
+    qualified = f"{attrs.resource}.{attrs.api_group}" if attrs.api_group else attrs.resource
+    if not qualified:
+        return f"forbidden: {detail}"
+    if attrs.name:
+        return f'{qualified} "{attrs.name}" is forbidden: {detail}'
+    return f"{qualified} is forbidden: {detail}"
