@@ -1,7 +1,9 @@
-"""Pure builders: RayCluster -> the Pods, Services and RBAC objects KubeRay would create."""
+"""Pure builders: RayCluster -> the Pods, Services and RBAC objects KubeRay would create, which of
+them to delete or create next, and the status to report."""
 
 from kuberay.build.autoscaler import build_autoscaler_container, build_autoscaler_rbac
 from kuberay.build.naming import BuildOptions
+from kuberay.build.pods import build_head_pod, build_worker_pod
 from kuberay.build.scaling import HeadPlan, PodCreation, PodDeletion, WorkerPlan, plan_head, plan_workers
 from kuberay.build.service import build_head_service
 from kuberay.build.status import ReconcileError, compute_status
