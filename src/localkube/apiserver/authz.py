@@ -15,6 +15,8 @@ RBAC_GROUP = "rbac.authorization.k8s.io"
 ALL_AUTHENTICATED = "system:authenticated"
 ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
 SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
+PRIVILEGED_GROUP = "system:masters"
+UNAUTHENTICATED = "system:unauthenticated"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ def authorize(
     """(allowed, reason). ClusterRoleBindings apply everywhere; RoleBindings only in their own
     namespace. A binding whose role does not exist grants nothing. `roles` is keyed by
     (namespace, name). Denials carry an empty reason, as RBAC's does."""
+    if PRIVILEGED_GROUP in user.groups:
+        # kube-apiserver lets system:masters through before RBAC is even asked.
+        return True, ""
     for source, rule in _rules(
         user, attrs.namespace, roles, cluster_roles, role_bindings, cluster_role_bindings
     ):
@@ -216,3 +221,80 @@ def forbidden_message(user: UserInfo, attrs: RequestAttrs) -> str:
     if attrs.name:
         return f'{qualified} "{attrs.name}" is forbidden: {detail}'
     return f"{qualified} is forbidden: {detail}"
+
+
+# --- the default policy every cluster starts with -------------------------------------------------
+
+_DISCOVERY_URLS = [
+    "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*",
+    "/readyz", "/version", "/version/",
+]  # fmt: skip
+_PUBLIC_INFO_URLS = ["/healthz", "/livez", "/readyz", "/version", "/version/"]
+
+
+def bootstrap_policy() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(ClusterRoles, ClusterRoleBindings) kube-apiserver creates at start: cluster-admin for
+    system:masters, and discovery, self-review and health endpoints for every authenticated user
+    (what lets `kubectl` and `kubectl auth can-i` work for a service account)."""
+    roles = [
+        _bootstrap_role(
+            "cluster-admin",
+            [
+                {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                {"nonResourceURLs": ["*"], "verbs": ["*"]},
+            ],
+        ),
+        _bootstrap_role("system:discovery", [{"nonResourceURLs": list(_DISCOVERY_URLS), "verbs": ["get"]}]),
+        _bootstrap_role(
+            "system:basic-user",
+            [
+                {
+                    "apiGroups": ["authorization.k8s.io"],
+                    "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                    "verbs": ["create"],
+                },
+                {
+                    "apiGroups": ["authentication.k8s.io"],
+                    "resources": ["selfsubjectreviews"],
+                    "verbs": ["create"],
+                },
+            ],
+        ),
+        _bootstrap_role(
+            "system:public-info-viewer", [{"nonResourceURLs": list(_PUBLIC_INFO_URLS), "verbs": ["get"]}]
+        ),
+    ]
+    bindings = [
+        _bootstrap_binding("cluster-admin", [PRIVILEGED_GROUP]),
+        _bootstrap_binding("system:discovery", [ALL_AUTHENTICATED]),
+        _bootstrap_binding("system:basic-user", [ALL_AUTHENTICATED]),
+        _bootstrap_binding("system:public-info-viewer", [ALL_AUTHENTICATED, UNAUTHENTICATED]),
+    ]
+    return roles, bindings
+
+
+def _bootstrap_meta(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+        "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"},
+    }
+
+
+def _bootstrap_role(name: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{RBAC_GROUP}/v1",
+        "kind": "ClusterRole",
+        "metadata": _bootstrap_meta(name),
+        "rules": rules,
+    }
+
+
+def _bootstrap_binding(name: str, groups: list[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{RBAC_GROUP}/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": _bootstrap_meta(name),
+        "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": name},
+        "subjects": [{"apiGroup": RBAC_GROUP, "kind": "Group", "name": g} for g in groups],
+    }

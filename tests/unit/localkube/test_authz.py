@@ -11,6 +11,7 @@ from localkube.apiserver.authz import (
     RequestAttrs,
     UserInfo,
     authorize,
+    bootstrap_policy,
     forbidden_message,
     rules_for,
     service_account_user,
@@ -265,3 +266,26 @@ def test_rules_for_lists_applicable_rules() -> None:
 )
 def test_forbidden_messages(attrs: RequestAttrs, expected: str) -> None:
     assert forbidden_message(SA, attrs) == expected
+
+
+def test_system_masters_may_do_anything() -> None:
+    admin = UserInfo("kube-admin", ("system:masters", "system:authenticated"))
+    assert decide(admin, RequestAttrs("delete", "", "nodes", name="n1"))
+
+
+def test_bootstrap_policy_lets_service_accounts_discover_but_not_read() -> None:
+    roles, bindings = bootstrap_policy()
+
+    def can(attrs: RequestAttrs, user: UserInfo = SA) -> bool:
+        return decide(user, attrs, cluster_roles=roles, crbs=bindings)
+
+    assert can(RequestAttrs("get", path="/apis/ray.io/v1", resource_request=False))
+    assert can(RequestAttrs("get", path="/version", resource_request=False))
+    assert can(RequestAttrs("create", "authorization.k8s.io", "selfsubjectaccessreviews"))
+    assert not can(get_pod())
+    assert not can(RequestAttrs("get", path="/metrics", resource_request=False))
+    anonymous = UserInfo("system:anonymous", ("system:unauthenticated",))
+    assert can(RequestAttrs("get", path="/healthz", resource_request=False), anonymous)
+    assert not can(RequestAttrs("get", path="/apis", resource_request=False), anonymous)
+    group_admin = UserInfo("someone", ("system:masters",))
+    assert can(RequestAttrs("delete", "", "nodes", name="n1"), group_admin)
