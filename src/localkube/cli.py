@@ -1,10 +1,83 @@
-"""The `localkube` command line."""
+"""The `localkube` command line: `localkube up --dir DIR [--port N] [--no-kubelet]`."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
 import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from localkube.apiserver.server import APIServer
+
+# The kubelet hooks in here: a coroutine that runs one node against the server until cancelled.
+NodeRunner = Callable[[APIServer, Path], Coroutine[Any, Any, None]]
+
+
+def _node_runner() -> NodeRunner | None:
+    try:
+        from localkube.kubelet import node  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    run = getattr(node, "run_node", None)
+    return run if callable(run) else None
+
+
+async def up(data_dir: Path, port: int, kubelet: bool) -> int:
+    server = APIServer(data_dir, port=port, extra_sans=("10.244.0.1",))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    run_node = _node_runner() if kubelet else None
+    if kubelet and run_node is None:
+        print("localkube: the kubelet is not available yet; serving the API only", file=sys.stderr)
+    await server.start()
+    print(f"localkube: API server at {server.url}", flush=True)
+    print(f"localkube: kubeconfig at {server.kubeconfig_path}", flush=True)
+    print(f"localkube: export KUBECONFIG={server.kubeconfig_path}", flush=True)
+    node_task: asyncio.Task[None] | None = None
+    if run_node is not None:
+        node_task = asyncio.create_task(run_node(server, data_dir))
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        waiters: set[asyncio.Task[None] | asyncio.Task[bool]] = {stopper}
+        if node_task is not None:
+            waiters.add(node_task)
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (node_task, stopper):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await server.stop()
+    if node_task is not None and node_task.done() and not node_task.cancelled() and node_task.exception():
+        print(f"localkube: node failed: {node_task.exception()}", file=sys.stderr)
+        return 1
+    print("localkube: stopped", flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("localkube: not built yet", file=sys.stderr)
+    parser = argparse.ArgumentParser(
+        prog="localkube", description="A Kubernetes API server (and node) on one machine"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="run the API server (and the kubelet) in the foreground")
+    p_up.add_argument("--dir", required=True, type=Path, help="state directory (certificates, kubeconfig)")
+    p_up.add_argument("--port", type=int, default=6443, help="HTTPS port (0: any free port)")
+    p_up.add_argument("--no-kubelet", action="store_true", help="serve the API only, run no node")
+    p_up.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "up":
+        return asyncio.run(up(args.dir, args.port, not args.no_kubelet))
     return 2

@@ -1,0 +1,236 @@
+"""The control loops that live in kube-controller-manager and apiextensions, event-driven:
+
+- garbage collector: deletes objects whose owners (by uid) are all gone, removes dangling owner
+  references, and carries out Orphan and Foreground deletion;
+- namespace controller: empties a terminating namespace, then finalizes it;
+- CRD cleanup: deletes a terminating CRD's objects, then lets the CRD go.
+
+Every store commit is looked at once (synchronously, cheaply) and turns into work items; a single
+task works them off. Nothing polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import logging
+from typing import Any
+
+from localkube.apiserver import crds
+from localkube.apiserver.core import (
+    CRD_KEY,
+    FOREGROUND,
+    NS_FINALIZER,
+    NS_KEY,
+    ORPHAN,
+    Core,
+    DeleteOptions,
+    WriteOptions,
+)
+from localkube.apiserver.errors import APIError
+from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.store import Event, Key, ObjKey, Stored
+
+log = logging.getLogger(__name__)
+
+Item = tuple[str, Any]
+
+
+class Controllers:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.store = core.store
+        self.pending: dict[Item, None] = {}
+        self.wake = asyncio.Event()
+        self.store.listeners.append(self._on_event)
+
+    def _add(self, item: Item) -> None:
+        self.pending[item] = None
+        self.wake.set()
+
+    def _on_event(self, key: Key, ev: Event) -> None:
+        meta = ev.obj.get("metadata") or {}
+        uid = meta.get("uid", "")
+        ns = meta.get("namespace", "")
+        refs = meta.get("ownerReferences") or ()
+        if ev.type == "DELETED":
+            if uid in self.store.dependents:
+                self._add(("owner-gone", uid))
+            for ref in refs:
+                self._add(("owner", ref.get("uid", "")))
+            if ns:
+                self._add(("ns", ns))
+            if key not in (NS_KEY, CRD_KEY) and key[0]:
+                self._add(("crd", f"{key[1]}.{key[0]}"))
+            return
+        if refs:
+            self._add(("dependent", (key, ns, meta.get("name", ""))))
+        if meta.get("deletionTimestamp"):
+            if {ORPHAN, FOREGROUND} & set(meta.get("finalizers") or ()):
+                self._add(("owner", uid))
+            if key == NS_KEY:
+                self._add(("ns", meta.get("name", "")))
+            elif key == CRD_KEY:
+                self._add(("crd", meta.get("name", "")))
+
+    async def run(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.pending:
+                item = next(iter(self.pending))
+                del self.pending[item]
+                try:
+                    self._process(item)
+                except APIError as e:
+                    log.debug("controller item %s: %s", item, e.message)
+                except Exception:
+                    log.exception("controller item %s failed", item)
+                # let requests run between items of a large cascade
+                await asyncio.sleep(0)
+
+    def _info(self, key: Key) -> ResourceInfo | None:
+        infos = self.core.registry.storage(*key)
+        return infos[0] if infos else None
+
+    def _process(self, item: Item) -> None:
+        kind, arg = item
+        if kind == "owner-gone":
+            for dep in self.store.dependents_of(arg):
+                self._dependent(dep)
+        elif kind == "dependent":
+            self._dependent(arg)
+        elif kind == "owner":
+            self._owner(arg)
+        elif kind == "ns":
+            self._namespace(arg)
+        elif kind == "crd":
+            self._crd(arg)
+
+    # ------------------------------------------------------------------ garbage collector
+
+    def _dependent(self, where: ObjKey) -> None:
+        key, ns, name = where
+        stored = self.store.get(key, ns, name)
+        info = self._info(key)
+        if stored is None or info is None:
+            return
+        meta = stored.obj["metadata"]
+        refs = meta.get("ownerReferences") or []
+        owners = [self.store.lookup_uid(r.get("uid", "")) for r in refs]
+        if not refs or meta.get("deletionTimestamp"):
+            return
+        if all(o is None for o in owners):
+            self.core.delete(info, ns, name, DeleteOptions(propagation="Background"))
+            return
+        for o in owners:
+            if (
+                o is not None
+                and FOREGROUND in (o.obj["metadata"].get("finalizers") or ())
+                and o.obj["metadata"].get("deletionTimestamp")
+            ):
+                self.core.delete(info, ns, name, DeleteOptions(propagation="Background"))
+                return
+        if any(o is None for o in owners):
+            kept = [r for r, o in zip(refs, owners, strict=True) if o is not None]
+            self._rewrite(key, stored, lambda m: m.__setitem__("ownerReferences", kept))
+
+    def _owner(self, uid: str) -> None:
+        stored = self.store.lookup_uid(uid)
+        if stored is None:
+            return
+        meta = stored.obj["metadata"]
+        if not meta.get("deletionTimestamp"):
+            return
+        where = self.store.by_uid[uid]
+        finalizers = list(meta.get("finalizers") or [])
+        dependents = [d for d in self.store.dependents_of(uid) if self.store.get(*d) is not None]
+        if ORPHAN in finalizers:
+            for dep in dependents:
+                dep_stored = self.store.get(*dep)
+                if dep_stored is None:
+                    continue
+                kept = [
+                    r for r in dep_stored.obj["metadata"].get("ownerReferences") or () if r.get("uid") != uid
+                ]
+                self._rewrite(dep[0], dep_stored, lambda m, k=kept: m.__setitem__("ownerReferences", k))
+            self._drop_finalizer(where, ORPHAN)
+            return
+        if FOREGROUND in finalizers:
+            for dep in dependents:
+                dep_stored = self.store.get(*dep)
+                info = self._info(dep[0])
+                if dep_stored is None or info is None or dep_stored.obj["metadata"].get("deletionTimestamp"):
+                    continue
+                policy = (
+                    "Foreground"
+                    if self.store.dependents.get(dep_stored.obj["metadata"]["uid"])
+                    else "Background"
+                )
+                self.core.delete(info, dep[1], dep[2], DeleteOptions(propagation=policy))
+            if not [d for d in self.store.dependents_of(uid) if self.store.get(*d) is not None]:
+                self._drop_finalizer(where, FOREGROUND)
+
+    def _rewrite(self, key: Key, stored: Stored, change: Any) -> None:
+        new = copy.deepcopy(stored.obj)
+        change(new["metadata"])
+        if not new["metadata"].get("ownerReferences"):
+            new["metadata"].pop("ownerReferences", None)
+        self.store.put(key, new)
+
+    def _drop_finalizer(self, where: ObjKey, finalizer: str) -> None:
+        key, ns, name = where
+        stored = self.store.get(key, ns, name)
+        info = self._info(key)
+        if stored is None or info is None:
+            return
+        new = copy.deepcopy(stored.obj)
+        new["metadata"]["finalizers"] = [f for f in new["metadata"].get("finalizers") or () if f != finalizer]
+        self.core._replace(info, stored, new, WriteOptions(field_validation="Ignore"), None)
+
+    # ------------------------------------------------------------------ namespaces
+
+    def _namespace(self, name: str) -> None:
+        ns = self.store.get(NS_KEY, "", name)
+        if ns is None or not ns.obj["metadata"].get("deletionTimestamp"):
+            return
+        remaining = 0
+        for key in self.core.registry.namespaced_storage_keys():
+            info = self._info(key)
+            if info is None:
+                continue
+            for stored in self.store.items(key, name):
+                remaining += 1
+                if not stored.obj["metadata"].get("deletionTimestamp"):
+                    with contextlib.suppress(APIError):
+                        self.core.delete(info, name, stored.obj["metadata"]["name"], DeleteOptions())
+        if remaining and any(self.store.items(k, name) for k in self.core.registry.namespaced_storage_keys()):
+            return
+        spec_finalizers = (ns.obj.get("spec") or {}).get("finalizers") or []
+        if NS_FINALIZER in spec_finalizers:
+            info = self._info(NS_KEY)
+            assert info is not None
+            new = copy.deepcopy(ns.obj)
+            new["spec"]["finalizers"] = [f for f in spec_finalizers if f != NS_FINALIZER]
+            self.core._replace(info, ns, new, WriteOptions(field_validation="Ignore"), "finalize")
+
+    # ------------------------------------------------------------------ CRDs
+
+    def _crd(self, name: str) -> None:
+        crd = self.store.get(CRD_KEY, "", name)
+        if crd is None or not crd.obj["metadata"].get("deletionTimestamp"):
+            return
+        spec = crd.obj.get("spec") or {}
+        key = (str(spec.get("group", "")), str((spec.get("names") or {}).get("plural", "")))
+        info = self._info(key)
+        items = self.store.items(key, None)
+        if info is not None:
+            for stored in items:
+                meta = stored.obj["metadata"]
+                if not meta.get("deletionTimestamp"):
+                    with contextlib.suppress(APIError):
+                        self.core.delete(info, meta.get("namespace", ""), meta["name"], DeleteOptions())
+        if self.store.items(key, None):
+            return
+        self._drop_finalizer((CRD_KEY, "", name), crds.CLEANUP_FINALIZER)

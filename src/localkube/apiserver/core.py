@@ -1,0 +1,700 @@
+"""The API server's verbs on stored objects: create, update, patch, delete, get, list.
+
+Everything here is synchronous (the store is in memory), so a verb is atomic with respect to every
+other request and to the controllers. Errors are raised as `APIError`; warnings are returned.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from localkube.apiserver import crds, defaults, errors, metadata, patches
+from localkube.apiserver import schema as schemas
+from localkube.apiserver.errors import APIError
+from localkube.apiserver.fielderrors import FORBIDDEN, FieldError
+from localkube.apiserver.ipalloc import Allocator
+from localkube.apiserver.kinds import Registry, ResourceInfo
+from localkube.apiserver.store import Event, Key, Store, Stored, dumps
+
+MAX_OBJECT_BYTES = 3 * 1024 * 1024 // 2
+NS_KEY: Key = ("", "namespaces")
+CRD_KEY: Key = ("apiextensions.k8s.io", "customresourcedefinitions")
+SERVICE_KEY: Key = ("", "services")
+NODE_KEY: Key = ("", "nodes")
+ORPHAN = "orphan"
+FOREGROUND = "foregroundDeletion"
+NS_FINALIZER = "kubernetes"
+
+OBJECT_META_FIELDS = frozenset(
+    {
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    }
+)
+# Fields the server owns: a client's value is ignored (create) or kept from the old object (update).
+SERVER_META = (
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+    "selfLink",
+)
+
+PATCH_TYPES = (
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+    "application/apply-patch+cbor",
+)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _later(seconds: int) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def random_suffix(n: int = 5) -> str:
+    return "".join(secrets.choice(_NAME_CHARS) for _ in range(n))
+
+
+@dataclass
+class WriteOptions:
+    dry_run: bool = False
+    field_validation: str = "Warn"  # Strict, Warn or Ignore
+    field_manager: str = ""
+
+
+@dataclass
+class DeleteOptions:
+    propagation: str | None = None
+    grace: int | None = None
+    precondition_uid: str | None = None
+    precondition_rv: str | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class Result:
+    obj: dict[str, Any]
+    raw: bytes | None = None  # the stored JSON when the object is exactly what is stored
+    warnings: list[str] = field(default_factory=list)
+    created: bool = False
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}
+
+
+def _without(obj: dict[str, Any], *top: str) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in top}
+
+
+def _meta_for_compare(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in _meta(obj).items() if k not in ("resourceVersion", "managedFields")}
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return _without(a, "metadata") == _without(b, "metadata") and _meta_for_compare(a) == _meta_for_compare(b)
+
+
+class Core:
+    def __init__(self, store: Store, registry: Registry, allocator: Allocator) -> None:
+        self.store = store
+        self.registry = registry
+        self.alloc = allocator
+        self.builtin_schema: Callable[[str, str], dict[str, Any] | None] = _builtin_schema_lookup()
+        # Hooks run after an object is created (e.g. a namespace's default ServiceAccount).
+        self.after_create: list[Callable[[ResourceInfo, dict[str, Any]], None]] = []
+        store.listeners.append(self._on_event)
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, info: ResourceInfo, ns: str, name: str) -> Stored:
+        found = self.store.get(info.storage_key, ns, name)
+        if found is None:
+            raise errors.not_found(info.plural, info.group, name)
+        return found
+
+    def served(self, info: ResourceInfo, stored: Stored) -> tuple[dict[str, Any], bytes]:
+        """The object as the requested version shows it (custom resources may be served at several)."""
+        if stored.obj.get("apiVersion") == info.api_version:
+            return stored.obj, stored.raw
+        obj = {**stored.obj, "apiVersion": info.api_version}
+        return obj, dumps(obj)
+
+    # ------------------------------------------------------------------ create
+
+    def create(self, info: ResourceInfo, ns: str, body: Any, opts: WriteOptions) -> Result:
+        obj = self._decode(info, body)
+        meta = obj["metadata"]
+        if info.namespaced:
+            if meta.get("namespace") and meta["namespace"] != ns:
+                raise errors.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            meta["namespace"] = ns
+        else:
+            meta.pop("namespace", None)
+        if meta.get("resourceVersion"):
+            raise errors.bad_request("resourceVersion should not be set on objects to be created")
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = str(meta["generateName"]) + random_suffix()
+        if info.namespaced:
+            self._check_namespace(info, ns, str(meta.get("name") or ""))
+        for k in SERVER_META:
+            meta.pop(k, None)
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = now()
+        meta["generation"] = 1
+        if info.has_status and info.kind != "Node":
+            obj.pop("status", None)
+        warnings = self._admit(info, obj, None, opts)
+        name = str(meta.get("name") or "")
+        if self.store.get(info.storage_key, ns if info.namespaced else "", name) is not None:
+            raise errors.already_exists(info.plural, info.group, name)
+        self._allocate(info, obj, opts)
+        if opts.dry_run:
+            return Result(obj, None, warnings, True)
+        stored = self.store.put(info.storage_key, obj)
+        for hook in self.after_create:
+            hook(info, stored.obj)
+        return Result(stored.obj, stored.raw, warnings, True)
+
+    def _check_namespace(self, info: ResourceInfo, ns: str, name: str) -> None:
+        found = self.store.get(NS_KEY, "", ns)
+        if found is None:
+            raise errors.not_found("namespaces", "", ns)
+        if _meta(found.obj).get("deletionTimestamp"):
+            raise errors.forbidden(
+                info.plural,
+                info.group,
+                name,
+                f"unable to create new content in namespace {ns} because it is being terminated",
+            )
+
+    def _decode(self, info: ResourceInfo, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise errors.bad_request(f"the body of the request was not a {info.kind} object")
+        obj = copy.deepcopy(body)
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not kind:
+            raise errors.bad_request(f"Object 'Kind' is missing in '{dumps(body)[:200].decode()}'")
+        if kind != info.kind or (api_version and api_version != info.api_version):
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API version "
+                f"({info.api_version})"
+                if kind == info.kind
+                else f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
+            )
+        obj["apiVersion"] = info.api_version
+        meta = obj.get("metadata")
+        if meta is None:
+            meta = obj["metadata"] = {}
+        if not isinstance(meta, dict):
+            raise errors.bad_request(
+                "json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta"
+            )
+        return obj
+
+    def _admit(
+        self, info: ResourceInfo, obj: dict[str, Any], old: dict[str, Any] | None, opts: WriteOptions
+    ) -> list[str]:
+        """Prune/detect unknown fields, default, validate. Returns warnings; raises 400/422."""
+        meta = obj["metadata"]
+        unknown = [f"metadata.{k}" for k in list(meta) if k not in OBJECT_META_FIELDS]
+        for k in unknown:
+            meta.pop(k)
+        kept: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
+        if info.custom:
+            if info.schema is not None:
+                unknown += schemas.prune(obj, info.schema, root_metadata=False)
+                obj.update(kept)
+                schemas.apply_defaults(obj, info.schema)
+        else:
+            if info.kind == "Secret":
+                problem = defaults.secret_data_error(obj)
+                if problem:
+                    raise errors.bad_request(problem)
+            s = self.builtin_schema(info.api_version, info.kind)
+            if s is not None:
+                unknown += schemas.prune(obj, s, root_metadata=False)
+                obj.update(kept)
+            defaults.apply_builtin_defaults(info.group, info.kind, obj)
+        warnings: list[str] = []
+        unknown = sorted(set(unknown))
+        if unknown:
+            if opts.field_validation == "Strict":
+                raise errors.bad_request(
+                    "strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown)
+                )
+            if opts.field_validation != "Ignore":
+                warnings += [f'unknown field "{u}"' for u in unknown]
+        errs = metadata.validate_metadata(
+            obj,
+            namespaced=info.namespaced,
+            name_rule="subdomain" if info.custom else metadata.name_rule_for(info.kind),
+        )
+        if info.custom:
+            if info.schema is not None:
+                errs += schemas.validate(obj, info.schema, old=old)
+        else:
+            errs += metadata.validate_builtin(info.api_version, info.kind, obj)
+            if info.storage_key == CRD_KEY:
+                errs += crds.validate(obj)
+            if old is not None and info.kind == "Pod":
+                errs += metadata.pod_update_forbidden(*_comparable_pods(old, obj))
+            if old is not None:
+                errs += _immutable(info, old, obj)
+        if old is not None and _meta(old).get("deletionTimestamp"):
+            added = [f for f in meta.get("finalizers") or () if f not in (_meta(old).get("finalizers") or ())]
+            if added:
+                errs.append(
+                    FieldError(
+                        "metadata.finalizers",
+                        FORBIDDEN,
+                        "no new finalizers can be added if the object is being deleted, "
+                        "found new finalizers []string{" + ", ".join(f'"{a}"' for a in added) + "}",
+                    )
+                )
+        if errs:
+            raise errors.invalid(info.kind, info.group, str(meta.get("name") or ""), errs)
+        if info.storage_key == CRD_KEY:
+            obj["status"] = crds.status(obj, now())
+            if crds.CLEANUP_FINALIZER not in (meta.get("finalizers") or []) and not meta.get(
+                "deletionTimestamp"
+            ):
+                meta["finalizers"] = [*(meta.get("finalizers") or []), crds.CLEANUP_FINALIZER]
+        if len(dumps(obj)) > MAX_OBJECT_BYTES:
+            raise errors.too_large(MAX_OBJECT_BYTES)
+        if info.deprecation_warning:
+            warnings.insert(0, info.deprecation_warning)
+        return warnings
+
+    def _allocate(
+        self, info: ResourceInfo, obj: dict[str, Any], opts: WriteOptions, old: dict[str, Any] | None = None
+    ) -> None:
+        if info.storage_key != SERVICE_KEY:
+            return
+        spec = obj.get("spec")
+        if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
+            return
+        if old is not None:
+            # clusterIP is immutable once set; keep it if the client left it out
+            old_spec = old.get("spec") or {}
+            spec.setdefault("clusterIP", old_spec.get("clusterIP"))
+            spec.setdefault("clusterIPs", old_spec.get("clusterIPs"))
+            self._allocate_node_ports(spec, old_spec, opts)
+            return
+        wanted = spec.get("clusterIP") or (spec.get("clusterIPs") or [None])[0]
+        if wanted == "None":
+            spec["clusterIP"], spec["clusterIPs"] = "None", ["None"]
+        else:
+            got = self.alloc.allocate(wanted)
+            if isinstance(got, FieldError):
+                raise errors.invalid(info.kind, info.group, obj["metadata"]["name"], [got])
+            if opts.dry_run:
+                self.alloc.release(got)
+            spec["clusterIP"], spec["clusterIPs"] = got, [got]
+        self._allocate_node_ports(spec, {}, opts)
+
+    def _allocate_node_ports(
+        self, spec: dict[str, Any], old_spec: dict[str, Any], opts: WriteOptions
+    ) -> None:
+        if spec.get("type") not in ("NodePort", "LoadBalancer"):
+            return
+        old_ports = {
+            p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or () if isinstance(p, dict)
+        }
+        for i, port in enumerate(spec.get("ports") or ()):
+            if not isinstance(port, dict):
+                continue
+            if port.get("nodePort") and port["nodePort"] == old_ports.get(port.get("port")):
+                continue
+            got = self.alloc.allocate_port(
+                port.get("nodePort") or old_ports.get(port.get("port")), f"spec.ports[{i}].nodePort"
+            )
+            if isinstance(got, FieldError):
+                raise errors.invalid("Service", "", "", [got])
+            if opts.dry_run:
+                self.alloc.release_port(got)
+            port["nodePort"] = got
+
+    # ------------------------------------------------------------------ update
+
+    def update(
+        self,
+        info: ResourceInfo,
+        ns: str,
+        name: str,
+        body: Any,
+        opts: WriteOptions,
+        subresource: str | None = None,
+    ) -> Result:
+        obj = self._decode(info, body)
+        meta = obj["metadata"]
+        if meta.get("name") and meta["name"] != name:
+            raise errors.bad_request(
+                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+            )
+        if info.namespaced and meta.get("namespace") and meta["namespace"] != ns:
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        meta["name"] = name
+        current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
+        if current is None:
+            raise errors.not_found(info.plural, info.group, name)
+        return self._replace(info, current, obj, opts, subresource)
+
+    def _replace(
+        self,
+        info: ResourceInfo,
+        current: Stored,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        subresource: str | None,
+    ) -> Result:
+        old = current.obj
+        meta = obj["metadata"]
+        name = _meta(old)["name"]
+        rv = meta.get("resourceVersion")
+        if rv and str(rv) != _meta(old)["resourceVersion"]:
+            raise errors.conflict(info.plural, info.group, name)
+        if subresource == "finalize":
+            new = copy.deepcopy(old)
+            new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get("finalizers") or []
+        elif subresource == "status":
+            new = copy.deepcopy(old)
+            if "status" in obj:
+                new["status"] = obj["status"]
+            else:
+                new.pop("status", None)
+        else:
+            new = obj
+            if info.has_status:
+                if "status" in old:
+                    new["status"] = copy.deepcopy(old["status"])
+                else:
+                    new.pop("status", None)
+        new_meta = new["metadata"]
+        old_meta = _meta(old)
+        for k in (*SERVER_META, "name", "namespace"):
+            if k in old_meta:
+                new_meta[k] = old_meta[k]
+            else:
+                new_meta.pop(k, None)
+        new_meta["resourceVersion"] = old_meta["resourceVersion"]
+        warnings = self._admit(info, new, old, opts)
+        ignore = ("metadata", "status") if info.has_status else ("metadata",)
+        if _without(new, *ignore) != _without(old, *ignore):
+            new_meta["generation"] = int(old_meta.get("generation") or 0) + 1
+        self._allocate(info, new, opts, old)
+        if _same(new, old):
+            return Result(old, current.raw, warnings)
+        if opts.dry_run:
+            return Result(new, None, warnings)
+        if new_meta.get("deletionTimestamp") and not new_meta.get("finalizers") and not self._held(info, new):
+            removed = self.store.remove(info.storage_key, new_meta.get("namespace", ""), name)
+            return Result(new if removed is None else removed.obj, None, warnings)
+        stored = self.store.put(info.storage_key, new)
+        return Result(stored.obj, stored.raw, warnings)
+
+    def _held(self, info: ResourceInfo, obj: dict[str, Any]) -> bool:
+        """Whether anything but metadata.finalizers keeps a deleted object (namespaces, graceful pods)."""
+        if info.storage_key == NS_KEY:
+            return bool((obj.get("spec") or {}).get("finalizers"))
+        if info.kind == "Pod" and not info.custom:
+            return bool(_meta(obj).get("deletionGracePeriodSeconds"))
+        return False
+
+    # ------------------------------------------------------------------ patch
+
+    def patch(
+        self,
+        info: ResourceInfo,
+        ns: str,
+        name: str,
+        content_type: str,
+        patch: Any,
+        opts: WriteOptions,
+        subresource: str | None = None,
+    ) -> Result:
+        current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
+        if content_type.startswith("application/apply-patch"):
+            return self._apply(info, ns, name, current, patch, opts, subresource)
+        if current is None:
+            raise errors.not_found(info.plural, info.group, name)
+        base = current.obj
+        try:
+            if content_type == "application/json-patch+json":
+                patched = patches.json_patch(base, patch)
+            elif content_type == "application/merge-patch+json":
+                patched = patches.merge_patch(base, patch)
+            elif content_type == "application/strategic-merge-patch+json":
+                if info.custom:
+                    raise errors.unsupported_media_type(
+                        content_type, [t for t in PATCH_TYPES if "strategic" not in t]
+                    )
+                patched = patches.strategic_merge_patch(base, patch, info.api_version, info.kind)
+            else:
+                raise errors.unsupported_media_type(content_type, PATCH_TYPES)
+        except patches.PatchError as e:
+            raise APIError(422, "Invalid", str(e), {}) from e
+        if not isinstance(patched, dict):
+            raise errors.bad_request("the patch did not produce an object")
+        patched = copy.deepcopy(patched)
+        if patched.get("kind") != info.kind or not isinstance(patched.get("metadata"), dict):
+            raise errors.bad_request("the patch may not change the object's kind or metadata type")
+        patched["apiVersion"] = info.api_version
+        patched["metadata"]["name"] = name
+        if info.namespaced:
+            patched["metadata"]["namespace"] = ns
+        return self._replace(info, current, patched, opts, subresource)
+
+    def _apply(
+        self,
+        info: ResourceInfo,
+        ns: str,
+        name: str,
+        current: Stored | None,
+        patch: Any,
+        opts: WriteOptions,
+        subresource: str | None,
+    ) -> Result:
+        # Server-side apply, simplified: the applied configuration is merged over the live object.
+        if not opts.field_manager:
+            raise errors.bad_request(
+                "PATCH, application/apply-patch+yaml: fieldManager is required for apply requests"
+            )
+        if not isinstance(patch, dict):
+            raise errors.bad_request("the applied configuration must be an object")
+        if current is None:
+            body = copy.deepcopy(patch)
+            body.setdefault("metadata", {})
+            if isinstance(body["metadata"], dict):
+                body["metadata"]["name"] = name
+            return self.create(info, ns, body, opts)
+        try:
+            patched = patches.merge_patch(current.obj, patch)
+        except patches.PatchError as e:
+            raise APIError(422, "Invalid", str(e), {}) from e
+        patched = copy.deepcopy(patched)
+        patched["apiVersion"] = info.api_version
+        return self._replace(info, current, patched, opts, subresource)
+
+    # ------------------------------------------------------------------ delete
+
+    def delete(self, info: ResourceInfo, ns: str, name: str, opts: DeleteOptions) -> Result:
+        current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
+        if current is None:
+            raise errors.not_found(info.plural, info.group, name)
+        old = current.obj
+        old_meta = _meta(old)
+        if opts.precondition_uid and opts.precondition_uid != old_meta.get("uid"):
+            raise errors.conflict(
+                info.plural,
+                info.group,
+                name,
+                f"Precondition failed: UID in precondition: {opts.precondition_uid}, "
+                f"UID in object meta: {old_meta.get('uid')}",
+            )
+        if opts.precondition_rv and opts.precondition_rv != old_meta.get("resourceVersion"):
+            raise errors.conflict(
+                info.plural,
+                info.group,
+                name,
+                f"Precondition failed: ResourceVersion in precondition: {opts.precondition_rv}, "
+                f"ResourceVersion in object meta: {old_meta.get('resourceVersion')}",
+            )
+        warnings: list[str] = []
+        policy = opts.propagation
+        if policy is None and info.group == "batch" and info.kind == "Job":
+            policy = "Orphan"
+            warnings.append(
+                "child pods are preserved by default when jobs are deleted; set "
+                "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to "
+                "suppress this warning"
+            )
+        finalizers = list(old_meta.get("finalizers") or [])
+        if policy == "Orphan" and ORPHAN not in finalizers:
+            finalizers.append(ORPHAN)
+        elif policy == "Foreground" and FOREGROUND not in finalizers:
+            finalizers.append(FOREGROUND)
+        grace = self._grace(info, old, opts)
+        if old_meta.get("deletionTimestamp"):
+            if grace == 0 and not old_meta.get("finalizers"):
+                return self._remove(info, current, opts)
+            shorter = grace < int(old_meta.get("deletionGracePeriodSeconds") or 0)
+            if finalizers == list(old_meta.get("finalizers") or []) and not shorter:
+                return Result(old, current.raw, warnings)
+        is_namespace = info.storage_key == NS_KEY
+        if not finalizers and not grace and not is_namespace:
+            result = self._remove(info, current, opts)
+            result.warnings = warnings
+            return result
+        new = copy.deepcopy(old)
+        meta = new["metadata"]
+        meta["finalizers"] = finalizers
+        if not meta.get("deletionTimestamp"):
+            meta["deletionTimestamp"] = _later(grace or 0)
+            meta["deletionGracePeriodSeconds"] = grace or 0
+            meta["generation"] = int(meta.get("generation") or 0) + 1
+        elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
+            meta["deletionTimestamp"] = _later(grace)
+            meta["deletionGracePeriodSeconds"] = grace
+        if is_namespace:
+            new.setdefault("status", {})["phase"] = "Terminating"
+        if opts.dry_run:
+            return Result(new, None, warnings)
+        stored = self.store.put(info.storage_key, new)
+        return Result(stored.obj, stored.raw, warnings)
+
+    def _grace(self, info: ResourceInfo, obj: dict[str, Any], opts: DeleteOptions) -> int:
+        """Pods bound to an existing node get a grace period, for the kubelet to stop them."""
+        if info.kind != "Pod" or info.custom:
+            return 0
+        spec = obj.get("spec") or {}
+        node = spec.get("nodeName")
+        if not node or self.store.get(NODE_KEY, "", node) is None:
+            return 0
+        if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return 0
+        if opts.grace is not None:
+            return max(opts.grace, 0)
+        return int(spec.get("terminationGracePeriodSeconds") or 0)
+
+    def _remove(self, info: ResourceInfo, current: Stored, opts: DeleteOptions) -> Result:
+        meta = _meta(current.obj)
+        if opts.dry_run:
+            return Result(current.obj, current.raw)
+        removed = self.store.remove(info.storage_key, meta.get("namespace", ""), meta["name"])
+        if removed is None:
+            raise errors.not_found(info.plural, info.group, meta["name"])
+        return Result(removed.obj, removed.raw)
+
+    # ------------------------------------------------------------------ events to keep derived state
+
+    def _on_event(self, key: Key, ev: Event) -> None:
+        if key == SERVICE_KEY and ev.type == "DELETED":
+            spec = ev.obj.get("spec") or {}
+            if spec.get("clusterIP") not in (None, "", "None"):
+                self.alloc.release(spec.get("clusterIP"))
+            for p in spec.get("ports") or ():
+                if isinstance(p, dict):
+                    self.alloc.release_port(p.get("nodePort"))
+        elif key == CRD_KEY:
+            name = _meta(ev.obj)["name"]
+            if ev.type == "DELETED":
+                self.registry.remove_custom(name)
+                self.store.drop_table(_crd_storage_key(ev.obj))
+            else:
+                self.registry.set_custom(name, crds.resources(ev.obj))
+
+
+def _crd_storage_key(crd: dict[str, Any]) -> Key:
+    spec = crd.get("spec") or {}
+    return (str(spec.get("group", "")), str((spec.get("names") or {}).get("plural", "")))
+
+
+def _immutable(info: ResourceInfo, old: dict[str, Any], new: dict[str, Any]) -> list[FieldError]:
+    errs: list[FieldError] = []
+    if info.kind in ("ConfigMap", "Secret") and old.get("immutable") is True:
+        for k in ("data", "binaryData", "stringData"):
+            if old.get(k) != new.get(k):
+                errs.append(FieldError(k, FORBIDDEN, "field is immutable when `immutable` is set"))
+    if info.kind == "Service" and not info.custom:
+        o, n = old.get("spec") or {}, new.get("spec") or {}
+        if n.get("clusterIP") and o.get("clusterIP") and n["clusterIP"] != o["clusterIP"]:
+            errs.append(
+                FieldError(
+                    "spec.clusterIPs[0]", "FieldValueInvalid", "may not change once set", n["clusterIP"]
+                )
+            )
+    if info.kind == "Job" and info.group == "batch":
+        o, n = old.get("spec") or {}, new.get("spec") or {}
+        if o.get("template") != n.get("template"):
+            errs.append(FieldError("spec.template", "FieldValueInvalid", "field is immutable", None))
+    return errs
+
+
+def _builtin_schema_lookup() -> Callable[[str, str], dict[str, Any] | None]:
+    """kubeschema's schemas for built-in kinds, once that module provides them."""
+    try:
+        import kubeschema
+    except ImportError:  # pragma: no cover - kubeschema ships with this package
+        return lambda api_version, kind: None
+    fn = getattr(kubeschema, "schema_for", None)
+    if fn is None:
+        return lambda api_version, kind: None
+
+    def lookup(api_version: str, kind: str) -> dict[str, Any] | None:
+        result = fn(api_version, kind)
+        return result if isinstance(result, dict) else None
+
+    return lookup
+
+
+def bind(core: Core, info: ResourceInfo, ns: str, name: str, node: str, dry_run: bool) -> None:
+    """pods/binding: assign a pod to a node, once (the scheduler's write)."""
+    current = core.get(info, ns, name)
+    spec = current.obj.get("spec") or {}
+    if _meta(current.obj).get("deletionTimestamp"):
+        raise errors.conflict(
+            info.plural, info.group, name, "pod is being deleted, cannot be assigned to a host"
+        )
+    if spec.get("nodeName"):
+        raise errors.conflict(
+            info.plural, info.group, name, f'pod {name} is already assigned to node "{spec["nodeName"]}"'
+        )
+    if not node:
+        raise errors.invalid("Binding", "", name, [FieldError("target.name", "FieldValueRequired", "")])
+    new = copy.deepcopy(current.obj)
+    new.setdefault("spec", {})["nodeName"] = node
+    conditions = [
+        c for c in (new.setdefault("status", {}).get("conditions") or []) if c.get("type") != "PodScheduled"
+    ]
+    conditions.append(
+        {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now()}
+    )
+    new["status"]["conditions"] = conditions
+    if not dry_run:
+        core.store.put(info.storage_key, new)
+
+
+def _comparable_pods(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both pods with the same (possibly empty) container lists present, for the immutability check."""
+    out = []
+    for pod in (old, new):
+        spec = dict(pod.get("spec") or {})
+        for key in ("containers", "initContainers"):
+            spec.setdefault(key, [])
+        out.append({**pod, "spec": spec})
+    return out[0], out[1]

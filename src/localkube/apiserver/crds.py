@@ -1,0 +1,193 @@
+"""CustomResourceDefinitions: what a CRD serves, its status, and its own validation. Pure."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from localkube.apiserver import schema as schemas
+from localkube.apiserver.fielderrors import INVALID, NOT_SUPPORTED, REQUIRED, FieldError
+from localkube.apiserver.kinds import ResourceInfo, ScalePaths
+
+CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+_VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Kubernetes' version ordering: GA > beta > alpha, higher numbers first, others last by name."""
+    m = _VERSION.match(version)
+    if not m:
+        return (3, 0, 0, version)
+    stage = {None: 0, "beta": 1, "alpha": 2}[m.group(2)]
+    return (stage, -int(m.group(1)), -int(m.group(3) or 0), version)
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
+    spec = _d(crd.get("spec"))
+    names = _d(spec.get("names"))
+    group = str(spec.get("group", ""))
+    out = []
+    for v in spec.get("versions") or ():
+        if not isinstance(v, dict) or not v.get("served"):
+            continue
+        subs = _d(v.get("subresources"))
+        sub_names: tuple[str, ...] = ()
+        scale = None
+        if "status" in subs:
+            sub_names += ("status",)
+        if isinstance(subs.get("scale"), dict):
+            sc = subs["scale"]
+            sub_names += ("scale",)
+            scale = ScalePaths(
+                sc.get("specReplicasPath", ".spec.replicas"),
+                sc.get("statusReplicasPath", ".status.replicas"),
+                sc.get("labelSelectorPath"),
+            )
+        out.append(
+            ResourceInfo(
+                group=group,
+                version=str(v.get("name")),
+                kind=str(names.get("kind")),
+                plural=str(names.get("plural")),
+                singular=str(names.get("singular") or str(names.get("kind")).lower()),
+                namespaced=spec.get("scope") == "Namespaced",
+                short_names=tuple(names.get("shortNames") or ()),
+                subresources=sub_names,
+                categories=tuple(names.get("categories") or ()),
+                custom=True,
+                schema=_d(v.get("schema")).get("openAPIV3Schema"),
+                scale=scale,
+                printer_columns=tuple(v.get("additionalPrinterColumns") or ()),
+                deprecation_warning=(
+                    v.get("deprecationWarning")
+                    or f"{group}/{v.get('name')} {names.get('kind')} is deprecated"
+                )
+                if v.get("deprecated")
+                else None,
+            )
+        )
+    out.sort(key=lambda i: version_priority(i.version))
+    return out
+
+
+def storage_version(crd: dict[str, Any]) -> str | None:
+    for v in _d(crd.get("spec")).get("versions") or ():
+        if isinstance(v, dict) and v.get("storage"):
+            return str(v.get("name"))
+    return None
+
+
+def status(crd: dict[str, Any], now: str) -> dict[str, Any]:
+    spec = _d(crd.get("spec"))
+    names = dict(_d(spec.get("names")))
+    names.setdefault("singular", str(names.get("kind", "")).lower())
+    names.setdefault("listKind", f"{names.get('kind', '')}List")
+    old = _d(crd.get("status"))
+    stored = list(old.get("storedVersions") or [])
+    sv = storage_version(crd)
+    if sv and sv not in stored:
+        stored.append(sv)
+    conditions = [
+        {
+            "type": "NamesAccepted",
+            "status": "True",
+            "lastTransitionTime": now,
+            "reason": "NoConflicts",
+            "message": "no conflicts found",
+        },
+        {
+            "type": "Established",
+            "status": "True",
+            "lastTransitionTime": now,
+            "reason": "InitialNamesAccepted",
+            "message": "the initial names have been accepted",
+        },
+    ]
+    for c in conditions:
+        prev = next((p for p in old.get("conditions") or () if p.get("type") == c["type"]), None)
+        if prev and prev.get("status") == c["status"]:
+            c["lastTransitionTime"] = prev.get("lastTransitionTime", now)
+    return {"conditions": conditions, "acceptedNames": names, "storedVersions": stored}
+
+
+def validate(crd: dict[str, Any]) -> list[FieldError]:
+    spec = _d(crd.get("spec"))
+    names = _d(spec.get("names"))
+    errs: list[FieldError] = []
+    group, plural = spec.get("group"), names.get("plural")
+    if not group:
+        errs.append(FieldError("spec.group", REQUIRED, ""))
+    if not plural:
+        errs.append(FieldError("spec.names.plural", REQUIRED, ""))
+    if not names.get("kind"):
+        errs.append(FieldError("spec.names.kind", REQUIRED, ""))
+    name = _d(crd.get("metadata")).get("name")
+    if group and plural and name != f"{plural}.{group}":
+        errs.append(FieldError("metadata.name", INVALID, 'must be spec.names.plural+"."+spec.group', name))
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        errs.append(
+            FieldError(
+                "spec.scope", NOT_SUPPORTED, 'supported values: "Cluster", "Namespaced"', spec.get("scope")
+            )
+        )
+    versions = spec.get("versions")
+    if not isinstance(versions, list) or not versions:
+        errs.append(
+            FieldError(
+                "spec.versions", INVALID, "must have exactly one version marked as storage version", versions
+            )
+        )
+        return errs
+    if sum(1 for v in versions if isinstance(v, dict) and v.get("storage")) != 1:
+        errs.append(
+            FieldError(
+                "spec.versions", INVALID, "must have exactly one version marked as storage version", versions
+            )
+        )
+    for i, v in enumerate(versions):
+        if not isinstance(v, dict):
+            errs.append(FieldError(f"spec.versions[{i}]", INVALID, "must be an object", v))
+            continue
+        if not v.get("name"):
+            errs.append(FieldError(f"spec.versions[{i}].name", REQUIRED, ""))
+        s = _d(v.get("schema")).get("openAPIV3Schema")
+        if s is None:
+            errs.append(
+                FieldError(f"spec.versions[{i}].schema.openAPIV3Schema", REQUIRED, "schemas are required")
+            )
+        elif isinstance(s, dict):
+            for e in schemas.check_crd_schema(s):
+                errs.append(
+                    FieldError(
+                        f"spec.versions[{i}].schema.openAPIV3Schema" + ("." + e.path if e.path else ""),
+                        e.reason,
+                        e.detail,
+                        e.value,
+                    )
+                )
+    return errs
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """Value at a scale path like `.spec.replicas`, or None."""
+    cur = obj
+    for part in path.strip(".").split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def set_path(obj: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.strip(".").split(".")
+    cur = obj
+    for part in parts[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = cur[part] = {}
+        cur = nxt
+    cur[parts[-1]] = value

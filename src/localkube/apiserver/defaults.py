@@ -1,0 +1,274 @@
+"""Defaulting of built-in kinds as the real API server (and its default admission plugins) does. Pure.
+
+Each function takes a fresh dict it may change in place (the caller owns it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any
+
+SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def _pull_policy(image: str) -> str:
+    tail = image.rsplit("/", 1)[-1]
+    if "@" in tail:
+        return "IfNotPresent"
+    if ":" not in tail or tail.endswith(":latest"):
+        return "Always"
+    return "IfNotPresent"
+
+
+def _container(c: dict[str, Any]) -> None:
+    if isinstance(c.get("image"), str):
+        c.setdefault("imagePullPolicy", _pull_policy(c["image"]))
+    c.setdefault("terminationMessagePath", "/dev/termination-log")
+    c.setdefault("terminationMessagePolicy", "File")
+    c.setdefault("resources", {})
+    for port in c.get("ports") or ():
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+    for env in c.get("env") or ():
+        ref = env.get("valueFrom", {}).get("fieldRef") if isinstance(env, dict) else None
+        if isinstance(ref, dict):
+            ref.setdefault("apiVersion", "v1")
+    for probe_name in ("livenessProbe", "readinessProbe", "startupProbe"):
+        probe = c.get(probe_name)
+        if isinstance(probe, dict):
+            for k, v in (
+                ("timeoutSeconds", 1),
+                ("periodSeconds", 10),
+                ("successThreshold", 1),
+                ("failureThreshold", 3),
+            ):
+                probe.setdefault(k, v)
+
+
+def pod_spec(spec: dict[str, Any]) -> None:
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("enableServiceLinks", True)
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or ():
+            if isinstance(c, dict):
+                _container(c)
+    for vol in spec.get("volumes") or ():
+        if not isinstance(vol, dict):
+            continue
+        for src in ("configMap", "secret"):
+            if isinstance(vol.get(src), dict):
+                vol[src].setdefault("defaultMode", 420)
+        if isinstance(vol.get("emptyDir"), dict) is False and len(vol) == 1:
+            vol["emptyDir"] = {}
+
+
+def _qos(spec: dict[str, Any]) -> str:
+    requests_any = limits_all = False
+    limits_all = True
+    for c in spec.get("containers") or ():
+        res = c.get("resources") or {} if isinstance(c, dict) else {}
+        req, lim = res.get("requests") or {}, res.get("limits") or {}
+        if req or lim:
+            requests_any = True
+        for r in ("cpu", "memory"):
+            if r not in lim or (r in req and str(req[r]) != str(lim[r])):
+                limits_all = False
+    if limits_all and requests_any:
+        return "Guaranteed"
+    return "Burstable" if requests_any else "BestEffort"
+
+
+def pod(obj: dict[str, Any]) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    pod_spec(spec)
+    sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    spec["serviceAccountName"] = spec["serviceAccount"] = sa
+    spec.setdefault("priority", 0)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    tolerations = spec.setdefault("tolerations", [])
+    if isinstance(tolerations, list):
+        for taint in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+            if not any(isinstance(t, dict) and t.get("key") == taint for t in tolerations):
+                tolerations.append(
+                    {"key": taint, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+                )
+    _mount_service_account(spec, obj.get("metadata", {}).get("name") or "")
+    status = obj.setdefault("status", {})
+    if isinstance(status, dict):
+        status.setdefault("phase", "Pending")
+        status.setdefault("qosClass", _qos(spec))
+
+
+def _mount_service_account(spec: dict[str, Any], seed: str) -> None:
+    """The ServiceAccount admission plugin's projected token volume, mounted in every container."""
+    if spec.get("automountServiceAccountToken") is False:
+        return
+    containers = [
+        c for k in ("initContainers", "containers") for c in spec.get(k) or () if isinstance(c, dict)
+    ]
+    if any(
+        m.get("mountPath") == SA_MOUNT
+        for c in containers
+        for m in c.get("volumeMounts") or ()
+        if isinstance(m, dict)
+    ):
+        return
+    volumes = spec.setdefault("volumes", [])
+    if not isinstance(volumes, list):
+        return
+    import secrets
+
+    name = "kube-api-access-" + "".join(secrets.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+    volumes.append(
+        {
+            "name": name,
+            "projected": {
+                "defaultMode": 420,
+                "sources": [
+                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                    {
+                        "configMap": {
+                            "name": "kube-root-ca.crt",
+                            "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                        }
+                    },
+                    {
+                        "downwardAPI": {
+                            "items": [
+                                {
+                                    "path": "namespace",
+                                    "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                                }
+                            ]
+                        }
+                    },
+                ],
+            },
+        }
+    )
+    for c in containers:
+        mounts = c.setdefault("volumeMounts", [])
+        if isinstance(mounts, list):
+            mounts.append({"name": name, "readOnly": True, "mountPath": SA_MOUNT})
+
+
+def service(obj: dict[str, Any]) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("type", "ClusterIP")
+    spec.setdefault("sessionAffinity", "None")
+    if spec["type"] != "ExternalName":
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+    if spec["type"] in ("NodePort", "LoadBalancer"):
+        spec.setdefault("externalTrafficPolicy", "Cluster")
+    for port in spec.get("ports") or ():
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+            if "port" in port:
+                port.setdefault("targetPort", port["port"])
+    obj.setdefault("status", {"loadBalancer": {}})
+
+
+def namespace(obj: dict[str, Any]) -> None:
+    meta = obj["metadata"]
+    labels = meta.setdefault("labels", {})
+    if isinstance(labels, dict) and meta.get("name"):
+        labels["kubernetes.io/metadata.name"] = meta["name"]
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("finalizers", ["kubernetes"])
+    status = obj.setdefault("status", {})
+    if isinstance(status, dict):
+        status.setdefault("phase", "Active")
+
+
+def secret_data_error(obj: dict[str, Any]) -> str | None:
+    """The decoding error Kubernetes answers for `data` that is not base64, or None."""
+    data = obj.get("data")
+    if not isinstance(data, dict):
+        return None
+    for value in data.values():
+        if not isinstance(value, str):
+            return "json: cannot unmarshal into Go struct field Secret.data of type []uint8"
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return "illegal base64 data at input byte 0"
+    return None
+
+
+def secret(obj: dict[str, Any]) -> None:
+    obj.setdefault("type", "Opaque")
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict):
+        data = obj.get("data")
+        if not isinstance(data, dict):
+            data = obj["data"] = {}
+        for k, v in string_data.items():
+            data[k] = base64.b64encode(str(v).encode()).decode()
+
+
+def job(obj: dict[str, Any]) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("completions", 1) if spec.get("completionMode") != "Indexed" else None
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    uid = obj["metadata"].get("uid", "")
+    template = spec.setdefault("template", {})
+    if isinstance(template, dict) and not spec.get("manualSelector"):
+        labels = {
+            "batch.kubernetes.io/controller-uid": uid,
+            "controller-uid": uid,
+            "batch.kubernetes.io/job-name": obj["metadata"].get("name", ""),
+            "job-name": obj["metadata"].get("name", ""),
+        }
+        spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
+        tmeta = template.setdefault("metadata", {})
+        if isinstance(tmeta, dict):
+            tmeta.setdefault("labels", {}).update(labels)
+        tspec = template.get("spec")
+        if isinstance(tspec, dict):
+            pod_spec(tspec)
+
+
+def crd(obj: dict[str, Any]) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("conversion", {"strategy": "None"})
+    names = spec.get("names")
+    if isinstance(names, dict) and isinstance(names.get("kind"), str):
+        names.setdefault("singular", names["kind"].lower())
+        names.setdefault("listKind", names["kind"] + "List")
+
+
+DEFAULTERS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
+    ("", "Pod"): pod,
+    ("", "Service"): service,
+    ("", "Namespace"): namespace,
+    ("", "Secret"): secret,
+    ("batch", "Job"): job,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): crd,
+}
+
+
+def apply_builtin_defaults(group: str, kind: str, obj: dict[str, Any]) -> None:
+    fn = DEFAULTERS.get((group, kind))
+    if fn is not None:
+        fn(obj)

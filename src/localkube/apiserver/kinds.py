@@ -1,0 +1,205 @@
+"""The one table of served kinds: discovery, routing, validation and (later) OpenAPI and Table read it.
+
+Built-in kinds are declared here; custom resources are added and removed as CRDs come and go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+
+# Subresource name -> (group, version, kind) of what it accepts/returns, and its verbs.
+SUBRESOURCES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "status": ("", "", "", ("get", "patch", "update")),
+    "scale": ("autoscaling", "v1", "Scale", ("get", "patch", "update")),
+    "log": ("", "v1", "Pod", ("get",)),
+    "binding": ("", "v1", "Binding", ("create",)),
+    "exec": ("", "v1", "PodExecOptions", ("create", "get")),
+    "attach": ("", "v1", "PodAttachOptions", ("create", "get")),
+    "portforward": ("", "v1", "PodPortForwardOptions", ("create", "get")),
+    "token": ("authentication.k8s.io", "v1", "TokenRequest", ("create",)),
+    "finalize": ("", "v1", "Namespace", ("update",)),
+}
+
+
+@dataclass(frozen=True)
+class ScalePaths:
+    spec_replicas: str
+    status_replicas: str
+    label_selector: str | None
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """One served resource at one group/version."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    singular: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    subresources: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
+    categories: tuple[str, ...] = ()
+    name_rule: str = "subdomain"
+    # Custom resources only: the version's openAPIV3Schema, scale paths, printer columns.
+    custom: bool = False
+    schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    scale: ScalePaths | None = None
+    printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
+    deprecation_warning: str | None = None
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def list_kind(self) -> str:
+        return self.kind + "List"
+
+    @property
+    def storage_key(self) -> tuple[str, str]:
+        """All versions of a resource share one storage."""
+        return (self.group, self.plural)
+
+    @property
+    def has_status(self) -> bool:
+        return "status" in self.subresources
+
+
+def _b(
+    group: str,
+    version: str,
+    kind: str,
+    plural: str,
+    namespaced: bool = True,
+    *,
+    short: tuple[str, ...] = (),
+    sub: tuple[str, ...] = (),
+    cats: tuple[str, ...] = (),
+    rule: str = "subdomain",
+    verbs: tuple[str, ...] = ALL_VERBS,
+) -> ResourceInfo:
+    return ResourceInfo(group, version, kind, plural, kind.lower(), namespaced, short, sub, verbs, cats, rule)
+
+
+BUILTIN: tuple[ResourceInfo, ...] = (
+    _b("", "v1", "Namespace", "namespaces", False, short=("ns",), sub=("status", "finalize"), rule="label"),
+    _b(
+        "",
+        "v1",
+        "Pod",
+        "pods",
+        short=("po",),
+        cats=("all",),
+        sub=("status", "log", "binding", "exec", "attach", "portforward"),
+    ),
+    _b("", "v1", "Service", "services", short=("svc",), cats=("all",), sub=("status",), rule="label"),
+    _b("", "v1", "Endpoints", "endpoints", short=("ep",)),
+    _b("", "v1", "ConfigMap", "configmaps", short=("cm",)),
+    _b("", "v1", "Secret", "secrets"),
+    _b("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",), sub=("token",)),
+    _b("", "v1", "Node", "nodes", False, short=("no",), sub=("status",)),
+    _b("", "v1", "Event", "events", short=("ev",)),
+    _b("events.k8s.io", "v1", "Event", "events", short=("ev",)),
+    _b("rbac.authorization.k8s.io", "v1", "Role", "roles", rule="path-segment"),
+    _b("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", rule="path-segment"),
+    _b("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False, rule="path-segment"),
+    _b(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        False,
+        rule="path-segment",
+    ),
+    _b("coordination.k8s.io", "v1", "Lease", "leases"),
+    _b(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        False,
+        short=("crd", "crds"),
+        sub=("status",),
+        cats=("api-extensions",),
+    ),
+    _b("batch", "v1", "Job", "jobs", cats=("all",), sub=("status",)),
+    _b("networking.k8s.io", "v1", "Ingress", "ingresses", short=("ing",), sub=("status",)),
+    _b("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", short=("netpol",)),
+)
+
+# Built-in groups' preferred versions, in the order discovery lists them.
+GROUP_ORDER = (
+    "",
+    "events.k8s.io",
+    "rbac.authorization.k8s.io",
+    "coordination.k8s.io",
+    "apiextensions.k8s.io",
+    "batch",
+    "networking.k8s.io",
+)
+
+
+class Registry:
+    """Served resources by (group, version, plural); custom resources change at run time."""
+
+    def __init__(self) -> None:
+        self._by_gvr: dict[tuple[str, str, str], ResourceInfo] = {}
+        self._custom_by_crd: dict[str, list[ResourceInfo]] = {}
+        for info in BUILTIN:
+            self._by_gvr[(info.group, info.version, info.plural)] = info
+
+    def get(self, group: str, version: str, plural: str) -> ResourceInfo | None:
+        return self._by_gvr.get((group, version, plural))
+
+    def by_kind(self, api_version: str, kind: str) -> ResourceInfo | None:
+        for info in self._by_gvr.values():
+            if info.api_version == api_version and info.kind == kind:
+                return info
+        return None
+
+    def storage(self, group: str, plural: str) -> list[ResourceInfo]:
+        return [i for i in self._by_gvr.values() if i.storage_key == (group, plural)]
+
+    def all(self) -> Iterator[ResourceInfo]:
+        return iter(list(self._by_gvr.values()))
+
+    def groups(self) -> list[str]:
+        seen = [g for g in GROUP_ORDER if g]
+        for info in self._by_gvr.values():
+            if info.group and info.group not in seen:
+                seen.append(info.group)
+        return seen
+
+    def versions(self, group: str) -> list[str]:
+        """Served versions of a group, preferred (storage/first declared) first."""
+        out: list[str] = []
+        for info in self._by_gvr.values():
+            if info.group == group and info.version not in out:
+                out.append(info.version)
+        return out
+
+    def resources(self, group: str, version: str) -> list[ResourceInfo]:
+        return [i for i in self._by_gvr.values() if i.group == group and i.version == version]
+
+    def storage_keys(self) -> list[tuple[str, str]]:
+        return sorted({i.storage_key for i in self._by_gvr.values()})
+
+    def namespaced_storage_keys(self) -> list[tuple[str, str]]:
+        return sorted({i.storage_key for i in self._by_gvr.values() if i.namespaced})
+
+    def set_custom(self, crd_name: str, infos: list[ResourceInfo]) -> None:
+        self.remove_custom(crd_name)
+        self._custom_by_crd[crd_name] = infos
+        for info in infos:
+            self._by_gvr[(info.group, info.version, info.plural)] = info
+
+    def remove_custom(self, crd_name: str) -> None:
+        for info in self._custom_by_crd.pop(crd_name, []):
+            self._by_gvr.pop((info.group, info.version, info.plural), None)

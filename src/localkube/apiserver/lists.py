@@ -1,0 +1,199 @@
+"""LIST: selectors, pagination (limit/continue) and resourceVersion semantics."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from localkube.apiserver import errors, selectors
+from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.store import Store, TooOld, dumps
+
+_COMMON = ("metadata.name", "metadata.namespace")
+FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "Pod"): (
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+    ("", "Event"): (
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
+    ("", "Secret"): ("type",),
+    ("", "Node"): ("spec.unschedulable",),
+    ("", "Namespace"): ("status.phase",),
+    ("batch", "Job"): ("status.successful",),
+}
+
+Matcher = Callable[[dict[str, Any]], bool]
+
+
+def supported_fields(info: ResourceInfo) -> tuple[str, ...]:
+    return _COMMON + ((FIELDS.get((info.group, info.kind), ())) if not info.custom else ())
+
+
+def _event_source(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("source") or {}).get("component", ""))
+
+
+def matcher(info: ResourceInfo, label_selector: str | None, field_selector: str | None) -> Matcher | None:
+    """A predicate for the selectors, or None when there is nothing to filter; 400 on bad syntax."""
+    try:
+        labels = selectors.parse_label_selector(label_selector) if label_selector else None
+        fields = (
+            selectors.parse_field_selector(field_selector, supported_fields(info)) if field_selector else None
+        )
+    except selectors.SelectorError as e:
+        raise errors.bad_request(str(e)) from e
+    if labels is None and fields is None:
+        return None
+
+    def match(obj: dict[str, Any]) -> bool:
+        if labels is not None and not labels.matches((obj.get("metadata") or {}).get("labels") or {}):
+            return False
+        if fields is not None:
+            view = obj
+            if info.kind == "Event" and "source" in obj and isinstance(obj.get("source"), dict):
+                view = {**obj, "source": _event_source(obj)}
+            return fields.matches(view)
+        return True
+
+    return match
+
+
+@dataclass(frozen=True)
+class Continue:
+    rv: int
+    start: str  # the last key served: "namespace/name"
+
+
+def encode_continue(token: Continue) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": token.rv, "start": token.start}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_continue(text: str) -> Continue:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = json.loads(raw)
+        return Continue(int(data["rv"]), str(data["start"]))
+    except (ValueError, KeyError, TypeError) as e:
+        raise errors.bad_request(f"continue key is not valid: {e}") from e
+
+
+def parse_rv(text: str | None) -> int | None:
+    if text in (None, ""):
+        return None
+    try:
+        value = int(str(text))
+        if value < 0:
+            raise ValueError
+        return value
+    except ValueError as e:
+        raise errors.bad_request(
+            f'resourceVersion: Invalid value: "{text}": must be a non-negative integer'
+        ) from e
+
+
+def build_list(store: Store, info: ResourceInfo, ns: str | None, params: Mapping[str, str]) -> bytes:
+    match = matcher(info, params.get("labelSelector"), params.get("fieldSelector"))
+    limit_text = params.get("limit") or "0"
+    try:
+        limit = max(int(limit_text), 0)
+    except ValueError as e:
+        raise errors.bad_request(f"limit: Invalid value: {limit_text!r}") from e
+    rv_match = params.get("resourceVersionMatch") or ""
+    rv = parse_rv(params.get("resourceVersion"))
+    token = decode_continue(params["continue"]) if params.get("continue") else None
+    if token is not None and rv not in (None, 0):
+        raise errors.bad_request("specifying resource version is not allowed when using continue")
+    if rv_match and rv_match not in ("NotOlderThan", "Exact"):
+        raise errors.bad_request(
+            f'resourceVersionMatch: Unsupported value: "{rv_match}": supported values: '
+            '"Exact", "NotOlderThan"'
+        )
+    if rv_match and rv is None:
+        raise errors.bad_request(
+            "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
+            "resourceVersion is provided"
+        )
+    at = token.rv if token is not None else (rv if rv_match == "Exact" else None)
+    objects: list[dict[str, Any]]
+    raws: list[bytes | None]
+    if at is not None and at != store.rv:
+        if at > store.rv:
+            raise errors.APIError(
+                504,
+                "Timeout",
+                f"Too large resource version: {at}, current: {store.rv}",
+                {
+                    "causes": [
+                        {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+                    ],
+                    "retryAfterSeconds": 1,
+                },
+            )
+        try:
+            objects = store.items_at(info.storage_key, ns, at)
+        except TooOld as e:
+            if token is not None:
+                raise errors.expired(
+                    "The provided continue parameter is too old to display a consistent list result. You can "
+                    "start a new list without the continue parameter, or use the continue token in this "
+                    "response to retrieve the remainder of the results. Continuing with the provided token "
+                    "results in an inconsistent list - objects that were created, modified, or deleted "
+                    "between the time the first chunk was returned and now may show up in the list."
+                ) from e
+            raise errors.expired(str(e)) from e
+        raws = [None] * len(objects)
+        list_rv = at
+    else:
+        stored = store.items(info.storage_key, ns)
+        objects = [s.obj for s in stored]
+        raws = [s.raw for s in stored]
+        list_rv = store.rv
+    start = 0
+    if token is not None:
+        keys = [f"{(o['metadata'].get('namespace') or '')}/{o['metadata']['name']}" for o in objects]
+        import bisect
+
+        start = bisect.bisect_right(keys, token.start)
+    out: list[bytes] = []
+    last = ""
+    more = 0
+    for i in range(start, len(objects)):
+        obj = objects[i]
+        if match is not None and not match(obj):
+            continue
+        if limit and len(out) >= limit:
+            more = sum(1 for o in objects[i:] if match is None or match(o))
+            break
+        raw = raws[i]
+        if raw is None or obj.get("apiVersion") != info.api_version:
+            raw = dumps({**obj, "apiVersion": info.api_version})
+        out.append(raw)
+        last = f"{obj['metadata'].get('namespace') or ''}/{obj['metadata']['name']}"
+    meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
+    if more:
+        meta["continue"] = encode_continue(Continue(list_rv, last))
+        meta["remainingItemCount"] = more
+    head = dumps({"kind": info.list_kind, "apiVersion": info.api_version, "metadata": meta})
+    return head[:-1] + b',"items":[' + b",".join(out) + b"]}"

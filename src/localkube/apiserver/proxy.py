@@ -1,0 +1,186 @@
+"""Pod log/exec/attach/portforward: proxied to the kubelet of the pod's node, as kube-apiserver does.
+
+Logs stream over plain HTTP (`follow` included); exec, attach and portforward are websocket upgrades
+relayed frame by frame in both directions with the subprotocol the client negotiated with the kubelet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+from localkube.apiserver import errors
+from localkube.apiserver.core import NODE_KEY, Core
+from localkube.apiserver.kinds import ResourceInfo
+
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+KUBELET_PATHS = {"log": "containerLogs", "exec": "exec", "attach": "attach", "portforward": "portForward"}
+
+
+def pick_container(pod: dict[str, Any], wanted: str | None) -> str:
+    """The container a log/exec request means: the named one, the annotated default, or the first."""
+    name = pod["metadata"]["name"]
+    spec = pod.get("spec") or {}
+    containers = [c.get("name") for c in spec.get("containers") or () if isinstance(c, dict)]
+    others = [
+        c.get("name")
+        for k in ("initContainers", "ephemeralContainers")
+        for c in spec.get(k) or ()
+        if isinstance(c, dict)
+    ]
+    if wanted:
+        if wanted not in containers and wanted not in others:
+            raise errors.bad_request(f"container {wanted} is not valid for pod {name}")
+        return wanted
+    default = (pod["metadata"].get("annotations") or {}).get(DEFAULT_CONTAINER_ANNOTATION)
+    if default in containers:
+        return str(default)
+    if len(containers) == 1:
+        return str(containers[0])
+    if not containers:
+        raise errors.bad_request(f"pod {name} has no containers")
+    # kube-apiserver asks the client to choose; kubectl itself picks the first and says so
+    raise errors.bad_request(
+        f"a container name must be specified for pod {name}, choose one of: "
+        f"[{' '.join(str(c) for c in containers)}]"
+    )
+
+
+def kubelet_address(node: dict[str, Any]) -> tuple[str, int]:
+    status = node.get("status") or {}
+    addresses = status.get("addresses") or []
+    ip = next((a.get("address") for a in addresses if a.get("type") == "InternalIP"), None)
+    ip = ip or next((a.get("address") for a in addresses if a.get("address")), None)
+    port = ((status.get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port")
+    if not ip or not port:
+        raise errors.APIError(
+            500, "InternalError", f"node {node['metadata']['name']} has no kubelet address", {}
+        )
+    return str(ip), int(port)
+
+
+class PodProxy:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def target(self, ns: str, name: str, sub: str, query: dict[str, str]) -> str:
+        pod = self.core.store.get(("", "pods"), ns, name)
+        if pod is None:
+            raise errors.not_found("pods", "", name)
+        node_name = (pod.obj.get("spec") or {}).get("nodeName")
+        if not node_name:
+            raise errors.bad_request(f"pod {name} does not have a host assigned")
+        node = self.core.store.get(NODE_KEY, "", node_name)
+        if node is None:
+            raise errors.not_found("nodes", "", node_name)
+        ip, port = kubelet_address(node.obj)
+        path = f"/{KUBELET_PATHS[sub]}/{ns}/{name}"
+        if sub != "portforward":
+            container = pick_container(pod.obj, query.pop("container", None))
+            path += f"/{container}"
+        return f"http://{ip}:{port}{path}"
+
+    async def handle(
+        self, request: web.Request, info: ResourceInfo, ns: str, name: str, sub: str
+    ) -> web.StreamResponse:
+        query = list(request.query.items())
+        single = {k: v for k, v in query}
+        url = self.target(ns, name, sub, single)
+        rest = [(k, v) for k, v in query if k != "container"]
+        qs = urlencode(rest)
+        if qs:
+            url += "?" + qs
+        if sub == "log":
+            return await self._logs(request, url)
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise errors.bad_request("Upgrade request required")
+        return await self._websocket(request, url)
+
+    async def _logs(self, request: web.Request, url: str) -> web.StreamResponse:
+        try:
+            upstream = await self.session().get(url)
+        except aiohttp.ClientError as e:
+            raise errors.APIError(500, "InternalError", f'Get "{url}": {e}', {}) from e
+        try:
+            if upstream.status != 200:
+                text = await upstream.text()
+                raise errors.bad_request(text.strip() or f"kubelet answered {upstream.status}")
+            resp = web.StreamResponse(
+                status=200, headers={"Content-Type": upstream.headers.get("Content-Type", "text/plain")}
+            )
+            resp.enable_chunked_encoding()
+            await resp.prepare(request)
+            async for chunk in upstream.content.iter_any():
+                await resp.write(chunk)
+            await resp.write_eof()
+            return resp
+        finally:
+            upstream.release()
+
+    async def _websocket(self, request: web.Request, url: str) -> web.StreamResponse:
+        protocols = [
+            p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()
+        ]
+        try:
+            upstream = await self.session().ws_connect(
+                url, protocols=protocols, autoping=False, max_msg_size=0
+            )
+        except aiohttp.WSServerHandshakeError as e:
+            raise errors.APIError(
+                e.status if e.status >= 400 else 500,
+                "InternalError",
+                f"error dialing kubelet: {e.message}",
+                {},
+            ) from e
+        except aiohttp.ClientError as e:
+            raise errors.APIError(500, "InternalError", f"error dialing kubelet: {e}", {}) from e
+        chosen = upstream.protocol
+        ws = web.WebSocketResponse(protocols=[chosen] if chosen else (), autoping=False, max_msg_size=0)
+        await ws.prepare(request)
+
+        async def pump(src: Any, dst: Any) -> None:
+            async for msg in src:
+                if msg.type == aiohttp.WSMsgType.BINARY:
+                    await dst.send_bytes(msg.data)
+                elif msg.type == aiohttp.WSMsgType.TEXT:
+                    await dst.send_str(msg.data)
+                elif msg.type == aiohttp.WSMsgType.PING:
+                    await dst.ping(msg.data)
+                elif msg.type == aiohttp.WSMsgType.PONG:
+                    await dst.pong(msg.data)
+                else:
+                    break
+
+        a = asyncio.create_task(pump(ws, upstream))
+        b = asyncio.create_task(pump(upstream, ws))
+        try:
+            await asyncio.wait({a, b}, return_when=asyncio.FIRST_COMPLETED)
+            # the kubelet closing ends the session: flush what it sent, then close the client side
+            if b.done():
+                with contextlib.suppress(Exception):
+                    await a if a.done() else None
+        finally:
+            for t in (a, b):
+                t.cancel()
+            for t in (a, b):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            code = upstream.close_code or aiohttp.WSCloseCode.OK
+            await upstream.close()
+            await ws.close(code=code)
+        return ws

@@ -1,0 +1,488 @@
+"""HTTP routing of the Kubernetes REST API onto the core verbs, discovery and subresources."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from localkube.apiserver import discovery, errors, lists, patches, table, watchstream
+from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
+from localkube.apiserver.crds import get_path, set_path
+from localkube.apiserver.errors import APIError
+from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.store import dumps
+from localkube.apiserver.tokens import TokenAuthority, User
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 3 * 1024 * 1024
+USER_KEY = web.RequestKey("user", User)
+ProxyHandler = Callable[[web.Request, ResourceInfo, str, str, str], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    info: ResourceInfo
+    namespace: str | None  # None: all namespaces (or cluster-scoped)
+    name: str
+    sub: str
+
+
+def respond(
+    body: bytes | dict[str, Any],
+    status: int = 200,
+    warnings: list[str] | tuple[str, ...] = (),
+    content_type: str = "application/json",
+) -> web.Response:
+    raw = body if isinstance(body, bytes) else dumps(body)
+    resp = web.Response(body=raw, status=status, content_type=content_type.split(";")[0])
+    if ";" in content_type:
+        resp.headers["Content-Type"] = content_type
+    for w in warnings:
+        resp.headers.add("Warning", '299 - "' + w.replace('"', '\\"') + '"')
+    return resp
+
+
+def error_response(err: APIError) -> web.Response:
+    return respond(err.status(), err.code)
+
+
+async def read_body(request: web.Request) -> bytes:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise errors.too_large(MAX_BODY)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(65536)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise errors.too_large(MAX_BODY)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media_type(request: web.Request) -> str:
+    return (request.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
+
+
+def decode(raw: bytes, media: str) -> Any:
+    """JSON or YAML request bodies; anything else is 415, anything malformed 400."""
+    if media in (
+        "application/json",
+        "",
+        "*/*",
+        "text/plain",
+        "application/json-patch+json",
+        "application/merge-patch+json",
+        "application/strategic-merge-patch+json",
+    ):
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from e
+    if media in ("application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml"):
+        try:
+            value = yaml.safe_load(raw)
+            # YAML timestamps and the like become the strings JSON would have carried
+            return json.loads(json.dumps(value, default=str))
+        except (yaml.YAMLError, ValueError, UnicodeDecodeError) as e:
+            raise errors.bad_request(f"error converting YAML to JSON: {e}") from e
+    raise errors.unsupported_media_type(
+        media, ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+    )
+
+
+def _write_options(q: Mapping[str, str]) -> WriteOptions:
+    dry = q.getall("dryRun", []) if hasattr(q, "getall") else [q.get("dryRun", "")]
+    for d in dry:
+        if d and d != "All":
+            raise errors.bad_request(f'dryRun: Unsupported value: "{d}": supported values: "All"')
+    fv = q.get("fieldValidation") or "Warn"
+    if fv not in ("Strict", "Warn", "Ignore"):
+        raise errors.bad_request(
+            f'fieldValidation: Unsupported value: {fv!r}: supported values: "Ignore", "Strict", "Warn"'
+        )
+    return WriteOptions(dry_run="All" in dry, field_validation=fv, field_manager=q.get("fieldManager", ""))
+
+
+def _delete_options(q: Mapping[str, str], body: Any) -> DeleteOptions:
+    body = body if isinstance(body, dict) else {}
+    policy = q.get("propagationPolicy") or body.get("propagationPolicy")
+    orphan = q.get("orphanDependents") or body.get("orphanDependents")
+    if policy is None and orphan is not None:
+        policy = "Orphan" if str(orphan).lower() == "true" else "Background"
+    if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
+        raise errors.invalid("DeleteOptions", "", "", [])
+    grace_raw = q.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
+    try:
+        grace = None if grace_raw in (None, "") else int(grace_raw)
+    except (TypeError, ValueError) as e:
+        raise errors.bad_request(f"gracePeriodSeconds: invalid value {grace_raw!r}") from e
+    pre = body.get("preconditions") or {}
+    dry = q.get("dryRun") == "All" or "All" in (body.get("dryRun") or [])
+    return DeleteOptions(policy, grace, pre.get("uid"), pre.get("resourceVersion"), dry)
+
+
+class RestAPI:
+    def __init__(
+        self, core: Core, tokens: TokenAuthority, server_address: str, proxy: ProxyHandler | None = None
+    ) -> None:
+        self.core = core
+        self.tokens = tokens
+        self.server_address = server_address
+        self.proxy = proxy
+
+    def install(self, app: web.Application) -> None:
+        app.middlewares.append(self.middleware)
+        r = app.router
+        for path in ("/healthz", "/livez", "/readyz"):
+            r.add_get(path, self.health)
+        r.add_get("/version", self.version)
+        r.add_route("*", "/api", self.api_root)
+        r.add_route("*", "/apis", self.apis_root)
+        r.add_route("*", "/api/{tail:.*}", self.api)
+        r.add_route("*", "/apis/{tail:.*}", self.apis)
+        r.add_route("*", "/{tail:.*}", self.not_found)
+
+    @web.middleware
+    async def middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            if request.path not in ("/healthz", "/livez", "/readyz"):
+                user = self.tokens.authenticate(request.headers.get("Authorization"))
+                if user is None:
+                    raise errors.unauthorized()
+                request[USER_KEY] = user
+            return await handler(request)
+        except APIError as e:
+            return error_response(e)
+        except web.HTTPException:
+            raise
+        except (ConnectionResetError, TimeoutError):
+            raise
+        except Exception as e:  # a bug must answer 500, never take the server down
+            log.exception("internal error on %s %s", request.method, request.path)
+            return error_response(errors.internal(f"{type(e).__name__}: {e}"))
+
+    async def health(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(text="ok")
+
+    async def version(self, request: web.Request) -> web.StreamResponse:
+        return respond(discovery.version_info())
+
+    async def not_found(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith("/openapi"):
+            raise errors.resource_not_found()
+        raise errors.resource_not_found()
+
+    def _aggregated(self, request: web.Request) -> bool:
+        accept = request.headers.get("Accept", "")
+        first = accept.split(",")[0]
+        return "as=APIGroupDiscoveryList" in first and "v=v2;" in first.replace(" ", "") + ";"
+
+    async def api_root(self, request: web.Request) -> web.StreamResponse:
+        if self._aggregated(request):
+            return respond(
+                discovery.aggregated(self.core.registry, core=True), content_type=discovery.AGGREGATED_TYPE
+            )
+        return respond(discovery.api_versions(self.server_address))
+
+    async def apis_root(self, request: web.Request) -> web.StreamResponse:
+        if self._aggregated(request):
+            return respond(
+                discovery.aggregated(self.core.registry, core=False), content_type=discovery.AGGREGATED_TYPE
+            )
+        return respond(discovery.api_group_list(self.core.registry))
+
+    async def api(self, request: web.Request) -> web.StreamResponse:
+        segs = [s for s in request.match_info["tail"].split("/") if s]
+        if not segs or segs[0] != "v1":
+            raise errors.resource_not_found()
+        if len(segs) == 1:
+            doc = discovery.api_resource_list(self.core.registry, "", "v1")
+            return respond(doc or {})
+        return await self.resource(request, "", "v1", segs[1:])
+
+    async def apis(self, request: web.Request) -> web.StreamResponse:
+        segs = [s for s in request.match_info["tail"].split("/") if s]
+        if not segs:
+            return await self.apis_root(request)
+        group = segs[0]
+        if len(segs) == 1:
+            g = discovery.api_group(self.core.registry, group)
+            if g is None:
+                raise errors.resource_not_found()
+            return respond(g)
+        version = segs[1]
+        if len(segs) == 2:
+            doc = discovery.api_resource_list(self.core.registry, group, version)
+            if doc is None:
+                raise errors.resource_not_found()
+            return respond(doc)
+        return await self.resource(request, group, version, segs[2:])
+
+    # ------------------------------------------------------------------ resources
+
+    def route(self, group: str, version: str, segs: list[str]) -> Route:
+        reg = self.core.registry
+        if segs[0] == "namespaces" and len(segs) >= 3 and segs[2] not in ("status", "finalize"):
+            ns = segs[1]
+            info = reg.get(group, version, segs[2])
+            if info is None or not info.namespaced or len(segs) > 5:
+                raise errors.resource_not_found()
+            return Route(info, ns, segs[3] if len(segs) > 3 else "", segs[4] if len(segs) > 4 else "")
+        info = reg.get(group, version, segs[0])
+        if info is None or len(segs) > 3:
+            raise errors.resource_not_found()
+        if info.namespaced and len(segs) > 1:
+            raise errors.resource_not_found()
+        return Route(info, None, segs[1] if len(segs) > 1 else "", segs[2] if len(segs) > 2 else "")
+
+    async def resource(
+        self, request: web.Request, group: str, version: str, segs: list[str]
+    ) -> web.StreamResponse:
+        rt = self.route(group, version, segs)
+        m = request.method
+        q = request.query
+        info = rt.info
+        ns = rt.namespace if rt.namespace is not None else ""
+        if rt.sub:
+            if rt.sub not in info.subresources:
+                raise errors.resource_not_found()
+            return await self.subresource(request, rt)
+        if not rt.name:
+            if m == "GET":
+                if q.get("watch") in ("true", "1", "True"):
+                    return await watchstream.serve(request, self.core.store, info, rt.namespace, q)
+                return self.list(request, info, rt.namespace, q)
+            if m == "POST" and (rt.namespace is not None or not info.namespaced):
+                body = decode(await read_body(request), _media_type(request))
+                res = self.core.create(info, ns, body, _write_options(q))
+                return self._result(info, res, 201)
+            if m == "DELETE" and (rt.namespace is not None or not info.namespaced):
+                raw = await read_body(request)
+                body = decode(raw, _media_type(request)) if raw.strip() else {}
+                return self.delete_collection(info, rt.namespace, q, body)
+            raise errors.method_not_allowed()
+        if m == "GET":
+            if q.get("watch") in ("true", "1", "True"):
+                params = dict(q)
+                params["fieldSelector"] = f"metadata.name={rt.name}"
+                return await watchstream.serve(request, self.core.store, info, rt.namespace, params)
+            obj, raw = self.core.served(info, self.core.get(info, ns, rt.name))
+            if table.TABLE_ACCEPT_MARK in request.headers.get("Accept", ""):
+                return respond(
+                    table.table(
+                        info,
+                        [obj],
+                        {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                        q.get("includeObject", "Metadata"),
+                    )
+                )
+            return respond(raw)
+        if m == "PUT":
+            body = decode(await read_body(request), _media_type(request))
+            res = self.core.update(info, ns, rt.name, body, _write_options(q))
+            return self._result(info, res, 200)
+        if m == "PATCH":
+            res = await self._patch(request, rt, None)
+            return self._result(info, res, 201 if res.created else 200)
+        if m == "DELETE":
+            raw = await read_body(request)
+            body = decode(raw, _media_type(request)) if raw.strip() else {}
+            res = self.core.delete(info, ns, rt.name, _delete_options(q, body))
+            pending = bool(res.obj.get("metadata", {}).get("deletionTimestamp")) and res.raw is not None
+            return self._result(info, res, 202 if pending else 200)
+        raise errors.method_not_allowed()
+
+    def _result(self, info: ResourceInfo, res: Result, status: int) -> web.Response:
+        if res.raw is not None and res.obj.get("apiVersion") == info.api_version:
+            return respond(res.raw, status, res.warnings)
+        return respond({**res.obj, "apiVersion": info.api_version}, status, res.warnings)
+
+    async def _patch(self, request: web.Request, rt: Route, sub: str | None) -> Result:
+        media = _media_type(request)
+        if media not in PATCH_TYPES or media == "application/apply-patch+cbor":
+            raise errors.unsupported_media_type(media, [t for t in PATCH_TYPES if not t.endswith("cbor")])
+        raw = await read_body(request)
+        body = decode(raw, media)
+        return self.core.patch(
+            rt.info, rt.namespace or "", rt.name, media, body, _write_options(request.query), sub
+        )
+
+    def list(
+        self, request: web.Request, info: ResourceInfo, ns: str | None, q: Mapping[str, str]
+    ) -> web.Response:
+        raw = lists.build_list(self.core.store, info, ns, q)
+        if table.TABLE_ACCEPT_MARK in request.headers.get("Accept", ""):
+            doc = json.loads(raw)
+            return respond(
+                table.table(info, doc["items"], doc["metadata"], q.get("includeObject", "Metadata"))
+            )
+        return respond(raw)
+
+    def delete_collection(
+        self, info: ResourceInfo, ns: str | None, q: Mapping[str, str], body: Any
+    ) -> web.Response:
+        match = lists.matcher(info, q.get("labelSelector"), q.get("fieldSelector"))
+        opts = _delete_options(q, body)
+        items = []
+        for stored in self.core.store.items(info.storage_key, ns):
+            if match is not None and not match(stored.obj):
+                continue
+            meta = stored.obj["metadata"]
+            try:
+                res = self.core.delete(info, meta.get("namespace", ""), meta["name"], opts)
+            except APIError as e:
+                if e.code == 404:
+                    continue
+                raise
+            items.append(res.obj)
+        return respond(
+            {
+                "kind": info.list_kind,
+                "apiVersion": info.api_version,
+                "metadata": {"resourceVersion": str(self.core.store.rv)},
+                "items": items,
+            }
+        )
+
+    # ------------------------------------------------------------------ subresources
+
+    async def subresource(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        info, m, ns = rt.info, request.method, rt.namespace or ""
+        if not rt.name:
+            raise errors.resource_not_found()
+        if rt.sub == "status":
+            if m == "GET":
+                return respond(self.core.served(info, self.core.get(info, ns, rt.name))[1])
+            if m == "PUT":
+                body = decode(await read_body(request), _media_type(request))
+                return self._result(
+                    info,
+                    self.core.update(info, ns, rt.name, body, _write_options(request.query), "status"),
+                    200,
+                )
+            if m == "PATCH":
+                return self._result(info, await self._patch(request, rt, "status"), 200)
+            raise errors.method_not_allowed()
+        if rt.sub == "finalize" and m == "PUT":
+            body = decode(await read_body(request), _media_type(request))
+            return self._result(
+                info,
+                self.core.update(info, ns, rt.name, body, _write_options(request.query), "finalize"),
+                200,
+            )
+        if rt.sub == "scale":
+            return await self.scale(request, rt)
+        if rt.sub == "binding" and m == "POST":
+            body = decode(await read_body(request), _media_type(request))
+            target = body.get("target") if isinstance(body, dict) else None
+            node = str((target or {}).get("name", ""))
+            bind(self.core, info, ns, rt.name, node, _write_options(request.query).dry_run)
+            return respond(
+                {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
+            )
+        if rt.sub == "token" and m == "POST":
+            return await self.token(request, rt)
+        if rt.sub in ("log", "exec", "attach", "portforward"):
+            if self.proxy is None:
+                raise errors.APIError(503, "ServiceUnavailable", "no kubelet proxy is configured")
+            self.core.get(info, ns, rt.name)
+            if rt.sub == "log" and m != "GET":
+                raise errors.method_not_allowed()
+            return await self.proxy(request, info, ns, rt.name, rt.sub)
+        raise errors.method_not_allowed()
+
+    def _scale_of(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
+        assert info.scale is not None
+        meta = obj["metadata"]
+        status: dict[str, Any] = {"replicas": get_path(obj, info.scale.status_replicas) or 0}
+        if info.scale.label_selector:
+            sel = get_path(obj, info.scale.label_selector)
+            if sel is not None:
+                status["selector"] = sel
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                k: meta[k]
+                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                if k in meta
+            },
+            "spec": {"replicas": get_path(obj, info.scale.spec_replicas) or 0},
+            "status": status,
+        }
+
+    async def scale(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        info, ns, m = rt.info, rt.namespace or "", request.method
+        if info.scale is None:
+            raise errors.resource_not_found()
+        current = self.core.get(info, ns, rt.name)
+        scale = self._scale_of(info, current.obj)
+        if m == "GET":
+            return respond(scale)
+        if m not in ("PUT", "PATCH"):
+            raise errors.method_not_allowed()
+        media = _media_type(request)
+        body = decode(await read_body(request), media)
+        if m == "PUT":
+            new_scale = body
+        else:
+            try:
+                if media == "application/json-patch+json":
+                    new_scale = patches.json_patch(scale, body)
+                elif media in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
+                    new_scale = patches.merge_patch(scale, body)
+                else:
+                    raise errors.unsupported_media_type(media, PATCH_TYPES[:3])
+            except patches.PatchError as e:
+                raise APIError(422, "Invalid", str(e), {}) from e
+        replicas = (new_scale.get("spec") or {}).get("replicas") if isinstance(new_scale, dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise errors.invalid("Scale", "autoscaling", rt.name, [])
+        obj = copy.deepcopy(current.obj)
+        rv = (new_scale.get("metadata") or {}).get("resourceVersion")
+        obj["metadata"]["resourceVersion"] = rv or obj["metadata"]["resourceVersion"]
+        set_path(obj, info.scale.spec_replicas, replicas)
+        res = self.core._replace(info, current, obj, _write_options(request.query), None)
+        return respond(self._scale_of(info, res.obj))
+
+    async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        ns = rt.namespace or ""
+        sa = self.core.get(rt.info, ns, rt.name).obj
+        body = decode(await read_body(request), _media_type(request))
+        spec = (body.get("spec") if isinstance(body, dict) else None) or {}
+        seconds = int(spec.get("expirationSeconds") or 3600)
+        if seconds < 600:
+            raise errors.invalid("TokenRequest", "authentication.k8s.io", rt.name, [])
+        bound: dict[str, Any] = {}
+        ref = spec.get("boundObjectRef") or {}
+        if ref.get("kind") == "Pod":
+            bound["pod"] = {"name": ref.get("name"), "uid": ref.get("uid")}
+        token, exp = self.tokens.issue(
+            ns, rt.name, sa["metadata"]["uid"], list(spec.get("audiences") or []), seconds, bound
+        )
+        import datetime as dt
+
+        expiry = dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return respond(
+            {
+                "kind": "TokenRequest",
+                "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"name": rt.name, "namespace": ns, "creationTimestamp": now()},
+                "spec": {**spec, "expirationSeconds": seconds},
+                "status": {"token": token, "expirationTimestamp": expiry},
+            },
+            201,
+        )

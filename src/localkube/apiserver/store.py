@@ -1,0 +1,295 @@
+"""In-memory object storage: one global resourceVersion, per-resource tables, bounded watch history.
+
+Stored objects are never mutated after commit: readers share them, and each object is serialized
+to JSON once (its bytes serve every GET, LIST and watcher). All methods are synchronous and run on
+the server's event loop, so a commit and its fan-out to watchers are atomic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Key = tuple[str, str]  # (group, plural)
+ObjKey = tuple[Key, str, str]  # (resource, namespace, name)
+
+DEFAULT_HISTORY = 10_000
+# A watcher that falls this far behind is closed, as the real API server drops unresponsive watchers.
+WATCHER_BACKLOG = 100_000
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class Stored:
+    obj: dict[str, Any]
+    raw: bytes
+
+    @property
+    def rv(self) -> int:
+        return int(self.obj["metadata"]["resourceVersion"])
+
+
+@dataclass(frozen=True)
+class Event:
+    rv: int
+    type: str  # ADDED, MODIFIED, DELETED
+    obj: dict[str, Any]
+    raw: bytes  # the object's JSON
+    prev: dict[str, Any] | None
+    line: bytes  # the watch line, built once for every watcher
+
+    @property
+    def namespace(self) -> str:
+        return str(self.obj["metadata"].get("namespace", ""))
+
+
+def event_line(type_: str, raw_obj: bytes) -> bytes:
+    return b'{"type":"' + type_.encode() + b'","object":' + raw_obj + b"}\n"
+
+
+Matcher = Callable[[dict[str, Any]], bool]
+
+
+class Watcher:
+    """One watch stream's queue; filters events as they are committed."""
+
+    def __init__(self, namespace: str | None, match: Matcher | None) -> None:
+        self.namespace = namespace
+        self.match = match
+        self.queue: deque[tuple[str, Event]] = deque()
+        self.wake = asyncio.Event()
+        self.closed = False
+
+    def offer(self, ev: Event) -> None:
+        if self.closed:
+            return
+        if self.namespace is not None and ev.namespace != self.namespace:
+            return
+        type_ = ev.type if self.match is None else self._filtered(ev, self.match)
+        if type_ is None:
+            return
+        self.queue.append((type_, ev))
+        if len(self.queue) > WATCHER_BACKLOG:
+            self.closed = True
+        self.wake.set()
+
+    @staticmethod
+    def _filtered(ev: Event, match: Matcher) -> str | None:
+        # As the watch cache does: an object moving out of the selection is DELETED for this
+        # watcher, one moving in is ADDED.
+        now = match(ev.obj)
+        if ev.type != "MODIFIED" or ev.prev is None:
+            return ev.type if now else None
+        before = match(ev.prev)
+        if now and before:
+            return ev.type
+        if now:
+            return "ADDED"
+        if before:
+            return "DELETED"
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+
+@dataclass
+class Table:
+    """Everything stored for one resource (all its served versions)."""
+
+    key: Key
+    objects: dict[str, dict[str, Stored]] = field(default_factory=dict)  # namespace -> name -> object
+    history: deque[Event] = field(default_factory=deque)
+    floor: int = 0  # every event with rv > floor is still in history
+    watchers: set[Watcher] = field(default_factory=set)
+    count: int = 0
+
+
+class TooOld(Exception):
+    def __init__(self, requested: int, oldest: int) -> None:
+        super().__init__(f"too old resource version: {requested} ({oldest})")
+        self.requested = requested
+        self.oldest = oldest
+
+
+Listener = Callable[[Key, Event], None]
+
+
+class Store:
+    def __init__(self, history: int = DEFAULT_HISTORY) -> None:
+        self.rv = 0
+        self.history_size = history
+        self.tables: dict[Key, Table] = {}
+        self.by_uid: dict[str, ObjKey] = {}
+        self.dependents: dict[str, set[ObjKey]] = {}  # owner uid -> objects naming it
+        self.listeners: list[Listener] = []
+
+    def table(self, key: Key) -> Table:
+        t = self.tables.get(key)
+        if t is None:
+            t = self.tables[key] = Table(key, floor=self.rv)
+        return t
+
+    def drop_table(self, key: Key) -> None:
+        t = self.tables.pop(key, None)
+        if t is not None:
+            for w in list(t.watchers):
+                w.close()
+
+    # ---- reads
+
+    def get(self, key: Key, namespace: str, name: str) -> Stored | None:
+        t = self.tables.get(key)
+        if t is None:
+            return None
+        return t.objects.get(namespace, {}).get(name)
+
+    def items(self, key: Key, namespace: str | None) -> list[Stored]:
+        """Objects in key order (namespace, name), as etcd lists them."""
+        t = self.tables.get(key)
+        if t is None:
+            return []
+        if namespace is not None:
+            names = t.objects.get(namespace, {})
+            return [names[n] for n in sorted(names)]
+        out: list[Stored] = []
+        for ns in sorted(t.objects):
+            names = t.objects[ns]
+            out.extend(names[n] for n in sorted(names))
+        return out
+
+    def items_at(self, key: Key, namespace: str | None, rv: int) -> list[dict[str, Any]]:
+        """Objects as they were right after `rv`, rebuilt by undoing newer history; TooOld if gone."""
+        t = self.table(key)
+        if rv < t.floor:
+            raise TooOld(rv, t.floor + 1)
+        state: dict[tuple[str, str], dict[str, Any]] = {
+            (s.obj["metadata"].get("namespace", ""), s.obj["metadata"]["name"]): s.obj
+            for s in self.items(key, namespace)
+        }
+        for ev in reversed(t.history):
+            if ev.rv <= rv:
+                break
+            if namespace is not None and ev.namespace != namespace:
+                continue
+            k = (ev.namespace, ev.obj["metadata"]["name"])
+            if ev.type == "ADDED":
+                state.pop(k, None)
+            elif ev.prev is not None:
+                state[k] = ev.prev
+        return [state[k] for k in sorted(state)]
+
+    def events_since(self, key: Key, rv: int) -> list[Event]:
+        t = self.table(key)
+        if rv < t.floor:
+            raise TooOld(rv, t.floor + 1)
+        out = []
+        for ev in reversed(t.history):
+            if ev.rv <= rv:
+                break
+            out.append(ev)
+        out.reverse()
+        return out
+
+    def lookup_uid(self, uid: str) -> Stored | None:
+        where = self.by_uid.get(uid)
+        if where is None:
+            return None
+        return self.get(*where)
+
+    def namespaces_in_use(self, key: Key) -> Iterable[str]:
+        t = self.tables.get(key)
+        return [] if t is None else [ns for ns, names in t.objects.items() if names]
+
+    def count(self, key: Key) -> int:
+        t = self.tables.get(key)
+        return 0 if t is None else t.count
+
+    # ---- writes
+
+    def _stamp(self, obj: dict[str, Any]) -> tuple[int, dict[str, Any], bytes]:
+        self.rv += 1
+        stamped = {**obj, "metadata": {**obj["metadata"], "resourceVersion": str(self.rv)}}
+        return self.rv, stamped, dumps(stamped)
+
+    def put(self, key: Key, obj: dict[str, Any]) -> Stored:
+        """Create or replace an object; the caller has checked preconditions."""
+        t = self.table(key)
+        meta = obj["metadata"]
+        ns, name = meta.get("namespace", ""), meta["name"]
+        names = t.objects.setdefault(ns, {})
+        old = names.get(name)
+        rv, stamped, raw = self._stamp(obj)
+        stored = Stored(stamped, raw)
+        names[name] = stored
+        if old is None:
+            t.count += 1
+        else:
+            self._unindex(old.obj, (key, ns, name))
+        self._index(stamped, (key, ns, name))
+        kind = "ADDED" if old is None else "MODIFIED"
+        self._emit(t, Event(rv, kind, stamped, raw, None if old is None else old.obj, event_line(kind, raw)))
+        return stored
+
+    def remove(self, key: Key, namespace: str, name: str) -> Stored | None:
+        t = self.tables.get(key)
+        if t is None:
+            return None
+        names = t.objects.get(namespace, {})
+        old = names.pop(name, None)
+        if old is None:
+            return None
+        if not names:
+            t.objects.pop(namespace, None)
+        t.count -= 1
+        self._unindex(old.obj, (key, namespace, name))
+        rv, stamped, raw = self._stamp(old.obj)
+        self._emit(t, Event(rv, "DELETED", stamped, raw, old.obj, event_line("DELETED", raw)))
+        return Stored(stamped, raw)
+
+    def _index(self, obj: dict[str, Any], where: ObjKey) -> None:
+        meta = obj["metadata"]
+        self.by_uid[meta["uid"]] = where
+        for ref in meta.get("ownerReferences") or ():
+            self.dependents.setdefault(ref.get("uid", ""), set()).add(where)
+
+    def _unindex(self, obj: dict[str, Any], where: ObjKey) -> None:
+        meta = obj["metadata"]
+        if self.by_uid.get(meta["uid"]) == where:
+            del self.by_uid[meta["uid"]]
+        for ref in meta.get("ownerReferences") or ():
+            deps = self.dependents.get(ref.get("uid", ""))
+            if deps is not None:
+                deps.discard(where)
+                if not deps:
+                    del self.dependents[ref.get("uid", "")]
+
+    def _emit(self, t: Table, ev: Event) -> None:
+        t.history.append(ev)
+        while len(t.history) > self.history_size:
+            t.floor = t.history.popleft().rv
+        for w in list(t.watchers):
+            w.offer(ev)
+            if w.closed:
+                t.watchers.discard(w)
+        for listener in self.listeners:
+            listener(t.key, ev)
+
+    def watch(self, key: Key, watcher: Watcher) -> None:
+        self.table(key).watchers.add(watcher)
+
+    def unwatch(self, key: Key, watcher: Watcher) -> None:
+        t = self.tables.get(key)
+        if t is not None:
+            t.watchers.discard(watcher)
+
+    def dependents_of(self, uid: str) -> Iterator[ObjKey]:
+        return iter(list(self.dependents.get(uid, ())))

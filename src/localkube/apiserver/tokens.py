@@ -1,0 +1,104 @@
+"""Bearer tokens: the admin token, and service-account tokens (JWTs signed with a server secret).
+
+The RBAC work will decide what a service account may do; here a token only names who is calling.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+ISSUER = "https://kubernetes.default.svc.cluster.local"
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    uid: str = ""
+    groups: tuple[str, ...] = ()
+    extra: dict[str, list[str]] = field(default_factory=dict, compare=False, hash=False)
+
+
+ADMIN = User("kubernetes-admin", groups=("system:masters", "system:authenticated"))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenAuthority:
+    def __init__(self, admin_token: str | None = None, key: bytes | None = None) -> None:
+        self.admin_token = admin_token or secrets.token_urlsafe(32)
+        self.key = key or secrets.token_bytes(32)
+
+    def issue(
+        self,
+        namespace: str,
+        sa_name: str,
+        sa_uid: str,
+        audiences: list[str],
+        seconds: int,
+        bound: dict[str, Any] | None = None,
+    ) -> tuple[str, int]:
+        """A signed service-account JWT and its expiry (unix seconds)."""
+        issued = int(time.time())
+        exp = issued + seconds
+        claims: dict[str, Any] = {
+            "aud": audiences or [ISSUER],
+            "exp": exp,
+            "iat": issued,
+            "nbf": issued,
+            "iss": ISSUER,
+            "sub": f"system:serviceaccount:{namespace}:{sa_name}",
+            "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": sa_name, "uid": sa_uid}},
+            "jti": secrets.token_hex(8),
+        }
+        if bound:
+            claims["kubernetes.io"].update(bound)
+        head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        sig = _b64(hmac.new(self.key, f"{head}.{body}".encode(), hashlib.sha256).digest())
+        return f"{head}.{body}.{sig}", exp
+
+    def verify(self, token: str) -> dict[str, Any] | None:
+        parts = token.split(".")
+        if len(parts) != 3:
+            return None
+        expected = _b64(hmac.new(self.key, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest())
+        if not hmac.compare_digest(expected, parts[2]):
+            return None
+        try:
+            claims = json.loads(_unb64(parts[1]))
+        except ValueError:
+            return None
+        if not isinstance(claims, dict) or claims.get("exp", 0) < time.time():
+            return None
+        return claims
+
+    def authenticate(self, authorization: str | None) -> User | None:
+        if not authorization or not authorization.startswith("Bearer "):
+            return None
+        token = authorization[7:].strip()
+        if hmac.compare_digest(token.encode(), self.admin_token.encode()):
+            return ADMIN
+        claims = self.verify(token)
+        if claims is None:
+            return None
+        k8s = claims.get("kubernetes.io") or {}
+        ns = k8s.get("namespace", "")
+        sa = k8s.get("serviceaccount") or {}
+        return User(
+            str(claims.get("sub", "")),
+            str(sa.get("uid", "")),
+            ("system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"),
+        )

@@ -1,0 +1,128 @@
+"""WATCH: a chunked stream of JSON events, with initial events, bookmarks, timeouts and 410 Gone."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from localkube.apiserver import errors, lists
+from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.store import Event, Store, TooOld, Watcher, dumps, event_line
+
+BOOKMARK_INTERVAL = 5.0
+DEFAULT_TIMEOUT = (1800, 3600)  # the real server picks a random timeout in this range
+
+
+def _truthy(value: str | None) -> bool:
+    return value in ("true", "1", "True")
+
+
+def _line(info: ResourceInfo, type_: str, ev: Event) -> bytes:
+    if ev.obj.get("apiVersion") != info.api_version:
+        return event_line(type_, dumps({**ev.obj, "apiVersion": info.api_version}))
+    return ev.line if type_ == ev.type else event_line(type_, ev.raw)
+
+
+def bookmark(info: ResourceInfo, rv: int, initial_end: bool = False) -> bytes:
+    meta: dict[str, Any] = {"resourceVersion": str(rv), "creationTimestamp": None}
+    if initial_end:
+        meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+    return (
+        dumps(
+            {
+                "type": "BOOKMARK",
+                "object": {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta},
+            }
+        )
+        + b"\n"
+    )
+
+
+async def serve(
+    request: web.Request, store: Store, info: ResourceInfo, ns: str | None, params: Mapping[str, str]
+) -> web.StreamResponse:
+    match = lists.matcher(info, params.get("labelSelector"), params.get("fieldSelector"))
+    rv = lists.parse_rv(params.get("resourceVersion"))
+    bookmarks = _truthy(params.get("allowWatchBookmarks"))
+    send_initial = params.get("sendInitialEvents")
+    if send_initial is not None and not _truthy(send_initial) and send_initial not in ("false", "0", "False"):
+        raise errors.bad_request(f'sendInitialEvents: Invalid value: "{send_initial}"')
+    initial = _truthy(send_initial) or (send_initial is None and rv in (None, 0))
+    if _truthy(send_initial) and (params.get("resourceVersionMatch") != "NotOlderThan" or not bookmarks):
+        raise errors.bad_request(
+            "sendInitialEvents is forbidden unless resourceVersionMatch=NotOlderThan and "
+            "allowWatchBookmarks=true"
+        )
+    try:
+        timeout = float(params.get("timeoutSeconds") or random.randint(*DEFAULT_TIMEOUT))
+    except ValueError as e:
+        raise errors.bad_request("timeoutSeconds must be a number") from e
+
+    # Snapshot and subscription happen together, with no await between: nothing is missed or doubled.
+    watcher = Watcher(ns, match)
+    first: list[bytes] = []
+    if initial:
+        for s in store.items(info.storage_key, ns):
+            if match is None or match(s.obj):
+                first.append(
+                    event_line("ADDED", s.raw)
+                    if s.obj.get("apiVersion") == info.api_version
+                    else event_line("ADDED", dumps({**s.obj, "apiVersion": info.api_version}))
+                )
+    elif rv is not None:
+        try:
+            for ev in store.events_since(info.storage_key, rv):
+                watcher.offer(ev)
+        except TooOld as e:
+            first.append(dumps({"type": "ERROR", "object": errors.expired(str(e)).status()}) + b"\n")
+            watcher.close()
+    start_rv = store.rv
+    if not watcher.closed:
+        store.watch(info.storage_key, watcher)
+
+    resp = web.StreamResponse(
+        status=200, headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"}
+    )
+    resp.enable_chunked_encoding()
+    try:
+        await resp.prepare(request)
+        if first:
+            await resp.write(b"".join(first))
+        if initial and bookmarks and _truthy(send_initial):
+            await resp.write(bookmark(info, start_rv, initial_end=True))
+        deadline = time.monotonic() + timeout
+        next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+        while not watcher.closed or watcher.queue:
+            if watcher.queue:
+                batch = [_line(info, t, ev) for t, ev in watcher.queue]
+                watcher.queue.clear()
+                watcher.wake.clear()
+                await resp.write(b"".join(batch))
+                continue
+            if watcher.closed:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            wait = min(left, next_bookmark - time.monotonic()) if bookmarks else left
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(watcher.wake.wait(), timeout=max(wait, 0.0))
+            if bookmarks and time.monotonic() >= next_bookmark and not watcher.queue:
+                await resp.write(bookmark(info, store.rv))
+                next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+            watcher.wake.clear() if not watcher.queue else None
+        if bookmarks and not watcher.closed:
+            await resp.write(bookmark(info, store.rv))
+        await resp.write_eof()
+    except (ConnectionResetError, asyncio.CancelledError):
+        store.unwatch(info.storage_key, watcher)
+        raise
+    finally:
+        store.unwatch(info.storage_key, watcher)
+    return resp

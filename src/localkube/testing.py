@@ -1,0 +1,44 @@
+"""Run a localkube API server for tests: on its own event loop in a background thread, so that
+synchronous clients (the official `kubernetes` client, kubectl subprocesses) can talk to it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from localkube.apiserver.server import APIServer
+
+
+@contextmanager
+def running_apiserver(data_dir: Path, **kwargs: Any) -> Iterator[APIServer]:
+    """Start an APIServer in a thread; it is always stopped (and the thread joined) on exit."""
+    loop = asyncio.new_event_loop()
+    server = APIServer(data_dir, **kwargs)
+    thread = threading.Thread(target=loop.run_forever, name="localkube-apiserver", daemon=True)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=30)
+        yield server
+    finally:
+        try:
+            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=30)
+            loop.close()
+
+
+def call_in_server(server: APIServer, fn: Any) -> Any:
+    """Run a synchronous function on the server's loop (to inspect state without racing it)."""
+    loop = server._loop if hasattr(server, "_loop") else None
+    if loop is None:
+        return fn()
+    return asyncio.run_coroutine_threadsafe(_call(fn), loop).result(timeout=30)
+
+
+async def _call(fn: Any) -> Any:
+    return fn()

@@ -1,0 +1,106 @@
+"""The real kubectl against localkube: discovery, create/get/apply/label/delete, CRDs and samples."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
+
+SHARED = Path("/work/shared/kuberay")
+RAYCLUSTER_CRD = SHARED / "crds" / "ray.io_rayclusters.yaml"
+SAMPLES = sorted((SHARED / "samples").glob("*.yaml"))
+
+
+def ok(result) -> str:  # type: ignore[no-untyped-def]
+    assert result.returncode == 0, result.stderr
+    return str(result.stdout)
+
+
+def test_version_and_api_resources(kubectl: Kubectl) -> None:
+    out = ok(kubectl("version", "-o", "json"))
+    assert json.loads(out)["serverVersion"]["gitVersion"].startswith("v1.")
+    resources = ok(kubectl("api-resources", "-o", "name"))
+    for name in (
+        "pods",
+        "services",
+        "configmaps",
+        "namespaces",
+        "customresourcedefinitions.apiextensions.k8s.io",
+        "leases.coordination.k8s.io",
+        "jobs.batch",
+        "roles.rbac.authorization.k8s.io",
+        "events.events.k8s.io",
+        "ingresses.networking.k8s.io",
+    ):
+        assert name in resources.split()
+    assert "batch/v1" in ok(kubectl("api-versions")).split()
+
+
+def test_create_get_apply_label_delete(kubectl: Kubectl) -> None:
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  level: low\n"
+    ok(kubectl("create", "--validate=false", "-f", "-", input=manifest))
+    assert "settings" in ok(kubectl("get", "configmaps"))
+    ok(kubectl("apply", "--validate=false", "-f", "-", input=manifest.replace("low", "high")))
+    got = json.loads(ok(kubectl("get", "configmap", "settings", "-o", "json")))
+    assert got["data"] == {"level": "high"}
+    ok(kubectl("label", "configmap", "settings", "tier=gold"))
+    assert "settings" in ok(kubectl("get", "cm", "-l", "tier=gold", "-o", "name"))
+    assert ok(kubectl("get", "cm", "-l", "tier=silver", "-o", "name")).strip() == ""
+    ok(kubectl("delete", "configmap", "settings"))
+    missing = kubectl("get", "configmap", "settings")
+    assert missing.returncode != 0 and 'configmaps "settings" not found' in missing.stderr
+
+
+def test_get_pods_table_and_namespaces(kubectl: Kubectl) -> None:
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n"
+        "  - name: c\n    image: python:3.11\n"
+    )
+    ok(kubectl("create", "--validate=false", "-f", "-", input=pod))
+    table = ok(kubectl("get", "pods"))
+    header = table.splitlines()[0].split()
+    assert header[:4] == ["NAME", "READY", "STATUS", "RESTARTS"]
+    assert table.splitlines()[1].split()[:3] == ["web", "0/1", "Pending"]
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n"
+    ok(kubectl("create", "--validate=false", "-f", "-", input=ns))
+    assert "team-a" in ok(kubectl("get", "ns", "-o", "name"))
+
+
+def test_raycluster_crd_and_every_sample_are_accepted(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "--validate=false", "-f", str(RAYCLUSTER_CRD)))
+    crd = json.loads(ok(kubectl("get", "crd", "rayclusters.ray.io", "-o", "json")))
+    conditions = {c["type"]: c["status"] for c in crd["status"]["conditions"]}
+    assert conditions == {"NamesAccepted": "True", "Established": "True"}
+    assert "rayclusters" in ok(kubectl("api-resources", "--api-group=ray.io", "-o", "name"))
+    assert SAMPLES
+    for i, sample in enumerate(SAMPLES):
+        # some samples share names, so each goes into its own namespace
+        ns = f"sample-{i}"
+        ok(
+            kubectl(
+                "create",
+                "--validate=false",
+                "-f",
+                "-",
+                input=f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n",
+            )
+        )
+        ok(kubectl("create", "--validate=false", "-n", ns, "-f", str(sample)))
+    names = ok(kubectl("get", "rayclusters", "-A", "-o", "name")).split()
+    assert len(names) == len(SAMPLES)
+
+
+def test_raycluster_with_wrongly_typed_field_is_rejected(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "--validate=false", "-f", str(RAYCLUSTER_CRD)))
+    result = kubectl(
+        "create",
+        "--validate=false",
+        "-f",
+        "-",
+        input=SAMPLES[0].read_text().replace("headGroupSpec:", 'headGroupSpec:\n    enableIngress: "yes"', 1),
+    )
+    assert result.returncode != 0
+    assert "spec.headGroupSpec.enableIngress" in result.stderr and "Invalid value" in result.stderr
