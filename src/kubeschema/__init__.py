@@ -1,0 +1,90 @@
+"""Structural OpenAPI v3 schemas of Kubernetes' built-in types. Pure; importable by the operator
+and by localkube alike.
+
+Derived on first use from the installed kubernetes_asyncio model classes (field names, types and
+the descriptions in their docstrings) plus hand-kept facts the models lose (see _facts.py):
+
+- `type_schema("io.k8s.api.core.v1.PodTemplateSpec")`: fully inlined, structural, no `$ref`, with
+  descriptions; a nested ObjectMeta takes the form controller-gen emits for embedded templates.
+- `schema_for("v1", "Pod")`: the same for a top-level kind, with the full ObjectMeta.
+- `definitions()`: OpenAPI v2-style definitions with `$ref: #/definitions/...` and
+  `x-kubernetes-group-version-kind` on top-level kinds, for the API server's OpenAPI documents.
+
+Returned dicts are fresh copies; callers may change them.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+from kubeschema._build import Options, definition, structural, well_known_definitions
+from kubeschema._names import class_for_definition, definition_names, kinds
+
+__all__ = ["definition_name", "definitions", "schema_for", "type_schema"]
+
+
+def _class_of(name: str) -> str:
+    cls = class_for_definition().get(name)
+    if cls is None:
+        if name in definition_names():
+            return name  # a Python model class name is accepted too
+        raise KeyError(f"unknown OpenAPI definition {name!r}")
+    return cls
+
+
+def definition_name(model_class_name: str) -> str:
+    """`V1Pod` -> `io.k8s.api.core.v1.Pod`."""
+    return definition_names()[model_class_name]
+
+
+@cache
+def _type_schema(name: str, descriptions: bool, embedded_metadata: bool) -> dict[str, Any]:
+    return structural(
+        _class_of(name), Options(descriptions=descriptions, embedded_metadata=embedded_metadata)
+    )
+
+
+def type_schema(name: str, *, descriptions: bool = True, embedded_metadata: bool = True) -> dict[str, Any]:
+    """The inlined structural schema of an OpenAPI definition, e.g. `io.k8s.api.core.v1.PodTemplateSpec`.
+
+    `embedded_metadata=True` gives a nested `metadata` controller-gen's embedded ObjectMeta
+    (annotations, finalizers, labels, name, namespace); False gives the full ObjectMeta.
+    """
+    return copy.deepcopy(_type_schema(name, descriptions, embedded_metadata))
+
+
+@cache
+def _kind_index() -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for cls, k in kinds().items():
+        out.setdefault((k.api_version, k.kind), cls)
+    return out
+
+
+def schema_for(api_version: str, kind: str, *, descriptions: bool = True) -> dict[str, Any] | None:
+    """The structural schema of a top-level built-in kind (`v1`/`Pod`, `apps/v1`/`Deployment`), or None."""
+    cls = _kind_index().get((api_version, kind))
+    if cls is None:
+        return None
+    return copy.deepcopy(_type_schema(cls, descriptions, False))
+
+
+@cache
+def _definitions() -> dict[str, dict[str, Any]]:
+    names = definition_names()
+    out = well_known_definitions()
+    top = kinds()
+    for cls, def_name in sorted(names.items(), key=lambda x: x[1]):
+        d = definition(cls, names)
+        k = top.get(cls)
+        if k is not None:
+            d["x-kubernetes-group-version-kind"] = [{"group": k.group, "kind": k.kind, "version": k.version}]
+        out[def_name] = d
+    return out
+
+
+def definitions() -> dict[str, dict[str, Any]]:
+    """OpenAPI v2-style definitions of every built-in type, keyed by definition name."""
+    return copy.deepcopy(_definitions())

@@ -1,0 +1,90 @@
+"""Reading the generated kubernetes_asyncio model classes: fields, their types and descriptions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import kubernetes_asyncio.client.models as _models
+
+_LIST = re.compile(r"^list\[(.+)\]$")
+_DICT = re.compile(r"^dict\(str, (.+)\)$")
+_PRIMITIVES = frozenset({"str", "int", "float", "bool", "datetime", "date", "object"})
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a model: JSON name, the generator's type string, and its description."""
+
+    name: str
+    type: str
+    description: str
+
+
+def model_class(name: str) -> Any:
+    cls = getattr(_models, name, None)
+    if not isinstance(cls, type) or not hasattr(cls, "openapi_types"):
+        raise AttributeError(name)
+    return cls
+
+
+@cache
+def model_names() -> tuple[str, ...]:
+    return tuple(
+        n
+        for n in dir(_models)
+        if n[:1].isupper()
+        and isinstance(getattr(_models, n), type)
+        and hasattr(getattr(_models, n), "openapi_types")
+    )
+
+
+def element_type(type_str: str) -> tuple[str, str]:
+    """("list" | "map" | "", innermost type) of a generator type string."""
+    m = _LIST.match(type_str)
+    if m:
+        return "list", m.group(1)
+    m = _DICT.match(type_str)
+    if m:
+        return "map", m.group(1)
+    return "", type_str
+
+
+def is_model(type_str: str) -> bool:
+    return type_str not in _PRIMITIVES and hasattr(_models, type_str)
+
+
+@cache
+def fields(cls_name: str) -> tuple[Field, ...]:
+    cls = model_class(cls_name)
+    out = []
+    for attr, type_str in cls.openapi_types.items():
+        json_name = cls.attribute_map.get(attr, attr)
+        prop = getattr(cls, attr, None)
+        doc = getattr(getattr(prop, "fget", None), "__doc__", None) or ""
+        out.append(Field(json_name, type_str, _description(doc)))
+    return tuple(out)
+
+
+def referenced_models(cls_name: str) -> list[str]:
+    out = []
+    for f in fields(cls_name):
+        inner = element_type(f.type)[1]
+        inner = element_type(inner)[1]
+        if is_model(inner):
+            out.append(inner)
+    return out
+
+
+def _description(doc: str) -> str:
+    # The generator writes: "Gets the x of this Y.  # noqa: E501\n\n<description>  # noqa: E501\n\n:return: ..."
+    body = doc.split(":return:", 1)[0]
+    lines = [ln.strip() for ln in body.splitlines()]
+    lines = [ln.replace("# noqa: E501", "").rstrip() for ln in lines]
+    if lines and not lines[0]:
+        lines = lines[1:]
+    if lines and lines[0].startswith("Gets the "):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
