@@ -375,7 +375,7 @@ def _parse_field_term(term: str, supported: Collection[str]) -> FieldRequirement
         if at < 0:
             continue
         name = term[:at].strip()
-        raw = term[at + len(symbol) :]
+        raw = term[at + len(symbol) :].strip()
         value = _unescape(raw)
         if name not in supported:
             raise SelectorError(f"field label not supported: {name}")

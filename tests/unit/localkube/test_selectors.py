@@ -160,6 +160,7 @@ POD: dict[str, Any] = {
         ("spec.nodeName=", False),
         ("spec.hostNetwork=false", True),
         ("metadata.namespace=ray", True),
+        (" metadata.name = head-0 ", True),
     ],
 )
 def test_field_selector_matches(selector: str, expected: bool) -> None:
