@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -12,7 +13,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import discovery, errors, lists, patches, table, watchstream
+from localkube.apiserver import discovery, errors, lists, patches, tables, watchstream
 from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
 from localkube.apiserver.crds import get_path, set_path
 from localkube.apiserver.errors import APIError
@@ -130,6 +131,25 @@ def _delete_options(q: Mapping[str, str], body: Any) -> DeleteOptions:
     pre = body.get("preconditions") or {}
     dry = q.get("dryRun") == "All" or "All" in (body.get("dryRun") or [])
     return DeleteOptions(policy, grace, pre.get("uid"), pre.get("resourceVersion"), dry)
+
+
+def _wants_table(request: web.Request) -> bool:
+    return "as=Table" in request.headers.get("Accept", "")
+
+
+def _table(
+    info: ResourceInfo, objects: list[dict[str, Any]], list_meta: dict[str, Any], q: Mapping[str, str]
+) -> dict[str, Any]:
+    doc = tables.to_table(
+        info.api_version,
+        info.kind,
+        objects,
+        include_object=q.get("includeObject", "Metadata"),
+        printer_columns=list(info.printer_columns) if info.custom else None,
+        now=dt.datetime.now(dt.UTC),
+    )
+    doc["metadata"] = list_meta
+    return doc
 
 
 class RestAPI:
@@ -280,14 +300,9 @@ class RestAPI:
                 params["fieldSelector"] = f"metadata.name={rt.name}"
                 return await watchstream.serve(request, self.core.store, info, rt.namespace, params)
             obj, raw = self.core.served(info, self.core.get(info, ns, rt.name))
-            if table.TABLE_ACCEPT_MARK in request.headers.get("Accept", ""):
+            if _wants_table(request):
                 return respond(
-                    table.table(
-                        info,
-                        [obj],
-                        {"resourceVersion": obj["metadata"]["resourceVersion"]},
-                        q.get("includeObject", "Metadata"),
-                    )
+                    _table(info, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, q)
                 )
             return respond(raw)
         if m == "PUT":
@@ -324,11 +339,9 @@ class RestAPI:
         self, request: web.Request, info: ResourceInfo, ns: str | None, q: Mapping[str, str]
     ) -> web.Response:
         raw = lists.build_list(self.core.store, info, ns, q)
-        if table.TABLE_ACCEPT_MARK in request.headers.get("Accept", ""):
+        if _wants_table(request):
             doc = json.loads(raw)
-            return respond(
-                table.table(info, doc["items"], doc["metadata"], q.get("includeObject", "Metadata"))
-            )
+            return respond(_table(info, doc["items"], doc["metadata"], q))
         return respond(raw)
 
     def delete_collection(
@@ -473,8 +486,6 @@ class RestAPI:
         token, exp = self.tokens.issue(
             ns, rt.name, sa["metadata"]["uid"], list(spec.get("audiences") or []), seconds, bound
         )
-        import datetime as dt
-
         expiry = dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return respond(
             {
