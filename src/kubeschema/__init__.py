@@ -10,7 +10,8 @@ the descriptions in their docstrings) plus hand-kept facts the models lose (see 
 - `definitions()`: OpenAPI v2-style definitions with `$ref: #/definitions/...` and
   `x-kubernetes-group-version-kind` on top-level kinds, for the API server's OpenAPI documents.
 
-Returned dicts are fresh copies; callers may change them.
+type_schema and definitions return fresh copies callers may change; schema_for returns a shared,
+cached dict (read-only).
 """
 
 from __future__ import annotations
@@ -64,11 +65,16 @@ def _kind_index() -> dict[tuple[str, str], str]:
 
 
 def schema_for(api_version: str, kind: str, *, descriptions: bool = True) -> dict[str, Any] | None:
-    """The structural schema of a top-level built-in kind (`v1`/`Pod`, `apps/v1`/`Deployment`), or None."""
+    """The structural schema of a top-level built-in kind (`v1`/`Pod`, `apps/v1`/`Deployment`), or None.
+
+    Unlike type_schema, this returns the same cached dict on every call (the API server looks it
+    up on every write, and localkube's compiled-schema cache is keyed by the dict's identity):
+    treat it as read-only, deep-copy it before changing it.
+    """
     cls = _kind_index().get((api_version, kind))
     if cls is None:
         return None
-    return copy.deepcopy(_type_schema(cls, descriptions, False))
+    return _type_schema(cls, descriptions, False)
 
 
 @cache

@@ -70,8 +70,9 @@ def fields(cls_name: str) -> tuple[Field, ...]:
 
 def referenced_models(cls_name: str) -> list[str]:
     out = []
-    for f in fields(cls_name):
-        inner = element_type(f.type)[1]
+    # openapi_types directly: parsing every model's docstrings just to walk the graph is slow.
+    for type_str in model_class(cls_name).openapi_types.values():
+        inner = element_type(type_str)[1]
         inner = element_type(inner)[1]
         if is_model(inner):
             out.append(inner)

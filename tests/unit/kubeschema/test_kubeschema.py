@@ -266,7 +266,11 @@ def test_unknown_definition() -> None:
         kubeschema.type_schema("io.k8s.api.core.v1.NoSuchThing")
 
 
-def test_results_are_fresh_copies() -> None:
+def test_type_schema_results_are_fresh_copies() -> None:
     a = kubeschema.type_schema(PTS)
     a["properties"].clear()
     assert kubeschema.type_schema(PTS)["properties"]
+
+
+def test_schema_for_is_cached_so_the_api_server_compiles_it_once() -> None:
+    assert kubeschema.schema_for("v1", "Pod") is kubeschema.schema_for("v1", "Pod")
