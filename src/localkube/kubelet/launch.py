@@ -221,6 +221,12 @@ def _run_mode(spec: dict[str, Any]) -> None:
 
 def _enter_mode(spec: dict[str, Any]) -> None:
     _join_cgroup(spec.get("cgroup"))
+    if spec.get("tty"):
+        import fcntl
+        import termios
+
+        # The pty on stdin becomes our controlling terminal (we lead a new session already).
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
     pid = int(spec["target_pid"])
     root_fd = os.open(f"/proc/{pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     _setns(f"/proc/{pid}/ns/net", CLONE_NEWNET)

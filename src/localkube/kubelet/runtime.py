@@ -228,3 +228,42 @@ class PodSandbox:
         await asyncio.to_thread(network.delete_pod_network, self.uid)
         await asyncio.to_thread(mounts.unmount_under, self.dir)
         await asyncio.to_thread(shutil.rmtree, self.dir, True)
+
+
+def enter_spec(
+    target: ContainerProcess, argv: list[str], env: dict[str, str], workdir: str
+) -> dict[str, object]:
+    """Launcher spec for a process inside a running container's namespaces, root and cgroup."""
+    return {
+        "mode": "enter",
+        "cgroup": target.cgroup_path,
+        "target_pid": target.pid,
+        "workdir": workdir,
+        "argv": argv,
+        "env": env,
+    }
+
+
+async def exec_capture(
+    target: ContainerProcess, argv: list[str], env: dict[str, str], workdir: str, timeout: float
+) -> tuple[int, bytes]:
+    """Run a command in the container (probes, hooks); exit code and combined output.
+
+    A command that outlives the timeout is killed; its result is then (-1, b"timeout")."""
+    proc, report = await spawn_launcher(
+        enter_spec(target, argv, env, workdir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    if report:
+        await proc.wait()
+        info = json.loads(report.decode().splitlines()[0])
+        return 126 if info.get("reason") != "StartError" else 127, info.get("message", "").encode()
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+        return -1, b"timeout"
+    return proc.returncode or 0, out or b""

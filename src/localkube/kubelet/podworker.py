@@ -1,0 +1,673 @@
+"""One pod's life on the node: sandbox, volumes, init containers, containers with restarts, probes
+and hooks, status writes, and graceful deletion."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from localkube.kubelet import envvars, probes, runtime, status, volumes
+from localkube.kubelet.apiclient import ApiClient, ApiError
+from localkube.kubelet.events import EventRecorder
+from localkube.kubelet.status import ContainerView, now
+
+log = logging.getLogger(__name__)
+
+
+class Node(Protocol):
+    """What a pod worker needs from its node."""
+
+    client: ApiClient
+    node_name: str
+    host_ip: str
+    cidr: str
+    pods_dir: Path
+    allocatable: dict[str, str]
+    backoff_base: float
+    backoff_max: float
+    ca_pem: str
+    fallback_token: str
+    events: EventRecorder
+
+    def allocate_ip(self) -> str: ...
+
+    def release_ip(self, ip: str) -> None: ...
+
+    def service_infos(self) -> list[envvars.ServiceInfo]: ...
+
+    def hosts_for(self, pod: dict[str, Any], ip: str) -> str: ...
+
+    def resolv_for(self, pod: dict[str, Any]) -> str: ...
+
+    def worker_done(self, worker: PodWorker) -> None: ...
+
+
+@dataclass
+class Running:
+    """A started container: its process and what exec sessions need to join it."""
+
+    proc: runtime.ContainerProcess
+    env: dict[str, str]
+    workdir: str
+
+
+@dataclass
+class ContainerRun:
+    spec: dict[str, Any]
+    view: ContainerView
+    running: Running | None = None
+    kill_reason: str = ""  # why the node killed it (liveness, startup probe, postStart)
+    probe_task: asyncio.Task[None] | None = None
+    backoff: float = 0.0
+    ran_for: float = 0.0
+
+
+def _meta(pod: dict[str, Any]) -> dict[str, Any]:
+    return pod.get("metadata") or {}
+
+
+class PodWorker:
+    def __init__(self, node: Node, pod: dict[str, Any]):
+        self.node = node
+        self.pod = pod
+        meta = _meta(pod)
+        self.uid: str = meta["uid"]
+        self.name: str = meta["name"]
+        self.namespace: str = meta.get("namespace", "default")
+        spec = pod.get("spec") or {}
+        self.restart_policy: str = spec.get("restartPolicy") or "Always"
+        self.sandbox = runtime.PodSandbox(self.uid, self.name, node.pods_dir / self.uid, node.cidr)
+        self.init_runs = [
+            ContainerRun(
+                c, ContainerView(c["name"], c.get("image", ""), {"waiting": {"reason": "PodInitializing"}})
+            )
+            for c in spec.get("initContainers") or []
+        ]
+        waiting = "PodInitializing" if self.init_runs else "ContainerCreating"
+        self.runs = [
+            ContainerRun(c, ContainerView(c["name"], c.get("image", ""), {"waiting": {"reason": waiting}}))
+            for c in spec.get("containers") or []
+        ]
+        self.ip = ""
+        self.start_time = now()
+        self.sandbox_ready = False
+        self.initialized = not self.init_runs
+        self.init_failed = False
+        self.pod_reason = ""
+        self.pod_message = ""
+        self.terminating = asyncio.Event()
+        self.grace = float(spec.get("terminationGracePeriodSeconds", 30))
+        self.force_gone = False  # the API object is gone already: nothing to delete
+        self._dirty = asyncio.Event()
+        self._last_status: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self.volumes: dict[str, Path] = {}
+
+    # ---- public -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._main(), name=f"pod {self.namespace}/{self.name}")
+        self._writer = asyncio.create_task(self._status_writer())
+
+    def update(self, pod: dict[str, Any]) -> None:
+        self.pod = pod
+        meta = _meta(pod)
+        if meta.get("deletionTimestamp") and not self.terminating.is_set():
+            grace = meta.get("deletionGracePeriodSeconds")
+            if grace is not None:
+                self.grace = float(grace)
+            self.terminating.set()
+
+    def gone(self) -> None:
+        """The object was removed from the API without our final delete (force deletion)."""
+        self.force_gone = True
+        self.grace = 0
+        self.terminating.set()
+
+    async def stop(self, grace: float) -> None:
+        """Node shutdown: stop the pod's processes without deleting the object."""
+        self.force_gone = True
+        self.grace = min(self.grace, grace)
+        self.terminating.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
+    def container(self, name: str) -> ContainerRun | None:
+        for r in self.runs + self.init_runs:
+            if r.view.name == name:
+                return r
+        return None
+
+    def default_container(self) -> str:
+        annotated = (_meta(self.pod).get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+        return annotated or (self.runs[0].view.name if self.runs else "")
+
+    # ---- status --------------------------------------------------------------------------------
+
+    def mark(self) -> None:
+        self._dirty.set()
+
+    def _view(self) -> status.PodView:
+        return status.PodView(
+            pod_ip=self.ip,
+            host_ip=self.node.host_ip,
+            start_time=self.start_time,
+            sandbox_ready=self.sandbox_ready,
+            initialized=self.initialized,
+            init_failed=self.init_failed,
+            init_containers=[r.view for r in self.init_runs],
+            containers=[r.view for r in self.runs],
+            reason=self.pod_reason,
+            message=self.pod_message,
+        )
+
+    async def _write_status(self) -> None:
+        new = status.pod_status(self.pod, self._view())
+        comparable = status.without_times(new)
+        if comparable == self._last_status:
+            return
+        old = self.pod.get("status") or {}
+        body: dict[str, Any] = dict(new)
+        for k in old:
+            if k not in body:
+                body[k] = None
+        try:
+            updated = await self.node.client.merge_patch(
+                f"/api/v1/namespaces/{self.namespace}/pods/{self.name}/status", {"status": body}
+            )
+            self._last_status = comparable
+            if _meta(updated).get("uid") == self.uid:
+                self.pod = {**self.pod, "status": updated.get("status", new)}
+        except ApiError as e:
+            if e.status == 404:
+                return
+            log.warning("status of %s/%s: %s", self.namespace, self.name, e)
+            await asyncio.sleep(0.5)
+            self._dirty.set()
+
+    async def _status_writer(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            await self._write_status()
+
+    # ---- life ----------------------------------------------------------------------------------
+
+    def _event(self, etype: str, reason: str, message: str, container: str = "") -> None:
+        fp = f"spec.containers{{{container}}}" if container else ""
+        self.node.events.emit(self.pod, etype, reason, message, fp)
+
+    async def _main(self) -> None:
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("pod %s/%s failed", self.namespace, self.name)
+            await self.terminating.wait()
+        finally:
+            await self._shutdown()
+
+    async def _interruptible(self, delay: float) -> bool:
+        """Sleep; True when the pod started terminating meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.terminating.wait(), delay)
+        return self.terminating.is_set()
+
+    async def _run(self) -> None:
+        self.ip = self.node.allocate_ip()
+        await self.sandbox.setup(self.ip)
+        self.refresh_hosts()
+        self.sandbox.resolv_path.write_text(self.node.resolv_for(self.pod))
+        self.sandbox_ready = True
+        self.mark()
+        if not await self._prepare_volumes():
+            return
+        if not await self._run_init_containers():
+            await self.terminating.wait()
+            return
+        self.initialized = True
+        for r in self.runs:
+            r.view.state = {"waiting": {"reason": "ContainerCreating"}}
+        self.mark()
+        tasks = [asyncio.create_task(self._run_container(r)) for r in self.runs]
+        await self.terminating.wait()
+        await self._terminate_containers()
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+
+    def refresh_hosts(self) -> None:
+        if self.sandbox_ready or self.ip:
+            from localkube.kubelet import dns
+
+            with contextlib.suppress(OSError):
+                dns.write_in_place(self.sandbox.hosts_path, self.node.hosts_for(self.pod, self.ip))
+
+    async def _fetch_sources(self, cms: set[str], secrets: set[str]) -> envvars.Lookups:
+        lookups = envvars.Lookups({}, {})
+        for name in cms:
+            lookups.configmaps[name] = await self.node.client.get_or_none(
+                f"/api/v1/namespaces/{self.namespace}/configmaps/{name}"
+            )
+        for name in secrets:
+            lookups.secrets[name] = await self.node.client.get_or_none(
+                f"/api/v1/namespaces/{self.namespace}/secrets/{name}"
+            )
+        return lookups
+
+    async def _token(self, audience: str) -> str:
+        sa = (self.pod.get("spec") or {}).get("serviceAccountName") or "default"
+        body: dict[str, Any] = {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {
+                "audiences": [audience] if audience else [],
+                "expirationSeconds": 86400 * 365,
+                "boundObjectRef": {"apiVersion": "v1", "kind": "Pod", "name": self.name, "uid": self.uid},
+            },
+        }
+        try:
+            resp = await self.node.client.create(
+                f"/api/v1/namespaces/{self.namespace}/serviceaccounts/{sa}/token", body
+            )
+            token = (resp.get("status") or {}).get("token")
+            if token:
+                return str(token)
+        except ApiError as e:
+            log.warning("token for %s/%s: %s", self.namespace, sa, e)
+        return self.node.fallback_token
+
+    async def _prepare_volumes(self) -> bool:
+        cms, secrets, audiences = volumes.referenced(self.pod)
+        delay = 1.0
+        while True:
+            lookups = await self._fetch_sources(cms, secrets)
+            sources = volumes.Sources(
+                configmaps=lookups.configmaps,
+                secrets=lookups.secrets,
+                tokens={a: await self._token(a) for a in audiences},
+                ca_pem=self.node.ca_pem,
+            )
+            try:
+                self.volumes = await asyncio.to_thread(
+                    volumes.materialize, self.pod, self.sandbox.dir, sources, self.node.allocatable
+                )
+                return True
+            except (volumes.VolumeError, envvars.ConfigError) as e:
+                self._event("Warning", "FailedMount", f"MountVolume.SetUp failed: {e}")
+            if await self._interruptible(delay):
+                return False
+            delay = min(delay * 2, 30)
+
+    async def _prepare_container(self, run: ContainerRun) -> tuple[runtime.LaunchSpec, dict[str, str]]:
+        c = run.spec
+        cms, secrets = envvars.referenced_objects(c)
+        lookups = await self._fetch_sources(cms, secrets)
+        base = {
+            "PATH": runtime.image_path(),
+            "HOSTNAME": (self.pod.get("spec") or {}).get("hostname") or self.name,
+            "HOME": "/root",
+            "KUBERNETES_SERVICE_HOST": "10.96.0.1",
+            "KUBERNETES_SERVICE_PORT": "443",
+            "KUBERNETES_SERVICE_PORT_HTTPS": "443",
+            "KUBERNETES_PORT": "tcp://10.96.0.1:443",
+            "KUBERNETES_PORT_443_TCP": "tcp://10.96.0.1:443",
+            "KUBERNETES_PORT_443_TCP_PROTO": "tcp",
+            "KUBERNETES_PORT_443_TCP_PORT": "443",
+            "KUBERNETES_PORT_443_TCP_ADDR": "10.96.0.1",
+        }
+        pod = {**self.pod, "status": {**(self.pod.get("status") or {}), "podIP": self.ip,
+                                      "podIPs": [{"ip": self.ip}], "hostIP": self.node.host_ip}}  # fmt: skip
+        if (self.pod.get("spec") or {}).get("enableServiceLinks") is False:
+            services = [
+                s for s in self.node.service_infos() if s.namespace == "default" and s.name == "kubernetes"
+            ]
+        else:
+            services = self.node.service_infos()
+        env = envvars.build_env(
+            pod, c, base=base, services=services, lookups=lookups, node_alloc=self.node.allocatable
+        )
+        argv = envvars.command_line(c, env)
+        mounts = volumes.container_mounts(self.pod, c, self.volumes, env)
+        workdir = c.get("workingDir") or "/"
+        return runtime.LaunchSpec(argv, env, workdir, mounts), env
+
+    async def _start(self, run: ContainerRun) -> bool:
+        """Create and start one container attempt; False when it could not start (state set)."""
+        v = run.view
+        try:
+            launch, env = await self._prepare_container(run)
+        except envvars.ConfigError as e:
+            v.state = {"waiting": {"reason": "CreateContainerConfigError", "message": str(e)}}
+            self._event("Warning", "Failed", f"Error: {e}", v.name)
+            self.mark()
+            return False
+        if not launch.argv:
+            v.state = {"waiting": {"reason": "CreateContainerError", "message": "no command specified"}}
+            self.mark()
+            return False
+        for what in ("livenessProbe", "readinessProbe", "startupProbe"):
+            if run.spec.get(what) is not None:
+                err = probes.validate(run.spec[what], what)
+                if err:
+                    v.state = {"waiting": {"reason": "CreateContainerConfigError", "message": err}}
+                    self.mark()
+                    return False
+        started_at = now()
+        try:
+            proc = await self.sandbox.start_container(v.name, v.restart_count, launch)
+        except runtime.StartFailure as e:
+            v.state = {
+                "terminated": {
+                    "exitCode": 128,
+                    "reason": e.reason,
+                    "message": e.message,
+                    "startedAt": started_at,
+                    "finishedAt": now(),
+                }
+            }
+            self._event("Warning", "Failed", f"Error: {e.message}", v.name)
+            self.mark()
+            return False
+        run.running = Running(proc, env, launch.workdir)
+        run.kill_reason = ""
+        v.container_id = f"localkube://{self.uid[:8]}-{v.name}-{v.restart_count}"
+        v.state = {"running": {"startedAt": started_at}}
+        self._event("Normal", "Started", f"Started container {v.name}", v.name)
+        self.mark()
+        return True
+
+    async def _exec_in(self, run: ContainerRun, cmd: list[str], timeout: float) -> tuple[int, bytes]:
+        if run.running is None:
+            return 1, b"container not running"
+        r = run.running
+        return await runtime.exec_capture(r.proc, cmd, r.env, r.workdir, timeout)
+
+    async def _post_start(self, run: ContainerRun) -> bool:
+        hook = ((run.spec.get("lifecycle") or {}).get("postStart")) or None
+        if not hook:
+            return True
+        ok, msg = await probes.run_handler(
+            hook, run.spec, self.ip, lambda cmd, t: self._exec_in(run, cmd, t), self.grace or 30
+        )
+        if not ok:
+            self._event("Warning", "FailedPostStartHook", f"PostStartHook failed: {msg}", run.view.name)
+            run.kill_reason = "FailedPostStartHook"
+        return ok
+
+    async def _kill(self, run: ContainerRun, grace: float) -> None:
+        if run.running is None:
+            return
+        proc = run.running.proc
+        proc.signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(asyncio.shield(proc.proc.wait()), grace)
+        except TimeoutError:
+            proc.signal(signal.SIGKILL)
+
+    async def _probe_loop(self, run: ContainerRun) -> None:
+        """Startup, then liveness and readiness, for one running container."""
+        spec = run.spec
+        v = run.view
+        grace = float((self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
+
+        def exec_fn(cmd: list[str], t: float) -> Any:
+            return self._exec_in(run, cmd, t)
+
+        startup = spec.get("startupProbe")
+        if startup:
+            delay, period, timeout, _succ, fail_thr = probes.timing(startup)
+            await asyncio.sleep(delay)
+            failures = 0
+            while True:
+                ok, msg = await probes.run_handler(startup, spec, self.ip, exec_fn, timeout)
+                if ok:
+                    break
+                failures += 1
+                self._event("Warning", "Unhealthy", f"Startup probe failed: {msg}", v.name)
+                if failures >= fail_thr:
+                    run.kill_reason = "startup"
+                    self._event(
+                        "Normal",
+                        "Killing",
+                        f"Container {v.name} failed startup probe, will be restarted",
+                        v.name,
+                    )
+                    await self._kill(run, grace)
+                    return
+                await asyncio.sleep(period)
+        v.started = True
+        self.mark()
+        tasks = []
+        if spec.get("readinessProbe"):
+            tasks.append(asyncio.create_task(self._readiness(run, spec["readinessProbe"], exec_fn)))
+        else:
+            v.ready = True
+            self.mark()
+        if spec.get("livenessProbe"):
+            tasks.append(asyncio.create_task(self._liveness(run, spec["livenessProbe"], exec_fn, grace)))
+        try:
+            if tasks:
+                await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    async def _readiness(self, run: ContainerRun, probe: dict[str, Any], exec_fn: Any) -> None:
+        delay, period, timeout, succ_thr, fail_thr = probes.timing(probe)
+        await asyncio.sleep(delay)
+        successes = failures = 0
+        while True:
+            ok, msg = await probes.run_handler(probe, run.spec, self.ip, exec_fn, timeout)
+            if ok:
+                successes += 1
+                failures = 0
+                if successes >= succ_thr and not run.view.ready:
+                    run.view.ready = True
+                    self.mark()
+            else:
+                failures += 1
+                successes = 0
+                self._event("Warning", "Unhealthy", f"Readiness probe failed: {msg}", run.view.name)
+                if failures >= fail_thr and run.view.ready:
+                    run.view.ready = False
+                    self.mark()
+            await asyncio.sleep(period)
+
+    async def _liveness(self, run: ContainerRun, probe: dict[str, Any], exec_fn: Any, grace: float) -> None:
+        delay, period, timeout, _succ, fail_thr = probes.timing(probe)
+        await asyncio.sleep(delay)
+        failures = 0
+        while True:
+            ok, msg = await probes.run_handler(probe, run.spec, self.ip, exec_fn, timeout)
+            if ok:
+                failures = 0
+            else:
+                failures += 1
+                self._event("Warning", "Unhealthy", f"Liveness probe failed: {msg}", run.view.name)
+                if failures >= fail_thr:
+                    run.kill_reason = "liveness"
+                    self._event(
+                        "Normal",
+                        "Killing",
+                        f"Container {run.view.name} failed liveness probe, will be restarted",
+                        run.view.name,
+                    )
+                    await self._kill(run, grace)
+                    return
+            await asyncio.sleep(period)
+
+    def _should_restart(self, exit_code: int) -> bool:
+        if self.restart_policy == "Always":
+            return True
+        if self.restart_policy == "OnFailure":
+            return exit_code != 0
+        return False
+
+    def _next_backoff(self, run: ContainerRun, ran_for: float) -> float:
+        # The kubelet restarts the first crash at once, then backs off 10s, 20s, ... up to 5m, and
+        # forgets the back-off once a container ran for twice the maximum.
+        if ran_for > 2 * self.node.backoff_max:
+            run.backoff = 0.0
+        delay = run.backoff
+        run.backoff = (
+            self.node.backoff_base if run.backoff == 0 else min(run.backoff * 2, self.node.backoff_max)
+        )
+        return delay
+
+    async def _attempt(self, run: ContainerRun) -> int | None:
+        """One container attempt to its end; the exit code, or None if it never started."""
+        v = run.view
+        if not await self._start(run):
+            term = v.state.get("terminated")
+            return int(term["exitCode"]) if term else None
+        assert run.running is not None
+        t0 = time.monotonic()
+        proc = run.running.proc
+        if not await self._post_start(run):
+            await self._kill(run, 0)
+        run.probe_task = asyncio.create_task(self._probe_loop(run))
+        try:
+            code = await proc.wait()
+        finally:
+            run.probe_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await run.probe_task
+        if code < 0:  # killed by a signal: shells report 128+n
+            code = 128 - code
+        reason = "Completed" if code == 0 else "Error"
+        if run.kill_reason == "FailedPostStartHook":
+            reason = "Error"
+        v.state = {
+            "terminated": {
+                "exitCode": code,
+                "reason": reason,
+                "startedAt": (v.state.get("running") or {}).get("startedAt", now()),
+                "finishedAt": now(),
+                "containerID": v.container_id,
+            }
+        }
+        v.ready = False
+        v.started = False
+        run.running = None
+        run.ran_for = time.monotonic() - t0
+        self.mark()
+        return code
+
+    async def _run_container(self, run: ContainerRun) -> None:
+        v = run.view
+        while not self.terminating.is_set():
+            code = await self._attempt(run)
+            if self.terminating.is_set():
+                return
+            if code is None:
+                # configuration errors: the kubelet retries on its sync period (back-off too)
+                if await self._interruptible(max(1.0, self._next_backoff(run, 0))):
+                    return
+                continue
+            if not self._should_restart(code):
+                return
+            delay = self._next_backoff(run, run.ran_for)
+            v.last_state = {"terminated": v.state["terminated"]}
+            if delay > 0:
+                msg = (
+                    f"back-off {int(delay)}s restarting failed container={v.name} "
+                    f"pod={self.name}_{self.namespace}({self.uid})"
+                )
+                v.state = {"waiting": {"reason": "CrashLoopBackOff", "message": msg}}
+                self._event("Warning", "BackOff", "Back-off restarting failed container", v.name)
+                self.mark()
+                if await self._interruptible(delay):
+                    return
+            v.restart_count += 1
+
+    async def _run_init_containers(self) -> bool:
+        for i, run in enumerate(self.init_runs):
+            v = run.view
+            while True:
+                if self.terminating.is_set():
+                    return False
+                code = await self._attempt(run)
+                if self.terminating.is_set():
+                    return False
+                if code == 0:
+                    break
+                if code is not None and self.restart_policy == "Never":
+                    self.init_failed = True
+                    for later in self.init_runs[i + 1 :] + self.runs:
+                        later.view.state = {"waiting": {"reason": "PodInitializing"}}
+                    self.mark()
+                    return False
+                delay = max(self._next_backoff(run, run.ran_for), 1.0 if code is None else 0)
+                if code is not None:
+                    v.last_state = {"terminated": v.state["terminated"]}
+                    if delay > 0:
+                        msg = (
+                            f"back-off {int(delay)}s restarting failed container={v.name} "
+                            f"pod={self.name}_{self.namespace}({self.uid})"
+                        )
+                        v.state = {"waiting": {"reason": "CrashLoopBackOff", "message": msg}}
+                        self.mark()
+                if await self._interruptible(delay):
+                    return False
+                if code is not None:
+                    v.restart_count += 1
+        return True
+
+    async def _terminate_containers(self) -> None:
+        """preStop hooks, then SIGTERM to every process of the pod, SIGKILL after the grace period."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.grace
+        hooks = []
+        for run in self.runs:
+            hook = (run.spec.get("lifecycle") or {}).get("preStop")
+            if hook and run.running is not None:
+                self._event("Normal", "Killing", f"Stopping container {run.view.name}", run.view.name)
+
+                def exec_fn(cmd: list[str], t: float, r: ContainerRun = run) -> Any:
+                    return self._exec_in(r, cmd, t)
+
+                hooks.append(probes.run_handler(hook, run.spec, self.ip, exec_fn, max(self.grace, 0.1)))
+            elif run.running is not None:
+                self._event("Normal", "Killing", f"Stopping container {run.view.name}", run.view.name)
+        if hooks:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*hooks, return_exceptions=True), max(self.grace, 0.1))
+        await self.sandbox.stop_all(max(0.0, deadline - loop.time()))
+
+    async def _shutdown(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.sandbox.stop_all(0)
+        with contextlib.suppress(Exception):
+            await self.sandbox.teardown()
+        if self.ip:
+            self.node.release_ip(self.ip)
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+        if not self.force_gone:
+            # As the kubelet does once the containers are gone: remove the object for good.
+            body = {
+                "apiVersion": "v1",
+                "kind": "DeleteOptions",
+                "gracePeriodSeconds": 0,
+                "preconditions": {"uid": self.uid},
+            }
+            try:
+                await self.node.client.delete(f"/api/v1/namespaces/{self.namespace}/pods/{self.name}", body)
+            except ApiError as e:
+                if e.status not in (404, 409):
+                    log.warning("final delete of %s/%s: %s", self.namespace, self.name, e)
+        self.node.worker_done(self)

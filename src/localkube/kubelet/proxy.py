@@ -1,0 +1,134 @@
+"""kube-proxy in user space: each Service ClusterIP:port is a listening socket in the host's network
+namespace (the ClusterIP is a /32 on our services interface), relaying every connection to one ready
+endpoint. Pods reach ClusterIPs through their default route to the bridge."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import logging
+from typing import Any
+
+from localkube.kubelet import network
+
+log = logging.getLogger(__name__)
+
+ListenKey = tuple[str, int]  # (cluster IP, port)
+
+
+def backends(endpoints: dict[str, Any] | None, port_name: str) -> list[tuple[str, int]]:
+    """Ready (ip, port) pairs of an Endpoints object for the service port with this name (pure)."""
+    out = []
+    for subset in (endpoints or {}).get("subsets") or []:
+        ports = subset.get("ports") or []
+        match = [p for p in ports if (p.get("name") or "") == port_name] or (ports if len(ports) == 1 else [])
+        for p in match:
+            for addr in subset.get("addresses") or []:
+                out.append((addr["ip"], int(p["port"])))
+    return out
+
+
+def wanted_listeners(services: list[dict[str, Any]]) -> dict[ListenKey, tuple[str, str, str]]:
+    """(clusterIP, port) -> (namespace, service name, port name) for every TCP service port (pure)."""
+    out = {}
+    for svc in services:
+        spec = svc.get("spec") or {}
+        ip = spec.get("clusterIP")
+        if not ip or ip == "None" or spec.get("type") == "ExternalName":
+            continue
+        meta = svc.get("metadata") or {}
+        for p in spec.get("ports") or []:
+            if (p.get("protocol") or "TCP") != "TCP":
+                continue
+            out[(ip, int(p["port"]))] = (meta.get("namespace", "default"), meta["name"], p.get("name") or "")
+    return out
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+    except (ConnectionError, OSError):
+        pass
+
+
+class ServiceProxy:
+    def __init__(self) -> None:
+        self.servers: dict[ListenKey, asyncio.Server] = {}
+        self.targets: dict[ListenKey, tuple[str, str, str]] = {}
+        self.endpoints: dict[str, dict[str, Any]] = {}  # "ns/name" -> Endpoints
+        self._rr = itertools.count()
+        self._conns: set[asyncio.Task[None]] = set()
+
+    def set_endpoints(self, key: str, obj: dict[str, Any] | None) -> None:
+        if obj is None:
+            self.endpoints.pop(key, None)
+        else:
+            self.endpoints[key] = obj
+
+    async def sync(self, services: list[dict[str, Any]]) -> None:
+        want = wanted_listeners(services)
+        self.targets = want
+        for key in list(self.servers):
+            if key not in want:
+                server = self.servers.pop(key)
+                server.close()
+                if not any(k[0] == key[0] for k in want):
+                    await asyncio.to_thread(network.remove_service_ip, key[0])
+        for key in want:
+            if key in self.servers:
+                continue
+            ip, port = key
+            await asyncio.to_thread(network.add_service_ip, ip)
+            try:
+                self.servers[key] = await asyncio.start_server(
+                    functools.partial(self._accept, key), ip, port, reuse_address=True
+                )
+            except OSError as e:
+                log.warning("service %s:%d cannot listen: %s", ip, port, e)
+
+    def _accept(self, key: ListenKey, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.create_task(self._relay(key, reader, writer))
+        self._conns.add(task)
+        task.add_done_callback(self._conns.discard)
+
+    async def _relay(
+        self, key: ListenKey, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        target = self.targets.get(key)
+        choices = backends(self.endpoints.get(f"{target[0]}/{target[1]}"), target[2]) if target else []
+        upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        # try each backend once, starting at the round-robin position
+        start = next(self._rr)
+        for i in range(len(choices)):
+            host, port = choices[(start + i) % len(choices)]
+            try:
+                upstream = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
+                break
+            except (OSError, TimeoutError):
+                continue
+        if upstream is None:
+            writer.close()
+            return
+        ur, uw = upstream
+        try:
+            await asyncio.gather(_pipe(reader, uw), _pipe(ur, writer))
+        finally:
+            for w in (writer, uw):
+                w.close()
+                with contextlib.suppress(Exception):
+                    await w.wait_closed()
+
+    async def close(self) -> None:
+        for server in self.servers.values():
+            server.close()
+        for t in list(self._conns):
+            t.cancel()
+        for key in self.servers:
+            await asyncio.to_thread(network.remove_service_ip, key[0])
+        self.servers.clear()

@@ -1,0 +1,73 @@
+"""Scheduling decisions for the one node (pure): does a pod fit, and the message when it does not."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from localkube.kubelet import quantity
+
+Resources = dict[str, Fraction]
+
+
+def container_requests(container: dict[str, Any]) -> Resources:
+    res = container.get("resources") or {}
+    # An unset request defaults to the limit, as the API server's defaulting does.
+    merged = {**(res.get("limits") or {}), **(res.get("requests") or {})}
+    return {k: quantity.parse(v) for k, v in merged.items()}
+
+
+def pod_requests(pod: dict[str, Any]) -> Resources:
+    """Sum of the containers' requests, at least the largest init container's, plus overhead."""
+    spec = pod.get("spec") or {}
+    total: Resources = {}
+    for c in spec.get("containers") or []:
+        for k, v in container_requests(c).items():
+            total[k] = total.get(k, Fraction(0)) + v
+    for c in spec.get("initContainers") or []:
+        for k, v in container_requests(c).items():
+            total[k] = max(total.get(k, Fraction(0)), v)
+    for k, v in (spec.get("overhead") or {}).items():
+        total[k] = total.get(k, Fraction(0)) + quantity.parse(v)
+    return total
+
+
+def node_selector_matches(pod: dict[str, Any], node_labels: dict[str, str]) -> bool:
+    selector = (pod.get("spec") or {}).get("nodeSelector") or {}
+    return all(node_labels.get(k) == v for k, v in selector.items())
+
+
+def unfit_reasons(
+    pod: dict[str, Any],
+    allocatable: dict[str, str],
+    bound_pods: list[dict[str, Any]],
+    node_labels: dict[str, str],
+) -> list[str]:
+    """Why the pod does not fit on the node, in the scheduler's wording; empty when it fits."""
+    if not node_selector_matches(pod, node_labels):
+        return ["node(s) didn't match Pod's node affinity/selector"]
+    reasons = []
+    max_pods = int(quantity.parse(allocatable.get("pods", "110")))
+    if len(bound_pods) + 1 > max_pods:
+        reasons.append("Too many pods")
+    used: Resources = {}
+    for p in bound_pods:
+        for k, v in pod_requests(p).items():
+            used[k] = used.get(k, Fraction(0)) + v
+    for name, want in sorted(pod_requests(pod).items()):
+        if want == 0:
+            continue
+        have = quantity.parse(allocatable[name]) if name in allocatable else Fraction(0)
+        if used.get(name, Fraction(0)) + want > have:
+            reasons.append(f"Insufficient {name}")
+    return reasons
+
+
+def unschedulable_message(reasons: list[str]) -> str:
+    return "0/1 nodes are available: " + ", ".join(f"1 {r}" for r in reasons) + "."
+
+
+def occupies_node(pod: dict[str, Any]) -> bool:
+    """Pods that hold their requests: bound and not finished."""
+    phase = (pod.get("status") or {}).get("phase")
+    return phase not in ("Succeeded", "Failed")

@@ -1,0 +1,292 @@
+"""The kubelet's HTTP server, which the API server proxies `pods/log` and `pods/exec` to:
+`/containerLogs/NS/POD/CONTAINER` and the `/exec/NS/POD/CONTAINER` websocket (remotecommand
+v5/v4.channel.k8s.io: binary frames whose first byte is the stream; 3 carries the final Status)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import os
+import pty
+import socket
+import struct
+import termios
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from localkube.kubelet import logs, runtime
+from localkube.kubelet.podworker import PodWorker
+
+log = logging.getLogger(__name__)
+
+STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+
+Lookup = Callable[[str, str], PodWorker | None]
+
+
+def exit_status(code: int, argv: list[str]) -> dict[str, Any]:
+    """The metav1.Status sent on the error channel when an exec'd command ends."""
+    if code == 0:
+        return {"metadata": {}, "status": "Success"}
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": (
+            f"command terminated with non-zero exit code: error executing command {argv}, exit code {code}"
+        ),
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
+    }
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _bad(message: str, status: int = 400) -> web.Response:
+    return web.Response(status=status, text=message)
+
+
+class KubeletServer:
+    def __init__(self, lookup: Lookup):
+        self.lookup = lookup
+        self.app = web.Application()
+        self.app.router.add_get("/containerLogs/{ns}/{pod}/{container}", self.container_logs)
+        self.app.router.add_get("/exec/{ns}/{pod}/{container}", self.exec)
+        self.app.router.add_post("/exec/{ns}/{pod}/{container}", self.exec)
+        self.app.router.add_get("/healthz", self.healthz)
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self, host: str) -> int:
+        self.runner = web.AppRunner(self.app, handle_signals=False, shutdown_timeout=1)
+        await self.runner.setup()
+        # bind first so the port is known before anyone is told about it
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, 0))
+        self.port = sock.getsockname()[1]
+        site = web.SockSite(self.runner, sock)
+        await site.start()
+        return self.port
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    def _find(self, request: web.Request) -> tuple[PodWorker, str] | web.Response:
+        ns, pod, container = (request.match_info[k] for k in ("ns", "pod", "container"))
+        worker = self.lookup(ns, pod)
+        if worker is None:
+            return _bad(f'pod "{pod}" not found', 404)
+        if worker.container(container) is None:
+            return _bad(f'container "{container}" in pod "{pod}" is not valid', 400)
+        return worker, container
+
+    async def container_logs(self, request: web.Request) -> web.StreamResponse:
+        found = self._find(request)
+        if isinstance(found, web.Response):
+            return found
+        worker, name = found
+        run = worker.container(name)
+        assert run is not None
+        v = run.view
+        latest = logs.latest_restart(worker.sandbox.dir, name)
+        if _flag(request, "previous"):
+            if (
+                latest is None
+                or latest == 0
+                or not logs.log_path(worker.sandbox.dir, name, latest - 1).exists()
+            ):
+                return _bad(f'previous terminated container "{name}" in pod "{worker.name}" not found')
+            index = latest - 1
+        else:
+            if latest is None:
+                reason = (v.state.get("waiting") or {}).get("reason", "ContainerCreating")
+                return _bad(f'container "{name}" in pod "{worker.name}" is waiting to start: {reason}')
+            index = latest
+        path = logs.log_path(worker.sandbox.dir, name, index)
+        tail = request.query.get("tailLines")
+        since_s = request.query.get("sinceSeconds")
+        since_time = request.query.get("sinceTime")
+        limit = request.query.get("limitBytes")
+        since = None
+        if since_s:
+            since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=int(since_s))
+        elif since_time:
+            since = dt.datetime.fromisoformat(since_time.replace("Z", "+00:00"))
+        timestamps = _flag(request, "timestamps")
+        remaining = int(limit) if limit else None
+        resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await resp.prepare(request)
+
+        async def send(lines: list[logs.LogLine]) -> bool:
+            nonlocal remaining
+            for ln in lines:
+                data = logs.render(ln, timestamps)
+                if remaining is not None:
+                    data = data[:remaining]
+                    remaining -= len(data)
+                if data:
+                    await resp.write(data)
+                if remaining is not None and remaining <= 0:
+                    return False
+            return True
+
+        raw = await asyncio.to_thread(path.read_bytes) if path.exists() else b""
+        complete = raw[: raw.rfind(b"\n") + 1]
+        offset = len(complete)
+        lines = [p for p in (logs.parse_line(r) for r in complete.splitlines(keepends=True)) if p is not None]
+        more = await send(logs.select(lines, tail_lines=int(tail) if tail else None, since=since))
+        if not _flag(request, "follow") or not more or _flag(request, "previous"):
+            await resp.write_eof()
+            return resp
+        # follow: stream new records until this container attempt ends and its file stops growing
+        while True:
+            ended = run.running is None or logs.latest_restart(worker.sandbox.dir, name) != index
+            chunk = b""
+            with contextlib.suppress(OSError), path.open("rb") as f:
+                f.seek(offset)
+                chunk = f.read()
+            chunk = chunk[: chunk.rfind(b"\n") + 1]
+            if chunk:
+                offset += len(chunk)
+                new = [
+                    p for p in (logs.parse_line(r) for r in chunk.splitlines(keepends=True)) if p is not None
+                ]
+                if not await send(new):
+                    break
+            elif ended:
+                break
+            else:
+                await asyncio.sleep(0.2)
+        await resp.write_eof()
+        return resp
+
+    async def exec(self, request: web.Request) -> web.StreamResponse:
+        found = self._find(request)
+        if isinstance(found, web.Response):
+            return found
+        worker, name = found
+        run = worker.container(name)
+        assert run is not None
+        if run.running is None:
+            return _bad(f'container "{name}" in pod "{worker.name}" is not running', 400)
+        argv = request.query.getall("command", [])
+        if not argv:
+            return _bad("you must specify at least one command for the container")
+        want_stdin = _flag(request, "stdin")
+        tty = _flag(request, "tty")
+        ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
+        await ws.prepare(request)
+        v5 = ws.ws_protocol == PROTOCOLS[0]
+        target = run.running
+        spec = runtime.enter_spec(target.proc, argv, dict(target.env), target.workdir)
+        master = -1
+        if tty:
+            spec["tty"] = True
+            spec["env"] = {**target.env, "TERM": target.env.get("TERM", "xterm")}
+            master, slave = pty.openpty()
+            try:
+                proc, report = await runtime.spawn_launcher(spec, stdin=slave, stdout=slave, stderr=slave)
+            finally:
+                os.close(slave)
+        else:
+            proc, report = await runtime.spawn_launcher(
+                spec,
+                stdin=asyncio.subprocess.PIPE if want_stdin else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        if report:
+            await proc.wait()
+            if master >= 0:
+                os.close(master)
+            info = json.loads(report.decode().splitlines()[0])
+            status = {
+                "metadata": {},
+                "status": "Failure",
+                "message": f"exec failed: {info.get('message', '')}",
+                "reason": "InternalError",
+                "details": {"causes": [{"reason": "ExitCode", "message": "126"}]},
+            }
+            await ws.send_bytes(bytes([ERROR]) + json.dumps(status).encode())
+            await ws.close()
+            return ws
+        loop = asyncio.get_running_loop()
+        pumps: list[asyncio.Task[None]] = []
+
+        async def pump(reader: asyncio.StreamReader, channel: int) -> None:
+            while data := await reader.read(32768):
+                await ws.send_bytes(bytes([channel]) + data)
+
+        async def pump_pty() -> None:
+            while True:
+                try:
+                    data = await loop.run_in_executor(None, os.read, master, 32768)
+                except OSError:
+                    return
+                if not data:
+                    return
+                await ws.send_bytes(bytes([STDOUT]) + data)
+
+        if tty:
+            pumps.append(asyncio.create_task(pump_pty()))
+        else:
+            assert proc.stdout is not None and proc.stderr is not None
+            pumps.append(asyncio.create_task(pump(proc.stdout, STDOUT)))
+            pumps.append(asyncio.create_task(pump(proc.stderr, STDERR)))
+
+        async def read_client() -> None:
+            async for msg in ws:
+                if msg.type != WSMsgType.BINARY or not msg.data:
+                    continue
+                data: bytes = msg.data
+                channel, payload = data[0], data[1:]
+                if channel == STDIN and payload:
+                    if tty:
+                        await loop.run_in_executor(None, os.write, master, payload)
+                    elif proc.stdin is not None:
+                        proc.stdin.write(payload)
+                        with contextlib.suppress(ConnectionError):
+                            await proc.stdin.drain()
+                elif channel == RESIZE and tty and payload:
+                    with contextlib.suppress(ValueError, OSError):
+                        size = json.loads(payload)
+                        fcntl.ioctl(
+                            master,
+                            termios.TIOCSWINSZ,
+                            struct.pack("HHHH", size["Height"], size["Width"], 0, 0),
+                        )
+                elif v5 and channel == CLOSE and payload[:1] == bytes([STDIN]):
+                    if tty:
+                        await loop.run_in_executor(None, os.write, master, b"\x04")
+                    elif proc.stdin is not None:
+                        proc.stdin.close()
+
+        client = asyncio.create_task(read_client())
+        code = await proc.wait()
+        if tty:
+            # the pty reader ends with EIO once every process holding the slave is gone
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*pumps, return_exceptions=True), 2)
+            os.close(master)
+        else:
+            await asyncio.gather(*pumps, return_exceptions=True)
+        if code < 0:
+            code = 128 - code
+        with contextlib.suppress(ConnectionError):
+            await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(code, argv)).encode())
+        client.cancel()
+        await ws.close()
+        return ws
