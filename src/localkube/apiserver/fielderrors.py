@@ -19,6 +19,7 @@ TOO_MANY = "FieldValueTooMany"
 FORBIDDEN = "FieldValueForbidden"
 TYPE_INVALID = "FieldValueTypeInvalid"
 UNKNOWN = "FieldValueUnknown"
+NOT_FOUND = "FieldValueNotFound"
 
 _MISSING = object()
 
@@ -44,6 +45,7 @@ class FieldError:
             FORBIDDEN: "Forbidden",
             TYPE_INVALID: "Invalid value",
             UNKNOWN: "Unknown field",
+            NOT_FOUND: "Not found",
         }.get(self.reason, "Invalid value")
         if self.value is _MISSING or self.reason in (REQUIRED, FORBIDDEN, TOO_LONG, TOO_MANY):
             head = f"{label}"
@@ -59,6 +61,9 @@ class FieldError:
 def _render(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        # Go's %#v of a []string, which is how Kubernetes prints a bad list
+        return "[]string{" + ", ".join(json.dumps(v) for v in value) + "}"
     if isinstance(value, (dict, list)):
         return '"' + type(value).__name__ + '"'
     return json.dumps(value)

@@ -309,7 +309,7 @@ def test_configmap_and_secret_keys() -> None:
             "Role",
             {"rules": [{"nonResourceURLs": ["/healthz"], "verbs": ["get"]}]},
             [
-                'rules[0].nonResourceURLs: Invalid value: "list": '
+                'rules[0].nonResourceURLs: Invalid value: []string{"/healthz"}: '
                 "namespaced rules cannot apply to non-resource URLs"
             ],
         ),
