@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from kuberay.api.types import API_GROUP, KIND, RayCluster
+from kubeschema import type_schema
 
 QUANTITY_PATTERN = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
@@ -69,15 +70,10 @@ def _builtin_schema(definition: str) -> dict[str, Any]:
         }
     if definition == "io.k8s.apimachinery.pkg.apis.meta.v1.Condition":
         return copy.deepcopy(CONDITION_SCHEMA)
-    try:
-        from kubeschema import type_schema  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        type_schema = None
-    if type_schema is not None:
-        return copy.deepcopy(type_schema(definition))
-    # TODO: kubeschema.type_schema is landing in parallel; until then the built-in types are kept
-    # whole (not pruned, not validated) rather than guessed at.
-    return {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    # Without descriptions, as KubeRay ships its templates: they would double the CRD's size and
+    # push it past what `kubectl apply` can keep in its last-applied annotation (256 KiB).
+    # Embedded ObjectMeta takes controller-gen's reduced form.
+    return type_schema(definition, descriptions=False, embedded_metadata=True)
 
 
 def _is_null(node: Any) -> bool:
