@@ -80,7 +80,8 @@ def referenced_models(cls_name: str) -> list[str]:
 
 
 def _description(doc: str) -> str:
-    # The generator writes: "Gets the x of this Y.  # noqa: E501\n\n<description>  # noqa: E501\n\n:return: ..."
+    # The generator writes "Gets the x of this Y.", the description, then ":return: ...", each line
+    # ending in a flake8 suppression comment that we strip.
     body = doc.split(":return:", 1)[0]
     lines = [ln.strip() for ln in body.splitlines()]
     lines = [ln.replace("# noqa: E501", "").rstrip() for ln in lines]

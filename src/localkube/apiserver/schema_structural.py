@@ -434,7 +434,7 @@ def _structural(s: dict[str, Any], path: str, level: str, errs: list[FieldError]
 
 def _only_names(meta: dict[str, Any]) -> bool:
     # At the root, metadata may only say `type: object` and constrain name/generateName.
-    allowed = {"type", "properties", "description"}
+    allowed = {"type", "properties", "default"}  # a default is reported on its own
     if set(meta) - allowed:
         return False
     props = meta.get("properties") or {}
