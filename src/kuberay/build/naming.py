@@ -7,6 +7,10 @@ workers `<cluster>-worker-<group>-xxxxx`; the group moved before `worker` in lat
 
 from __future__ import annotations
 
+import base64
+import copy
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,3 +154,33 @@ def find_group(cluster: dict[str, Any], group: int | str) -> dict[str, Any]:
         if spec.get("groupName") == group:
             return spec
     raise KeyError(f"RayCluster {cluster_name(cluster)} has no worker group {group!r}")
+
+
+UPGRADE_HASH_ANNOTATION = "ray.io/upgrade-strategy-recreate-hash"
+KUBERAY_VERSION_ANNOTATION = "ray.io/kuberay-version"
+
+
+def spec_hash(cluster: dict[str, Any]) -> str:
+    """KubeRay's GenerateHashWithoutReplicasAndWorkersToDelete: a hash of the spec that ignores
+    what autoscaling and external schedulers change (replicas, min/max, workersToDelete,
+    tolerations, schedulingGates) and the upgradeStrategy itself. Our encoding is canonical JSON,
+    so the value differs from Go's but is stable across our operator's restarts."""
+    spec = copy.deepcopy(cluster.get("spec") or {})
+    spec.pop("upgradeStrategy", None)
+    head_pod = ((spec.get("headGroupSpec") or {}).get("template") or {}).get("spec") or {}
+    head_pod.pop("tolerations", None)
+    head_pod.pop("schedulingGates", None)
+    for group in spec.get("workerGroupSpecs") or []:
+        for key in ("replicas", "minReplicas", "maxReplicas"):
+            group.pop(key, None)
+        # An absent and an emptied scaleStrategy are the same spec (Go's struct field is never nil).
+        strategy = dict(group.get("scaleStrategy") or {})
+        strategy.pop("workersToDelete", None)
+        group["scaleStrategy"] = strategy
+        pod_spec = (group.get("template") or {}).get("spec") or {}
+        pod_spec.pop("tolerations", None)
+        pod_spec.pop("schedulingGates", None)
+    digest = hashlib.sha1(
+        json.dumps(spec, sort_keys=True, separators=(",", ":")).encode(), usedforsecurity=False
+    )
+    return base64.b32hexencode(digest.digest()).decode()

@@ -426,7 +426,12 @@ def build_head_pod(cluster: dict[str, Any], options: BuildOptions = DEFAULT_OPTI
     """The head Pod KubeRay creates for this RayCluster (metadata.generateName, no name)."""
     params = dict(cluster["spec"]["headGroupSpec"].get("rayStartParams") or {})
     template = _head_template(cluster, params, options)
-    return _finish_pod(cluster, template, HEAD, params, options)
+    pod = _finish_pod(cluster, template, HEAD, params, options)
+    # What upgradeStrategy Recreate compares against (see scaling.needs_recreate).
+    annotations = pod["metadata"].setdefault("annotations", {})
+    annotations[naming.UPGRADE_HASH_ANNOTATION] = naming.spec_hash(cluster)
+    annotations[naming.KUBERAY_VERSION_ANNOTATION] = options.kuberay_version
+    return pod
 
 
 def build_worker_pod(

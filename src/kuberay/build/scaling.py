@@ -343,3 +343,25 @@ def plan_head(cluster: dict[str, Any], pods: list[dict[str, Any]]) -> HeadPlan:
     if bad and not is_terminating(head):
         return HeadPlan(delete=[PodDeletion(_name(head), group, reason)])
     return HeadPlan()
+
+
+def needs_recreate(
+    cluster: dict[str, Any], pods: list[dict[str, Any]], kuberay_version: str = "nightly"
+) -> bool:
+    """upgradeStrategy Recreate: True when the head pod was built from a different spec, i.e. every
+    pod should be deleted and rebuilt. A head pod from another operator version is left alone
+    (KubeRay re-stamps it rather than restarting the cluster on an operator upgrade)."""
+    if (cluster["spec"].get("upgradeStrategy") or {}).get("type") != "Recreate":
+        return False
+    name = naming.cluster_name(cluster)
+    for pod in pods:
+        labels = _labels(pod)
+        if labels.get(naming.CLUSTER_LABEL) != name or labels.get(naming.NODE_TYPE_LABEL) != HEAD:
+            continue
+        annotations = pod["metadata"].get("annotations") or {}
+        version = annotations.get(naming.KUBERAY_VERSION_ANNOTATION)
+        if version and version != kuberay_version:
+            return False
+        recorded = annotations.get(naming.UPGRADE_HASH_ANNOTATION)
+        return bool(recorded) and recorded != naming.spec_hash(cluster)
+    return False

@@ -44,7 +44,9 @@ def test_sample_head_pod_is_kuberays(load: Any) -> None:
         "app.kubernetes.io/name": "kuberay",
         "app.kubernetes.io/created-by": "kuberay-operator",
     }
-    assert meta["annotations"] == {"ray.io/ft-enabled": "false"}
+    assert meta["annotations"]["ray.io/ft-enabled"] == "false"
+    assert meta["annotations"]["ray.io/kuberay-version"] == "nightly"
+    assert len(meta["annotations"]["ray.io/upgrade-strategy-recreate-hash"]) == 32
     assert meta["ownerReferences"] == [
         {
             "apiVersion": "ray.io/v1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kuberay.build import build_head_pod, build_worker_pod
-from kuberay.build.scaling import PodCreation, plan_head, plan_workers
+from kuberay.build.scaling import PodCreation, needs_recreate, plan_head, plan_workers
 
 
 def pod(
@@ -216,3 +216,29 @@ def test_head_with_dead_ray_container_and_never_restart_is_replaced(load: Any) -
     head_v1 = pod(cluster_v1, "h")
     head_v1["status"]["containerStatuses"] = [{"name": "ray-head", "state": {"terminated": {"exitCode": 1}}}]
     assert not plan_head(cluster_v1, [head_v1]).delete  # restartPolicy Always: the kubelet restarts it
+
+
+def test_recreate_upgrade_strategy_reacts_to_spec_changes_not_scaling(load: Any) -> None:
+    cluster = sample(load, 1)
+    cluster["spec"]["upgradeStrategy"] = {"type": "Recreate"}
+    pods = [pod(cluster, "h"), *workers(cluster, 1)]
+    assert not needs_recreate(cluster, pods)
+    # The autoscaler's edits do not count as a new spec.
+    cluster["spec"]["workerGroupSpecs"][0].update(replicas=3, scaleStrategy={"workersToDelete": ["w-0"]})
+    assert not needs_recreate(cluster, pods)
+    cluster["spec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]["image"] = (
+        "rayproject/ray:2.53.0"
+    )
+    assert needs_recreate(cluster, pods)
+    # Without the Recreate strategy, a spec change leaves running pods alone.
+    cluster["spec"]["upgradeStrategy"] = {"type": "None"}
+    assert not needs_recreate(cluster, pods)
+
+
+def test_recreate_skips_pods_from_another_operator_version(load: Any) -> None:
+    cluster = sample(load, 1)
+    cluster["spec"]["upgradeStrategy"] = {"type": "Recreate"}
+    head = pod(cluster, "h")
+    cluster["spec"]["rayVersion"] = "2.53.0"
+    assert needs_recreate(cluster, [head])
+    assert not needs_recreate(cluster, [head], kuberay_version="v1.6.0")
