@@ -6,7 +6,8 @@ the identity of the schema dict), then every write runs, in the API server's ord
 1. `prune(obj, schema)`: drop fields the schema does not declare (and non-nullable nulls without
    a default), returning the dropped paths for `fieldValidation=Strict|Warn`;
 2. `apply_defaults(obj, schema)`: fill `default`s;
-3. `validate(obj, schema, old=...)`: OpenAPI value validation (kube-openapi's rules and wording),
+3. `validate(obj, schema, old=...)`: OpenAPI value validation (kube-openapi's rules and wording,
+   ratcheted on update: unchanged values that a newer schema rejects are let through),
    embedded-resource TypeMeta/ObjectMeta checks, `x-kubernetes-list-type` uniqueness and the
    `x-kubernetes-validations` CEL rules our subset understands (see schema_cel.py).
 
@@ -25,6 +26,7 @@ from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.schema_cel import CelError, CelProgram, compile_rule
 from localkube.apiserver.schema_formats import string_format_checker
+from localkube.apiserver.schema_ratchet import ratchet
 from localkube.apiserver.schema_values import deep_copy, go_float, go_number, json_equal, json_key
 
 __all__ = [
@@ -827,6 +829,8 @@ def _run_rule(
         return  # outside our CEL subset: skipped rather than rejecting valid objects
     if rule.uses_old_self and not has_old:
         return  # transition rules only run on updates where the old value exists
+    if has_old and not rule.uses_old_self and json_equal(v, old):
+        return  # ratcheting: an unchanged value keeps passing
     type_name = n.type_name or "object"
     shown = rule.message or rule.rule
     try:
@@ -967,6 +971,8 @@ class CompiledSchema:
     def validate(self, obj: Any, *, old: Any = None) -> list[FieldError]:
         errs: list[FieldError] = []
         _validate(self.root, obj, "", errs)
+        if old is not None and errs:
+            errs = ratchet(self.root, obj, old, errs)
         _validate_embedded(self.root, obj, "", errs)
         # Like the API server, an update only enforces list uniqueness if the old object obeyed it.
         if self.root.has_lists_below and (old is None or not _list_errors(self.root, old)):

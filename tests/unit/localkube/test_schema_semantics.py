@@ -442,3 +442,42 @@ def test_compiled_schema_is_reused_for_the_same_dict() -> None:
     schema = root(a={"type": "string"})
     assert compile_schema(schema) is compile_schema(schema)
     assert compile_schema(copy.deepcopy(schema)) is not compile_schema(schema)
+
+
+# ------------------------------------------------------------------------------------- ratcheting
+
+
+def test_update_may_keep_an_unchanged_invalid_value() -> None:
+    schema = root(
+        a={"type": "string", "maxLength": 3},
+        b={"type": "integer"},
+        groups={
+            "type": "array",
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["name"],
+            "items": {
+                "type": "object",
+                "required": ["size"],
+                "properties": {"name": {"type": "string"}, "size": {"type": "integer", "maximum": 5}},
+            },
+        },
+        atomic={"type": "array", "items": {"type": "integer", "maximum": 5}},
+    )
+    # stored before the schema got stricter
+    old = obj(a="toolong", b=1, groups=[{"name": "g", "size": 9}, {"name": "h"}], atomic=[9])
+    new = copy.deepcopy(old)
+    new["spec"]["b"] = 2
+    new["spec"]["groups"].reverse()  # list-type=map items correlate by key, not position
+    assert messages(new, schema, old=old) == [
+        "spec.atomic[0]: Invalid value: 9: spec.atomic[0] in body should be less than or equal to 5"
+    ]
+    assert messages(new, schema) == [
+        "spec.a: Too long: may not be more than 3 bytes",
+        "spec.groups[0].size: Required value",
+        "spec.groups[1].size: Invalid value: 9: spec.groups[1].size in body should be less than or equal to "
+        "5",
+        "spec.atomic[0]: Invalid value: 9: spec.atomic[0] in body should be less than or equal to 5",
+    ]
+    # changing the invalid value itself is validated
+    new["spec"]["a"] = "stilltoolong"
+    assert "spec.a: Too long: may not be more than 3 bytes" in messages(new, schema, old=old)
