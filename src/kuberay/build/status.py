@@ -8,7 +8,7 @@ give the same status and a steady cluster needs no status write.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,13 +202,13 @@ def compute_status(
     *,
     now: str,
     error: ReconcileError | None = None,
-    problems: list[str] | None = None,
+    problems: Sequence[object] | None = None,
 ) -> dict[str, Any]:
     """The new `status` of `cluster` (KubeRay's calculateStatus).
 
     `pods`/`services` may include other clusters' objects; only this cluster's are used.
-    `now` is an RFC 3339 timestamp. `problems` (messages from validation) make the state
-    `failed` with the messages as the reason.
+    `now` is an RFC 3339 timestamp. `problems` (validation Problems or messages) make the state
+    `failed` with their text, naming field and fix, as the reason.
     """
     name = naming.cluster_name(cluster)
     old: dict[str, Any] = copy.deepcopy(cluster.get("status") or {})
@@ -292,7 +292,7 @@ def compute_status(
     if suspend and not pods:
         state = "suspended"
     if problems:
-        state, reason = "failed", "; ".join(problems)
+        state, reason = "failed", "; ".join(str(p) for p in problems)
 
     if state:
         status["state"] = state

@@ -210,3 +210,14 @@ def test_cluster_ip_service_reports_its_own_ip(load: Any) -> None:
     status = compute_status(cluster, [], [svc], now=T0)
     assert status["head"]["serviceIP"] == "10.96.0.12"
     assert status["endpoints"]["client"] == "30001"
+
+
+def test_validation_problem_objects_become_the_reason(load: Any) -> None:
+    from kuberay.api.validation import validate_raycluster
+
+    cluster = load("ray-cluster.sample.yaml")
+    cluster["spec"]["workerGroupSpecs"][0].update(minReplicas=4, maxReplicas=2)
+    status = compute_status(cluster, [], [], now=T0, problems=validate_raycluster(cluster))
+    assert status["state"] == "failed"
+    assert status["reason"].startswith("spec.workerGroupSpecs[0].minReplicas: worker group workergroup has")
+    assert "minReplicas <= maxReplicas" in status["reason"]
