@@ -2,6 +2,7 @@
 them to delete or create next, and the status to report."""
 
 from kuberay.build.autoscaler import build_autoscaler_container, build_autoscaler_rbac
+from kuberay.build.ingress import build_head_ingress
 from kuberay.build.naming import BuildOptions
 from kuberay.build.pods import build_head_pod, build_worker_pod
 from kuberay.build.scaling import HeadPlan, PodCreation, PodDeletion, WorkerPlan, plan_head, plan_workers
@@ -17,6 +18,7 @@ __all__ = [
     "WorkerPlan",
     "build_autoscaler_container",
     "build_autoscaler_rbac",
+    "build_head_ingress",
     "build_head_pod",
     "build_head_service",
     "build_worker_pod",

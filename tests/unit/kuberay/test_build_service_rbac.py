@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kuberay.build import BuildOptions, build_autoscaler_rbac, build_head_pod, build_head_service
+from kuberay.build import (
+    BuildOptions,
+    build_autoscaler_rbac,
+    build_head_ingress,
+    build_head_pod,
+    build_head_service,
+)
 
 SELECTOR = {
     "ray.io/cluster": "raycluster-kuberay",
@@ -141,3 +147,28 @@ def test_user_service_account_is_bound_not_created(load: Any) -> None:
     objects = build_autoscaler_rbac(cluster)
     assert [o["kind"] for o in objects] == ["Role", "RoleBinding"]
     assert objects[1]["subjects"][0]["name"] == "my-sa"
+
+
+def test_no_ingress_unless_enabled(load: Any) -> None:
+    assert build_head_ingress(load("ray-cluster.sample.yaml")) is None
+
+
+def test_dashboard_ingress(load: Any) -> None:
+    cluster = load("ray-cluster.sample.yaml")
+    cluster["metadata"]["annotations"] = {"kubernetes.io/ingress.class": "nginx", "nginx/rewrite": "/"}
+    cluster["spec"]["headGroupSpec"]["enableIngress"] = True
+    cluster["spec"]["headGroupSpec"]["ingressOptions"] = {"host": "ray.example.com", "path": "/ray"}
+    ingress = build_head_ingress(cluster)
+    assert ingress is not None
+    assert ingress["metadata"]["name"] == "raycluster-kuberay-head-ingress"
+    assert ingress["metadata"]["annotations"] == {"nginx/rewrite": "/"}
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "ray.example.com"
+    assert rule["http"]["paths"] == [
+        {
+            "path": "/ray",
+            "pathType": "Prefix",
+            "backend": {"service": {"name": "raycluster-kuberay-head-svc", "port": {"number": 8265}}},
+        }
+    ]

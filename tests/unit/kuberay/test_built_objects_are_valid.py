@@ -7,7 +7,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kuberay.build import build_autoscaler_rbac, build_head_pod, build_head_service, build_worker_pod
+from kuberay.build import (
+    build_autoscaler_rbac,
+    build_head_ingress,
+    build_head_pod,
+    build_head_service,
+    build_worker_pod,
+)
 from kubeschema import schema_for
 from localkube.apiserver import metadata as kube_meta
 from localkube.apiserver import schema as kube_schema
@@ -42,6 +48,9 @@ def test_multi_host_and_custom_service_objects_are_valid(load: Any) -> None:
         "metadata": {"name": "my-head"},
         "spec": {"type": "NodePort", "ports": [{"name": "extra", "port": 7000}]},
     }
+    cluster["spec"]["headGroupSpec"]["enableIngress"] = True
+    ingress = build_head_ingress(cluster)
+    assert ingress is not None and _errors(ingress) == []
     worker = build_worker_pod(cluster, 0, replica_index=1, replica_name="small-group-abcde", host_index=1)
     assert _errors(worker) == []
     assert _errors(build_head_service(cluster)) == []
