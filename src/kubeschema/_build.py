@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeschema import _facts as facts
-from kubeschema._models import Field, element_type, fields, is_model
+from kubeschema._models import Field, element_type, fields, is_model, type_description
 
 INT_OR_STRING_DEF = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 QUANTITY_DEF = "io.k8s.apimachinery.pkg.api.resource.Quantity"
@@ -116,7 +116,24 @@ def structural(cls: str, opts: Options, stack: tuple[str, ...] = ()) -> dict[str
         out["required"] = list(required)
     if cls in facts.ATOMIC_STRUCTS:
         out["x-kubernetes-map-type"] = "atomic"
+    if opts.descriptions and not stack:
+        text = _kind_description(cls)
+        if text:
+            out = {"description": text, **out}
     return out
+
+
+def _kind_description(cls: str) -> str:
+    return type_description(cls) or facts.KIND_DESCRIPTIONS.get(cls, "")
+
+
+def _field_description(f: Field) -> str:
+    # The generator drops the description of fields whose type is another model (Pod.spec, ...):
+    # fall back to that type's own description.
+    if f.description:
+        return f.description
+    inner = element_type(element_type(f.type)[1])[1]
+    return type_description(inner) if is_model(inner) else ""
 
 
 def _field_schema(cls: str, f: Field, opts: Options, stack: tuple[str, ...]) -> dict[str, Any]:
@@ -143,8 +160,10 @@ def _field_schema(cls: str, f: Field, opts: Options, stack: tuple[str, ...]) -> 
         out = _element(cls, f.name, inner, opts, stack)
     if key in facts.DEFAULTS:
         out["default"] = facts.DEFAULTS[key]
-    if opts.descriptions and f.description:
-        out = {"description": f.description, **out}
+    if opts.descriptions:
+        text = _field_description(f)
+        if text:
+            out = {"description": text, **out}
     return out
 
 
@@ -175,6 +194,9 @@ def definition(cls: str, def_names: dict[str, str]) -> dict[str, Any]:
         out["required"] = list(required)
     if cls in facts.ATOMIC_STRUCTS:
         out["x-kubernetes-map-type"] = "atomic"
+    text = _kind_description(cls)
+    if text:
+        out = {"description": text, **out}
     return out
 
 
@@ -209,8 +231,9 @@ def _ref_field(cls: str, f: Field, def_names: dict[str, str]) -> dict[str, Any]:
         out = _ref_element(cls, f.name, inner, def_names)
     if key in facts.DEFAULTS:
         out["default"] = facts.DEFAULTS[key]
-    if f.description:
-        out = {"description": f.description, **out}
+    text = _field_description(f)
+    if text:
+        out = {"description": text, **out}
     return out
 
 

@@ -339,3 +339,47 @@ DEFAULTS: dict[tuple[str, str], Any] = {
 
 # What controller-gen emits for an ObjectMeta embedded in a CRD (e.g. a pod template's metadata).
 EMBEDDED_OBJECT_META_FIELDS = ("annotations", "finalizers", "labels", "name", "namespace")
+
+# Descriptions of top-level kinds, for when the official `kubernetes` client (whose classes carry
+# type descriptions) is not installed; `kubectl explain KIND` prints these.
+KIND_DESCRIPTIONS: dict[str, str] = {
+    "V1Pod": "Pod is a collection of containers that can run on a host. This resource is created by clients "
+    "and scheduled onto hosts.",
+    "V1Service": "Service is a named abstraction of software service (for example, mysql) consisting of "
+    "local port (for example 3306) that the proxy listens on, and the selector that determines which "
+    "pods will answer requests sent through the proxy.",
+    "V1ConfigMap": "ConfigMap holds configuration data for pods to consume.",
+    "V1Secret": "Secret holds secret data of a certain type. The total bytes of the values in the Data field "
+    "must be less than MaxSecretSize bytes.",
+    "V1ServiceAccount": "ServiceAccount binds together: * a name, understood by users, and perhaps by "
+    "peripheral systems, for an identity * a principal that can be authenticated and authorized * a set of "
+    "secrets",
+    "V1Namespace": "Namespace provides a scope for Names. Use of multiple namespaces is optional.",
+    "V1Node": "Node is a worker node in Kubernetes. Each node will have a unique identifier in the cache "
+    "(i.e. in etcd).",
+    "V1Endpoints": "Endpoints is a collection of endpoints that implement the actual service.",
+    "CoreV1Event": "Event is a report of an event somewhere in the cluster.",
+    "EventsV1Event": "Event is a report of an event somewhere in the cluster. It generally denotes some "
+    "state change in the system.",
+    "V1Role": "Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a "
+    "RoleBinding.",
+    "V1RoleBinding": "RoleBinding references a role, but does not contain it. It can reference a Role in the "
+    "same namespace or a ClusterRole in the global namespace.",
+    "V1ClusterRole": "ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced "
+    "as a unit by a RoleBinding or ClusterRoleBinding.",
+    "V1ClusterRoleBinding": "ClusterRoleBinding references a ClusterRole, but not contain it. It can "
+    "reference a ClusterRole in the global namespace, and adds who information via Subject.",
+    "V1Lease": "Lease defines a lease concept.",
+    "V1CustomResourceDefinition": "CustomResourceDefinition represents a resource that should be exposed on "
+    "the API server. Its name MUST be in the format <.spec.name>.<.spec.group>.",
+    "V1Job": "Job represents the configuration of a single job.",
+    "V1Ingress": "Ingress is a collection of rules that allow inbound connections to reach the endpoints "
+    "defined by a backend.",
+    "V1NetworkPolicy": "NetworkPolicy describes what network traffic is allowed for a set of Pods",
+    "V1Deployment": "Deployment enables declarative updates for Pods and ReplicaSets.",
+    "V1ReplicaSet": "ReplicaSet ensures that a specified number of pod replicas are running at any given "
+    "time.",
+    "V1PodTemplateSpec": "PodTemplateSpec describes the data a pod should have when created from a template",
+    "V1ObjectMeta": "ObjectMeta is metadata that all persisted resources must have, which includes all "
+    "objects users must create.",
+}

@@ -90,3 +90,21 @@ def _description(doc: str) -> str:
     if lines and lines[0].startswith("Gets the "):
         lines = lines[1:]
     return "\n".join(lines).strip()
+
+
+@cache
+def type_description(cls_name: str) -> str:
+    """A type's own description ("PodSpec is a description of a pod.").
+
+    kubernetes_asyncio's classes do not carry it; the official `kubernetes` client's do, so it is
+    read from there when that package is installed (it is a test dependency), else "".
+    """
+    try:
+        import kubernetes.client.models as official
+    except ImportError:  # pragma: no cover - installed with the test extras
+        return ""
+    doc = getattr(getattr(official, cls_name, None), "__doc__", None) or ""
+    text = doc.split("Attributes:", 1)[0].strip()
+    if text.startswith("NOTE: This class is auto generated"):
+        return ""
+    return " ".join(line.strip() for line in text.splitlines()).strip()

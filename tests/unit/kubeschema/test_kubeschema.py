@@ -274,3 +274,14 @@ def test_type_schema_results_are_fresh_copies() -> None:
 
 def test_schema_for_is_cached_so_the_api_server_compiles_it_once() -> None:
     assert kubeschema.schema_for("v1", "Pod") is kubeschema.schema_for("v1", "Pod")
+
+
+def test_kinds_carry_a_description_for_kubectl_explain() -> None:
+    pod = kubeschema.schema_for("v1", "Pod")
+    assert pod is not None and pod["description"].startswith("Pod is a collection of containers")
+    defs = kubeschema.definitions()
+    assert defs["io.k8s.api.apps.v1.Deployment"]["description"].startswith("Deployment enables")
+    # model-typed fields lose their own description in the generated models: the type's stands in
+    spec = defs["io.k8s.api.core.v1.Pod"]["properties"]["spec"]
+    assert spec["description"] == "PodSpec is a description of a pod."
+    assert defs["io.k8s.api.core.v1.PodSpec"]["description"] == "PodSpec is a description of a pod."
