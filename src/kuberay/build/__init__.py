@@ -1,6 +1,7 @@
 """Pure builders: RayCluster -> the Pods, Services and RBAC objects KubeRay would create, which of
 them to delete or create next, and the status to report."""
 
+from kuberay.build.auth import build_auth_secret
 from kuberay.build.autoscaler import build_autoscaler_container, build_autoscaler_rbac
 from kuberay.build.ingress import build_head_ingress
 from kuberay.build.naming import BuildOptions
@@ -16,6 +17,7 @@ __all__ = [
     "PodDeletion",
     "ReconcileError",
     "WorkerPlan",
+    "build_auth_secret",
     "build_autoscaler_container",
     "build_autoscaler_rbac",
     "build_head_ingress",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kuberay.build import naming
+from kuberay.build import auth, naming
 from kuberay.build.naming import DEFAULT_OPTIONS, BuildOptions
 
 AUTOSCALER_CONTAINER = "autoscaler"
@@ -46,6 +46,9 @@ def build_autoscaler_container(
         "args": [AUTOSCALER_START_CMD],
         "resources": copy.deepcopy(DEFAULT_AUTOSCALER_RESOURCES),
     }
+    if auth.is_auth_enabled(cluster):
+        # The autoscaler talks to the GCS and dashboard, which demand the token too.
+        auth.set_container_auth(cluster, container)
     overrides = cluster["spec"].get("autoscalerOptions") or {}
     if overrides.get("resources") is not None:
         container["resources"] = copy.deepcopy(overrides["resources"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kuberay.build import command, naming
+from kuberay.build import auth, command, naming
 from kuberay.build.autoscaler import build_autoscaler_container
 from kuberay.build.naming import DEFAULT_OPTIONS, HEAD, WORKER, BuildOptions
 
@@ -157,6 +157,8 @@ def _head_template(cluster: dict[str, Any], params: dict[str, str], options: Bui
 
     _configure_gcs_ft(cluster, template, params, HEAD)
     _ensure_metrics_port(_ray_container(spec))
+    if auth.is_auth_enabled(cluster):
+        auth.configure_pod_auth(cluster, spec)
     return template
 
 
@@ -248,6 +250,8 @@ def _worker_template(
     _ensure_metrics_port(_ray_container(spec))
     if naming.is_autoscaling_enabled(cluster) and naming.autoscaler_version(cluster) == "v2":
         spec["restartPolicy"] = "Never"
+    if auth.is_auth_enabled(cluster):
+        auth.configure_pod_auth(cluster, spec)
     return template
 
 
