@@ -1,0 +1,70 @@
+{{/* The Deployment's, ServiceAccount's and RBAC objects' name. */}}
+{{- define "kuberay-operator.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kuberay-operator.selectorLabels" -}}
+app.kubernetes.io/name: kuberay-operator
+app.kubernetes.io/instance: {{ include "kuberay-operator.fullname" . }}
+{{- end -}}
+
+{{- define "kuberay-operator.labels" -}}
+{{ include "kuberay-operator.selectorLabels" . }}
+app.kubernetes.io/component: kuberay-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "kuberay-operator.subject" -}}
+subjects:
+  - kind: ServiceAccount
+    name: {{ include "kuberay-operator.fullname" . }}
+    namespace: {{ .Release.Namespace }}
+{{- end -}}
+
+{{/* Namespaced rules; keep equal to kuberay.install._OPERATOR_RULES (a test compares them). */}}
+{{- define "kuberay-operator.namespacedRules" -}}
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [create, delete, get, list, patch, watch]
+# held only so the operator may grant it to the autoscaler (in-place pod resize)
+- apiGroups: [""]
+  resources: [pods/resize]
+  verbs: [patch]
+- apiGroups: [""]
+  resources: [services]
+  verbs: [create, delete, get, list, patch, watch]
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [create, get, list, watch]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [rolebindings, roles]
+  verbs: [create, get, list, watch]
+- apiGroups: [ray.io]
+  resources: [rayclusters]
+  verbs: [get, list, patch, watch]
+- apiGroups: [ray.io]
+  resources: [rayclusters/status]
+  verbs: [get, patch, update]
+{{- end -}}
+
+{{- define "kuberay-operator.crdRule" -}}
+- apiGroups: [apiextensions.k8s.io]
+  resources: [customresourcedefinitions]
+  verbs: [get, list, watch]
+{{- end -}}
