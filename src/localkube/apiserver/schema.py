@@ -1044,7 +1044,8 @@ def check_crd_schema(
     """Structural-schema violations of a CRD version's openAPIV3Schema (see schema_structural.py).
 
     `path` prefixes the reported fields; for a v1 CRD's per-version schema pass
-    `spec.versions[0].schema.openAPIV3Schema`, as the v1 API reports it.
+    `spec.versions[0].schema.openAPIV3Schema`, as the v1 API reports it; `path=""` gives paths
+    relative to the schema (`properties[spec].type`).
     """
     from localkube.apiserver.schema_structural import check_structural
 

@@ -26,7 +26,12 @@ _ROOT, _ITEM, _FIELD = "root", "item", "field"
 
 
 def check_structural(schema: Any, *, path: str = DEFAULT_PATH) -> list[FieldError]:
-    """All violations, with paths like `spec.validation.openAPIV3Schema.properties[spec].type`."""
+    """All violations, with paths like `spec.validation.openAPIV3Schema.properties[spec].type`.
+
+    With `path=""` the paths are relative to the schema (`properties[spec].type`).
+    """
+    if not path:
+        return [_relative(e) for e in check_structural(schema, path=_ANCHOR)]
     if not isinstance(schema, dict):
         return [FieldError(path, fe.REQUIRED, "")]
     errs: list[FieldError] = []
@@ -40,6 +45,14 @@ def check_structural(schema: Any, *, path: str = DEFAULT_PATH) -> list[FieldErro
     if not errs:
         errs.extend(_check_defaults(schema, path))
     return errs
+
+
+_ANCHOR = "<schema>"
+
+
+def _relative(e: FieldError) -> FieldError:
+    rest = e.path[len(_ANCHOR) :].lstrip(".")
+    return FieldError(rest, e.reason, e.detail, e.value)
 
 
 def _child(path: str, name: str) -> str:

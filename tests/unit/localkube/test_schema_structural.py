@@ -112,9 +112,11 @@ def test_structural_rules(schema: dict[str, Any], expected: list[str]) -> None:
     assert [e.message() for e in check_crd_schema(schema)] == expected
 
 
-def test_per_version_path() -> None:
+def test_per_version_and_relative_paths() -> None:
     errs = check_crd_schema({"properties": {}}, path="spec.versions[0].schema.openAPIV3Schema")
     assert [e.path for e in errs] == ["spec.versions[0].schema.openAPIV3Schema.type"]
+    errs = check_crd_schema(spec_root(a={"type": "array"}), path="")
+    assert [e.path for e in errs] == ["properties[spec].properties[a].items"]
 
 
 def test_int_or_string_anyof_pattern_is_allowed() -> None:
