@@ -4,13 +4,17 @@ of ours (netns, veth, bridge, pod process, mount) may remain."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from localkube.kubelet import cleanup
 from localkube.kubelet.nodelock import NodeLock
+from localkube.kubelet.testing import Cluster, running_cluster
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,3 +48,39 @@ def host_clean(node_lock: None, tmp_path: Path) -> Iterator[Path]:
         left = cleanup.leftovers(data)
         cleanup.remove_everything(data)
     assert left.empty(), f"left behind: {left}"
+
+
+@pytest.fixture
+def cluster(host_clean: Path) -> Iterator[Cluster]:
+    """localkube API server + node (crash-loop back-off shortened to 1s..4s so tests see it)."""
+    with running_cluster(host_clean, backoff_base=1.0, backoff_max=4.0) as c:
+        yield c
+
+
+@pytest.fixture
+def core(cluster: Cluster) -> Iterator[Any]:
+    """The official Kubernetes client's CoreV1Api against the cluster."""
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=str(cluster.kubeconfig))
+    try:
+        yield client.CoreV1Api(api_client)
+    finally:
+        api_client.close()
+
+
+@pytest.fixture
+def kubectl(cluster: Cluster) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real kubectl against the cluster with default flags."""
+    binary = Path(sys.executable).parent / "kubectl"
+
+    def run(*args: str, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(binary), "--kubeconfig", str(cluster.kubeconfig), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run

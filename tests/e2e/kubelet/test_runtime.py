@@ -128,7 +128,7 @@ async def test_ray_head_in_one_pod_is_joined_from_another(host_clean: Path) -> N
             "print('NODES', ' '.join(ips))\n"
         )
         check = await worker.start_container(
-            "check", 0, runtime.LaunchSpec(["sh", "-c", f"sleep 12; python -c \"{join}\""], env)
+            "check", 0, runtime.LaunchSpec(["sh", "-c", f'sleep 12; python -c "{join}"'], env)
         )
         code = await asyncio.wait_for(check.wait(), 120)
         out = _out(worker, "check")
