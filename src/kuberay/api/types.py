@@ -136,7 +136,14 @@ class GcsEmbeddedStorage(_Model):
 
 
 class GcsFaultToleranceOptions(_Model):
-    backend: Literal["redis", "rocksdb"] | None = None
+    backend: Literal["redis", "rocksdb"] | None = Field(
+        default=None,
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {"rule": "self == oldSelf", "message": "gcsFaultToleranceOptions.backend is immutable"}
+            ]
+        },
+    )
     redis_username: RedisCredential | None = None
     redis_password: RedisCredential | None = None
     external_storage_namespace: str | None = None
@@ -194,7 +201,15 @@ class RayClusterSpec(_Model):
     upgrade_strategy: RayClusterUpgradeStrategy | None = None
     auth_options: AuthOptions | None = None
     suspend: bool | None = None
-    managed_by: Literal["ray.io/kuberay-operator", "kueue.x-k8s.io/multikueue"] | None = None
+    # Set once at creation: it decides which controller owns the cluster for its whole life.
+    managed_by: Literal["ray.io/kuberay-operator", "kueue.x-k8s.io/multikueue"] | None = Field(
+        default=None,
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {"rule": "self == oldSelf", "message": "the managedBy field is immutable"}
+            ]
+        },
+    )
     autoscaler_options: AutoscalerOptions | None = None
     head_service_annotations: dict[str, str] | None = None
     enable_in_tree_autoscaling: bool | None = None

@@ -147,3 +147,13 @@ def test_unknown_fields_do_not_break_the_model(load: Any) -> None:
     obj = copy.deepcopy(load("ray-cluster.complete.yaml"))
     obj["spec"]["somethingNew"] = {"a": 1}
     assert parse_raycluster(obj).spec.ray_version == "2.52.0"
+
+
+def test_managed_by_is_immutable(load: Any) -> None:
+    old = load("ray-cluster.sample.yaml")
+    old["spec"]["managedBy"] = "ray.io/kuberay-operator"
+    new = copy.deepcopy(old)
+    new["spec"]["managedBy"] = "kueue.x-k8s.io/multikueue"
+    errors = [e.message() for e in kube_schema.validate(new, _schema(), old=old)]
+    assert any("the managedBy field is immutable" in e for e in errors), errors
+    assert kube_schema.validate(old, _schema(), old=old) == []
