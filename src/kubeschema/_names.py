@@ -138,6 +138,11 @@ def _api_kinds() -> dict[str, Kind]:
                     continue
                 if "kind" in fields and "apiVersion" in fields:
                     out[rtype] = Kind(group, version, split[2])
+    for cls, kind in list(out.items()):
+        split = split_class_name(cls)
+        if split is not None and split[0] in _PREFIX_GROUPS:
+            # e.g. AuthenticationV1TokenRequest, returned by CoreV1Api's serviceaccounts/token
+            out[cls] = Kind(_PREFIX_GROUPS[split[0]], kind.version, kind.kind)
     for cls, kind in _KIND_OVERRIDES.items():
         if cls in out:
             out[cls] = kind
@@ -148,8 +153,25 @@ def _api_kinds() -> dict[str, Kind]:
     return out
 
 
-# Types several API groups return; the definition belongs to one of them.
-_KIND_OVERRIDES = {"V1Scale": Kind("autoscaling", "v1", "Scale")}
+# Types several API groups return (or a group returns for a subresource); the kind is one group's.
+_KIND_OVERRIDES = {
+    "V1Scale": Kind("autoscaling", "v1", "Scale"),
+    "V1Eviction": Kind("policy", "v1", "Eviction"),
+}
+
+_PREFIX_GROUPS: dict[str, str] = {
+    "Core": "",
+    "Events": "events.k8s.io",
+    "Rbac": "rbac.authorization.k8s.io",
+    "Flowcontrol": "flowcontrol.apiserver.k8s.io",
+    "Discovery": "discovery.k8s.io",
+    "Admissionregistration": "admissionregistration.k8s.io",
+    "Apiextensions": "apiextensions.k8s.io",
+    "Apiregistration": "apiregistration.k8s.io",
+    "Authentication": "authentication.k8s.io",
+    "Storage": "storage.k8s.io",
+    "Resource": "resource.k8s.io",
+}
 
 
 def _package_for_group(group: str) -> str:

@@ -174,6 +174,15 @@ def test_schema_for_top_level_kinds(api_version: str, kind: str) -> None:
     assert check_crd_schema(as_crd) == []
 
 
+def test_subresource_kinds_keep_their_own_group() -> None:
+    defs = kubeschema.definitions()
+    token = defs["io.k8s.api.authentication.v1.TokenRequest"]
+    assert token["x-kubernetes-group-version-kind"] == [
+        {"group": "authentication.k8s.io", "kind": "TokenRequest", "version": "v1"}
+    ]
+    assert kubeschema.schema_for("authentication.k8s.io/v1", "TokenRequest") is not None
+
+
 def test_schema_for_distinguishes_groups() -> None:
     core = kubeschema.schema_for("v1", "Event")
     events = kubeschema.schema_for("events.k8s.io/v1", "Event")
@@ -250,6 +259,10 @@ def test_definitions_refer_only_to_defined_names() -> None:
         ("V1JobSpec", "io.k8s.api.batch.v1.JobSpec"),
         ("V1IngressRule", "io.k8s.api.networking.v1.IngressRule"),
         ("V1Scale", "io.k8s.api.autoscaling.v1.Scale"),
+        ("V1Eviction", "io.k8s.api.policy.v1.Eviction"),
+        ("AuthenticationV1TokenRequest", "io.k8s.api.authentication.v1.TokenRequest"),
+        ("V1TokenRequestSpec", "io.k8s.api.authentication.v1.TokenRequestSpec"),
+        ("V1DeleteOptions", "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"),
         (
             "V1CustomResourceDefinition",
             "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
