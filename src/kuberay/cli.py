@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import yaml
 
+from kuberay.controller.main import add_operator_command
+
 
 def _cmd_crd(args: argparse.Namespace) -> int:
     from kuberay.api.crd import render_crd
@@ -23,7 +25,10 @@ def _add_crd(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 # Each entry adds one subcommand; its parser sets `func`, which returns the exit code.
-_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [_add_crd]
+_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _add_crd,
+    add_operator_command,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,69 @@
+"""The operator's view of the cluster, kept by watches (kopf indexes), read without any API call.
+
+kopf holds back every handler until each index has seen its initial LIST, so the first
+reconcile already sees every existing pod: an operator restart cannot create duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import kopf
+
+ClusterKey = tuple[str, str]  # (namespace, name)
+
+CLUSTER_LABEL = "ray.io/cluster"
+RBAC_PLURALS = ("serviceaccounts", "roles", "rolebindings")
+
+
+def slim(body: kopf.Body) -> dict[str, Any]:
+    """A plain-dict copy without managedFields: they are large and never read here."""
+    obj = {k: v for k, v in body.items()}
+    meta = dict(obj.get("metadata") or {})
+    meta.pop("managedFields", None)
+    obj["metadata"] = meta
+    return obj
+
+
+class Cache:
+    """Typed access to the kopf indexes; the indexes themselves arrive with the first event."""
+
+    def __init__(self) -> None:
+        self._clusters: kopf.Index[ClusterKey, dict[str, Any]] | None = None
+        self._pods: kopf.Index[ClusterKey, dict[str, Any]] | None = None
+        self._services: kopf.Index[ClusterKey, dict[str, Any]] | None = None
+        self._rbac: list[kopf.Index[ClusterKey, tuple[str, str]]] = []
+
+    def attach(self, indexes: dict[str, Any]) -> None:
+        self._clusters = indexes["ray_clusters"]
+        self._pods = indexes["ray_pods"]
+        self._services = indexes["ray_services"]
+        self._rbac = [indexes[f"ray_rbac_{plural}"] for plural in RBAC_PLURALS]
+
+    @property
+    def ready(self) -> bool:
+        return self._clusters is not None
+
+    def cluster(self, key: ClusterKey) -> dict[str, Any] | None:
+        if self._clusters is None:
+            return None
+        for obj in self._clusters.get(key, ()):
+            return obj
+        return None
+
+    def clusters(self) -> Iterator[dict[str, Any]]:
+        if self._clusters is None:
+            return
+        for store in self._clusters.values():
+            yield from store
+
+    def pods(self, key: ClusterKey) -> list[dict[str, Any]]:
+        return list(self._pods.get(key, ())) if self._pods is not None else []
+
+    def services(self, key: ClusterKey) -> list[dict[str, Any]]:
+        return list(self._services.get(key, ())) if self._services is not None else []
+
+    def rbac(self, key: ClusterKey) -> set[tuple[str, str]]:
+        """(kind, name) of the ServiceAccounts, Roles and RoleBindings labelled for this cluster."""
+        return {entry for index in self._rbac for entry in index.get(key, ())}

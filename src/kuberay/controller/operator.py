@@ -1,0 +1,173 @@
+"""Wires kopf's watches to our cache and work queue, and runs the reconcile workers.
+
+kopf gives us watches with reconnects, the initial LIST, and indexes; we deliberately use only
+event handlers and indexes, which make no writes of their own (no progress annotations, no
+finalizers), so a steady state costs zero API writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+
+from kuberay import metrics
+from kuberay.controller.cache import CLUSTER_LABEL, Cache, ClusterKey, slim
+from kuberay.controller.connection import Connection, kopf_credentials
+from kuberay.controller.events import EventRecorder
+from kuberay.controller.expectations import Expectations
+from kuberay.controller.kubeapi import KubeAPI
+from kuberay.controller.reconciler import Reconciler
+from kuberay.controller.workqueue import WorkQueue
+
+log = logging.getLogger(__name__)
+
+CONTROLLER = "raycluster"
+_RBAC_KINDS = {"serviceaccounts": "ServiceAccount", "roles": "Role", "rolebindings": "RoleBinding"}
+
+
+@dataclass
+class OperatorOptions:
+    namespaces: Sequence[str] = ()
+    workers: int = 8
+
+
+@dataclass
+class Operator:
+    conn: Connection
+    options: OperatorOptions = field(default_factory=OperatorOptions)
+    cache: Cache = field(default_factory=Cache)
+    queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def registry(self, reconciler: Reconciler) -> kopf.OperatorRegistry:
+        registry = kopf.OperatorRegistry()
+        cache, queue = self.cache, self.queue
+        ray_member = {CLUSTER_LABEL: kopf.PRESENT}
+
+        @kopf.on.login(registry=registry)
+        async def login(**_: Any) -> kopf.ConnectionInfo:
+            return await kopf_credentials(self.conn)
+
+        @kopf.on.startup(registry=registry)
+        async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+            settings.posting.enabled = False  # we post our own, KubeRay-named events
+            settings.watching.server_timeout = 300
+            settings.networking.request_timeout = 60
+
+        @kopf.index("ray.io", "v1", "rayclusters", id="ray_clusters", registry=registry)
+        async def ray_clusters(
+            *, namespace: str | None, name: str, body: kopf.Body, **_: Any
+        ) -> dict[ClusterKey, Any]:
+            return {(namespace or "", name): slim(body)}
+
+        @kopf.index("v1", "pods", id="ray_pods", labels=ray_member, registry=registry)
+        async def ray_pods(
+            *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
+        ) -> dict[ClusterKey, Any]:
+            return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
+
+        @kopf.index("v1", "services", id="ray_services", labels=ray_member, registry=registry)
+        async def ray_services(
+            *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
+        ) -> dict[ClusterKey, Any]:
+            return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
+
+        def rbac_index(plural: str) -> None:
+            kind = _RBAC_KINDS[plural]
+            group = "" if plural == "serviceaccounts" else "rbac.authorization.k8s.io"
+            version = "v1"
+
+            async def ray_rbac(
+                *, namespace: str | None, name: str, labels: kopf.Labels, **_: Any
+            ) -> dict[ClusterKey, tuple[str, str]]:
+                return {(namespace or "", labels[CLUSTER_LABEL]): (kind, name)}
+
+            kopf.index(group, version, plural, id=f"ray_rbac_{plural}", labels=ray_member, registry=registry)(
+                ray_rbac
+            )
+
+        for plural in _RBAC_KINDS:
+            rbac_index(plural)
+
+        def enqueue_for(key: ClusterKey, kwargs: dict[str, Any]) -> None:
+            if not cache.ready:
+                cache.attach(kwargs)
+            queue.add(key)
+            metrics.QUEUE_DEPTH.labels(name=CONTROLLER).set(len(queue))
+
+        # async handlers run on the event loop (sync ones would run in threads, racing the queue)
+        @kopf.on.event("ray.io", "v1", "rayclusters", registry=registry)
+        async def on_cluster(*, namespace: str | None, name: str, type: str, **kwargs: Any) -> None:
+            key = (namespace or "", name)
+            if type == "DELETED":
+                reconciler.forget(key)
+            enqueue_for(key, kwargs)
+
+        async def on_member(*, namespace: str | None, labels: kopf.Labels, **kwargs: Any) -> None:
+            enqueue_for((namespace or "", labels[CLUSTER_LABEL]), kwargs)
+
+        kopf.on.event("v1", "pods", labels=ray_member, registry=registry)(on_member)
+        kopf.on.event("v1", "services", labels=ray_member, registry=registry)(on_member)
+        for plural in _RBAC_KINDS:
+            group = "" if plural == "serviceaccounts" else "rbac.authorization.k8s.io"
+            kopf.on.event(group, "v1", plural, labels=ray_member, registry=registry)(on_member)
+
+        @kopf.on.startup(registry=registry)
+        async def start_workers(**_: Any) -> None:
+            for i in range(self.options.workers):
+                asyncio.get_running_loop().create_task(self._worker(reconciler), name=f"reconcile-{i}")
+
+        return registry
+
+    async def _worker(self, reconciler: Reconciler) -> None:
+        while True:
+            key = await self.queue.get()
+            metrics.QUEUE_DEPTH.labels(name=CONTROLLER).set(len(self.queue))
+            try:
+                with metrics.RECONCILE_TIME.labels(controller=CONTROLLER).time():
+                    requeue_after = await reconciler.reconcile(key)
+            except Exception:  # a bad cluster must never stop the others
+                log.exception("reconcile of %s/%s failed", *key)
+                metrics.RECONCILE_ERRORS.labels(controller=CONTROLLER).inc()
+                metrics.RECONCILE_TOTAL.labels(controller=CONTROLLER, result="error").inc()
+                self.queue.retry(key)
+            else:
+                self.queue.forget(key)
+                if requeue_after is not None:
+                    metrics.RECONCILE_TOTAL.labels(controller=CONTROLLER, result="requeue_after").inc()
+                    self.queue.add_after(key, requeue_after)
+                else:
+                    metrics.RECONCILE_TOTAL.labels(controller=CONTROLLER, result="success").inc()
+            finally:
+                self.queue.done(key)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set."""
+        async with self.conn.api_client() as api_client:
+            api = KubeAPI(api_client)
+            reconciler = Reconciler(self.cache, api, EventRecorder(api), Expectations(), self.queue)
+            registry = self.registry(reconciler)
+            metrics.REGISTRY.register(metrics.ClusterInfoCollector(self.cache.clusters))
+            ready = asyncio.Event()
+            watch_ready = asyncio.get_running_loop().create_task(self._mark_ready(ready))
+            try:
+                await kopf.operator(
+                    registry=registry,
+                    standalone=True,
+                    clusterwide=not self.options.namespaces,
+                    namespaces=list(self.options.namespaces),
+                    stop_flag=stop,
+                    ready_flag=ready,
+                )
+            finally:
+                watch_ready.cancel()
+                self.queue.shutdown()
+
+    async def _mark_ready(self, ready: asyncio.Event) -> None:
+        await ready.wait()
+        self.ready.set()

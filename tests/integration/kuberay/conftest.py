@@ -1,0 +1,69 @@
+"""Fixtures for the operator against a localkube API server without a kubelet: the test plays
+the kubelet by writing pod status, as envtest-based KubeRay tests do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import kubernetes
+import pytest
+import yaml
+from kuberay_harness import SHARED, Kube, OperatorProcess, wait_for
+
+from kuberay.api.crd import render_crd
+
+
+@pytest.fixture
+def install_crd(k8s: kubernetes.client.ApiClient) -> Callable[[dict[str, Any]], None]:
+    ext = kubernetes.client.ApiextensionsV1Api(k8s)
+
+    def install(crd: dict[str, Any]) -> None:
+        ext.create_custom_resource_definition(crd)
+        wait_for(
+            "the CRD to be Established",
+            lambda: any(
+                c.type == "Established" and c.status == "True"
+                for c in (
+                    ext.read_custom_resource_definition(crd["metadata"]["name"]).status.conditions or []
+                )
+            ),
+        )
+
+    return install
+
+
+@pytest.fixture
+def operator(
+    k8s: kubernetes.client.ApiClient,
+    kubeconfig: Path,
+    tmp_path: Path,
+    install_crd: Callable[[dict[str, Any]], None],
+    request: pytest.FixtureRequest,
+) -> Iterator[OperatorProcess]:
+    """Our CRD installed and the operator running (KubeRay's CRD instead with the marker kuberay_crd)."""
+    if request.node.get_closest_marker("kuberay_crd"):
+        install_crd(yaml.safe_load((SHARED / "kuberay" / "crds" / "ray.io_rayclusters.yaml").read_text()))
+    else:
+        install_crd(render_crd())
+    op = OperatorProcess(kubeconfig, tmp_path / "operator.log", [])
+    try:
+        op.start()
+        yield op
+    finally:
+        op.stop()
+        if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+            print(op.log()[-5000:])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, "rep_" + report.when, report)
+
+
+@pytest.fixture
+def kube(k8s: kubernetes.client.ApiClient) -> Kube:
+    return Kube(k8s)
