@@ -23,7 +23,7 @@ from typing import Any
 from kubeschema._build import Options, definition, structural, well_known_definitions
 from kubeschema._names import class_for_definition, definition_names, kinds
 
-__all__ = ["definition_name", "definitions", "schema_for", "type_schema"]
+__all__ = ["definition_name", "definitions", "definitions_v3", "schema_for", "type_schema"]
 
 
 def _class_of(name: str) -> str:
@@ -94,3 +94,25 @@ def _definitions() -> dict[str, dict[str, Any]]:
 def definitions() -> dict[str, dict[str, Any]]:
     """OpenAPI v2-style definitions of every built-in type, keyed by definition name."""
     return copy.deepcopy(_definitions())
+
+
+def definitions_v3() -> dict[str, dict[str, Any]]:
+    """The same definitions as OpenAPI v3 `components.schemas`: references point to
+    `#/components/schemas/...`, and a reference with siblings (a description) is wrapped in
+    `allOf`, as the API server's /openapi/v3 documents write them."""
+    return {name: _to_v3(d) for name, d in _definitions().items()}
+
+
+def _to_v3(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_to_v3(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _to_v3(v) for k, v in node.items() if k != "$ref" or not isinstance(v, str)}
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        target = {"$ref": ref.replace("#/definitions/", "#/components/schemas/")}
+        if not out:
+            return target
+        out["allOf"] = [target]
+    return out

@@ -298,3 +298,13 @@ def test_kinds_carry_a_description_for_kubectl_explain() -> None:
     spec = defs["io.k8s.api.core.v1.Pod"]["properties"]["spec"]
     assert spec["description"] == "PodSpec is a description of a pod."
     assert defs["io.k8s.api.core.v1.PodSpec"]["description"] == "PodSpec is a description of a pod."
+
+
+def test_definitions_v3_use_components_and_allof() -> None:
+    v3 = kubeschema.definitions_v3()
+    spec = v3["io.k8s.api.core.v1.Pod"]["properties"]["spec"]
+    assert spec["allOf"] == [{"$ref": "#/components/schemas/io.k8s.api.core.v1.PodSpec"}]
+    assert spec["description"]
+    refs = _refs(v3)
+    assert refs and all(r.startswith("#/components/schemas/") for r in refs)
+    assert {r.removeprefix("#/components/schemas/") for r in refs} <= set(v3)
