@@ -88,6 +88,7 @@ class _Rule:
     uses_old_self: bool
     field_path: str
     reason: str | None
+    message_expression: CelProgram | None = None
 
 
 class _Node:
@@ -288,6 +289,12 @@ def _compile_rule(raw: dict[str, Any]) -> _Rule:
     message = raw.get("message") if isinstance(raw.get("message"), str) else ""
     field_path = raw.get("fieldPath") if isinstance(raw.get("fieldPath"), str) else ""
     reason = raw.get("reason") if isinstance(raw.get("reason"), str) else None
+    message_expression: CelProgram | None = None
+    if isinstance(raw.get("messageExpression"), str):
+        try:
+            message_expression = compile_rule(raw["messageExpression"])
+        except CelError:
+            message_expression = None
     return _Rule(
         rule=text,
         message=str(message).strip(),
@@ -295,6 +302,7 @@ def _compile_rule(raw: dict[str, Any]) -> _Rule:
         uses_old_self=program.uses_old_self if program else "oldSelf" in text,
         field_path=str(field_path).lstrip("."),
         reason=reason,
+        message_expression=message_expression,
     )
 
 
@@ -822,6 +830,17 @@ def _correlate_list(n: _Node, old: Any) -> dict[str, Any]:
     return out
 
 
+def _expression_message(rule: _Rule, v: Any, old: Any) -> str:
+    """A messageExpression's text; "" (fall back to message) if it fails or is not a string."""
+    if rule.message_expression is None:
+        return ""
+    try:
+        text = rule.message_expression.evaluate(v, old)
+    except CelError:
+        return ""
+    return text.strip() if isinstance(text, str) else ""
+
+
 def _run_rule(
     n: _Node, rule: _Rule, v: Any, old: Any, has_old: bool, path: str, errs: list[FieldError]
 ) -> None:
@@ -841,7 +860,9 @@ def _run_rule(
     if ok is True:
         return
     fpath = _child(path, rule.field_path) if rule.field_path else path
-    detail = rule.message or f"failed rule: {rule.rule}"
+    detail = (
+        _expression_message(rule, v, old if has_old else None) or rule.message or f"failed rule: {rule.rule}"
+    )
     value: Any = fe._MISSING if type_name in ("object", "array") else v
     reason = {
         "FieldValueForbidden": fe.FORBIDDEN,

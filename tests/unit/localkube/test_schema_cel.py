@@ -184,3 +184,12 @@ def test_list_map_items_correlate_with_their_old_selves() -> None:
     assert messages(reordered, s, old=old) == []
     changed = {"spec": {"groups": [{"name": "b", "kind": "cpu"}, {"name": "c", "kind": "x"}]}}
     assert messages(changed, s, old=old) == ['spec.groups[0].kind: Invalid value: "cpu": immutable']
+
+
+def test_message_expression() -> None:
+    s = schema(
+        [{"rule": "self.size() < 4", "messageExpression": "'too long: ' + self", "message": "fallback"}]
+    )
+    assert messages({"spec": {"x": "abcd"}}, s) == ['spec.x: Invalid value: "abcd": too long: abcd']
+    broken = schema([{"rule": "self.size() < 4", "messageExpression": "self.nope", "message": "fallback"}])
+    assert messages({"spec": {"x": "abcd"}}, broken) == ['spec.x: Invalid value: "abcd": fallback']
