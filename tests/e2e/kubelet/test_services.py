@@ -1,0 +1,131 @@
+"""Services: names resolve in pods, ClusterIP ports reach ready pods' (named) targetPorts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubelet_helpers import create, wait_for, wait_phase, wait_ready
+
+WEB = """
+kind: Pod
+apiVersion: v1
+metadata: {name: web, labels: {app: web}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: http
+    image: python:3.11
+    command: [sh, -c, "mkdir -p /srv && echo served-by-$(hostname) > /srv/index.html && cd /srv && exec python -m http.server 8080"]
+    ports: [{name: web-port, containerPort: 8080}]
+    readinessProbe:
+      httpGet: {path: /index.html, port: web-port}
+      periodSeconds: 1
+"""  # noqa: E501
+
+SVC = """
+kind: Service
+apiVersion: v1
+metadata: {name: frontend}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: web-port}]
+"""
+
+
+def test_pod_reaches_another_through_service_name_and_port(core: Any, kubectl: Any) -> None:
+    create(core, SVC)
+    create(core, WEB)
+    wait_ready(core, "web")
+
+    def endpoints_ready() -> Any:
+        ep = core.read_namespaced_endpoints("frontend", "default")
+        return ep if ep.subsets and ep.subsets[0].addresses else None
+
+    ep = wait_for("endpoints", endpoints_ready)
+    assert ep.subsets[0].ports[0].port == 8080
+    assert ep.subsets[0].addresses[0].target_ref.name == "web"
+    script = (
+        "import urllib.request, os\n"
+        "for url in ['http://frontend/', 'http://frontend.default/', 'http://frontend.default.svc.cluster.local:80/']:\n"
+        "    print(urllib.request.urlopen(url, timeout=5).read().decode().strip())\n"
+        "print(os.environ['FRONTEND_SERVICE_PORT'], os.environ['KUBERNETES_SERVICE_HOST'])\n"
+        "import socket; print(socket.gethostbyname('kubernetes.default.svc'))\n"
+    )
+    create(
+        core,
+        f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: client}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: get
+    image: python:3.11
+    command: [python, -c, {json.dumps(script)}]
+""",
+    )
+    wait_phase(core, "client", "Succeeded")
+    out = kubectl("logs", "client").stdout.splitlines()
+    assert out == ["served-by-web"] * 3 + ["80 10.96.0.1", "10.96.0.1"]
+
+
+def test_kubernetes_service_reaches_the_api_server_from_a_pod(core: Any, kubectl: Any) -> None:
+    script = (
+        "import ssl, urllib.request\n"
+        "d = '/var/run/secrets/kubernetes.io/serviceaccount/'\n"
+        "ctx = ssl.create_default_context(cafile=d + 'ca.crt')\n"
+        "req = urllib.request.Request('https://kubernetes.default.svc/api/v1/namespaces/default/pods',\n"
+        "    headers={'Authorization': 'Bearer ' + open(d + 'token').read()})\n"
+        "try:\n"
+        "    print(urllib.request.urlopen(req, context=ctx, timeout=5).status)\n"
+        "except urllib.error.HTTPError as e:\n"
+        "    print(e.code)\n"
+        "print(open(d + 'namespace').read())\n"
+    )
+    create(
+        core,
+        f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: apicall}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: get
+    image: python:3.11
+    command: [python, -c, {json.dumps(script)}]
+""",
+    )
+    wait_phase(core, "apicall", "Succeeded")
+    out = kubectl("logs", "apicall").stdout.splitlines()
+    # TLS to the ClusterIP verified against the mounted CA; the default service account may be
+    # forbidden to list pods (403) but it authenticated
+    assert out[0] in ("200", "403")
+    assert out[1] == "default"
+
+
+def test_hosts_file_follows_new_services_in_running_pods(core: Any, kubectl: Any) -> None:
+    create(
+        core,
+        """
+kind: Pod
+apiVersion: v1
+metadata: {name: watcher}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: main, image: busybox, command: [sleep, "300"]}
+""",
+    )
+    wait_ready(core, "watcher")
+    created = create(core, SVC.replace("frontend", "latecomer"))
+    ip = created.spec.cluster_ip
+
+    def listed() -> Any:
+        r = kubectl("exec", "watcher", "--", "cat", "/etc/hosts")
+        return r.stdout if f"{ip}\tlatecomer.default.svc.cluster.local" in r.stdout else None
+
+    hosts = wait_for("service in /etc/hosts", listed, timeout=30)
+    assert "latecomer" in hosts.split()
