@@ -30,6 +30,7 @@ NODE_KEY: Key = ("", "nodes")
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
 NS_FINALIZER = "kubernetes"
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 
 OBJECT_META_FIELDS = frozenset(
     {
@@ -205,6 +206,9 @@ class Core:
             raise errors.bad_request(f"the body of the request was not a {info.kind} object")
         obj = copy.deepcopy(body)
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not kind and not info.custom:
+            # a typed endpoint decodes a body without apiVersion/kind as its own type (kopf relies on it)
+            kind = obj["kind"] = info.kind
         if not kind:
             raise errors.bad_request(f"Object 'Kind' is missing in '{dumps(body)[:200].decode()}'")
         if kind != info.kind or (api_version and api_version != info.api_version):
@@ -518,6 +522,8 @@ class Core:
             raise errors.not_found(info.plural, info.group, name)
         old = current.obj
         old_meta = _meta(old)
+        if info.storage_key == NS_KEY and name in PROTECTED_NAMESPACES:
+            raise errors.forbidden(info.plural, info.group, name, "this namespace may not be deleted")
         if opts.precondition_uid and opts.precondition_uid != old_meta.get("uid"):
             raise errors.conflict(
                 info.plural,

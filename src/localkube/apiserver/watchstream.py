@@ -120,9 +120,8 @@ async def serve(
         if bookmarks and not watcher.closed:
             await resp.write(bookmark(info, store.rv))
         await resp.write_eof()
-    except (ConnectionResetError, asyncio.CancelledError):
-        store.unwatch(info.storage_key, watcher)
-        raise
+    except ConnectionResetError:
+        pass  # the client went away: nothing left to tell it
     finally:
         store.unwatch(info.storage_key, watcher)
     return resp

@@ -1,0 +1,133 @@
+"""Deletion: finalizers, deletionTimestamp, ownerReference garbage collection, namespace teardown."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import kubernetes
+import pytest
+from kubernetes.client import ApiException, CoreV1Api
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not reached")
+        time.sleep(0.05)
+
+
+def cm(name: str, owner: object | None = None, finalizers: list[str] | None = None) -> dict:
+    meta: dict = {"name": name}
+    if owner is not None:
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "name": owner.metadata.name,  # type: ignore[attr-defined]
+                "uid": owner.metadata.uid,
+                "blockOwnerDeletion": True,
+            }
+        ]  # type: ignore[attr-defined]
+    if finalizers:
+        meta["finalizers"] = finalizers
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta}
+
+
+def exists(v1: CoreV1Api, name: str, ns: str = "default") -> bool:
+    try:
+        v1.read_namespaced_config_map(name, ns)
+        return True
+    except ApiException as e:
+        if e.status == 404:
+            return False
+        raise
+
+
+def test_finalizer_holds_object_until_removed(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    v1.create_namespaced_config_map("default", cm("held", finalizers=["example.com/keep"]))
+    v1.delete_namespaced_config_map("held", "default")
+    held = v1.read_namespaced_config_map("held", "default")
+    assert held.metadata.deletion_timestamp is not None
+    with pytest.raises(ApiException) as e:
+        v1.patch_namespaced_config_map(
+            "held", "default", {"metadata": {"finalizers": ["example.com/keep", "x.io/new"]}}
+        )
+    assert e.value.status == 422
+    v1.patch_namespaced_config_map("held", "default", {"metadata": {"finalizers": None}})
+    assert not exists(v1, "held")
+
+
+def test_background_deletion_collects_dependents(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    owner = v1.create_namespaced_config_map("default", cm("owner"))
+    v1.create_namespaced_config_map("default", cm("child", owner))
+    grandchild_owner = v1.read_namespaced_config_map("child", "default")
+    v1.create_namespaced_config_map("default", cm("grandchild", grandchild_owner))
+    v1.delete_namespaced_config_map("owner", "default", propagation_policy="Background")
+    assert not exists(v1, "owner")
+    eventually(lambda: not exists(v1, "child") and not exists(v1, "grandchild"))
+
+
+def test_orphan_deletion_keeps_dependents_without_owner_reference(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    owner = v1.create_namespaced_config_map("default", cm("owner"))
+    v1.create_namespaced_config_map("default", cm("child", owner))
+    v1.delete_namespaced_config_map("owner", "default", propagation_policy="Orphan")
+    eventually(lambda: not exists(v1, "owner"))
+    child = v1.read_namespaced_config_map("child", "default")
+    assert not child.metadata.owner_references
+
+
+def test_foreground_deletion_waits_for_dependents(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    owner = v1.create_namespaced_config_map("default", cm("owner"))
+    v1.create_namespaced_config_map("default", cm("child", owner, finalizers=["example.com/slow"]))
+    v1.delete_namespaced_config_map("owner", "default", propagation_policy="Foreground")
+    # the owner stays, marked for foreground deletion, while its dependent is held by a finalizer
+    eventually(
+        lambda: v1.read_namespaced_config_map("child", "default").metadata.deletion_timestamp is not None
+    )
+    still = v1.read_namespaced_config_map("owner", "default")
+    assert "foregroundDeletion" in still.metadata.finalizers and still.metadata.deletion_timestamp
+    v1.patch_namespaced_config_map("child", "default", {"metadata": {"finalizers": None}})
+    eventually(lambda: not exists(v1, "owner"))
+
+
+def test_dependent_of_missing_owner_is_collected(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    owner = v1.create_namespaced_config_map("default", cm("gone"))
+    v1.delete_namespaced_config_map("gone", "default")
+    v1.create_namespaced_config_map("default", cm("stray", owner))
+    eventually(lambda: not exists(v1, "stray"))
+
+
+def test_namespace_deletion_removes_contents(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    v1.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    v1.create_namespaced_config_map("team", cm("a"))
+    v1.create_namespaced_config_map("team", cm("b", finalizers=["example.com/hold"]))
+    v1.delete_namespace("team")
+    ns = v1.read_namespace("team")
+    assert ns.status.phase == "Terminating"
+    with pytest.raises(ApiException) as e:
+        v1.create_namespaced_config_map("team", cm("late"))
+    assert e.value.status == 403
+    assert "because it is being terminated" in e.value.body
+    eventually(lambda: not exists(v1, "a", "team"))
+    v1.patch_namespaced_config_map("b", "team", {"metadata": {"finalizers": None}})
+
+    def namespace_gone() -> bool:
+        return "team" not in [n.metadata.name for n in v1.list_namespace().items]
+
+    eventually(namespace_gone)
+
+
+def test_system_namespaces_cannot_be_deleted(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    with pytest.raises(ApiException) as e:
+        v1.delete_namespace("default")
+    assert e.value.status == 403
+    assert v1.read_namespace("default").status.phase == "Active"
