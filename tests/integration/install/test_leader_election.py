@@ -1,0 +1,135 @@
+"""Leader election against localkube's real API server: optimistic concurrency decides who leads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from kubernetes_asyncio import client, config
+
+from kuberay.controller.leader import ApiLeaseClient, LeaderElector, holder
+from localkube.apiserver.server import APIServer
+
+# Short, so the tests wait seconds, not the production 15 s.
+FAST = {
+    "lease_duration": timedelta(seconds=3),
+    "renew_deadline": timedelta(seconds=2),
+    "retry_period": timedelta(seconds=0.5),
+}
+
+
+@pytest.fixture
+async def lease_client(kubeconfig: Path) -> AsyncIterator[ApiLeaseClient]:
+    configuration = client.Configuration()
+    await config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+    async with client.ApiClient(configuration=configuration) as api:
+        yield ApiLeaseClient(api)
+
+
+class Candidate:
+    """One operator replica's elector, run as a task with its own stop flag."""
+
+    def __init__(self, lease_client: ApiLeaseClient, identity: str, **timing: timedelta) -> None:
+        self.elector = LeaderElector(
+            lease_client, name="kuberay-operator", namespace="default", identity=identity, **timing
+        )
+        self.is_leader = asyncio.Event()
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(self.elector.run(self.is_leader, self.stop))
+
+    async def shutdown(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout=30)
+
+    def crash(self) -> None:
+        """Die without releasing: the Lease stays held until it expires."""
+        self.task.cancel()
+
+
+async def eventually(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not within {timeout:.0f}s: {what}")
+
+
+@contextlib.asynccontextmanager
+async def candidates(
+    lease_client: ApiLeaseClient, *names: str, **timing: timedelta
+) -> AsyncIterator[list[Candidate]]:
+    started = [Candidate(lease_client, n, **timing) for n in names]
+    try:
+        yield started
+    finally:
+        for c in started:
+            c.stop.set()
+            c.task.cancel()
+        await asyncio.gather(*(c.task for c in started), return_exceptions=True)
+
+
+async def test_of_two_candidates_exactly_one_leads_and_holds_the_lease(
+    apiserver: APIServer, lease_client: ApiLeaseClient
+) -> None:
+    async with candidates(lease_client, "replica-a", "replica-b", **FAST) as (a, b):
+        await eventually(lambda: a.is_leader.is_set() or b.is_leader.is_set(), "a leader")
+        # watch them through several renewals (> one lease duration): never two leaders
+        for _ in range(100):
+            assert not (a.is_leader.is_set() and b.is_leader.is_set())
+            await asyncio.sleep(0.05)
+        leader, standby = (a, b) if a.is_leader.is_set() else (b, a)
+        assert not standby.is_leader.is_set()
+        lease = await lease_client.get("default", "kuberay-operator")
+        assert holder(lease) == leader.elector.identity
+        assert lease is not None and lease["spec"]["leaseDurationSeconds"] == 3
+
+
+async def test_a_stopped_leader_releases_and_the_standby_takes_over_before_expiry(
+    apiserver: APIServer, lease_client: ApiLeaseClient
+) -> None:
+    # A long lease: only the release on shutdown can explain a quick handover.
+    slow = {
+        "lease_duration": timedelta(seconds=120),
+        "renew_deadline": timedelta(seconds=10),
+        "retry_period": timedelta(seconds=0.5),
+    }
+    async with candidates(lease_client, "replica-a", **slow) as (a,):
+        await eventually(a.is_leader.is_set, "a leads")
+        async with candidates(lease_client, "replica-b", **slow) as (b,):
+            await asyncio.sleep(1.5)  # b has tried, and waits
+            assert not b.is_leader.is_set()
+            await a.shutdown()
+            assert not a.is_leader.is_set()
+            await eventually(b.is_leader.is_set, "b takes over", timeout=60)
+            lease = await lease_client.get("default", "kuberay-operator")
+            assert holder(lease) == "replica-b"
+            assert lease is not None and lease["spec"]["leaseTransitions"] == 1
+
+
+async def test_a_crashed_leader_is_replaced_once_its_lease_expires(
+    apiserver: APIServer, lease_client: ApiLeaseClient
+) -> None:
+    async with candidates(lease_client, "replica-a", **FAST) as (a,):
+        await eventually(a.is_leader.is_set, "a leads")
+        async with candidates(lease_client, "replica-b", **FAST) as (b,):
+            a.crash()
+            await eventually(b.is_leader.is_set, "b takes over after expiry")
+            lease = await lease_client.get("default", "kuberay-operator")
+            assert holder(lease) == "replica-b"
+
+
+async def test_a_leader_whose_lease_is_taken_stops_leading(
+    apiserver: APIServer, lease_client: ApiLeaseClient
+) -> None:
+    async with candidates(lease_client, "replica-a", **FAST) as (a,):
+        await eventually(a.is_leader.is_set, "a leads")
+        # someone (an admin, a partitioned peer that won) rewrites the Lease to another holder
+        lease = await lease_client.get("default", "kuberay-operator")
+        assert lease is not None
+        lease["spec"]["holderIdentity"] = "intruder"
+        await lease_client.replace("default", "kuberay-operator", lease)
+        await eventually(lambda: not a.is_leader.is_set(), "a steps down")
