@@ -878,7 +878,7 @@ def _run_rule(
 
 def _prune(n: _Node | None, v: Any, path: str, embedded_root: bool, out: list[str]) -> None:
     if n is not None and n.preserve:
-        _skip_prune(n, v, path, out)
+        _skip_prune(n, v, path, embedded_root, out)
         return
     if isinstance(v, dict):
         if n is None:
@@ -909,10 +909,10 @@ def _prune(n: _Node | None, v: Any, path: str, embedded_root: bool, out: list[st
             _prune(items, x, f"{path}[{i}]", False, out)
 
 
-def _skip_prune(n: _Node, v: Any, path: str, out: list[str]) -> None:
+def _skip_prune(n: _Node, v: Any, path: str, embedded_root: bool, out: list[str]) -> None:
     if isinstance(v, dict):
         for k in list(v):
-            if n.embedded and k in _META_FIELDS:
+            if (n.embedded or embedded_root) and k in _META_FIELDS:
                 if k == "metadata" and isinstance(v[k], dict):
                     _prune_object_meta(v[k], _child(path, k), out)
                 continue
@@ -923,7 +923,7 @@ def _skip_prune(n: _Node, v: Any, path: str, out: list[str]) -> None:
                 _prune(sub, v[k], _child(path, k), False, out)
     elif isinstance(v, list) and n.items is not None:
         for i, x in enumerate(v):
-            _skip_prune(n.items, x, f"{path}[{i}]", out)
+            _skip_prune(n.items, x, f"{path}[{i}]", False, out)
 
 
 def _prune_object_meta(meta: dict[str, Any], path: str, out: list[str]) -> None:

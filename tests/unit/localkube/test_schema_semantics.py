@@ -438,6 +438,17 @@ def test_pruning_keeps_the_resource_root_and_reports_unknown_metadata() -> None:
     assert o["apiVersion"] == "x.io/v1" and o["kind"] == "X"
 
 
+def test_preserve_unknown_fields_at_the_root_keeps_metadata() -> None:
+    schema = {
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": True,
+        "properties": {"metadata": {"type": "object"}, "spec": {"type": "object", "properties": {}}},
+    }
+    o = {"apiVersion": "x.io/v1", "kind": "X", "metadata": {"name": "a"}, "spec": {"z": 1}, "other": 2}
+    assert prune(o, schema) == ["spec.z"]
+    assert o == {"apiVersion": "x.io/v1", "kind": "X", "metadata": {"name": "a"}, "spec": {}, "other": 2}
+
+
 def test_compiled_schema_is_reused_for_the_same_dict() -> None:
     schema = root(a={"type": "string"})
     assert compile_schema(schema) is compile_schema(schema)
