@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
 import sys
@@ -14,21 +15,29 @@ from typing import Any
 
 from localkube.apiserver.server import APIServer
 
-# The kubelet hooks in here: a coroutine that runs one node against the server until cancelled.
-NodeRunner = Callable[[APIServer, Path], Coroutine[Any, Any, None]]
+# The kubelet hooks in here: a coroutine that runs one node against the server until `stop` is set.
+NodeRunner = Callable[..., Coroutine[Any, Any, None]]
 
 
 def _node_runner() -> NodeRunner | None:
     try:
-        from localkube.kubelet import node  # type: ignore[attr-defined]
+        from localkube.kubelet import node
     except ImportError:
         return None
     run = getattr(node, "run_node", None)
     return run if callable(run) else None
 
 
-async def up(data_dir: Path, port: int, kubelet: bool) -> int:
-    server = APIServer(data_dir, port=port, extra_sans=("10.244.0.1",))
+async def up(
+    data_dir: Path,
+    port: int,
+    kubelet: bool,
+    node_cpu: str = "64",
+    node_memory: str = "256Gi",
+    pod_cidr: str = "10.244.0.0/16",
+) -> int:
+    gateway = str(ipaddress.ip_network(pod_cidr).network_address + 1)
+    server = APIServer(data_dir, port=port, extra_sans=(gateway,))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -42,7 +51,17 @@ async def up(data_dir: Path, port: int, kubelet: bool) -> int:
     print(f"localkube: export KUBECONFIG={server.kubeconfig_path}", flush=True)
     node_task: asyncio.Task[None] | None = None
     if run_node is not None:
-        node_task = asyncio.create_task(run_node(server, data_dir))
+        node_task = asyncio.create_task(
+            run_node(
+                server.url,
+                server.kubeconfig_path,
+                data_dir,
+                cpu=node_cpu,
+                memory=node_memory,
+                pod_cidr=pod_cidr,
+                stop=stop,
+            )
+        )
     stopper = asyncio.create_task(stop.wait())
     try:
         waiters: set[asyncio.Task[None] | asyncio.Task[bool]] = {stopper}
@@ -50,6 +69,11 @@ async def up(data_dir: Path, port: int, kubelet: bool) -> int:
             waiters.add(node_task)
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        # the node stops its pods and removes its namespaces, links and mounts once told to
+        stop.set()
+        if node_task is not None and not node_task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(node_task), 120)
         for task in (node_task, stopper):
             if task is not None and not task.done():
                 task.cancel()
@@ -72,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     p_up.add_argument("--dir", required=True, type=Path, help="state directory (certificates, kubeconfig)")
     p_up.add_argument("--port", type=int, default=6443, help="HTTPS port (0: any free port)")
     p_up.add_argument("--no-kubelet", action="store_true", help="serve the API only, run no node")
+    p_up.add_argument("--node-cpu", default="64", help="the node's cpu capacity (a Kubernetes quantity)")
+    p_up.add_argument("--node-memory", default="256Gi", help="the node's memory capacity")
+    p_up.add_argument("--pod-cidr", default="10.244.0.0/16", help="pod IPs; the bridge takes the first")
     p_up.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -79,5 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "up":
-        return asyncio.run(up(args.dir, args.port, not args.no_kubelet))
+        return asyncio.run(
+            up(args.dir, args.port, not args.no_kubelet, args.node_cpu, args.node_memory, args.pod_cidr)
+        )
     return 2

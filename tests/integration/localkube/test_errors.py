@@ -1,0 +1,137 @@
+"""Bad input gets Kubernetes' error and leaves the store untouched; odd-but-valid input works."""
+
+from __future__ import annotations
+
+import json
+
+import kubernetes
+import pytest
+from kubernetes.client import ApiException, CoreV1Api
+
+
+def raw(k8s: kubernetes.client.ApiClient, method: str, path: str, body: bytes, content_type: str):  # type: ignore[no-untyped-def]
+    """An exact body and content type, sent through the official client's own TLS connection pool."""
+    conf = k8s.configuration
+    headers = {
+        "Content-Type": content_type,
+        "Accept": "application/json",
+        "Authorization": conf.get_api_key_with_prefix("BearerToken") or "",
+    }
+    return k8s.rest_client.pool_manager.request(
+        method, conf.host + path, headers=headers, body=body, preload_content=True
+    )
+
+
+def status(resp) -> dict:  # type: ignore[no-untyped-def]
+    return json.loads(resp.data)
+
+
+@pytest.fixture
+def seeded(k8s: kubernetes.client.ApiClient) -> CoreV1Api:
+    v1 = CoreV1Api(k8s)
+    v1.create_namespaced_config_map(
+        "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keep"}, "data": {"a": "1"}}
+    )
+    return v1
+
+
+def unchanged(v1: CoreV1Api) -> None:
+    names = [c.metadata.name for c in v1.list_namespaced_config_map("default").items]
+    assert "keep" in names and v1.read_namespaced_config_map("keep", "default").data == {"a": "1"}
+
+
+def test_malformed_json_and_yaml_are_400(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    path = "/api/v1/namespaces/default/configmaps"
+    r = raw(k8s, "POST", path, b'{"apiVersion": "v1", "kind": ', "application/json")
+    assert r.status == 400 and status(r)["reason"] == "BadRequest"
+    r = raw(k8s, "POST", path, b"kind: [unclosed", "application/yaml")
+    assert r.status == 400
+    r = raw(k8s, "PUT", path + "/keep", b"\x00\xff", "application/json")
+    assert r.status == 400
+    unchanged(seeded)
+
+
+def test_yaml_body_is_accepted(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n"
+    r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps", body, "application/yaml")
+    assert r.status == 201
+    assert seeded.read_namespaced_config_map("from-yaml", "default").data == {"k": "v"}
+
+
+def test_unknown_content_type_is_415(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps", b"<xml/>", "application/xml")
+    assert r.status == 415 and status(r)["reason"] == "UnsupportedMediaType"
+    r = raw(k8s, "PATCH", "/api/v1/namespaces/default/configmaps/keep", b"{}", "application/json")
+    assert r.status == 415
+    unchanged(seeded)
+
+
+def test_oversized_body_and_object_are_413(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    big = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "big"},
+            "data": {"x": "a" * (3 * 1024 * 1024 + 10)},
+        }
+    ).encode()
+    r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps", big, "application/json")
+    assert r.status == 413 and status(r)["reason"] == "RequestEntityTooLarge"
+    with pytest.raises(ApiException) as e:
+        seeded.create_namespaced_secret(
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "s"},
+                "stringData": {"x": "b" * (1024 * 1024 + 10)},
+            },
+        )
+    assert e.value.status == 422  # the 1 MiB Secret limit
+    with pytest.raises(ApiException) as e:
+        seeded.create_namespaced_pod(
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": "p",
+                    "labels": {"a": "b"},
+                    "annotations": {f"k{i}": "v" * 4096 for i in range(70)},
+                },
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+        )
+    assert e.value.status == 422 and "metadata.annotations: Too long" in e.value.body
+    unchanged(seeded)
+
+
+def test_method_not_allowed_and_unknown_resource(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps/keep", b"{}", "application/json")
+    assert r.status == 405 and status(r)["reason"] == "MethodNotAllowed"
+    r = raw(k8s, "GET", "/api/v1/namespaces/default/widgets", b"", "application/json")
+    assert r.status == 404
+    unchanged(seeded)
+
+
+def test_failing_json_patch_changes_nothing(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    patch = [
+        {"op": "replace", "path": "/data/a", "value": "2"},
+        {"op": "test", "path": "/data/a", "value": "9"},
+    ]
+    with pytest.raises(ApiException) as e:
+        seeded.patch_namespaced_config_map("keep", "default", patch)
+    assert e.value.status == 422
+    unchanged(seeded)
+    seeded.patch_namespaced_config_map("keep", "default", [{"op": "add", "path": "/data/b", "value": "2"}])
+    assert seeded.read_namespaced_config_map("keep", "default").data == {"a": "1", "b": "2"}
+
+
+def test_name_mismatch_and_wrong_kind(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other"}}).encode()
+    r = raw(k8s, "PUT", "/api/v1/namespaces/default/configmaps/keep", body, "application/json")
+    assert r.status == 400 and "does not match the name on the URL" in status(r)["message"]
+    body = json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keep2"}}).encode()
+    r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps", body, "application/json")
+    assert r.status == 400
+    unchanged(seeded)
