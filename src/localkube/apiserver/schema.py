@@ -112,6 +112,7 @@ class _Node:
         "int_format",
         "int_or_string",
         "items",
+        "kept_format",
         "list_map_keys",
         "list_type",
         "max_items",
@@ -148,6 +149,8 @@ class _Node:
         self.format_name = ""
         self.format_check: Callable[[str], bool] | None = None
         self.int_format = ""
+        # the format apiextensions keeps after dropping unsupported ones (drives the type check)
+        self.kept_format = ""
         self.enum: list[Any] | None = None
         self.maximum: float | None = None
         self.minimum: float | None = None
@@ -218,8 +221,10 @@ class _Compiler:
             if single in ("", "string"):
                 n.format_check = string_format_checker(fmt)
                 n.format_name = fmt if n.format_check else ""
+                n.kept_format = n.format_name
             elif fmt in {"integer": ("int32", "int64"), "number": ("float", "double")}.get(single, ()):
                 n.int_format = fmt
+                n.kept_format = fmt
         if isinstance(s.get("enum"), list):
             n.enum = list(s["enum"])
         n.maximum = _num(s.get("maximum"))
@@ -340,11 +345,9 @@ def _validate(n: _Node, v: Any, path: str, errs: list[FieldError]) -> None:
             errs.append(_enum_error(n, v, path))
         return
     t = _TYPE_OF.get(type(v)) or _json_kind(v)
-    if n.types and t not in n.types:
-        float_int = t == "number" and "integer" in n.types and float(v).is_integer()
-        int_float = t == "integer" and "number" in n.types
-        if not (float_int or int_float):
-            errs.append(_type_error(path, n.type_name, t))
+    # (a formatted node checks numbers, booleans and objects against its format too)
+    if (n.types and t not in n.types) or (n.kept_format and t not in ("string", "array")):
+        _check_type(n, v, t, path, errs)
     if n.all_of or n.any_of or n.one_of or n.not_ is not None:
         _validate_composition(n, v, path, errs)
     if t == "string":
@@ -357,6 +360,23 @@ def _validate(n: _Node, v: Any, path: str, errs: list[FieldError]) -> None:
         errs.append(_enum_error(n, v, path))
     if t == "object":
         _validate_object(n, v, path, errs)
+
+
+def _check_type(n: _Node, v: Any, t: str, path: str, errs: list[FieldError]) -> None:
+    """kube-openapi's type validator, including its quirk of checking a declared format first."""
+    float_int = t == "number" and "integer" in n.types and float(v).is_integer()
+    int_float = t == "integer" and "number" in n.types
+    fmt = n.kept_format
+    if fmt and t not in ("string", "array"):
+        # Decoded JSON numbers are int64 or float64; booleans and objects have no format.
+        data_format = {"integer": "int64", "number": "float64"}.get(t, "")
+        if not (t in n.types or data_format == fmt or float_int or int_float):
+            errs.append(_type_error(path, fmt, data_format))
+        return
+    if fmt and not ({"integer", "number"} & n.types):
+        return  # a string or array for a formatted non-numeric node passes the type check
+    if n.types and t not in n.types and not (float_int or int_float):
+        errs.append(_type_error(path, n.type_name, t))
 
 
 def _json_kind(v: Any) -> str:
@@ -470,7 +490,10 @@ def _validate_string(n: _Node, v: str, path: str, errs: list[FieldError]) -> Non
     if n.format_check is not None and not n.format_check(v):
         errs.append(
             FieldError(
-                path or NIL_PATH, fe.TYPE_INVALID, f'{path} in body must be of type {n.format_name}: "{v}"', v
+                path or NIL_PATH,
+                fe.TYPE_INVALID,
+                f"{path} in body must be of type {n.format_name}: {_go_quote(v)}",
+                v,
             )
         )
 

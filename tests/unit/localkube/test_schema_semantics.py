@@ -130,6 +130,27 @@ VALIDATION = [
         ['<nil>: Invalid value: "": Checked value must be of type integer with format int32 in spec.x'],
     ),
     ({"type": "integer", "format": "int64"}, 2**31, []),
+    # kube-openapi checks a declared format before the type, and words the error after it
+    (
+        {"type": "integer", "format": "int32"},
+        True,
+        ['spec.x: Invalid value: "": spec.x in body must be of type int32: ""'],
+    ),
+    (
+        {"type": "integer", "format": "int32"},
+        3.5,
+        [
+            'spec.x: Invalid value: "float64": spec.x in body must be of type int32: "float64"',
+            '<nil>: Invalid value: "": Checked value must be of type integer with format int32 in spec.x',
+        ],
+    ),
+    (
+        {"type": "string", "format": "date-time"},
+        5,
+        ['spec.x: Invalid value: "int64": spec.x in body must be of type date-time: "int64"'],
+    ),
+    ({"type": "integer", "format": "int32"}, 7.0, []),
+    ({"type": "number", "format": "double"}, 7, []),
     (
         {"type": "string", "pattern": "^a+$"},
         "ab",
