@@ -486,8 +486,10 @@ def _value_validation(
         import re
 
         try:
-            re.compile(pattern)
+            re.compile(pattern.replace(r"\z", r"\Z"))
         except re.error as err:
+            if re.search(r"\\[pP]", pattern):
+                return  # RE2 Unicode classes Python's re lacks: give the benefit of the doubt
             errs.append(
                 FieldError(
                     _child(path, "pattern"),
