@@ -131,7 +131,9 @@ class Reconciler:
             error = ReconcileError(str(err))
             log.warning("reconcile %s/%s: %s", *key, err)
 
-        await self._write_status(cluster, pods, services, error=error)
+        if error is not None or not self.queue.has_newer_events(key):
+            # With newer events queued, this status is already stale and the next pass writes it.
+            await self._write_status(cluster, pods, services, error=error)
         if error is not None:
             raise RuntimeError(error.message)  # the queue retries with back-off
         return None

@@ -67,6 +67,10 @@ class WorkQueue(Generic[K]):
         """The key succeeded: its back-off starts over."""
         self._failures.pop(key, None)
 
+    def has_newer_events(self, key: K) -> bool:
+        """Whether `key` was added again while a worker holds it: what it computes now is stale."""
+        return key in self._dirty
+
     async def get(self) -> K:
         key = await self._queue.get()
         self._waiting.discard(key)

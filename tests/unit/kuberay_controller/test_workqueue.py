@@ -18,7 +18,9 @@ async def test_key_added_while_active_runs_again_after_done_not_concurrently() -
     q: WorkQueue[str] = WorkQueue()
     q.add("k")
     key = await q.get()
+    assert not q.has_newer_events("k")
     q.add("k")  # an event arrives while the worker is busy with k
+    assert q.has_newer_events("k")
     assert len(q) == 0, "a second worker must not get k while the first holds it"
     q.done(key)
     assert len(q) == 1
