@@ -210,6 +210,10 @@ INT64_EXACT: frozenset[tuple[str, str]] = frozenset(
         ("V1ServiceAccountTokenProjection", "expirationSeconds"),
         ("V1SleepAction", "seconds"),
         ("V1TokenRequestSpec", "expirationSeconds"),
+        *(
+            ("V1JSONSchemaProps", f)
+            for f in ("maxItems", "maxLength", "maxProperties", "minItems", "minLength", "minProperties")
+        ),
     }
 )
 
