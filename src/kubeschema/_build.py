@@ -113,7 +113,7 @@ def structural(cls: str, opts: Options, stack: tuple[str, ...] = ()) -> dict[str
         out["properties"] = props
     required = facts.REQUIRED.get(cls)
     if required:
-        out["required"] = list(required)
+        out["required"] = sorted(required)  # controller-gen sorts them
     if cls in facts.ATOMIC_STRUCTS:
         out["x-kubernetes-map-type"] = "atomic"
     if opts.descriptions and not stack:
@@ -160,6 +160,7 @@ def _field_schema(cls: str, f: Field, opts: Options, stack: tuple[str, ...]) -> 
         out = _element(cls, f.name, inner, opts, stack)
     if key in facts.DEFAULTS:
         out["default"] = facts.DEFAULTS[key]
+    out.update(facts.VALUE_VALIDATIONS.get(key, {}))
     if opts.descriptions:
         text = _field_description(f)
         if text:

@@ -133,6 +133,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "V1ReplicaSetStatus": ("replicas",),
     "V1NetworkPolicySpec": (),
     "V1IPBlock": ("cidr",),
+    "V1PortStatus": ("error", "port", "protocol"),
 }
 
 # `object` fields of the models that are IntOrString (the rest are RawExtension / JSON).
@@ -293,6 +294,14 @@ _lists(
     ports=("port", "protocol"),
 )
 
+_lists("V1ServiceStatus", conditions=("type",))
+_lists("V1LoadBalancerStatus", ("ingress",))
+_lists("V1LoadBalancerIngress", ("ports",))
+_lists("V1IngressTLS", ("hosts",))
+_lists("V1NetworkPolicyEgressRule", ("ports", "to"))
+_lists("V1NetworkPolicyIngressRule", ("from", "ports"))
+_lists("V1IPBlock", ("except",))
+
 # Structs marked +structType=atomic: a reference to one is replaced whole by apply.
 ATOMIC_STRUCTS: frozenset[str] = frozenset(
     {
@@ -315,7 +324,27 @@ ATOMIC_STRUCTS: frozenset[str] = frozenset(
 )
 
 # Maps marked +mapType=atomic.
-ATOMIC_MAPS: frozenset[tuple[str, str]] = frozenset({("V1PodSpec", "nodeSelector")})
+ATOMIC_MAPS: frozenset[tuple[str, str]] = frozenset(
+    {("V1PodSpec", "nodeSelector"), ("V1ServiceSpec", "selector")}
+)
+
+# kubebuilder value validations on apimachinery types (controller-gen copies them into CRDs).
+_QUALIFIED_NAME = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?"
+    r"[A-Za-z0-9])$"
+)
+VALUE_VALIDATIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("V1Condition", "type"): {"maxLength": 316, "pattern": _QUALIFIED_NAME},
+    ("V1Condition", "status"): {"enum": ["True", "False", "Unknown"]},
+    ("V1Condition", "observedGeneration"): {"minimum": 0},
+    ("V1Condition", "reason"): {
+        "maxLength": 1024,
+        "minLength": 1,
+        "pattern": r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$",
+    },
+    ("V1Condition", "message"): {"maxLength": 32768},
+    ("V1PortStatus", "error"): {"maxLength": 316, "pattern": _QUALIFIED_NAME},
+}
 
 # `+default=` markers (controller-gen emits them as `default:`).
 DEFAULTS: dict[tuple[str, str], Any] = {

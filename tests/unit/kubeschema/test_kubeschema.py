@@ -66,6 +66,49 @@ def test_pod_template_matches_kuberay_crd(kuberay_template: dict[str, Any]) -> N
     )
 
 
+@pytest.fixture(scope="module")
+def kuberay_spec() -> dict[str, Any]:
+    crd = yaml.safe_load(CRD_PATH.read_text())
+    return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("crd_path", "definition"),
+    [
+        (("headGroupSpec", "headService"), "io.k8s.api.core.v1.Service"),
+        (("headGroupSpec", "ingressOptions", "tls", "items"), "io.k8s.api.networking.v1.IngressTLS"),
+        (
+            ("networkPolicy", "head", "egressRules", "items"),
+            "io.k8s.api.networking.v1.NetworkPolicyEgressRule",
+        ),
+        (
+            ("networkPolicy", "head", "ingressRules", "items"),
+            "io.k8s.api.networking.v1.NetworkPolicyIngressRule",
+        ),
+        (("autoscalerOptions", "resources"), "io.k8s.api.core.v1.ResourceRequirements"),
+        (("autoscalerOptions", "securityContext"), "io.k8s.api.core.v1.SecurityContext"),
+        (("autoscalerOptions", "env", "items"), "io.k8s.api.core.v1.EnvVar"),
+        (("autoscalerOptions", "envFrom", "items"), "io.k8s.api.core.v1.EnvFromSource"),
+        (("autoscalerOptions", "volumeMounts", "items"), "io.k8s.api.core.v1.VolumeMount"),
+    ],
+    ids=lambda x: x if isinstance(x, str) else ".".join(x),
+)
+def test_other_types_match_kuberay_crd(
+    crd_path: tuple[str, ...], definition: str, kuberay_spec: dict[str, Any]
+) -> None:
+    node: dict[str, Any] = {"properties": kuberay_spec}
+    for step in crd_path:
+        node = node["items"] if step == "items" else node["properties"][step]
+    assert _differences(node, kubeschema.type_schema(definition, descriptions=False), definition) == []
+
+
+def test_condition_carries_kubebuilder_validations() -> None:
+    cond = kubeschema.type_schema("io.k8s.apimachinery.pkg.apis.meta.v1.Condition", descriptions=False)
+    assert cond["required"] == ["lastTransitionTime", "message", "reason", "status", "type"]
+    assert cond["properties"]["status"]["enum"] == ["True", "False", "Unknown"]
+    assert cond["properties"]["reason"]["minLength"] == 1
+
+
 def test_pod_template_metadata_is_controller_gen_embedded_object_meta(
     kuberay_template: dict[str, Any],
 ) -> None:
