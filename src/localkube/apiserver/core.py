@@ -662,7 +662,7 @@ def _builtin_schema_lookup() -> Callable[[str, str], dict[str, Any] | None]:
         return lambda api_version, kind: None
 
     def lookup(api_version: str, kind: str) -> dict[str, Any] | None:
-        result = fn(api_version, kind)
+        result = fn(api_version, kind, descriptions=False)
         return result if isinstance(result, dict) else None
 
     return lookup

@@ -14,6 +14,7 @@ import yaml
 from aiohttp import web
 
 from localkube.apiserver import discovery, errors, lists, patches, tables, watchstream
+from localkube.apiserver.authz import RequestAttrs
 from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
 from localkube.apiserver.crds import get_path, set_path
 from localkube.apiserver.errors import APIError
@@ -133,6 +134,25 @@ def _delete_options(q: Mapping[str, str], body: Any) -> DeleteOptions:
     return DeleteOptions(policy, grace, pre.get("uid"), pre.get("resourceVersion"), dry)
 
 
+def _is_resource_path(path: str) -> bool:
+    parts = [p for p in path.split("/") if p]
+    return (len(parts) > 2 and parts[0] == "api") or (len(parts) > 3 and parts[0] == "apis")
+
+
+def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
+    """The authorization verb of a request (Kubernetes' RequestInfo)."""
+    watching = q.get("watch") in ("true", "1", "True")
+    if method == "GET":
+        if watching:
+            return "watch"
+        return "get" if rt.name else "list"
+    if method == "DELETE" and not rt.name:
+        return "deletecollection"
+    return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(
+        method, method.lower()
+    )
+
+
 def _wants_table(request: web.Request) -> bool:
     return "as=Table" in request.headers.get("Accept", "")
 
@@ -160,6 +180,8 @@ class RestAPI:
         self.tokens = tokens
         self.server_address = server_address
         self.proxy = proxy
+        # Raises a 403 APIError when a request is not allowed; None allows everything.
+        self.authorizer: Callable[[User, RequestAttrs], None] | None = None
 
     def install(self, app: web.Application) -> None:
         app.middlewares.append(self.middleware)
@@ -167,6 +189,7 @@ class RestAPI:
         for path in ("/healthz", "/livez", "/readyz"):
             r.add_get(path, self.health)
         r.add_get("/version", self.version)
+        r.add_get("/version/", self.version)
         r.add_route("*", "/api", self.api_root)
         r.add_route("*", "/apis", self.apis_root)
         r.add_route("*", "/api/{tail:.*}", self.api)
@@ -180,9 +203,13 @@ class RestAPI:
         try:
             if request.path not in ("/healthz", "/livez", "/readyz"):
                 user = self.tokens.authenticate(request.headers.get("Authorization"))
-                if user is None:
+                if user is None or not self._still_valid(user):
                     raise errors.unauthorized()
                 request[USER_KEY] = user
+                if self.authorizer is not None and not _is_resource_path(request.path):
+                    self.authorizer(
+                        user, RequestAttrs(request.method.lower(), path=request.path, resource_request=False)
+                    )
             return await handler(request)
         except APIError as e:
             return error_response(e)
@@ -193,6 +220,14 @@ class RestAPI:
         except Exception as e:  # a bug must answer 500, never take the server down
             log.exception("internal error on %s %s", request.method, request.path)
             return error_response(errors.internal(f"{type(e).__name__}: {e}"))
+
+    def _still_valid(self, user: User) -> bool:
+        """A service account's token stops working when the account is deleted (or recreated)."""
+        if not user.name.startswith("system:serviceaccount:"):
+            return True
+        ns, _, name = user.name.removeprefix("system:serviceaccount:").partition(":")
+        sa = self.core.store.get(("", "serviceaccounts"), ns, name)
+        return sa is not None and sa.obj["metadata"]["uid"] == user.uid
 
     async def health(self, request: web.Request) -> web.StreamResponse:
         return web.Response(text="ok")
@@ -276,6 +311,18 @@ class RestAPI:
         q = request.query
         info = rt.info
         ns = rt.namespace if rt.namespace is not None else ""
+        if self.authorizer is not None:
+            self.authorizer(
+                request[USER_KEY],
+                RequestAttrs(
+                    _verb(m, rt, q),
+                    api_group=info.group,
+                    resource=info.plural,
+                    subresource=rt.sub,
+                    namespace=ns,
+                    name=rt.name,
+                ),
+            )
         if rt.sub:
             if rt.sub not in info.subresources:
                 raise errors.resource_not_found()

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import certs
+from localkube.apiserver import authz, certs
 from localkube.apiserver.controllers import Controllers
 from localkube.apiserver.core import Core, WriteOptions
 from localkube.apiserver.errors import APIError
@@ -23,7 +23,7 @@ from localkube.apiserver.kinds import Registry, ResourceInfo
 from localkube.apiserver.proxy import PodProxy
 from localkube.apiserver.rest import RestAPI
 from localkube.apiserver.store import Store
-from localkube.apiserver.tokens import TokenAuthority
+from localkube.apiserver.tokens import TokenAuthority, User
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,16 @@ class APIServer:
         port: int = 0,
         service_cidr: str = "10.96.0.0/12",
         extra_sans: Sequence[str] = (),
+        authorization: str = "AlwaysAllow",
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port
         self.service_cidr = service_cidr
         self.extra_sans = tuple(extra_sans)
+        if authorization not in ("AlwaysAllow", "RBAC"):
+            raise ValueError(f"unknown authorization mode {authorization!r}")
+        self.authorization = authorization
         self.kubeconfig_path = self.data_dir / "kubeconfig"
         self.ca_cert_path = self.data_dir / "pki" / "ca.crt"
         self.tokens = TokenAuthority()
@@ -77,6 +81,8 @@ class APIServer:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         rest = RestAPI(self.core, self.tokens, f"{self.host}:{self.port}", self.proxy.handle)
         rest.install(app)
+        if self.authorization == "RBAC":
+            rest.authorizer = self._authorize
         self.core.after_create.append(self._namespace_created)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -162,6 +168,11 @@ class APIServer:
                 raise
 
     def _bootstrap(self) -> None:
+        roles, bindings = authz.bootstrap_policy()
+        for role in roles:
+            self._create("clusterroles", "", role, authz.RBAC_GROUP)
+        for binding in bindings:
+            self._create("clusterrolebindings", "", binding, authz.RBAC_GROUP)
         for ns in SYSTEM_NAMESPACES:
             self._create(
                 "namespaces", "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
@@ -201,6 +212,32 @@ class APIServer:
                 ],
             },
         )
+
+    def _authorize(self, user: User, attrs: authz.RequestAttrs) -> None:
+        """RBAC over the stored Roles and bindings; a denial is Kubernetes' 403."""
+        info = authz.UserInfo(user.name, user.groups)
+        rbac = authz.RBAC_GROUP
+
+        def objs(plural: str) -> list[dict[str, Any]]:
+            return [s.obj for s in self.store.items((rbac, plural), None)]
+
+        roles = {(r["metadata"].get("namespace", ""), r["metadata"]["name"]): r for r in objs("roles")}
+        cluster_roles = {r["metadata"]["name"]: r for r in objs("clusterroles")}
+        allowed, _ = authz.authorize(
+            info,
+            attrs,
+            roles=roles,
+            cluster_roles=cluster_roles,
+            role_bindings=objs("rolebindings"),
+            cluster_role_bindings=objs("clusterrolebindings"),
+        )
+        if not allowed:
+            details: dict[str, Any] = {"kind": attrs.resource} if attrs.resource else {}
+            if attrs.name:
+                details["name"] = attrs.name
+            if attrs.api_group:
+                details["group"] = attrs.api_group
+            raise APIError(403, "Forbidden", authz.forbidden_message(info, attrs), details)
 
     def _namespace_created(self, info: ResourceInfo, obj: dict[str, Any]) -> None:
         """What kube-controller-manager adds to every new namespace."""

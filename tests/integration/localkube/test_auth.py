@@ -1,0 +1,102 @@
+"""Service-account tokens (TokenRequest) authenticate; with RBAC on, Roles decide what they may do."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import kubernetes
+import pytest
+from kubernetes.client import ApiException, CoreV1Api, RbacAuthorizationV1Api
+
+from localkube.apiserver.server import APIServer
+from localkube.testing import running_apiserver
+
+
+@pytest.fixture
+def rbac_server(tmp_path: Path) -> Iterator[APIServer]:
+    with running_apiserver(tmp_path / "rbac", authorization="RBAC") as server:
+        yield server
+
+
+def client_with_token(server: APIServer, token: str) -> kubernetes.client.ApiClient:
+    conf = kubernetes.client.Configuration()
+    conf.host = server.url
+    conf.ssl_ca_cert = str(server.ca_cert_path)
+    conf.api_key = {"BearerToken": token}
+    conf.api_key_prefix = {"BearerToken": "Bearer"}
+    return kubernetes.client.ApiClient(conf)
+
+
+def sa_token(admin: kubernetes.client.ApiClient, name: str) -> str:
+    v1 = CoreV1Api(admin)
+    v1.create_namespaced_service_account(
+        "default", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}}
+    )
+    req = v1.create_namespaced_service_account_token(
+        name,
+        "default",
+        {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": 3600},
+        },
+    )
+    assert req.status.expiration_timestamp is not None
+    return str(req.status.token)
+
+
+def test_rbac_denies_then_allows_a_service_account(rbac_server: APIServer) -> None:
+    admin = kubernetes.config.new_client_from_config(config_file=str(rbac_server.kubeconfig_path))
+    token = sa_token(admin, "reader")
+    with client_with_token(rbac_server, token) as sa:
+        with pytest.raises(ApiException) as e:
+            CoreV1Api(sa).list_namespaced_pod("default")
+        assert e.value.status == 403
+        assert json.loads(e.value.body)["message"] == (
+            'pods is forbidden: User "system:serviceaccount:default:reader" cannot list resource "pods" '
+            'in API group "" in the namespace "default"'
+        )
+        rbac = RbacAuthorizationV1Api(admin)
+        rbac.create_namespaced_role(
+            "default",
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": {"name": "pod-reader"},
+                "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}],
+            },
+        )
+        rbac.create_namespaced_role_binding(
+            "default",
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "r"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
+                "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "default"}],
+            },
+        )
+        assert CoreV1Api(sa).list_namespaced_pod("default").items == []
+        with pytest.raises(ApiException) as e:
+            CoreV1Api(sa).list_namespaced_pod("kube-system")
+        assert e.value.status == 403
+        # discovery is open to every authenticated user
+        assert kubernetes.client.VersionApi(sa).get_code().git_version.startswith("v1.")
+    admin.close()
+
+
+def test_token_of_deleted_service_account_is_rejected(
+    k8s: kubernetes.client.ApiClient, apiserver: APIServer
+) -> None:
+    token = sa_token(k8s, "temp")
+    with client_with_token(apiserver, token) as sa:
+        assert CoreV1Api(sa).read_namespace("default").metadata.name == "default"
+        CoreV1Api(k8s).delete_namespaced_service_account("temp", "default")
+        with pytest.raises(ApiException) as e:
+            CoreV1Api(sa).read_namespace("default")
+        assert e.value.status == 401
+    with client_with_token(apiserver, token + "x") as forged, pytest.raises(ApiException) as e:
+        CoreV1Api(forged).read_namespace("default")
+    assert e.value.status == 401
