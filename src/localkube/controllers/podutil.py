@@ -1,0 +1,113 @@
+"""Facts about pods and owners that both controllers read (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(t: datetime) -> str:
+    """metav1.Time's wire format (whole seconds)."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def meta(obj: dict[str, Any]) -> dict[str, Any]:
+    m: dict[str, Any] = obj.get("metadata") or {}
+    return m
+
+
+def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
+    for ref in meta(obj).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return dict(ref)
+    return None
+
+
+def is_controlled_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:
+    ref = controller_ref(obj)
+    return ref is not None and ref.get("uid") == meta(owner).get("uid")
+
+
+def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
+    """The reference a controller puts on what it creates: GC deletes them with it."""
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": meta(owner)["name"],
+        "uid": meta(owner)["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def is_terminating(obj: dict[str, Any]) -> bool:
+    return bool(meta(obj).get("deletionTimestamp"))
+
+
+def is_active(pod: dict[str, Any]) -> bool:
+    """Counted toward a ReplicaSet's replicas: not finished and not being deleted."""
+    phase = (pod.get("status") or {}).get("phase")
+    return phase not in ("Succeeded", "Failed") and not is_terminating(pod)
+
+
+def ready_condition(pod: dict[str, Any]) -> dict[str, Any] | None:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return dict(cond)
+    return None
+
+
+def is_ready(pod: dict[str, Any]) -> bool:
+    cond = ready_condition(pod)
+    return cond is not None and cond.get("status") == "True"
+
+
+def available_in(pod: dict[str, Any], min_ready_seconds: int, now: datetime) -> timedelta | None:
+    """None: not ready. Zero: available now. Positive: becomes available after that long."""
+    cond = ready_condition(pod)
+    if cond is None or cond.get("status") != "True":
+        return None
+    if min_ready_seconds <= 0:
+        return timedelta(0)
+    since = parse_time(cond.get("lastTransitionTime"))
+    if since is None:
+        return timedelta(0)
+    remaining = since + timedelta(seconds=min_ready_seconds) - now
+    return max(remaining, timedelta(0))
+
+
+def is_available(pod: dict[str, Any], min_ready_seconds: int, now: datetime) -> bool:
+    return available_in(pod, min_ready_seconds, now) == timedelta(0)
+
+
+def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """metav1.LabelSelector semantics; an empty selector matches everything, a missing one nothing."""
+    if selector is None:
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True

@@ -1,0 +1,253 @@
+"""The Deployment and ReplicaSet controllers as clients of the API server: watch-driven, one queue.
+
+Every change to a Deployment, ReplicaSet or pod enqueues the object that controls it; a worker
+syncs one key at a time from the caches. Nothing polls: the only timers are the ones a plan asks
+for (a pod reaching minReadySeconds, a rollout's progress deadline) and retries after errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from localkube.controllers import deployment as dep
+from localkube.controllers import podutil
+from localkube.controllers import replicaset as rsc
+from localkube.controllers.cache import Cache
+from localkube.kubelet.apiclient import ApiClient, ApiError
+
+log = logging.getLogger(__name__)
+
+SyncKey = tuple[str, str, str]  # (kind, namespace, name)
+RETRY_SECONDS = 1.0
+MAX_RETRY_SECONDS = 30.0
+
+
+class Queue:
+    """A set of keys waiting for a sync; a key added while queued is synced once."""
+
+    def __init__(self) -> None:
+        self._keys: dict[SyncKey, None] = {}
+        self._wake = asyncio.Event()
+
+    def add(self, key: SyncKey) -> None:
+        self._keys[key] = None
+        self._wake.set()
+
+    def add_after(self, key: SyncKey, seconds: float) -> None:
+        asyncio.get_running_loop().call_later(max(seconds, 0.0), self.add, key)
+
+    async def get(self) -> SyncKey:
+        while not self._keys:
+            self._wake.clear()
+            await self._wake.wait()
+        key = next(iter(self._keys))
+        del self._keys[key]
+        return key
+
+
+def _path(kind: str, namespace: str, name: str | None = None, sub: str | None = None) -> str:
+    prefix, plural = {
+        "Deployment": ("/apis/apps/v1", "deployments"),
+        "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+        "Pod": ("/api/v1", "pods"),
+    }[kind]
+    path = f"{prefix}/namespaces/{namespace}/{plural}"
+    if name is not None:
+        path += f"/{name}"
+    if sub is not None:
+        path += f"/{sub}"
+    return path
+
+
+class Controllers:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+        self.queue = Queue()
+        self.deployments = Cache(client, "/apis/apps/v1/deployments", self._on_deployment)
+        self.replicasets = Cache(client, "/apis/apps/v1/replicasets", self._on_replicaset)
+        self.pods = Cache(client, "/api/v1/pods", self._on_pod)
+        self._failures: dict[SyncKey, int] = {}
+
+    # ------------------------------------------------------------------ events -> keys
+
+    def _on_deployment(self, _etype: str, obj: dict[str, Any]) -> None:
+        ns, name = podutil.meta(obj).get("namespace", ""), podutil.meta(obj)["name"]
+        self.queue.add(("Deployment", ns, name))
+
+    def _on_replicaset(self, _etype: str, obj: dict[str, Any]) -> None:
+        ns = podutil.meta(obj).get("namespace", "")
+        self.queue.add(("ReplicaSet", ns, podutil.meta(obj)["name"]))
+        ref = podutil.controller_ref(obj)
+        if ref and ref.get("kind") == "Deployment":
+            self.queue.add(("Deployment", ns, ref["name"]))
+
+    def _on_pod(self, _etype: str, obj: dict[str, Any]) -> None:
+        ref = podutil.controller_ref(obj)
+        if ref and ref.get("kind") == "ReplicaSet":
+            self.queue.add(("ReplicaSet", podutil.meta(obj).get("namespace", ""), ref["name"]))
+
+    # ------------------------------------------------------------------------ syncs
+
+    async def sync_replicaset(self, namespace: str, name: str) -> float | None:
+        rs = self.replicasets.get(namespace, name)
+        if rs is None:
+            return None
+        plan = rsc.plan(rs, self.pods.in_namespace(namespace), podutil.now_utc())
+        for _ in range(plan.create):
+            try:
+                pod = await self.client.create(_path("Pod", namespace), rsc.new_pod(rs))
+            except ApiError as e:
+                if e.status == 404 or e.status == 403:  # namespace terminating, quota, RBAC
+                    log.warning("replicaset %s/%s: creating a pod: %s", namespace, name, e)
+                    break
+                raise
+            self.pods.put(pod)
+        for victim in plan.delete:
+            try:
+                gone = await self.client.delete(_path("Pod", namespace, victim))
+            except ApiError as e:
+                if e.status != 404:
+                    raise
+                self.pods.drop(namespace, victim)
+                continue
+            if gone.get("kind") == "Pod" and podutil.is_terminating(gone):
+                self.pods.put(gone)
+            else:
+                self.pods.drop(namespace, victim)
+        if rsc.status_changed(rs, plan.status):
+            body = {**rs, "status": plan.status}
+            self.replicasets.put(await self.client.put(_path("ReplicaSet", namespace, name, "status"), body))
+        return plan.requeue_after.total_seconds() if plan.requeue_after is not None else None
+
+    async def sync_deployment(self, namespace: str, name: str) -> float | None:
+        d = self.deployments.get(namespace, name)
+        if d is None:
+            return None
+        replicasets = self.replicasets.in_namespace(namespace)
+        plan = dep.plan(d, replicasets, self.pods.in_namespace(namespace), podutil.now_utc())
+        if plan.create is not None:
+            try:
+                self.replicasets.put(await self.client.create(_path("ReplicaSet", namespace), plan.create))
+            except ApiError as e:
+                if e.status != 409:
+                    raise
+                await self._hash_collision(d, plan.create)
+                return 0.0
+        for rs_name, replicas in plan.scale:
+            patched = await self.client.merge_patch(
+                _path("ReplicaSet", namespace, rs_name), {"spec": {"replicas": replicas}}
+            )
+            self.replicasets.put(patched)
+        for rs_name in plan.delete:
+            with contextlib.suppress(ApiError):
+                await self.client.delete(_path("ReplicaSet", namespace, rs_name))
+        if plan.revision is not None:
+            d = await self._set_revision(d, plan.revision)
+        if (d.get("status") or {}) != plan.status:
+            body = {**d, "status": plan.status}
+            self.deployments.put(await self.client.put(_path("Deployment", namespace, name, "status"), body))
+        return plan.requeue_after.total_seconds() if plan.requeue_after is not None else None
+
+    async def _set_revision(self, d: dict[str, Any], revision: str) -> dict[str, Any]:
+        """The revision annotation on the Deployment and its current ReplicaSet (`kubectl rollout`)."""
+        ns, name = podutil.meta(d).get("namespace", ""), podutil.meta(d)["name"]
+        patch = {"metadata": {"annotations": {dep.REVISION: revision}}}
+        new, _ = dep.split(d, self.replicasets.in_namespace(ns))
+        if new is not None and (podutil.meta(new).get("annotations") or {}).get(dep.REVISION) != revision:
+            rs_name = podutil.meta(new)["name"]
+            self.replicasets.put(await self.client.merge_patch(_path("ReplicaSet", ns, rs_name), patch))
+        updated = await self.client.merge_patch(_path("Deployment", ns, name), patch)
+        self.deployments.put(updated)
+        return updated
+
+    async def _hash_collision(self, d: dict[str, Any], wanted: dict[str, Any]) -> None:
+        """A ReplicaSet of that name exists but is not ours or runs another template: bump
+        status.collisionCount so the next hash differs, as the deployment controller does."""
+        ns, name = podutil.meta(d).get("namespace", ""), podutil.meta(d)["name"]
+        existing = await self.client.get_or_none(_path("ReplicaSet", ns, podutil.meta(wanted)["name"]))
+        if existing is not None:
+            self.replicasets.put(existing)
+            if podutil.is_controlled_by(existing, d) and dep.same_template(
+                (existing.get("spec") or {}).get("template") or {},
+                (d.get("spec") or {}).get("template") or {},
+            ):
+                return
+        status = dict(d.get("status") or {})
+        status["collisionCount"] = int(status.get("collisionCount") or 0) + 1
+        self.deployments.put(
+            await self.client.put(_path("Deployment", ns, name, "status"), {**d, "status": status})
+        )
+
+    # ------------------------------------------------------------------------ loop
+
+    async def _sync(self, key: SyncKey) -> None:
+        kind, ns, name = key
+        try:
+            if kind == "Deployment":
+                after = await self.sync_deployment(ns, name)
+            else:
+                after = await self.sync_replicaset(ns, name)
+        except ApiError as e:
+            # 409: our cache was behind a write; the watch brings the newer object, then retry.
+            failures = self._failures.get(key, 0) + 1
+            self._failures[key] = failures
+            delay = min(RETRY_SECONDS * 2 ** (failures - 1), MAX_RETRY_SECONDS)
+            if e.status != 409:
+                log.warning("sync %s %s/%s: %s (retry in %.0fs)", kind, ns, name, e, delay)
+            self.queue.add_after(key, delay if e.status != 409 else 0.1)
+            return
+        self._failures.pop(key, None)
+        if after is not None:
+            self.queue.add_after(key, after)
+
+    async def _work(self) -> None:
+        while True:
+            key = await self.queue.get()
+            try:
+                await self._sync(key)
+            except Exception:  # one broken object must not stop the others
+                log.exception("sync %s failed", key)
+                self.queue.add_after(key, RETRY_SECONDS)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        tasks = [
+            asyncio.create_task(c.run(), name=f"localkube-controllers-watch-{c.path}")
+            for c in (self.deployments, self.replicasets, self.pods)
+        ]
+        try:
+            # act only once every cache has its first listing, so nothing is created twice
+            caches = (self.deployments, self.replicasets, self.pods)
+
+            async def all_synced() -> None:
+                for c in caches:
+                    await c.synced.wait()
+
+            synced: asyncio.Future[Any] = asyncio.ensure_future(all_synced())
+            stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait([synced, stopper], return_when=asyncio.FIRST_COMPLETED)
+                if not stop.is_set():
+                    tasks.append(asyncio.create_task(self._work(), name="localkube-controllers-work"))
+                    await stopper
+            finally:
+                synced.cancel()
+                stopper.cancel()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+async def run_controllers(api_url: str, kubeconfig: Path, stop: asyncio.Event) -> None:
+    """Run the Deployment and ReplicaSet controllers against `api_url` until `stop` is set."""
+    client = ApiClient.from_kubeconfig(kubeconfig, server=api_url)
+    try:
+        await Controllers(client).run(stop)
+    finally:
+        await client.close()
