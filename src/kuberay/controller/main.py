@@ -7,12 +7,28 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 
 from kuberay.controller.connection import connect
+from kuberay.controller.leader import ApiLeaseClient, LeaderElector, default_namespace
 from kuberay.controller.operator import Operator, OperatorOptions
 from kuberay.controller.serving import start_endpoints
 
 log = logging.getLogger("kuberay.operator")
+
+
+class LeadershipFlag(asyncio.Event):
+    """Set while this replica leads; clearing it (a lost Lease) calls `on_loss` at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_loss: Callable[[], None] | None = None
+
+    def clear(self) -> None:
+        was_set = self.is_set()
+        super().clear()
+        if was_set and self.on_loss is not None:
+            self.on_loss()
 
 
 def add_operator_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,11 +80,61 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"kuberay operator: cannot load Kubernetes credentials: {err}", file=sys.stderr)
         return 1
     operator = Operator(conn, OperatorOptions(namespaces=args.namespace, workers=args.workers))
-    runner, bound = await start_endpoints(args.metrics_addr, args.health_addr, operator.ready.is_set)
+    elector: LeaderElector | None = None
+    is_leader = LeadershipFlag()
+    lease_api = conn.api_client()
+    if args.leader_elect:
+        elector = LeaderElector(
+            ApiLeaseClient(lease_api),
+            name=args.leader_election_id,
+            namespace=args.leader_election_namespace or default_namespace(),
+        )
+
+    def ready() -> bool:
+        # A standby is healthy and ready; it simply does not reconcile.
+        return operator.ready.is_set() or (elector is not None and not is_leader.is_set())
+
+    runner, bound = await start_endpoints(args.metrics_addr, args.health_addr, ready)
     scope = ", ".join(args.namespace) if args.namespace else "all namespaces"
     log.info("connecting through %s; watching %s; endpoints on %s", conn.source, scope, bound)
     try:
-        await operator.run(stop)
+        if elector is None:
+            await operator.run(stop)
+            return 0
+        return await _run_as_leader(operator, elector, is_leader, stop)
     finally:
         await runner.cleanup()
-    return 0
+        await lease_api.close()
+
+
+async def _run_as_leader(
+    operator: Operator, elector: LeaderElector, is_leader: LeadershipFlag, stop: asyncio.Event
+) -> int:
+    """Reconcile only while holding the Lease; a lost Lease ends the process (exit 1), as
+    controller-runtime does, so a restarted replica starts again from a fresh cache."""
+    election = asyncio.create_task(elector.run(is_leader, stop))
+    try:
+        leading = asyncio.create_task(is_leader.wait())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({leading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        leading.cancel()
+        stopping.cancel()
+        if stop.is_set():
+            return 0
+        log.info("leading as %s", elector.identity)
+        operator.may_write = is_leader.is_set
+        halt = asyncio.Event()
+        is_leader.on_loss = halt.set
+        stop_relay = asyncio.create_task(stop.wait())
+        stop_relay.add_done_callback(lambda _: halt.set())
+        try:
+            await operator.run(halt)
+        finally:
+            stop_relay.cancel()
+        if stop.is_set():
+            return 0
+        log.error("leader election lost: stopping so that only the new leader writes")
+        return 1
+    finally:
+        stop.set()
+        await election

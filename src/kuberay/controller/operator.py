@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,8 @@ class Operator:
     cache: Cache = field(default_factory=Cache)
     queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # Leader election's verdict, checked before every reconcile's writes.
+    may_write: Callable[[], bool] = lambda: True
 
     def registry(self, reconciler: Reconciler) -> kopf.OperatorRegistry:
         registry = kopf.OperatorRegistry()
@@ -150,7 +152,9 @@ class Operator:
         """Run until `stop` is set."""
         async with self.conn.api_client() as api_client:
             api = KubeAPI(api_client)
-            reconciler = Reconciler(self.cache, api, EventRecorder(api), Expectations(), self.queue)
+            reconciler = Reconciler(
+                self.cache, api, EventRecorder(api), Expectations(), self.queue, may_write=self.may_write
+            )
             registry = self.registry(reconciler)
             metrics.REGISTRY.register(metrics.ClusterInfoCollector(self.cache.clusters))
             ready = asyncio.Event()
