@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import discovery, errors, lists, patches, tables, watchstream
+from localkube.apiserver import discovery, errors, lists, patches, protobuf, tables, watchstream
 from localkube.apiserver.authz import RequestAttrs
 from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
 from localkube.apiserver.crds import get_path, set_path
@@ -98,6 +98,11 @@ def decode(raw: bytes, media: str) -> Any:
             return json.loads(json.dumps(value, default=str))
         except (yaml.YAMLError, ValueError, UnicodeDecodeError) as e:
             raise errors.bad_request(f"error converting YAML to JSON: {e}") from e
+    if media == "application/vnd.kubernetes.protobuf":
+        try:
+            return protobuf.decode(raw)
+        except protobuf.ProtobufError as e:
+            raise errors.APIError(415, "UnsupportedMediaType", str(e), {}) from e
     raise errors.unsupported_media_type(
         media, ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
     )

@@ -65,7 +65,7 @@ class TokenAuthority:
         }
         if bound:
             claims["kubernetes.io"].update(bound)
-        head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         sig = _b64(hmac.new(self.key, f"{head}.{body}".encode(), hashlib.sha256).digest())
         return f"{head}.{body}.{sig}", exp

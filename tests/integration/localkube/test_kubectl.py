@@ -104,3 +104,25 @@ def test_raycluster_with_wrongly_typed_field_is_rejected(kubectl: Kubectl) -> No
     )
     assert result.returncode != 0
     assert "spec.headGroupSpec.enableIngress" in result.stderr and "Invalid value" in result.stderr
+
+
+def test_imperative_creates_send_protobuf_and_work(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "namespace", "team"))
+    ok(kubectl("create", "configmap", "settings", "--from-literal=level=high", "-n", "team"))
+    ok(kubectl("create", "secret", "generic", "creds", "--from-literal=password=hunter2", "-n", "team"))
+    ok(kubectl("create", "serviceaccount", "bot", "-n", "team"))
+    ok(kubectl("create", "role", "reader", "--verb=get,list", "--resource=pods", "-n", "team"))
+    ok(
+        kubectl(
+            "create", "rolebinding", "bot-reads", "--role=reader", "--serviceaccount=team:bot", "-n", "team"
+        )
+    )
+    secret = json.loads(ok(kubectl("get", "secret", "creds", "-n", "team", "-o", "json")))
+    assert secret["data"] == {"password": "aHVudGVyMg=="} and secret["type"] == "Opaque"
+    cm = json.loads(ok(kubectl("get", "configmap", "settings", "-n", "team", "-o", "json")))
+    assert cm["data"] == {"level": "high"}
+    binding = json.loads(ok(kubectl("get", "rolebinding", "bot-reads", "-n", "team", "-o", "json")))
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "bot", "namespace": "team"}]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}
+    token = ok(kubectl("create", "token", "bot", "-n", "team")).strip()
+    assert token.count(".") == 2

@@ -1,0 +1,288 @@
+"""Decoding `application/vnd.kubernetes.protobuf` request bodies into the JSON form of the object.
+
+kubectl's typed commands (`kubectl create namespace|configmap|secret|serviceaccount|token|role|...`)
+send protobuf for built-in kinds and cannot fall back to JSON. The envelope is the magic `k8s\\0`
+followed by a runtime.Unknown {typeMeta, raw}; `raw` is the object's message. Field numbers come
+from Kubernetes' generated.proto files. Only the kinds kubectl creates imperatively are described;
+others answer 415 as a server without protobuf support would. Responses are always JSON (clients
+accept it). Pure.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+MAGIC = b"k8s\x00"
+
+
+class ProtobufError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class F:
+    """One field: its JSON name, type (scalar name, `map:<value type>`, or a message name)."""
+
+    name: str
+    type: str
+    repeated: bool = False
+    pointer: bool = False  # Go *T: a zero value was set on purpose and is kept
+
+
+META = "ObjectMeta"
+MESSAGES: dict[str, dict[int, F]] = {
+    "ObjectMeta": {
+        1: F("name", "string"),
+        2: F("generateName", "string"),
+        3: F("namespace", "string"),
+        4: F("selfLink", "string"),
+        5: F("uid", "string"),
+        6: F("resourceVersion", "string"),
+        7: F("generation", "int"),
+        8: F("creationTimestamp", "Time"),
+        9: F("deletionTimestamp", "Time"),
+        10: F("deletionGracePeriodSeconds", "int", pointer=True),
+        11: F("labels", "map:string"),
+        12: F("annotations", "map:string"),
+        13: F("ownerReferences", "OwnerReference", repeated=True),
+        14: F("finalizers", "string", repeated=True),
+    },
+    "OwnerReference": {
+        5: F("apiVersion", "string"),
+        1: F("kind", "string"),
+        3: F("name", "string"),
+        4: F("uid", "string"),
+        6: F("controller", "bool", pointer=True),
+        7: F("blockOwnerDeletion", "bool", pointer=True),
+    },
+    "Time": {1: F("seconds", "int"), 2: F("nanos", "int")},
+    "ConfigMap": {
+        1: F("metadata", META),
+        4: F("immutable", "bool", pointer=True),
+        2: F("data", "map:string"),
+        3: F("binaryData", "map:bytes"),
+    },
+    "Secret": {
+        1: F("metadata", META),
+        5: F("immutable", "bool", pointer=True),
+        2: F("data", "map:bytes"),
+        4: F("stringData", "map:string"),
+        3: F("type", "string"),
+    },
+    "Namespace": {1: F("metadata", META), 2: F("spec", "NamespaceSpec")},
+    "NamespaceSpec": {1: F("finalizers", "string", repeated=True)},
+    "ServiceAccount": {
+        1: F("metadata", META),
+        2: F("secrets", "ObjectReference", repeated=True),
+        3: F("imagePullSecrets", "LocalObjectReference", repeated=True),
+        4: F("automountServiceAccountToken", "bool", pointer=True),
+    },
+    "ObjectReference": {
+        1: F("kind", "string"),
+        2: F("namespace", "string"),
+        3: F("name", "string"),
+        4: F("uid", "string"),
+        5: F("apiVersion", "string"),
+        6: F("resourceVersion", "string"),
+        7: F("fieldPath", "string"),
+    },
+    "LocalObjectReference": {1: F("name", "string")},
+    "TokenRequest": {1: F("metadata", META), 2: F("spec", "TokenRequestSpec")},
+    "TokenRequestSpec": {
+        1: F("audiences", "string", repeated=True),
+        4: F("expirationSeconds", "int", pointer=True),
+        3: F("boundObjectRef", "BoundObjectReference"),
+    },
+    "BoundObjectReference": {
+        1: F("kind", "string"),
+        2: F("apiVersion", "string"),
+        3: F("name", "string"),
+        4: F("uid", "string"),
+    },
+    "Role": {1: F("metadata", META), 2: F("rules", "PolicyRule", repeated=True)},
+    "ClusterRole": {
+        1: F("metadata", META),
+        2: F("rules", "PolicyRule", repeated=True),
+        3: F("aggregationRule", "AggregationRule"),
+    },
+    "AggregationRule": {1: F("clusterRoleSelectors", "LabelSelector", repeated=True)},
+    "LabelSelector": {
+        1: F("matchLabels", "map:string"),
+        2: F("matchExpressions", "LabelSelectorRequirement", repeated=True),
+    },
+    "LabelSelectorRequirement": {
+        1: F("key", "string"),
+        2: F("operator", "string"),
+        3: F("values", "string", repeated=True),
+    },
+    "PolicyRule": {
+        1: F("verbs", "string", repeated=True),
+        2: F("apiGroups", "string", repeated=True),
+        3: F("resources", "string", repeated=True),
+        4: F("resourceNames", "string", repeated=True),
+        5: F("nonResourceURLs", "string", repeated=True),
+    },
+    "RoleBinding": {
+        1: F("metadata", META),
+        2: F("subjects", "Subject", repeated=True),
+        3: F("roleRef", "RoleRef"),
+    },
+    "ClusterRoleBinding": {
+        1: F("metadata", META),
+        2: F("subjects", "Subject", repeated=True),
+        3: F("roleRef", "RoleRef"),
+    },
+    "Subject": {
+        1: F("kind", "string"),
+        2: F("apiGroup", "string"),
+        3: F("name", "string"),
+        4: F("namespace", "string"),
+    },
+    "RoleRef": {1: F("apiGroup", "string"), 2: F("kind", "string"), 3: F("name", "string")},
+    "Unknown": {
+        1: F("typeMeta", "TypeMeta"),
+        2: F("raw", "bytes"),
+        3: F("contentEncoding", "string"),
+        4: F("contentType", "string"),
+    },
+    "TypeMeta": {1: F("apiVersion", "string"), 2: F("kind", "string")},
+}
+
+# (apiVersion, kind) -> message describing the object
+KINDS = {
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "Namespace"),
+    ("v1", "ServiceAccount"),
+    ("authentication.k8s.io/v1", "TokenRequest"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+}
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(buf):
+            raise ProtobufError("truncated varint")
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ProtobufError("varint too long")
+
+
+def _fields(buf: bytes) -> list[tuple[int, int | bytes]]:
+    """(field number, value) pairs: ints for varints, bytes for length-delimited; fixed ones skipped."""
+    out: list[tuple[int, int | bytes]] = []
+    pos = 0
+    while pos < len(buf):
+        key, pos = _varint(buf, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(buf, pos)
+            out.append((number, value))
+        elif wire == 2:
+            length, pos = _varint(buf, pos)
+            if pos + length > len(buf):
+                raise ProtobufError("truncated field")
+            out.append((number, buf[pos : pos + length]))
+            pos += length
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        else:
+            raise ProtobufError(f"unsupported wire type {wire}")
+    return out
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _time(buf: bytes) -> str | None:
+    msg = _message(buf, "Time")
+    if not msg:
+        return None
+    stamp = dt.datetime.fromtimestamp(int(msg.get("seconds", 0)), dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _scalar(type_: str, value: int | bytes) -> Any:
+    if type_ == "string":
+        if not isinstance(value, bytes):
+            raise ProtobufError("expected a string")
+        return value.decode()
+    if type_ == "bytes":
+        if not isinstance(value, bytes):
+            raise ProtobufError("expected bytes")
+        return base64.b64encode(value).decode()
+    if type_ == "int":
+        if not isinstance(value, int):
+            raise ProtobufError("expected an integer")
+        return _signed(value)
+    if type_ == "bool":
+        return bool(value)
+    raise ProtobufError(f"unknown type {type_}")
+
+
+def _empty(value: Any) -> bool:
+    return value in ("", 0, None) or value == {} or value == []
+
+
+def _message(buf: bytes, name: str) -> dict[str, Any]:
+    spec = MESSAGES[name]
+    out: dict[str, Any] = {}
+    for number, value in _fields(buf):
+        field = spec.get(number)
+        if field is None:
+            continue
+        if field.type.startswith("map:"):
+            if not isinstance(value, bytes):
+                raise ProtobufError(f"{field.name}: expected a map entry")
+            entry = dict(_fields(value))
+            key = entry.get(1, b"")
+            if not isinstance(key, bytes):
+                raise ProtobufError(f"{field.name}: bad map key")
+            out.setdefault(field.name, {})[key.decode()] = _scalar(field.type[4:], entry.get(2, b""))
+            continue
+        if field.type == "Time":
+            if not isinstance(value, bytes):
+                raise ProtobufError(f"{field.name}: expected a time")
+            decoded: Any = _time(value)
+        elif field.type in MESSAGES:
+            if not isinstance(value, bytes):
+                raise ProtobufError(f"{field.name}: expected a message")
+            decoded = _message(value, field.type)
+        else:
+            decoded = _scalar(field.type, value)
+        if field.repeated:
+            out.setdefault(field.name, []).append(decoded)
+        elif field.pointer or not _empty(decoded):
+            out[field.name] = decoded
+    return out
+
+
+def decode(body: bytes) -> dict[str, Any]:
+    """The JSON form of a protobuf-encoded object; ProtobufError for kinds or bytes it cannot read."""
+    if not body.startswith(MAGIC):
+        raise ProtobufError(
+            "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
+        )
+    unknown = _message(body[len(MAGIC) :], "Unknown")
+    type_meta = unknown.get("typeMeta") or {}
+    api_version, kind = type_meta.get("apiVersion", ""), type_meta.get("kind", "")
+    if (api_version, kind) not in KINDS:
+        raise ProtobufError(f"no protobuf decoding for {api_version}, Kind={kind}")
+    raw = base64.b64decode(unknown.get("raw", ""))
+    obj = _message(raw, kind)
+    return {"apiVersion": api_version, "kind": kind, **obj}
