@@ -272,7 +272,8 @@ class _Compiler:
         if "default" in s:
             n.has_default = True
             n.default = s["default"]
-        for raw in s.get("x-kubernetes-validations") or []:
+        rules = s.get("x-kubernetes-validations")
+        for raw in rules if isinstance(rules, list) else []:
             if isinstance(raw, dict) and isinstance(raw.get("rule"), str):
                 n.rules.append(_compile_rule(raw))
         children = [*n.properties.values(), n.additional, n.items]

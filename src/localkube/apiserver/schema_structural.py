@@ -50,6 +50,15 @@ def check_structural(schema: Any, *, path: str = DEFAULT_PATH) -> list[FieldErro
 _ANCHOR = "<schema>"
 
 
+def _list(v: Any) -> list[Any]:
+    # A malformed schema (a bool where a list belongs) is the API's decoding error, not ours to crash on.
+    return v if isinstance(v, list) else []
+
+
+def _dict(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
 def _relative(e: FieldError) -> FieldError:
     rest = e.path[len(_ANCHOR) :].lstrip(".")
     return FieldError(rest, e.reason, e.detail, e.value)
@@ -178,7 +187,7 @@ def _openapi_subset(
             defaults_forbidden=defaults_forbidden,
         )
     for key in ("allOf", "oneOf", "anyOf"):
-        for i, sub in enumerate(s.get(key) or []):
+        for i, sub in enumerate(_list(s.get(key))):
             if isinstance(sub, dict):
                 _openapi_subset(
                     sub,
@@ -215,7 +224,7 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> No
                 )
             )
     list_type = s.get("x-kubernetes-list-type")
-    keys = s.get("x-kubernetes-list-map-keys") or []
+    keys = [k for k in _list(s.get("x-kubernetes-list-map-keys")) if isinstance(k, str)]
     if list_type is not None:
         if t != "array":
             errs.append(_type_must_be(path, t, "array if x-kubernetes-list-type is specified"))
@@ -272,8 +281,8 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> No
                         items.get("type", ""),
                     )
                 )
-            item_props = items.get("properties") or {}
-            required = set(items.get("required") or [])
+            item_props = _dict(items.get("properties"))
+            required = {r for r in _list(items.get("required")) if isinstance(r, str)}
             for k in keys:
                 prop = item_props.get(k) if isinstance(item_props, dict) else None
                 if isinstance(prop, dict):
@@ -312,7 +321,7 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> No
                         keys,
                     )
                 )
-    for i, rule in enumerate(s.get("x-kubernetes-validations") or []):
+    for i, rule in enumerate(_list(s.get("x-kubernetes-validations"))):
         rpath = f"{path}.x-kubernetes-validations[{i}]"
         if not isinstance(rule, dict) or not rule.get("rule"):
             errs.append(FieldError(f"{rpath}.rule", fe.REQUIRED, "rule is not specified"))
@@ -450,7 +459,7 @@ def _only_names(meta: dict[str, Any]) -> bool:
     allowed = {"type", "properties", "default"}  # a default is reported on its own
     if set(meta) - allowed:
         return False
-    props = meta.get("properties") or {}
+    props = _dict(meta.get("properties"))
     return isinstance(props, dict) and set(props) <= {"name", "generateName"}
 
 
@@ -473,11 +482,11 @@ def _value_validation(
     s: dict[str, Any], path: str, skip_any_of: bool, skip_first_all_of: bool, errs: list[FieldError]
 ) -> None:
     if not skip_any_of:
-        for i, sub in enumerate(s.get("anyOf") or []):
+        for i, sub in enumerate(_list(s.get("anyOf"))):
             _nested(sub, f"{path}.anyOf[{i}]", False, errs)
-    for i, sub in enumerate(s.get("allOf") or []):
+    for i, sub in enumerate(_list(s.get("allOf"))):
         _nested(sub, f"{path}.allOf[{i}]", skip_first_all_of and i == 0, errs)
-    for i, sub in enumerate(s.get("oneOf") or []):
+    for i, sub in enumerate(_list(s.get("oneOf"))):
         _nested(sub, f"{path}.oneOf[{i}]", False, errs)
     if isinstance(s.get("not"), dict):
         _nested(s["not"], _child(path, "not"), False, errs)
@@ -506,7 +515,7 @@ def _nested(s: Any, path: str, skip_any_of: bool, errs: list[FieldError]) -> Non
     _value_validation(s, path, skip_any_of or _is_int_or_string_any_of(s.get("anyOf")), False, errs)
     if isinstance(s.get("items"), dict):
         _nested(s["items"], _child(path, "items"), False, errs)
-    for k, sub in (s.get("properties") or {}).items():
+    for k, sub in _dict(s.get("properties")).items():
         _nested(sub, _key(path, "properties", k), False, errs)
     for key, detail, reason in _FORBIDDEN_NESTED:
         value = s.get(key)
@@ -524,7 +533,7 @@ def _nested(s: Any, path: str, skip_any_of: bool, errs: list[FieldError]) -> Non
                 _child(path, "x-kubernetes-validations"), fe.FORBIDDEN, "must be empty to be structural"
             )
         )
-    if "metadata" in (s.get("properties") or {}):
+    if "metadata" in _dict(s.get("properties")):
         errs.append(
             FieldError(
                 _key(path, "properties", "metadata"),
@@ -547,7 +556,7 @@ def _check_defaults(schema: dict[str, Any], path: str) -> list[FieldError]:
             _check_one_default(s, p, deep_copy(s["default"]), errs)
         if isinstance(s.get("items"), dict):
             walk(s["items"], _child(p, "items"))
-        for k, sub in (s.get("properties") or {}).items():
+        for k, sub in _dict(s.get("properties")).items():
             walk(sub, _key(p, "properties", k))
         if isinstance(s.get("additionalProperties"), dict):
             walk(s["additionalProperties"], _child(p, "additionalProperties"))
