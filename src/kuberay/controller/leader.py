@@ -21,6 +21,7 @@ import os
 import random
 import socket
 import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -357,11 +358,13 @@ class LeaderElector:
         except Exception as e:  # shutting down anyway; the Lease simply expires
             log.warning("leader election: release failed: %s", e)
 
-    async def run(self, is_leader: asyncio.Event, stop: asyncio.Event) -> None:
+    async def run(
+        self, is_leader: asyncio.Event, stop: asyncio.Event, lost: asyncio.Event | None = None
+    ) -> None:
         """Acquire, hold and, on loss, try again, until `stop`; then release the Lease.
 
         `is_leader` is cleared before anything else happens on loss, so the caller can stop
-        writing at once.
+        writing at once; `lost`, if given, is set then too (an event to wait on).
         """
         try:
             while not stop.is_set():
@@ -372,9 +375,51 @@ class LeaderElector:
                 is_leader.set()
                 await self._renew(stop)
                 is_leader.clear()
+                if lost is not None:
+                    lost.set()
                 if not stop.is_set():
                     log.warning("leader election: %s lost leadership", self.identity)
         finally:
             is_leader.clear()
         if stop.is_set():
             await self.release()
+
+
+async def run_while_leading(
+    elector: LeaderElector,
+    work: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    stop: asyncio.Event,
+) -> bool:
+    """Wait for leadership, then run `work(work_stop)` while we lead (controller-runtime's manager).
+
+    `work_stop` is set the moment leadership is lost or `stop` is set; `work` must return soon
+    after. Returns True after a clean stop, False when leadership was lost: like controller-runtime,
+    the caller should then exit, so that it restarts as a standby with clean caches.
+    """
+    is_leader, lost, elector_stop, work_stop = (asyncio.Event() for _ in range(4))
+    election = asyncio.create_task(elector.run(is_leader, elector_stop, lost), name="leader-election")
+    waiters: list[asyncio.Task[Any]] = []
+
+    async def first(*aws: Awaitable[Any]) -> None:
+        tasks = [asyncio.ensure_future(a) for a in aws]
+        waiters.extend(tasks)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+
+    try:
+        await first(is_leader.wait(), stop.wait(), election)
+        if stop.is_set() or not is_leader.is_set():
+            return True
+        worker = asyncio.create_task(work(work_stop), name="leading-work")
+        waiters.append(worker)
+        await first(worker, stop.wait(), lost.wait())
+        work_stop.set()
+        await worker  # re-raises what the work raised
+        return not lost.is_set() or stop.is_set()
+    finally:
+        work_stop.set()
+        elector_stop.set()
+        for task in waiters:
+            if task is not election:
+                task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await election

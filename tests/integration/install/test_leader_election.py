@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from kubernetes_asyncio import client, config
 
-from kuberay.controller.leader import ApiLeaseClient, LeaderElector, holder
+from kuberay.controller.leader import ApiLeaseClient, LeaderElector, holder, run_while_leading
 from localkube.apiserver.server import APIServer
 
 # Short, so the tests wait seconds, not the production 15 s.
@@ -133,3 +133,67 @@ async def test_a_leader_whose_lease_is_taken_stops_leading(
         lease["spec"]["holderIdentity"] = "intruder"
         await lease_client.replace("default", "kuberay-operator", lease)
         await eventually(lambda: not a.is_leader.is_set(), "a steps down")
+
+
+class Replica:
+    """An operator replica whose 'reconciling' is recorded, to show that only one ever runs."""
+
+    def __init__(
+        self, lease_client: ApiLeaseClient, identity: str, active: set[str], overlaps: list[set[str]]
+    ) -> None:
+        self.identity = identity
+        self.stop = asyncio.Event()
+        self.elector = LeaderElector(lease_client, namespace="default", identity=identity, **FAST)
+        self.active, self.overlaps = active, overlaps
+        self.worked = asyncio.Event()
+        self.task = asyncio.create_task(run_while_leading(self.elector, self.work, self.stop))
+
+    async def work(self, work_stop: asyncio.Event) -> None:
+        self.active.add(self.identity)
+        self.worked.set()
+        try:
+            while not work_stop.is_set():
+                if len(self.active) > 1:
+                    self.overlaps.append(set(self.active))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(work_stop.wait(), 0.05)
+        finally:
+            self.active.discard(self.identity)
+
+
+async def test_only_the_leader_works_and_a_stopped_leader_hands_over(
+    apiserver: APIServer, lease_client: ApiLeaseClient
+) -> None:
+    active: set[str] = set()
+    overlaps: list[set[str]] = []
+    a = Replica(lease_client, "replica-a", active, overlaps)
+    await eventually(a.worked.is_set, "a works")
+    b = Replica(lease_client, "replica-b", active, overlaps)
+    try:
+        await asyncio.sleep(1.5)
+        assert active == {"replica-a"}
+        a.stop.set()
+        assert await asyncio.wait_for(a.task, 30) is True  # a clean stop
+        await eventually(b.worked.is_set, "b works")
+        assert active == {"replica-b"}
+        assert not overlaps
+    finally:
+        for r in (a, b):
+            r.stop.set()
+        await asyncio.gather(a.task, b.task, return_exceptions=True)
+
+
+async def test_work_stops_when_leadership_is_lost(apiserver: APIServer, lease_client: ApiLeaseClient) -> None:
+    active: set[str] = set()
+    a = Replica(lease_client, "replica-a", active, [])
+    try:
+        await eventually(a.worked.is_set, "a works")
+        lease = await lease_client.get("default", "kuberay-operator")
+        assert lease is not None
+        lease["spec"]["holderIdentity"] = "intruder"
+        await lease_client.replace("default", "kuberay-operator", lease)
+        assert await asyncio.wait_for(a.task, 30) is False  # lost: the process should exit
+        assert not active
+    finally:
+        a.stop.set()
+        await asyncio.gather(a.task, return_exceptions=True)
