@@ -233,9 +233,10 @@ class Core:
     ) -> list[str]:
         """Prune/detect unknown fields, default, validate. Returns warnings; raises 400/422."""
         meta = obj["metadata"]
-        unknown = [f"metadata.{k}" for k in list(meta) if k not in OBJECT_META_FIELDS]
-        for k in unknown:
+        stray = [k for k in meta if k not in OBJECT_META_FIELDS]
+        for k in stray:
             meta.pop(k)
+        unknown = [f"metadata.{k}" for k in stray]
         kept: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
         if info.custom:
             if info.schema is not None:
@@ -257,6 +258,7 @@ class Core:
         if unknown:
             if opts.field_validation == "Strict":
                 raise errors.bad_request(
+                    f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
                     "strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown)
                 )
             if opts.field_validation != "Ignore":

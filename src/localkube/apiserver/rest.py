@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import discovery, errors, lists, patches, protobuf, tables, watchstream
+from localkube.apiserver import discovery, errors, lists, openapi, patches, protobuf, tables, watchstream
 from localkube.apiserver.authz import RequestAttrs
 from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
 from localkube.apiserver.crds import get_path, set_path
@@ -185,6 +185,7 @@ class RestAPI:
         self.tokens = tokens
         self.server_address = server_address
         self.proxy = proxy
+        self.openapi = openapi.Documents(core.registry)
         # Raises a 403 APIError when a request is not allowed; None allows everything.
         self.authorizer: Callable[[User, RequestAttrs], None] | None = None
 
@@ -195,6 +196,8 @@ class RestAPI:
             r.add_get(path, self.health)
         r.add_get("/version", self.version)
         r.add_get("/version/", self.version)
+        r.add_get("/openapi/v3", self.openapi_root)
+        r.add_get("/openapi/v3/{tail:.*}", self.openapi_doc)
         r.add_route("*", "/api", self.api_root)
         r.add_route("*", "/apis", self.apis_root)
         r.add_route("*", "/api/{tail:.*}", self.api)
@@ -236,6 +239,19 @@ class RestAPI:
 
     async def health(self, request: web.Request) -> web.StreamResponse:
         return web.Response(text="ok")
+
+    async def openapi_root(self, request: web.Request) -> web.StreamResponse:
+        return respond(self.openapi.root())
+
+    async def openapi_doc(self, request: web.Request) -> web.StreamResponse:
+        raw = self.openapi.get(request.match_info["tail"].strip("/"))
+        if raw is None:
+            raise errors.resource_not_found()
+        resp = respond(raw)
+        if request.query.get("hash"):
+            # a hashed URL names immutable content, as kube-apiserver says
+            resp.headers["Cache-Control"] = "public, immutable"
+        return resp
 
     async def version(self, request: web.Request) -> web.StreamResponse:
         return respond(discovery.version_info())

@@ -1,0 +1,182 @@
+"""OpenAPI v3 documents (`/openapi/v3` and one per group/version), built from the kinds registry,
+kubeschema's definitions of built-in types and the CRDs' schemas. Pure.
+
+kubectl reads them to learn that the server validates fields itself (the `fieldValidation` query
+parameter on each kind's PATCH operation), so `kubectl create/apply` need no `--validate=false`;
+`kubectl explain` reads the component schemas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from localkube.apiserver.discovery import KUBE_VERSION
+from localkube.apiserver.kinds import Registry, ResourceInfo
+
+GVK_EXT = "x-kubernetes-group-version-kind"
+
+
+def gv_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+@cache
+def _builtin_definitions() -> dict[str, dict[str, Any]]:
+    try:
+        import kubeschema
+    except ImportError:  # pragma: no cover - kubeschema ships with this package
+        return {}
+    fn = getattr(kubeschema, "definitions_v3", None)
+    return fn() if fn is not None else {}
+
+
+@cache
+def _definition_by_gvk() -> dict[tuple[str, str, str], str]:
+    out: dict[tuple[str, str, str], str] = {}
+    for name, d in _builtin_definitions().items():
+        for gvk in d.get(GVK_EXT) or ():
+            out[(gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", ""))] = name
+    return out
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            yield ref.removeprefix("#/components/schemas/")
+        for v in node.values():
+            yield from _refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _refs(v)
+
+
+def _closure(names: list[str]) -> dict[str, Any]:
+    defs = _builtin_definitions()
+    out: dict[str, Any] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in out or name not in defs:
+            continue
+        out[name] = defs[name]
+        todo.extend(_refs(defs[name]))
+    return out
+
+
+def _custom_name(info: ResourceInfo) -> str:
+    return ".".join(reversed(info.group.split("."))) + f".{info.version}.{info.kind}"
+
+
+def _params(*names: str) -> list[dict[str, Any]]:
+    return [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}} for n in names]
+
+
+def _op(info: ResourceInfo, action: str, schema_ref: str) -> dict[str, Any]:
+    body = {"content": {"application/json": {"schema": {"$ref": schema_ref}}}}
+    op: dict[str, Any] = {
+        "operationId": f"{action}{info.kind}",
+        "parameters": _params("dryRun", "fieldManager", "fieldValidation")
+        + (_params("force") if action == "patch" else []),
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
+        },
+        "x-kubernetes-action": action,
+        GVK_EXT: {"group": info.group, "version": info.version, "kind": info.kind},
+    }
+    if action == "patch":
+        op["requestBody"] = {
+            "content": {
+                t: {"schema": {"type": "object"}}
+                for t in (
+                    "application/json-patch+json",
+                    "application/merge-patch+json",
+                    "application/strategic-merge-patch+json",
+                    "application/apply-patch+yaml",
+                )
+            },
+            "required": True,
+        }
+    else:
+        op["requestBody"] = {**body, "required": True}
+    return op
+
+
+def group_version(registry: Registry, group: str, version: str) -> dict[str, Any] | None:
+    infos = registry.resources(group, version)
+    if not infos:
+        return None
+    prefix = "/" + gv_path(group, version)
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    wanted: list[str] = []
+    for info in infos:
+        if info.custom:
+            name = _custom_name(info)
+            schemas[name] = {
+                **(info.schema or {"type": "object"}),
+                GVK_EXT: [{"group": info.group, "version": info.version, "kind": info.kind}],
+            }
+        else:
+            found = _definition_by_gvk().get((info.group, info.version, info.kind))
+            if found is None:
+                continue
+            name = found
+            wanted.append(found)
+        ref = f"#/components/schemas/{name}"
+        scope = prefix + ("/namespaces/{namespace}" if info.namespaced else "")
+        paths[f"{scope}/{info.plural}"] = {"post": _op(info, "post", ref)}
+        paths[f"{scope}/{info.plural}/{{name}}"] = {
+            "put": _op(info, "put", ref),
+            "patch": _op(info, "patch", ref),
+        }
+    schemas.update(_closure(wanted))
+    git = KUBE_VERSION[2]
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": git},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+class Documents:
+    """Serialized documents, rebuilt only when the set of served resources changes."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._key: tuple[Any, ...] = ()
+        self._docs: dict[str, bytes] = {}
+
+    def _refresh(self) -> None:
+        key = tuple(sorted((i.group, i.version, i.plural, id(i.schema)) for i in self.registry.all()))
+        if key == self._key:
+            return
+        docs: dict[str, bytes] = {}
+        for group in ["", *self.registry.groups()]:
+            for version in self.registry.versions(group):
+                doc = group_version(self.registry, group, version)
+                if doc is not None:
+                    docs[gv_path(group, version)] = json.dumps(doc, separators=(",", ":")).encode()
+        self._docs, self._key = docs, key
+
+    def root(self) -> dict[str, Any]:
+        self._refresh()
+        return {
+            "paths": {
+                path: {"serverRelativeURL": f"/openapi/v3/{path}?hash={_hash(raw)}"}
+                for path, raw in self._docs.items()
+            }
+        }
+
+    def get(self, path: str) -> bytes | None:
+        self._refresh()
+        return self._docs.get(path)
+
+
+def _hash(raw: bytes) -> str:
+    return hashlib.sha512(raw).hexdigest()[:128].upper()
