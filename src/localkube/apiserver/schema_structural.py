@@ -3,10 +3,10 @@
 Covers the OpenAPI-subset rules (no $ref, definitions, patternProperties, ...), the structural
 invariants (every specified node has a type unless int-or-string or preserve-unknown-fields;
 value validations inside allOf/anyOf/oneOf/not carry no types, defaults or descriptions), the
-extension rules (list-type/map-type/preserve-unknown-fields shapes) and that every `default`
-validates and has nothing to prune. Deliberately forgiving where apiextensions' rule is subtle:
-the "completeness" check (value-validation properties must also be specified structurally) and
-the CEL cost estimates are not implemented.
+extension rules (list-type/map-type/preserve-unknown-fields shapes), the completeness of the
+root's value validations, and that every `default` validates and has nothing to prune.
+Deliberately forgiving where our CEL is narrower than Kubernetes': rules are not compiled or
+cost-estimated here (a rule outside our CEL subset is skipped at validation time).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def check_structural(schema: Any, *, path: str = DEFAULT_PATH) -> list[FieldErro
     _openapi_subset(schema, path, errs, is_root=True, in_meta=False, defaults_forbidden="")
     structural: list[FieldError] = []
     _structural(schema, path, _ROOT, structural)
+    _completeness(schema, schema, path, path, structural)
     structural.sort(key=lambda e: e.message())
     errs.extend(structural)
     if not errs:
@@ -541,6 +542,41 @@ def _nested(s: Any, path: str, skip_any_of: bool, errs: list[FieldError]) -> Non
                 "must not be specified in a nested context",
             )
         )
+
+
+def _completeness(v: dict[str, Any], s: Any, s_path: str, v_path: str, errs: list[FieldError]) -> None:
+    """What the root's allOf/anyOf/oneOf/not constrain must exist in the structural schema too."""
+    if isinstance(v.get("not"), dict):
+        _complete_nested(v["not"], s, s_path, _child(v_path, "not"), errs)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(_list(v.get(key))):
+            if isinstance(sub, dict):
+                _complete_nested(sub, s, s_path, f"{v_path}.{key}[{i}]", errs)
+
+
+def _complete_nested(v: dict[str, Any], s: Any, s_path: str, v_path: str, errs: list[FieldError]) -> None:
+    if not isinstance(s, dict):
+        errs.append(FieldError(s_path, fe.REQUIRED, f"because it is defined in {v_path}"))
+        return
+    _completeness(v, s, s_path, v_path, errs)
+    if isinstance(v.get("items"), dict):
+        _complete_nested(v["items"], s.get("items"), _child(s_path, "items"), _child(v_path, "items"), errs)
+    s_props = _dict(s.get("properties"))
+    for k, sub in _dict(v.get("properties")).items():
+        if not isinstance(sub, dict):
+            continue
+        if k not in s_props:
+            errs.append(
+                FieldError(
+                    _key(s_path, "properties", k),
+                    fe.REQUIRED,
+                    f"because it is defined in {_key(v_path, 'properties', k)}",
+                )
+            )
+        else:
+            _complete_nested(
+                sub, s_props[k], _key(s_path, "properties", k), _key(v_path, "properties", k), errs
+            )
 
 
 def _check_defaults(schema: dict[str, Any], path: str) -> list[FieldError]:

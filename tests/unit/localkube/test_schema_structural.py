@@ -128,3 +128,17 @@ def test_int_or_string_anyof_pattern_is_allowed() -> None:
     assert (
         check_crd_schema(spec_root(q=quantity, m={"type": "object", "additionalProperties": quantity})) == []
     )
+
+
+def test_root_value_validations_must_be_complete() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {"a": {"type": "string"}}}},
+        "anyOf": [
+            {"properties": {"spec": {"required": ["a"]}}},
+            {"properties": {"status": {"required": ["b"]}}},
+        ],
+    }
+    assert [e.message() for e in check_crd_schema(schema)] == [
+        f"{P}.properties[status]: Required value: because it is defined in {P}.anyOf[1].properties[status]"
+    ]
