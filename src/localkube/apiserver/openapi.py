@@ -43,6 +43,10 @@ def _definition_by_gvk() -> dict[tuple[str, str, str], str]:
     return out
 
 
+def warm_up() -> None:
+    _definition_by_gvk()
+
+
 def _refs(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         ref = node.get("$ref")

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import authz, certs
+from localkube.apiserver import authz, certs, openapi
 from localkube.apiserver.controllers import Controllers
 from localkube.apiserver.core import Core, WriteOptions
 from localkube.apiserver.errors import APIError
@@ -95,6 +95,7 @@ class APIServer:
         rest.server_address = f"{self.host}:{self.port}"
         self._tasks.append(asyncio.create_task(self.controllers.run(), name="localkube-controllers"))
         self._bootstrap()
+        self._tasks.append(asyncio.create_task(self._warm_up(), name="localkube-warm-up"))
         await self._wait_answering(ctx)
         self._write_kubeconfig()
 
@@ -112,6 +113,11 @@ class APIServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _warm_up(self) -> None:
+        """Build the OpenAPI definitions off the event loop, so the first kubectl does not stall it."""
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(openapi.warm_up)
 
     async def _wait_answering(self, _ctx: ssl.SSLContext) -> None:
         # The kubeconfig appears only when a real HTTPS request is answered.

@@ -1,0 +1,126 @@
+"""What a kubelet and scheduler rely on: binding, graceful deletion of bound pods, status patches."""
+
+from __future__ import annotations
+
+import kubernetes
+import pytest
+from kubernetes.client import ApiException, CoreV1Api
+
+
+def pod(name: str, node: str | None = None) -> dict:
+    spec: dict = {
+        "containers": [{"name": "main", "image": "python:3.11"}],
+        "terminationGracePeriodSeconds": 20,
+    }
+    if node:
+        spec["nodeName"] = node
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+
+
+@pytest.fixture
+def v1(k8s: kubernetes.client.ApiClient) -> CoreV1Api:
+    api = CoreV1Api(k8s)
+    api.create_node(
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": "n1"},
+            "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}]},
+        }
+    )
+    return api
+
+
+def test_binding_assigns_once(v1: CoreV1Api) -> None:
+    v1.create_namespaced_pod("default", pod("p"))
+    v1.create_namespaced_pod_binding(
+        "p",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {"name": "p"},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": "n1"},
+        },
+        _preload_content=False,
+    )
+    bound = v1.read_namespaced_pod("p", "default")
+    assert bound.spec.node_name == "n1"
+    assert any(c.type == "PodScheduled" and c.status == "True" for c in bound.status.conditions)
+    with pytest.raises(ApiException) as e:
+        v1.create_namespaced_pod_binding(
+            "p",
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "Binding",
+                "metadata": {"name": "p"},
+                "target": {"apiVersion": "v1", "kind": "Node", "name": "n2"},
+            },
+            _preload_content=False,
+        )
+    assert e.value.status == 409
+    # nodeName cannot be changed by an ordinary update
+    with pytest.raises(ApiException) as e:
+        v1.patch_namespaced_pod("p", "default", {"spec": {"nodeName": "n2"}})
+    assert e.value.status == 422
+
+
+def test_bound_pod_deletion_is_graceful_until_the_kubelet_confirms(v1: CoreV1Api) -> None:
+    v1.create_namespaced_pod("default", pod("p", node="n1"))
+    v1.delete_namespaced_pod("p", "default")
+    terminating = v1.read_namespaced_pod("p", "default")
+    assert terminating.metadata.deletion_timestamp is not None
+    assert terminating.metadata.deletion_grace_period_seconds == 20
+    # the kubelet, once the containers have stopped, deletes with no grace
+    v1.delete_namespaced_pod("p", "default", grace_period_seconds=0)
+    with pytest.raises(ApiException) as e:
+        v1.read_namespaced_pod("p", "default")
+    assert e.value.status == 404
+
+
+def test_unbound_pod_is_deleted_at_once(v1: CoreV1Api) -> None:
+    v1.create_namespaced_pod("default", pod("p"))
+    v1.delete_namespaced_pod("p", "default")
+    assert v1.list_namespaced_pod("default").items == []
+
+
+def test_status_patch_merges_conditions_by_type(v1: CoreV1Api) -> None:
+    v1.create_namespaced_pod("default", pod("p", node="n1"))
+    v1.patch_namespaced_pod_status(
+        "p",
+        "default",
+        {
+            "status": {
+                "phase": "Running",
+                "conditions": [
+                    {"type": "Ready", "status": "False"},
+                    {"type": "Initialized", "status": "True"},
+                ],
+            }
+        },
+    )
+    v1.patch_namespaced_pod_status(
+        "p", "default", {"status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    )
+    status = v1.read_namespaced_pod("p", "default").status
+    assert {c.type: c.status for c in status.conditions} == {"Ready": "True", "Initialized": "True"}
+    assert status.phase == "Running"
+
+
+def test_delete_collection_and_dry_run(v1: CoreV1Api) -> None:
+    for i in range(3):
+        v1.create_namespaced_config_map(
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"c{i}", "labels": {"x": str(i % 2)}},
+            },
+        )
+    v1.delete_namespaced_config_map("c0", "default", dry_run="All")
+    v1.patch_namespaced_config_map("c1", "default", {"data": {"k": "v"}}, dry_run="All")
+    assert v1.read_namespaced_config_map("c1", "default").data is None
+    v1.delete_collection_namespaced_config_map("default", label_selector="x=0")
+    names = sorted(c.metadata.name for c in v1.list_namespaced_config_map("default").items)
+    assert names == ["c1", "kube-root-ca.crt"]
