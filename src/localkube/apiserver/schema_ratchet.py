@@ -13,30 +13,27 @@ paid for only when an update has errors.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.schema_node import NIL_PATH, Node
 from localkube.apiserver.schema_values import json_equal
 
-if TYPE_CHECKING:
-    from localkube.apiserver.schema import _Node
-
-_NIL_PATH = "<nil>"
 _QUOTED_PATH = re.compile(r'^"([^"]*)" must ')
 _CHECKED_PATH = re.compile(r"^Checked value must be of type .* in (.*)$")
 
 _MISSING = object()
 
 
-def ratchet(root: _Node, new: Any, old: Any, errors: list[FieldError]) -> list[FieldError]:
+def ratchet(root: Node, new: Any, old: Any, errors: list[FieldError]) -> list[FieldError]:
     """The errors that still apply on an update from `old` to `new`."""
     return [e for e in errors if not _unchanged(root, new, old, _owner_path(e))]
 
 
 def _owner_path(e: FieldError) -> str | None:
     """The path of the value whose validation produced `e` (None: cannot tell, keep the error)."""
-    if e.path == _NIL_PATH:
+    if e.path == NIL_PATH:
         m = _QUOTED_PATH.match(e.detail) or _CHECKED_PATH.match(e.detail)
         return m.group(1) if m else None
     if e.reason == fe.REQUIRED:
@@ -46,10 +43,10 @@ def _owner_path(e: FieldError) -> str | None:
     return e.path
 
 
-def _unchanged(root: _Node, new: Any, old: Any, path: str | None) -> bool:
+def _unchanged(root: Node, new: Any, old: Any, path: str | None) -> bool:
     if path is None:
         return False
-    node: _Node | None = root
+    node: Node | None = root
     rest = path
     while rest:
         if rest.startswith("["):
@@ -91,7 +88,7 @@ def _longest_key(value: dict[str, Any], rest: str) -> str | None:
     return best
 
 
-def _correlate(node: _Node, item: Any, old_list: Any) -> Any:
+def _correlate(node: Node, item: Any, old_list: Any) -> Any:
     """The old item a list item corresponds to (only list-type=map lists correlate)."""
     if node.list_type != "map" or not isinstance(old_list, list) or not isinstance(item, dict):
         return _MISSING
