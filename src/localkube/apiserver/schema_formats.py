@@ -72,6 +72,7 @@ def _valid_date_time(s: str) -> bool:
 
 
 def _valid_byte(s: str) -> bool:
+    s = s.replace("\r", "").replace("\n", "")  # Go's base64 decoder skips line breaks
     try:
         base64.b64decode(s, validate=True)
     except (binascii.Error, ValueError):

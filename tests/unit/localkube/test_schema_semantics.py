@@ -226,6 +226,24 @@ VALIDATION = [
         ['spec.x: Invalid value: "yesterday": spec.x in body must be of type date-time: "yesterday"'],
     ),
     ({"type": "string", "format": "no-such-format"}, "anything", []),
+    ({"type": "string", "format": "byte"}, "aGVs\nbG8=", []),
+    (
+        {"type": "string", "format": "byte"},
+        "not base64!",
+        ['spec.x: Invalid value: "not base64!": spec.x in body must be of type byte: "not base64!"'],
+    ),
+    ({"type": "string", "format": "duration"}, "1h30m", []),
+    ({"type": "string", "format": "date"}, "2024-02-29", []),
+    (
+        {"type": "string", "format": "date"},
+        "2023-02-29",
+        ['spec.x: Invalid value: "2023-02-29": spec.x in body must be of type date: "2023-02-29"'],
+    ),
+    (
+        {"type": "string", "format": "uuid"},
+        "nope",
+        ['spec.x: Invalid value: "nope": spec.x in body must be of type uuid: "nope"'],
+    ),
     ({"x-kubernetes-preserve-unknown-fields": True}, {"any": ["thing", 1]}, []),
     (
         {"type": "string", "oneOf": [{"pattern": "^a"}, {"pattern": "b$"}]},
