@@ -84,3 +84,20 @@ def kubectl(cluster: Cluster) -> Callable[..., subprocess.CompletedProcess[str]]
         )
 
     return run
+
+
+@pytest.fixture
+def host_clean_unlocked(node_lock: None, tmp_path: Path) -> Iterator[Path]:
+    """Like host_clean, for tests whose node runs in a child process: that process takes the node
+    lock itself, so the test must not hold it meanwhile."""
+    data = tmp_path / "data"
+    data.mkdir()
+    lock = NodeLock()
+    lock.release_all_in_process()
+    try:
+        yield data
+    finally:
+        lock.acquire()
+        left = cleanup.leftovers(data)
+        cleanup.remove_everything(data)
+    assert left.empty(), f"left behind: {left}"

@@ -57,3 +57,11 @@ class NodeLock:
             del _held[self.path]
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+    def release_all_in_process(self) -> None:
+        """Drop this process's hold entirely (a child process is about to take the lock)."""
+        with _guard:
+            held = _held.pop(self.path, None)
+        if held is not None:
+            fcntl.flock(held[0], fcntl.LOCK_UN)
+            os.close(held[0])

@@ -1,0 +1,90 @@
+"""`localkube up`: the node runs beside the API server; SIGTERM leaves nothing behind, and a run
+after a crash (SIGKILL) removes what the crashed one left."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from kubelet_helpers import wait_for
+
+from localkube.kubelet import cleanup
+
+LOCALKUBE = str(Path(sys.executable).parent / "localkube")
+KUBECTL = str(Path(sys.executable).parent / "kubectl")
+
+
+def _up(data: Path) -> subprocess.Popen[str]:
+    # output to a file: an unread pipe would fill up and stall the server
+    with (data.parent / "localkube.log").open("a") as log:
+        return subprocess.Popen(
+            [LOCALKUBE, "up", "--dir", str(data), "--port", "0", "--node-cpu", "8", "--node-memory", "16Gi"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+
+def _kubectl(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [KUBECTL, "--kubeconfig", str(data / "kubeconfig"), *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def _start_pod(data: Path) -> None:
+    wait_for("kubeconfig", lambda: (data / "kubeconfig").exists(), timeout=60)
+    wait_for("node", lambda: "Ready" in _kubectl(data, "get", "nodes").stdout, timeout=60)
+    r = _kubectl(data, "run", "sleeper", "--image=busybox", "--", "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    try:
+        wait_for("running", lambda: "Running" in _kubectl(data, "get", "pod", "sleeper").stdout, timeout=60)
+    except AssertionError:
+        r = _kubectl(data, "describe", "pod", "sleeper")
+        print(r.stdout, r.stderr)
+        raise
+
+
+def test_sigterm_stops_every_pod_and_removes_our_network(host_clean_unlocked: Path) -> None:
+    proc = _up(host_clean_unlocked)
+    try:
+        _start_pod(host_clean_unlocked)
+        cap = _kubectl(
+            host_clean_unlocked, "get", "node", "localkube", "-o", "jsonpath={.status.capacity.cpu}"
+        ).stdout
+        assert cap == "8"
+        assert cleanup.leftovers(host_clean_unlocked).pids
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    left = cleanup.leftovers(host_clean_unlocked)
+    assert left.empty(), left
+
+
+def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlocked: Path) -> None:
+    first = _up(host_clean_unlocked)
+    try:
+        _start_pod(host_clean_unlocked)
+    finally:
+        first.kill()
+        first.wait()
+    left = cleanup.leftovers(host_clean_unlocked)
+    assert left.pids and left.netns  # the crash left its pod running
+    (host_clean_unlocked / "kubeconfig").unlink()
+    second = _up(host_clean_unlocked)
+    try:
+        wait_for("kubeconfig", lambda: (host_clean_unlocked / "kubeconfig").exists(), timeout=60)
+        wait_for("node", lambda: "Ready" in _kubectl(host_clean_unlocked, "get", "nodes").stdout, timeout=60)
+        now = cleanup.leftovers(host_clean_unlocked)
+        assert not set(now.pids) & set(left.pids)
+        assert now.netns == []
+        second.send_signal(signal.SIGINT)
+        assert second.wait(timeout=120) == 0
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait()
