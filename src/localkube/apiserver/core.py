@@ -30,6 +30,8 @@ NODE_KEY: Key = ("", "nodes")
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
 NS_FINALIZER = "kubernetes"
+# Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
+CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 
 OBJECT_META_FIELDS = frozenset(
@@ -377,7 +379,22 @@ class Core:
         meta["name"] = name
         current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
+            if subresource is None and (info.group, info.kind) in CREATE_ON_UPDATE:
+                meta.pop("resourceVersion", None)
+                return self.create(info, ns, obj, opts)
             raise errors.not_found(info.plural, info.group, name)
+        if not meta.get("resourceVersion") and (info.custom or info.storage_key == CRD_KEY):
+            # custom resources (and CRDs) allow no unconditional update
+            raise errors.invalid(
+                info.kind,
+                info.group,
+                name,
+                [
+                    FieldError(
+                        "metadata.resourceVersion", "FieldValueInvalid", "must be specified for an update", 0
+                    )
+                ],
+            )
         return self._replace(info, current, obj, opts, subresource)
 
     def _replace(

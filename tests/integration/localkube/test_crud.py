@@ -234,3 +234,16 @@ def test_bootstrap_objects(k8s: kubernetes.client.ApiClient, apiserver) -> None:
     assert ep.subsets[0].addresses[0].ip == "127.0.0.1" and ep.subsets[0].ports[0].port == apiserver.port
     assert v1.read_namespaced_service_account("default", "default").metadata.name == "default"
     assert "BEGIN CERTIFICATE" in v1.read_namespaced_config_map("kube-root-ca.crt", "default").data["ca.crt"]
+
+
+def test_put_creates_only_where_kubernetes_does(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    ep = v1.replace_namespaced_endpoints(
+        "svc", "default", {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "svc"}}
+    )
+    assert ep.metadata.uid
+    with pytest.raises(ApiException) as e:
+        v1.replace_namespaced_config_map(
+            "nope", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nope"}}
+        )
+    assert e.value.status == 404
