@@ -19,6 +19,7 @@ from kuberay.build.autoscaler import AUTOSCALER_RULES
 from kuberay.install import (
     InstallOptions,
     add_install_subcommand,
+    kustomize_files,
     operator_rules,
     render,
     render_install,
@@ -170,7 +171,7 @@ def test_install_command_prints_the_objects_as_yaml(capsys: pytest.CaptureFixtur
     "path", [CHART / "crds" / "ray.io_rayclusters.yaml", KUSTOMIZE / "ray.io_rayclusters.yaml"]
 )
 def test_committed_crd_file_is_what_render_crd_makes(path: Path) -> None:
-    assert yaml.safe_load(path.read_text()) == render_crd(), f"regenerate with: kuberay crd > {path}"
+    assert yaml.safe_load(path.read_text()) == render_crd(), "regenerate with: python -m kuberay.install"
 
 
 # ------------------------------------------------------------------------------------ Helm chart
@@ -286,3 +287,9 @@ def test_kustomize_base_builds_what_render_install_makes_for_ray_system() -> Non
     objects = [d for d in yaml.safe_load_all(built) if d]
     # the names the seed walkthrough shows: `kubectl get deployments -n ray-system` -> ray-operator
     assert normalized(objects) == normalized(render_install(namespace="ray-system", name="ray-operator"))
+
+
+def test_kustomize_files_are_exactly_what_install_generates() -> None:
+    expected = kustomize_files()
+    committed = {p.name: p.read_text() for p in KUSTOMIZE.iterdir() if p.is_file()}
+    assert committed == expected, "regenerate with: python -m kuberay.install"
