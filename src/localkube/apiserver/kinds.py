@@ -85,7 +85,10 @@ def _b(
     rule: str = "subdomain",
     verbs: tuple[str, ...] = ALL_VERBS,
 ) -> ResourceInfo:
-    return ResourceInfo(group, version, kind, plural, kind.lower(), namespaced, short, sub, verbs, cats, rule)
+    scale = ScalePaths(".spec.replicas", ".status.replicas", ".spec.selector") if "scale" in sub else None
+    return ResourceInfo(
+        group, version, kind, plural, kind.lower(), namespaced, short, sub, verbs, cats, rule, scale=scale
+    )
 
 
 BUILTIN: tuple[ResourceInfo, ...] = (
@@ -132,17 +135,27 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     _b("batch", "v1", "Job", "jobs", cats=("all",), sub=("status",)),
     _b("networking.k8s.io", "v1", "Ingress", "ingresses", short=("ing",), sub=("status",)),
     _b("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", short=("netpol",)),
+    _b("apps", "v1", "Deployment", "deployments", short=("deploy",), cats=("all",), sub=("status", "scale")),
+    _b("apps", "v1", "ReplicaSet", "replicasets", short=("rs",), cats=("all",), sub=("status", "scale")),
+    _b("apps", "v1", "StatefulSet", "statefulsets", short=("sts",), cats=("all",), sub=("status", "scale")),
+    _b("apps", "v1", "DaemonSet", "daemonsets", short=("ds",), cats=("all",), sub=("status",)),
+    _b("apps", "v1", "ControllerRevision", "controllerrevisions"),
+    _b("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
+    _b("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",), sub=("status",)),
 )
 
 # Built-in groups' preferred versions, in the order discovery lists them.
 GROUP_ORDER = (
     "",
+    "apps",
     "events.k8s.io",
     "rbac.authorization.k8s.io",
     "coordination.k8s.io",
     "apiextensions.k8s.io",
     "batch",
     "networking.k8s.io",
+    "discovery.k8s.io",
+    "policy",
 )
 
 

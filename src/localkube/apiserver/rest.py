@@ -158,6 +158,22 @@ def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
     )
 
 
+def selector_text(selector: dict[str, Any]) -> str:
+    """A metav1.LabelSelector as the string a Scale's status.selector carries."""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or ():
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
+        if op == "In":
+            parts.append(f"{key} in ({','.join(values)})")
+        elif op == "NotIn":
+            parts.append(f"{key} notin ({','.join(values)})")
+        elif op == "Exists":
+            parts.append(key)
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts)
+
+
 def _wants_table(request: web.Request) -> bool:
     return "as=Table" in request.headers.get("Accept", "")
 
@@ -491,7 +507,9 @@ class RestAPI:
         status: dict[str, Any] = {"replicas": get_path(obj, info.scale.status_replicas) or 0}
         if info.scale.label_selector:
             sel = get_path(obj, info.scale.label_selector)
-            if sel is not None:
+            if isinstance(sel, dict):
+                sel = selector_text(sel)
+            if sel:
                 status["selector"] = sel
         return {
             "kind": "Scale",
