@@ -47,7 +47,7 @@ class FieldError:
             UNKNOWN: "Unknown field",
             NOT_FOUND: "Not found",
         }.get(self.reason, "Invalid value")
-        if self.value is _MISSING or self.reason in (REQUIRED, FORBIDDEN, TOO_LONG, TOO_MANY):
+        if self.value is _MISSING or self.reason in (REQUIRED, FORBIDDEN, TOO_LONG):
             head = f"{label}"
         else:
             head = f"{label}: {_render(self.value)}"
@@ -65,5 +65,5 @@ def _render(value: Any) -> str:
         # Go's %#v of a []string, which is how Kubernetes prints a bad list
         return "[]string{" + ", ".join(json.dumps(v) for v in value) + "}"
     if isinstance(value, (dict, list)):
-        return '"' + type(value).__name__ + '"'
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
     return json.dumps(value)
