@@ -134,5 +134,26 @@ def new_pod(rs: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec") or {}}
 
 
+def with_failure(status: dict[str, Any], message: str | None, now: datetime) -> dict[str, Any]:
+    """The ReplicaFailure condition: set while creating or deleting pods fails, gone once it works."""
+    conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
+    if message is not None:
+        old = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
+        since = old.get("lastTransitionTime") if old else None
+        conditions.append(
+            {
+                "type": "ReplicaFailure",
+                "status": "True",
+                "reason": "FailedCreate",
+                "message": message,
+                "lastTransitionTime": since or podutil.format_time(now),
+            }
+        )
+    out = {k: v for k, v in status.items() if k != "conditions"}
+    if conditions:
+        out["conditions"] = conditions
+    return out
+
+
 def status_changed(rs: dict[str, Any], status: dict[str, Any]) -> bool:
     return (rs.get("status") or {}) != status

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from localkube.controllers import deployment as dep
-from localkube.controllers import podutil
+from localkube.controllers import events, podutil
 from localkube.controllers import replicaset as rsc
 from localkube.controllers.cache import Cache
 from localkube.kubelet.apiclient import ApiClient, ApiError
@@ -22,8 +22,15 @@ from localkube.kubelet.apiclient import ApiClient, ApiError
 log = logging.getLogger(__name__)
 
 SyncKey = tuple[str, str, str]  # (kind, namespace, name)
+RS_COMPONENT = "replicaset-controller"
+DEPLOYMENT_COMPONENT = "deployment-controller"
 RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
+
+
+def _message(e: ApiError) -> str:
+    """The API's own wording (`pods "x-" is forbidden: ...`), as the controllers report it."""
+    return str(e.body.get("message", "")) if isinstance(e.body, dict) else str(e.body)
 
 
 class Queue:
@@ -96,16 +103,27 @@ class Controllers:
         rs = self.replicasets.get(namespace, name)
         if rs is None:
             return None
-        plan = rsc.plan(rs, self.pods.in_namespace(namespace), podutil.now_utc())
+        now = podutil.now_utc()
+        plan = rsc.plan(rs, self.pods.in_namespace(namespace), now)
+        failure: ApiError | None = None
         for _ in range(plan.create):
             try:
                 pod = await self.client.create(_path("Pod", namespace), rsc.new_pod(rs))
-            except ApiError as e:
-                if e.status == 404 or e.status == 403:  # namespace terminating, quota, RBAC
-                    log.warning("replicaset %s/%s: creating a pod: %s", namespace, name, e)
-                    break
-                raise
+            except ApiError as e:  # forbidden, quota, namespace terminating, invalid template
+                failure = e
+                await events.post(
+                    self.client, rs, RS_COMPONENT, "Warning", "FailedCreate", f"Error creating: {_message(e)}"
+                )
+                break
             self.pods.put(pod)
+            await events.post(
+                self.client,
+                rs,
+                RS_COMPONENT,
+                "Normal",
+                "SuccessfulCreate",
+                f"Created pod: {podutil.meta(pod)['name']}",
+            )
         for victim in plan.delete:
             try:
                 gone = await self.client.delete(_path("Pod", namespace, victim))
@@ -118,9 +136,15 @@ class Controllers:
                 self.pods.put(gone)
             else:
                 self.pods.drop(namespace, victim)
-        if rsc.status_changed(rs, plan.status):
-            body = {**rs, "status": plan.status}
+            await events.post(
+                self.client, rs, RS_COMPONENT, "Normal", "SuccessfulDelete", f"Deleted pod: {victim}"
+            )
+        status = rsc.with_failure(plan.status, _message(failure) if failure else None, now)
+        if rsc.status_changed(rs, status):
+            body = {**rs, "status": status}
             self.replicasets.put(await self.client.put(_path("ReplicaSet", namespace, name, "status"), body))
+        if failure is not None:
+            raise failure  # retried with back-off
         return plan.requeue_after.total_seconds() if plan.requeue_after is not None else None
 
     async def sync_deployment(self, namespace: str, name: str) -> float | None:
@@ -137,11 +161,20 @@ class Controllers:
                     raise
                 await self._hash_collision(d, plan.create)
                 return 0.0
+        if plan.create is not None:
+            replicas = dep.spec_replicas(plan.create)
+            message = f"Scaled up replica set {podutil.meta(plan.create)['name']} to {replicas}"
+            await events.post(self.client, d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", message)
         for rs_name, replicas in plan.scale:
+            before = self.replicasets.get(namespace, rs_name)
             patched = await self.client.merge_patch(
                 _path("ReplicaSet", namespace, rs_name), {"spec": {"replicas": replicas}}
             )
             self.replicasets.put(patched)
+            old = dep.spec_replicas(before) if before is not None else 0
+            direction = "up" if replicas > old else "down"
+            message = f"Scaled {direction} replica set {rs_name} to {replicas} from {old}"
+            await events.post(self.client, d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", message)
         for rs_name in plan.delete:
             with contextlib.suppress(ApiError):
                 await self.client.delete(_path("ReplicaSet", namespace, rs_name))

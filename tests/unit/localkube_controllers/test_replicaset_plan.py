@@ -154,3 +154,17 @@ def test_new_pod_comes_from_the_template_and_is_controlled_by_the_replicaset() -
         "blockOwnerDeletion": True,
     }
     assert p["spec"] == {"containers": [{"name": "c", "image": "python"}]}
+
+
+def test_a_failed_create_sets_replica_failure_until_creating_works_again() -> None:
+    from localkube.controllers.replicaset import with_failure
+
+    status = plan(rs(3), [], NOW).status
+    failed = with_failure(status, 'pods "web-abc-" is forbidden: exceeded quota', NOW)
+    (cond,) = failed["conditions"]
+    assert (cond["type"], cond["status"], cond["reason"]) == ("ReplicaFailure", "True", "FailedCreate")
+    assert cond["message"] == 'pods "web-abc-" is forbidden: exceeded quota'
+    # failing again keeps the condition as it was: no status write, so no event storm
+    again = with_failure(failed, 'pods "web-abc-" is forbidden: exceeded quota', NOW + timedelta(minutes=1))
+    assert again == failed
+    assert "conditions" not in with_failure(failed, None, NOW)
