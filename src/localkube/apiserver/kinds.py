@@ -141,6 +141,32 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     _b("apps", "v1", "DaemonSet", "daemonsets", short=("ds",), cats=("all",), sub=("status",)),
     _b("apps", "v1", "ControllerRevision", "controllerrevisions"),
     _b("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
+    _b(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        False,
+        verbs=("create",),
+    ),
+    _b(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        False,
+        verbs=("create",),
+    ),
+    _b("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", False, verbs=("create",)),
+    _b(
+        "authorization.k8s.io",
+        "v1",
+        "LocalSubjectAccessReview",
+        "localsubjectaccessreviews",
+        verbs=("create",),
+    ),
+    _b("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", False, verbs=("create",)),
+    _b("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, verbs=("create",)),
     _b("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",), sub=("status",)),
 )
 
@@ -156,6 +182,8 @@ GROUP_ORDER = (
     "networking.k8s.io",
     "discovery.k8s.io",
     "policy",
+    "authorization.k8s.io",
+    "authentication.k8s.io",
 )
 
 

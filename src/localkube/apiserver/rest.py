@@ -13,7 +13,18 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import discovery, errors, lists, openapi, patches, protobuf, tables, watchstream
+from localkube.apiserver import (
+    authz,
+    discovery,
+    errors,
+    lists,
+    openapi,
+    patches,
+    protobuf,
+    reviews,
+    tables,
+    watchstream,
+)
 from localkube.apiserver.authz import RequestAttrs
 from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
 from localkube.apiserver.crds import get_path, set_path
@@ -202,8 +213,9 @@ class RestAPI:
         self.server_address = server_address
         self.proxy = proxy
         self.openapi = openapi.Documents(core.registry)
-        # Raises a 403 APIError when a request is not allowed; None allows everything.
-        self.authorizer: Callable[[User, RequestAttrs], None] | None = None
+        # The authorizer (RBAC) and what it grants; None allows everything.
+        self.decide: reviews.Decide | None = None
+        self.rules: reviews.Rules = None
 
     def install(self, app: web.Application) -> None:
         app.middlewares.append(self.middleware)
@@ -229,9 +241,10 @@ class RestAPI:
                 user = self.tokens.authenticate(request.headers.get("Authorization"))
                 if user is None or not self._still_valid(user):
                     raise errors.unauthorized()
+                user = self._impersonate(request, user)
                 request[USER_KEY] = user
-                if self.authorizer is not None and not _is_resource_path(request.path):
-                    self.authorizer(
+                if not _is_resource_path(request.path):
+                    self._authorize(
                         user, RequestAttrs(request.method.lower(), path=request.path, resource_request=False)
                     )
             return await handler(request)
@@ -244,6 +257,46 @@ class RestAPI:
         except Exception as e:  # a bug must answer 500, never take the server down
             log.exception("internal error on %s %s", request.method, request.path)
             return error_response(errors.internal(f"{type(e).__name__}: {e}"))
+
+    def _decision(self, user: User, attrs: RequestAttrs) -> tuple[bool, str]:
+        return (True, "") if self.decide is None else self.decide(user, attrs)
+
+    def _authorize(self, user: User, attrs: RequestAttrs) -> None:
+        """403 Forbidden, worded as kube-apiserver words it, unless the authorizer allows."""
+        allowed, _ = self._decision(user, attrs)
+        if allowed:
+            return
+        details: dict[str, Any] = {"kind": attrs.resource} if attrs.resource else {}
+        if attrs.name:
+            details["name"] = attrs.name
+        if attrs.api_group:
+            details["group"] = attrs.api_group
+        message = authz.forbidden_message(authz.UserInfo(user.name, user.groups), attrs)
+        raise APIError(403, "Forbidden", message, details)
+
+    def _authenticate_token(self, token: str) -> User | None:
+        user = self.tokens.authenticate(f"Bearer {token}")
+        return user if user is not None and self._still_valid(user) else None
+
+    def _impersonate(self, request: web.Request, user: User) -> User:
+        """Impersonate-User/-Group headers (kubectl --as/--as-group), when the caller may impersonate."""
+        target = request.headers.get("Impersonate-User")
+        if not target:
+            return user
+        groups = tuple(request.headers.getall("Impersonate-Group", []))
+        if target.startswith("system:serviceaccount:"):
+            ns, _, name = target.removeprefix("system:serviceaccount:").partition(":")
+            self._authorize(
+                user, RequestAttrs("impersonate", resource="serviceaccounts", namespace=ns, name=name)
+            )
+            groups = groups or ("system:serviceaccounts", f"system:serviceaccounts:{ns}")
+        else:
+            self._authorize(user, RequestAttrs("impersonate", resource="users", name=target))
+        for group in groups:
+            self._authorize(user, RequestAttrs("impersonate", resource="groups", name=group))
+        if "system:authenticated" not in groups:
+            groups += ("system:authenticated",)
+        return User(target, request.headers.get("Impersonate-Uid", ""), groups)
 
     def _still_valid(self, user: User) -> bool:
         """A service account's token stops working when the account is deleted (or recreated)."""
@@ -348,17 +401,24 @@ class RestAPI:
         q = request.query
         info = rt.info
         ns = rt.namespace if rt.namespace is not None else ""
-        if self.authorizer is not None:
-            self.authorizer(
-                request[USER_KEY],
-                RequestAttrs(
-                    _verb(m, rt, q),
-                    api_group=info.group,
-                    resource=info.plural,
-                    subresource=rt.sub,
-                    namespace=ns,
-                    name=rt.name,
+        attrs = RequestAttrs(
+            _verb(m, rt, q),
+            api_group=info.group,
+            resource=info.plural,
+            subresource=rt.sub,
+            namespace=ns,
+            name=rt.name,
+        )
+        self._authorize(request[USER_KEY], attrs)
+        if info.group in reviews.REVIEW_GROUPS:
+            if m != "POST" or rt.name:
+                raise errors.method_not_allowed()
+            body = decode(await read_body(request), _media_type(request))
+            return respond(
+                reviews.review(
+                    info, ns, body, request[USER_KEY], self._decision, self.rules, self._authenticate_token
                 ),
+                201,
             )
         if rt.sub:
             if rt.sub not in info.subresources:

@@ -82,7 +82,8 @@ class APIServer:
         rest = RestAPI(self.core, self.tokens, f"{self.host}:{self.port}", self.proxy.handle)
         rest.install(app)
         if self.authorization == "RBAC":
-            rest.authorizer = self._authorize
+            rest.decide = self._decide
+            rest.rules = self._rules
         self.core.after_create.append(self._namespace_created)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -219,31 +220,25 @@ class APIServer:
             },
         )
 
-    def _authorize(self, user: User, attrs: authz.RequestAttrs) -> None:
-        """RBAC over the stored Roles and bindings; a denial is Kubernetes' 403."""
-        info = authz.UserInfo(user.name, user.groups)
+    def _rbac(self) -> dict[str, Any]:
         rbac = authz.RBAC_GROUP
 
         def objs(plural: str) -> list[dict[str, Any]]:
             return [s.obj for s in self.store.items((rbac, plural), None)]
 
-        roles = {(r["metadata"].get("namespace", ""), r["metadata"]["name"]): r for r in objs("roles")}
-        cluster_roles = {r["metadata"]["name"]: r for r in objs("clusterroles")}
-        allowed, _ = authz.authorize(
-            info,
-            attrs,
-            roles=roles,
-            cluster_roles=cluster_roles,
-            role_bindings=objs("rolebindings"),
-            cluster_role_bindings=objs("clusterrolebindings"),
-        )
-        if not allowed:
-            details: dict[str, Any] = {"kind": attrs.resource} if attrs.resource else {}
-            if attrs.name:
-                details["name"] = attrs.name
-            if attrs.api_group:
-                details["group"] = attrs.api_group
-            raise APIError(403, "Forbidden", authz.forbidden_message(info, attrs), details)
+        return {
+            "roles": {(r["metadata"].get("namespace", ""), r["metadata"]["name"]): r for r in objs("roles")},
+            "cluster_roles": {r["metadata"]["name"]: r for r in objs("clusterroles")},
+            "role_bindings": objs("rolebindings"),
+            "cluster_role_bindings": objs("clusterrolebindings"),
+        }
+
+    def _decide(self, user: User, attrs: authz.RequestAttrs) -> tuple[bool, str]:
+        """RBAC over the stored Roles and bindings."""
+        return authz.authorize(authz.UserInfo(user.name, user.groups), attrs, **self._rbac())
+
+    def _rules(self, user: User, namespace: str) -> list[dict[str, Any]]:
+        return authz.rules_for(authz.UserInfo(user.name, user.groups), namespace, **self._rbac())
 
     def _namespace_created(self, info: ResourceInfo, obj: dict[str, Any]) -> None:
         """What kube-controller-manager adds to every new namespace."""

@@ -100,3 +100,34 @@ def test_token_of_deleted_service_account_is_rejected(
     with client_with_token(apiserver, token + "x") as forged, pytest.raises(ApiException) as e:
         CoreV1Api(forged).read_namespace("default")
     assert e.value.status == 401
+
+
+def test_kubectl_auth_can_i_and_whoami(rbac_server: APIServer, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    kubectl = Path(sys.executable).parent / "kubectl"
+    env = {**os.environ, "HOME": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(kubectl), "--kubeconfig", str(rbac_server.kubeconfig_path), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    assert run("auth", "can-i", "create", "pods").stdout.strip() == "yes"
+    sa = "system:serviceaccount:default:default"
+    assert run("auth", "can-i", "list", "pods", f"--as={sa}").stdout.strip() == "no"
+    denied = run("get", "pods", f"--as={sa}")
+    assert denied.returncode != 0
+    assert f'User "{sa}" cannot list resource "pods"' in denied.stderr
+    run("create", "role", "r", "--verb=list", "--resource=pods")
+    run("create", "rolebinding", "rb", "--role=r", "--serviceaccount=default:default")
+    assert run("auth", "can-i", "list", "pods", f"--as={sa}").stdout.strip() == "yes"
+    assert run("get", "pods", f"--as={sa}").returncode == 0
+    whoami = run("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+    assert whoami.returncode == 0 and whoami.stdout == "kubernetes-admin"
