@@ -176,7 +176,8 @@ class Core:
             meta.pop(k, None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now()
-        meta["generation"] = 1
+        if _tracks_generation(info):
+            meta["generation"] = 1
         if info.has_status and info.kind != "Node":
             obj.pop("status", None)
         warnings = self._admit(info, obj, None, opts)
@@ -437,7 +438,7 @@ class Core:
         new_meta["resourceVersion"] = old_meta["resourceVersion"]
         warnings = self._admit(info, new, old, opts)
         ignore = ("metadata", "status") if info.has_status else ("metadata",)
-        if _without(new, *ignore) != _without(old, *ignore):
+        if _tracks_generation(info) and _without(new, *ignore) != _without(old, *ignore):
             new_meta["generation"] = int(old_meta.get("generation") or 0) + 1
         self._allocate(info, new, opts, old)
         if _same(new, old):
@@ -591,7 +592,8 @@ class Core:
         if not meta.get("deletionTimestamp"):
             meta["deletionTimestamp"] = _later(grace or 0)
             meta["deletionGracePeriodSeconds"] = grace or 0
-            meta["generation"] = int(meta.get("generation") or 0) + 1
+            if _tracks_generation(info):
+                meta["generation"] = int(meta.get("generation") or 0) + 1
         elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
             meta["deletionTimestamp"] = _later(grace)
             meta["deletionGracePeriodSeconds"] = grace
@@ -642,6 +644,25 @@ class Core:
                 self.store.drop_table(_crd_storage_key(ev.obj))
             else:
                 self.registry.set_custom(name, crds.resources(ev.obj))
+
+
+# Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
+GENERATION_KINDS = {
+    ("", "Pod"),
+    ("apps", "Deployment"),
+    ("apps", "ReplicaSet"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("batch", "Job"),
+    ("networking.k8s.io", "Ingress"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("policy", "PodDisruptionBudget"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+}
+
+
+def _tracks_generation(info: ResourceInfo) -> bool:
+    return info.custom or (info.group, info.kind) in GENERATION_KINDS
 
 
 def _crd_storage_key(crd: dict[str, Any]) -> Key:

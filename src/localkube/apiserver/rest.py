@@ -105,6 +105,9 @@ def decode(raw: bytes, media: str) -> Any:
     if media in ("application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml"):
         try:
             value = yaml.safe_load(raw)
+            # aliases share one object in memory; expanded they could be enormous ("billion laughs")
+            if _expanded_size(value, MAX_BODY) > MAX_BODY:
+                raise errors.too_large(MAX_BODY)
             # YAML timestamps and the like become the strings JSON would have carried
             return json.loads(json.dumps(value, default=str))
         except (yaml.YAMLError, ValueError, UnicodeDecodeError) as e:
@@ -117,6 +120,21 @@ def decode(raw: bytes, media: str) -> Any:
     raise errors.unsupported_media_type(
         media, ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
     )
+
+
+def _expanded_size(value: Any, limit: int) -> int:
+    """How many values `value` holds once aliases are expanded, counting no further than `limit`."""
+    count = 0
+    stack = [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            count += len(item)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _write_options(q: Mapping[str, str]) -> WriteOptions:

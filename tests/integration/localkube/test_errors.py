@@ -135,3 +135,13 @@ def test_name_mismatch_and_wrong_kind(k8s: kubernetes.client.ApiClient, seeded: 
     r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps", body, "application/json")
     assert r.status == 400
     unchanged(seeded)
+
+
+def test_yaml_alias_bomb_is_refused(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n" + "\n".join(lines) + "\n"
+    r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps", bomb.encode(), "application/yaml")
+    assert r.status in (400, 413)
+    unchanged(seeded)
