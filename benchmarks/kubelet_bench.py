@@ -131,7 +131,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="kubelet-bench-") as tmp:
             data = Path(tmp)
             try:
-                with running_cluster(data) as cluster:
+                with running_cluster(data, max_pods=args.capacity_max + 50) as cluster:
                     api = config.new_client_from_config(config_file=str(cluster.kubeconfig))
                     core = client.CoreV1Api(api)
                     watcher = ReadyWatcher(core)

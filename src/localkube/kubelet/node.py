@@ -525,6 +525,7 @@ async def run_node(
     stop: asyncio.Event,
     backoff_base: float | None = None,
     backoff_max: float | None = None,
+    max_pods: int = 250,
 ) -> None:
     """Run the node until `stop` is set; then every pod process, netns, veth, bridge and mount of
     ours is gone. The crash-loop back-off can be shortened (tests) with the arguments or the
@@ -542,6 +543,7 @@ async def run_node(
             cpu=cpu,
             memory=memory,
             pod_cidr=pod_cidr,
+            max_pods=max_pods,
             backoff_base=base,
             backoff_max=cap,
         )

@@ -34,6 +34,7 @@ def running_cluster(
     memory: str = "256Gi",
     backoff_base: float = 10.0,
     backoff_max: float = 300.0,
+    max_pods: int = 250,
 ) -> Iterator[Cluster]:
     from localkube.apiserver.server import APIServer  # the API server is the other half of localkube
 
@@ -60,6 +61,7 @@ def running_cluster(
                 stop=stop,
                 backoff_base=backoff_base,
                 backoff_max=backoff_max,
+                max_pods=max_pods,
             ),
             loop,
         )
