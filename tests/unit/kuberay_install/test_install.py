@@ -293,3 +293,10 @@ def test_kustomize_files_are_exactly_what_install_generates() -> None:
     expected = kustomize_files()
     committed = {p.name: p.read_text() for p in KUSTOMIZE.iterdir() if p.is_file()}
     assert committed == expected, "regenerate with: python -m kuberay.install"
+
+
+def test_helm_lint_finds_no_errors() -> None:
+    result = helm.lint(str(CHART))
+    assert result["errors"] == []
+    # severity 1 is INFO (Helm's "icon is recommended"); nothing at warning level or above
+    assert [m for m in result["messages"] if m["severity"] > 1] == []
