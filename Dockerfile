@@ -8,18 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-WORKDIR /src
 # Only what the package build needs, so edits to tests or docs do not bust the layer cache.
-COPY pyproject.toml README.md ./
-COPY src ./src
+COPY pyproject.toml README.md /src/
+COPY src /src/src
 # The operator only: Ray, localkube's test clients and the dev tools are extras it does not need.
-RUN pip install . && rm -rf /src
+RUN pip install /src && rm -rf /src
 
 # The same uid/gid the Deployment's securityContext asks for (runAsNonRoot).
 RUN groupadd --system --gid 1000 kuberay \
     && useradd --system --uid 1000 --gid 1000 --no-create-home --home-dir /nonexistent kuberay
 USER 1000:1000
-WORKDIR /
 
 EXPOSE 8080 8082
 ENTRYPOINT ["kuberay", "operator"]
