@@ -110,3 +110,74 @@ def same_subsets(a: list[dict[str, Any]] | None, b: list[dict[str, Any]] | None)
         return sorted(out, key=repr)
 
     return norm(a) == norm(b)
+
+
+SLICE_MANAGER = "endpointslice-controller.k8s.io"
+
+
+def compute_slices(service: dict[str, Any], pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """EndpointSlices (discovery.k8s.io/v1) for the service: one per distinct resolved port set,
+    named `<service>-<n>`, owned by the service so they go when it goes."""
+    meta = service.get("metadata") or {}
+    name = meta["name"]
+    slices = []
+    for i, subset in enumerate(compute_subsets(service, pods) or [{}]):
+        eps = []
+        for field, ready in (("addresses", True), ("notReadyAddresses", False)):
+            for a in subset.get(field) or []:
+                ep: dict[str, Any] = {
+                    "addresses": [a["ip"]],
+                    "conditions": {"ready": ready, "serving": ready, "terminating": False},
+                    "targetRef": a["targetRef"],
+                }
+                if a.get("nodeName"):
+                    ep["nodeName"] = a["nodeName"]
+                if a.get("hostname"):
+                    ep["hostname"] = a["hostname"]
+                eps.append(ep)
+        slices.append(
+            {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "name": f"{name}-{i}",
+                    "namespace": meta.get("namespace"),
+                    "labels": {
+                        "kubernetes.io/service-name": name,
+                        "endpointslice.kubernetes.io/managed-by": SLICE_MANAGER,
+                    },
+                    "ownerReferences": [
+                        {
+                            "apiVersion": "v1",
+                            "kind": "Service",
+                            "name": name,
+                            "uid": meta.get("uid"),
+                            "controller": True,
+                            "blockOwnerDeletion": True,
+                        }
+                    ],
+                },
+                "addressType": "IPv4",
+                "endpoints": eps,
+                "ports": [
+                    {"name": p.get("name", ""), "port": p["port"], "protocol": p["protocol"]}
+                    for p in subset.get("ports") or []
+                ],
+            }
+        )
+    return slices
+
+
+def same_slice(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def norm(s: dict[str, Any]) -> Any:
+        return (
+            sorted(
+                (tuple(e.get("addresses") or []), bool((e.get("conditions") or {}).get("ready")))
+                for e in s.get("endpoints") or []
+            ),
+            sorted(
+                (p.get("name") or "", p.get("port"), p.get("protocol") or "TCP") for p in s.get("ports") or []
+            ),
+        )
+
+    return bool(norm(a) == norm(b))

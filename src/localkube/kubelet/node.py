@@ -103,6 +103,11 @@ class NodeRuntime:
         self.pending_pods = Informer(client, "/api/v1/pods", {"fieldSelector": "spec.nodeName="})
         self.services = Informer(client, "/api/v1/services")
         self.endpoints_inf = Informer(client, "/api/v1/endpoints")
+        self.slices = Informer(
+            client,
+            "/apis/discovery.k8s.io/v1/endpointslices",
+            {"labelSelector": f"endpointslice.kubernetes.io/managed-by={endpoints.SLICE_MANAGER}"},
+        )
         self.schedule_needed = Trigger()
         self.endpoints_needed = Trigger()
         self.network_needed = Trigger()
@@ -413,11 +418,46 @@ class NodeRuntime:
                 else:
                     log.warning("endpoints %s: %s", key, e)
 
+    async def _slices_once(self) -> None:
+        pods = list(self.my_pods.cache.values())
+        wanted: set[str] = set()
+        for svc in list(self.services.cache.values()):
+            if not (svc.get("spec") or {}).get("selector"):
+                continue
+            for desired in endpoints.compute_slices(svc, pods):
+                meta = desired["metadata"]
+                key = f"{meta['namespace']}/{meta['name']}"
+                wanted.add(key)
+                current = self.slices.cache.get(key)
+                if current is not None and endpoints.same_slice(current, desired):
+                    continue
+                base = f"/apis/discovery.k8s.io/v1/namespaces/{meta['namespace']}/endpointslices"
+                try:
+                    if current is None:
+                        await self.client.create(base, desired)
+                    else:
+                        meta["resourceVersion"] = (current.get("metadata") or {}).get("resourceVersion")
+                        await self.client.put(f"{base}/{meta['name']}", desired)
+                except ApiError as e:
+                    if e.status in (409, 404):
+                        self.endpoints_needed.set()
+                    else:
+                        log.warning("endpointslice %s: %s", key, e)
+        for key, obj in list(self.slices.cache.items()):
+            if key not in wanted:
+                meta = obj.get("metadata") or {}
+                with contextlib.suppress(ApiError):
+                    await self.client.delete(
+                        f"/apis/discovery.k8s.io/v1/namespaces/{meta.get('namespace')}/endpointslices/{meta['name']}"
+                    )
+
     async def _endpoints_loop(self) -> None:
         while True:
             await self.endpoints_needed.wait()
             try:
                 await self._endpoints_once()
+                if self.slices.synced.is_set():
+                    await self._slices_once()
             except Exception:
                 log.exception("endpoints pass failed")
             await asyncio.sleep(0.05)  # let a burst of pod updates coalesce into the next pass
@@ -465,13 +505,16 @@ class NodeRuntime:
             self.pending_pods.add_handler(self._on_pending_pod)
             self.services.add_handler(self._on_service)
             self.endpoints_inf.add_handler(self._on_endpoints)
+            self.slices.add_handler(lambda _e, _o: self.endpoints_needed.set())
             # Services and Endpoints first, so the first pods see every name and variable.
             self._tasks = [asyncio.create_task(i.run()) for i in (self.services, self.endpoints_inf)]
             await asyncio.wait_for(
                 asyncio.gather(self.services.synced.wait(), self.endpoints_inf.synced.wait()), 30
             )
             await self.proxy.sync(list(self.services.cache.values()))
-            self._tasks += [asyncio.create_task(i.run()) for i in (self.my_pods, self.pending_pods)]
+            self._tasks += [
+                asyncio.create_task(i.run()) for i in (self.my_pods, self.pending_pods, self.slices)
+            ]
             self._tasks += [
                 asyncio.create_task(self._scheduler_loop()),
                 asyncio.create_task(self._endpoints_loop()),

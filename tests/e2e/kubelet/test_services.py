@@ -45,6 +45,9 @@ def test_pod_reaches_another_through_service_name_and_port(core: Any, kubectl: A
     ep = wait_for("endpoints", endpoints_ready)
     assert ep.subsets[0].ports[0].port == 8080
     assert ep.subsets[0].addresses[0].target_ref.name == "web"
+    slices = kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name=frontend", "-o",
+                     "jsonpath={.items[*].endpoints[*].addresses[0]} {.items[*].ports[*].port}")  # fmt: skip
+    assert slices.stdout == f"{ep.subsets[0].addresses[0].ip} 8080"
     script = (
         "import urllib.request, os\n"
         "for url in ['http://frontend/', 'http://frontend.default/', 'http://frontend.default.svc.cluster.local:80/']:\n"
