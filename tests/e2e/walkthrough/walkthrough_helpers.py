@@ -1,0 +1,314 @@
+"""The walkthrough's world: localkube (API server + node) with our CRD and `kuberay operator`, driven
+with the real kubectl exactly as the seed documents type it. Everything started here is stopped
+again, also when a test fails, and the test fails if a pod process or namespace is left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from localkube.kubelet import cleanup
+from localkube.kubelet.nodelock import NodeLock
+from localkube.kubelet.testing import running_cluster
+from localkube.testing import running_apiserver
+
+BIN = Path(sys.executable).parent
+KUBECTL = BIN / "kubectl"
+KUBERAY = BIN / "kuberay"
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "config" / "samples"
+
+# Ray's autoscaler looks at the cluster every 5 s by default; 1 s keeps the tests short without
+# changing what it decides (the variable is read as an integer).
+FAST_AUTOSCALER_ENV = [{"name": "AUTOSCALER_UPDATE_INTERVAL_S", "value": "1"}]
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 1.0) -> Any:
+    """Poll until `check()` is truthy; fail naming `what` and the last thing seen otherwise."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
+
+
+class Kubectl:
+    """The real kubectl against localkube; `namespace` is added to every call unless given."""
+
+    def __init__(self, kubeconfig: Path, home: Path, namespace: str = "default") -> None:
+        self.kubeconfig = kubeconfig
+        self.namespace = namespace
+        self.env = {**os.environ, "HOME": str(home), "KUBECONFIG": str(kubeconfig)}
+
+    def run(
+        self, *args: str, input: str | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(KUBECTL), "--namespace", self.namespace, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+        )
+
+    def ok(self, *args: str, input: str | None = None, timeout: float = 120) -> str:
+        r = self.run(*args, input=input, timeout=timeout)
+        assert r.returncode == 0, f"kubectl {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"
+        return r.stdout
+
+    def in_namespace(self, namespace: str) -> Kubectl:
+        other = copy.copy(self)
+        other.namespace = namespace
+        return other
+
+
+class Operator:
+    """`kuberay operator` as a user starts it, in its own process; its log goes to a file."""
+
+    def __init__(self, kubeconfig: Path, log_path: Path) -> None:
+        self.kubeconfig = kubeconfig
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    str(KUBERAY),
+                    "operator",
+                    "--kubeconfig",
+                    str(self.kubeconfig),
+                    "--metrics-addr",
+                    "127.0.0.1:0",
+                    "--health-addr",
+                    "127.0.0.1:0",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        wait_for("the operator to serve its endpoints", lambda: "endpoints on" in self.log(), timeout=60)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@dataclass
+class Stack:
+    kubectl: Kubectl
+    operator: Operator
+    kubeconfig: Path
+
+
+def install_crd(kubectl: Kubectl) -> None:
+    """`kuberay crd | kubectl apply --server-side -f -`, then wait until it is served."""
+    crd = subprocess.run([str(KUBERAY), "crd"], capture_output=True, text=True, check=True, timeout=60).stdout
+    kubectl.ok("apply", "--server-side", "-f", "-", input=crd)
+    kubectl.ok("wait", "--for=condition=Established", "crd/rayclusters.ray.io", "--timeout=60s")
+
+
+@contextlib.contextmanager
+def operator_on(kubeconfig: Path, workdir: Path) -> Iterator[Stack]:
+    kubectl = Kubectl(kubeconfig, workdir / "home")
+    install_crd(kubectl)
+    operator = Operator(kubeconfig, workdir / "operator.log")
+    try:
+        operator.start()
+        yield Stack(kubectl, operator, kubeconfig)
+    except BaseException:
+        print("---- operator log (tail) ----\n" + operator.log()[-6000:])
+        raise
+    finally:
+        operator.stop()
+
+
+@contextlib.contextmanager
+def localkube_with_node(workdir: Path) -> Iterator[Stack]:
+    """API server + node in this process, CRD, operator. Afterwards nothing of ours remains on the
+    host, or the caller fails."""
+    if os.geteuid() != 0:
+        raise AssertionError("the walkthrough needs root: network namespaces, mounts, cgroups")
+    data = workdir / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    lock = NodeLock()
+    lock.acquire(timeout=1800)  # another run on this machine finishes first
+    try:
+        cleanup.remove_everything()
+        try:
+            with (
+                running_cluster(data, backoff_base=1.0, backoff_max=4.0) as cluster,
+                operator_on(cluster.kubeconfig, workdir) as stack,
+            ):
+                yield stack
+        finally:
+            left = cleanup.leftovers(data)
+            cleanup.remove_everything(data)
+        assert left.empty(), f"left behind: {left}"
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def localkube_api_only(workdir: Path) -> Iterator[Stack]:
+    """API server (no node: pods stay Pending), CRD, operator: for checking what the operator makes."""
+    with running_apiserver(workdir / "api") as server, operator_on(server.kubeconfig_path, workdir) as stack:
+        yield stack
+
+
+# ---- samples -----------------------------------------------------------------------------------
+
+
+def load_sample(name: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all((SAMPLES / name).read_text()) if d]
+
+
+def raycluster_of(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(d for d in docs if d["kind"] == "RayCluster")
+
+
+def quick_autoscaling(docs: list[dict[str, Any]], idle_timeout: int = 10) -> list[dict[str, Any]]:
+    """The test's copy of an autoscaling sample: short idle timeout, 1 s autoscaler period."""
+    docs = copy.deepcopy(docs)
+    options = raycluster_of(docs)["spec"].setdefault("autoscalerOptions", {})
+    options["idleTimeoutSeconds"] = idle_timeout
+    options["env"] = [*(options.get("env") or []), *FAST_AUTOSCALER_ENV]
+    return docs
+
+
+def apply_docs(kubectl: Kubectl, docs: list[dict[str, Any]]) -> str:
+    return kubectl.ok("apply", "-f", "-", input=yaml.safe_dump_all(docs))
+
+
+# ---- what the walkthrough looks at -------------------------------------------------------------
+
+
+def pods(kubectl: Kubectl, selector: str) -> list[dict[str, Any]]:
+    """Pods matching the selector that are not being deleted."""
+    items = yaml.safe_load(kubectl.ok("get", "pods", "-l", selector, "-o", "yaml"))["items"]
+    return [p for p in items if not p["metadata"].get("deletionTimestamp")]
+
+
+def worker_pods(kubectl: Kubectl, cluster: str) -> list[dict[str, Any]]:
+    return pods(kubectl, f"ray.io/cluster={cluster},ray.io/node-type=worker")
+
+
+def running(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [p for p in items if p.get("status", {}).get("phase") == "Running"]
+
+
+def names(items: list[dict[str, Any]]) -> list[str]:
+    return sorted(p["metadata"]["name"] for p in items)
+
+
+def head_pod_name(kubectl: Kubectl, cluster: str) -> str:
+    """As the tutorial exports HEAD_POD: the head pod's name from its labels."""
+    out = kubectl.ok(
+        "get",
+        "pods",
+        f"--selector=ray.io/node-type=head,ray.io/cluster={cluster}",
+        "-o",
+        "custom-columns=POD:metadata.name",
+        "--no-headers",
+    )
+    found = out.split()
+    assert len(found) == 1, f"expected one head pod, got {found}"
+    return found[0]
+
+
+def wait_head_ready(kubectl: Kubectl, cluster: str, timeout: float = 300) -> str:
+    def ready() -> str | None:
+        heads = pods(kubectl, f"ray.io/cluster={cluster},ray.io/node-type=head")
+        for p in heads:
+            conditions = {c["type"]: c["status"] for c in p.get("status", {}).get("conditions", [])}
+            if conditions.get("Ready") == "True":
+                return str(p["metadata"]["name"])
+        return None
+
+    return str(wait_for(f"the head pod of {cluster} to be Ready", ready, timeout=timeout, interval=2))
+
+
+def exec_in_head(kubectl: Kubectl, head: str, *command: str, container: str | None = None) -> str:
+    args = ["exec", head]
+    if container:
+        args += ["-c", container]
+    return kubectl.ok(*args, "--", *command, timeout=180)
+
+
+def parse_table(text: str) -> list[dict[str, str]]:
+    """Rows of a `ray list ...` table (the block under 'Table:'), keyed by column header."""
+    lines = text.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Table:")
+    except StopIteration:
+        return []
+    body = [line for line in lines[start + 1 :] if line.strip() and not set(line.strip()) <= {"-"}]
+    if not body:
+        return []
+    header = body[0].split()
+    rows = []
+    for line in body[1:]:
+        cells = line.split()
+        # the first cell is the row number, which has no header
+        if len(cells) == len(header) + 1:
+            cells = cells[1:]
+        rows.append(dict(zip(header, cells, strict=False)))
+    return rows
+
+
+def actors(kubectl: Kubectl, head: str) -> dict[str, str]:
+    """Actor name -> state, from `ray list actors` run in the head pod."""
+    out = exec_in_head(kubectl, head, "ray", "list", "actors")
+    return {r.get("NAME", ""): r.get("STATE", "") for r in parse_table(out)}
+
+
+def replicas(kubectl: Kubectl, cluster: str, group: str) -> int:
+    spec = yaml.safe_load(kubectl.ok("get", "raycluster", cluster, "-o", "yaml"))["spec"]
+    for g in spec["workerGroupSpecs"]:
+        if g["groupName"] == group:
+            return int(g.get("replicas", 0))
+    raise AssertionError(f"no worker group {group}")
+
+
+SECTION_RE = re.compile(r"^(Active|Idle|Pending|Recent failures|Usage|Demands|Pending Demands):\s*$")
+
+
+def status_sections(text: str) -> dict[str, list[str]]:
+    """`ray status` / autoscaler status blocks: section title -> its indented lines."""
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        m = SECTION_RE.match(line.strip())
+        if m and not line.startswith(" "):
+            current = m.group(1)
+            sections[current] = []
+        elif current and line.startswith(" "):
+            sections[current].append(line.strip())
+        elif line.strip() and not line.startswith(" "):
+            current = None
+    return sections
