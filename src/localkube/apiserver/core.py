@@ -7,8 +7,8 @@ other request and to the controllers. Errors are raised as `APIError`; warnings 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,11 +80,7 @@ def _later(seconds: int) -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def random_suffix(n: int = 5) -> str:
-    return "".join(secrets.choice(_NAME_CHARS) for _ in range(n))
+random_suffix = defaults.random_suffix
 
 
 @dataclass
@@ -92,6 +88,11 @@ class WriteOptions:
     dry_run: bool = False
     field_validation: str = "Warn"  # Strict, Warn or Ignore
     field_manager: str = ""
+    # Bytes the request could make the object (its body, plus the stored object for updates):
+    # only a large one can exceed the object limit, so only then is the object measured.
+    size_hint: int = MAX_OBJECT_BYTES
+    # The body was decoded for this request alone and may be changed in place.
+    fresh_body: bool = False
 
 
 @dataclass
@@ -156,7 +157,7 @@ class Core:
     # ------------------------------------------------------------------ create
 
     def create(self, info: ResourceInfo, ns: str, body: Any, opts: WriteOptions) -> Result:
-        obj = self._decode(info, body)
+        obj = self._decode(info, body, opts.fresh_body)
         meta = obj["metadata"]
         if info.namespaced:
             if meta.get("namespace") and meta["namespace"] != ns:
@@ -204,10 +205,10 @@ class Core:
                 f"unable to create new content in namespace {ns} because it is being terminated",
             )
 
-    def _decode(self, info: ResourceInfo, body: Any) -> dict[str, Any]:
+    def _decode(self, info: ResourceInfo, body: Any, fresh: bool) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request(f"the body of the request was not a {info.kind} object")
-        obj = copy.deepcopy(body)
+        obj = body if fresh else copy.deepcopy(body)
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if not kind and not info.custom:
             # a typed endpoint decodes a body without apiVersion/kind as its own type (kopf relies on it)
@@ -301,7 +302,7 @@ class Core:
                 "deletionTimestamp"
             ):
                 meta["finalizers"] = [*(meta.get("finalizers") or []), crds.CLEANUP_FINALIZER]
-        if len(dumps(obj)) > MAX_OBJECT_BYTES:
+        if opts.size_hint > MAX_OBJECT_BYTES // 2 and len(dumps(obj)) > MAX_OBJECT_BYTES:
             raise errors.too_large(MAX_OBJECT_BYTES)
         if info.deprecation_warning:
             warnings.insert(0, info.deprecation_warning)
@@ -367,7 +368,7 @@ class Core:
         opts: WriteOptions,
         subresource: str | None = None,
     ) -> Result:
-        obj = self._decode(info, body)
+        obj = self._decode(info, body, opts.fresh_body)
         meta = obj["metadata"]
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request(
@@ -409,6 +410,8 @@ class Core:
         old = current.obj
         meta = obj["metadata"]
         name = _meta(old)["name"]
+        # an update can grow the stored object by at most the request's size
+        opts = dataclasses.replace(opts, size_hint=opts.size_hint + len(current.raw))
         rv = meta.get("resourceVersion")
         if rv and str(rv) != _meta(old)["resourceVersion"]:
             raise errors.conflict(info.plural, info.group, name)

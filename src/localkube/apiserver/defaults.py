@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Callable
 from typing import Any
 
 SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def random_suffix(n: int = 5) -> str:
+    """Kubernetes' random name suffix alphabet (no vowels, no look-alike digits)."""
+    return "".join(_NAME_CHARS[b % len(_NAME_CHARS)] for b in os.urandom(n))
 
 
 def _pull_policy(image: str) -> str:
@@ -124,9 +131,7 @@ def _mount_service_account(spec: dict[str, Any], seed: str) -> None:
     volumes = spec.setdefault("volumes", [])
     if not isinstance(volumes, list):
         return
-    import secrets
-
-    name = "kube-api-access-" + "".join(secrets.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+    name = "kube-api-access-" + random_suffix()
     volumes.append(
         {
             "name": name,

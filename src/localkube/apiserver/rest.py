@@ -137,7 +137,8 @@ def _expanded_size(value: Any, limit: int) -> int:
     return count
 
 
-def _write_options(q: Mapping[str, str]) -> WriteOptions:
+def _write_options(q: Mapping[str, str], body_size: int | None = None) -> WriteOptions:
+    """The write's query options; `body_size` is given for a body decoded for this request alone."""
     dry = q.getall("dryRun", []) if hasattr(q, "getall") else [q.get("dryRun", "")]
     for d in dry:
         if d and d != "All":
@@ -147,7 +148,10 @@ def _write_options(q: Mapping[str, str]) -> WriteOptions:
         raise errors.bad_request(
             f'fieldValidation: Unsupported value: {fv!r}: supported values: "Ignore", "Strict", "Warn"'
         )
-    return WriteOptions(dry_run="All" in dry, field_validation=fv, field_manager=q.get("fieldManager", ""))
+    opts = WriteOptions(dry_run="All" in dry, field_validation=fv, field_manager=q.get("fieldManager", ""))
+    if body_size is not None:
+        opts.size_hint, opts.fresh_body = body_size, True
+    return opts
 
 
 def _delete_options(q: Mapping[str, str], body: Any) -> DeleteOptions:
@@ -448,8 +452,9 @@ class RestAPI:
                     return await watchstream.serve(request, self.core.store, info, rt.namespace, q)
                 return self.list(request, info, rt.namespace, q)
             if m == "POST" and (rt.namespace is not None or not info.namespaced):
-                body = decode(await read_body(request), _media_type(request))
-                res = self.core.create(info, ns, body, _write_options(q))
+                raw = await read_body(request)
+                body = decode(raw, _media_type(request))
+                res = self.core.create(info, ns, body, _write_options(q, len(raw)))
                 return self._result(info, res, 201)
             if m == "DELETE" and (rt.namespace is not None or not info.namespaced):
                 raw = await read_body(request)
@@ -468,8 +473,9 @@ class RestAPI:
                 )
             return respond(raw)
         if m == "PUT":
-            body = decode(await read_body(request), _media_type(request))
-            res = self.core.update(info, ns, rt.name, body, _write_options(q))
+            raw = await read_body(request)
+            body = decode(raw, _media_type(request))
+            res = self.core.update(info, ns, rt.name, body, _write_options(q, len(raw)))
             return self._result(info, res, 200)
         if m == "PATCH":
             res = await self._patch(request, rt, None)
@@ -494,7 +500,7 @@ class RestAPI:
         raw = await read_body(request)
         body = decode(raw, media)
         return self.core.patch(
-            rt.info, rt.namespace or "", rt.name, media, body, _write_options(request.query), sub
+            rt.info, rt.namespace or "", rt.name, media, body, _write_options(request.query, len(raw)), sub
         )
 
     def list(
@@ -542,10 +548,13 @@ class RestAPI:
             if m == "GET":
                 return respond(self.core.served(info, self.core.get(info, ns, rt.name))[1])
             if m == "PUT":
-                body = decode(await read_body(request), _media_type(request))
+                raw = await read_body(request)
+                body = decode(raw, _media_type(request))
                 return self._result(
                     info,
-                    self.core.update(info, ns, rt.name, body, _write_options(request.query), "status"),
+                    self.core.update(
+                        info, ns, rt.name, body, _write_options(request.query, len(raw)), "status"
+                    ),
                     200,
                 )
             if m == "PATCH":
