@@ -1,0 +1,234 @@
+"""localkube's Deployment and ReplicaSet controllers against its API server, driven through the
+official client. No kubelet: the test plays it by marking pods Running and Ready."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import kubernetes
+import pytest
+
+from localkube.apiserver.server import APIServer
+from localkube.controllers import run_controllers
+
+
+@pytest.fixture
+def controllers(apiserver: APIServer, kubeconfig: Path) -> Iterator[None]:
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    done = threading.Event()
+
+    def main() -> None:
+        try:
+            loop.run_until_complete(run_controllers(apiserver.url, kubeconfig, stop))
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=main, name="controllers", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
+        loop.close()
+        assert done.is_set(), "the controllers did not stop"
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout:.0f}s: {what} (last: {last!r})")
+
+
+def deployment(
+    name: str, replicas: int, image: str = "v1", strategy: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "replicas": replicas,
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {"containers": [{"name": "main", "image": image, "command": ["sleep", "1000"]}]},
+        },
+    }
+    if strategy:
+        spec["strategy"] = strategy
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name}, "spec": spec}
+
+
+class Cluster:
+    def __init__(self, k8s: kubernetes.client.ApiClient) -> None:
+        self.apps = kubernetes.client.AppsV1Api(k8s)
+        self.core = kubernetes.client.CoreV1Api(k8s)
+        self.k8s = k8s
+
+    def pods(self, label: str) -> list[Any]:
+        return list(self.core.list_namespaced_pod("default", label_selector=label).items)
+
+    def replicasets(self, label: str) -> list[Any]:
+        return list(self.apps.list_namespaced_replica_set("default", label_selector=label).items)
+
+    def deployment(self, name: str) -> Any:
+        return self.apps.read_namespaced_deployment(name, "default")
+
+    def play_kubelet(self, label: str, limit: int | None = None) -> int:
+        """Mark not-yet-ready pods Running and Ready, as a kubelet would report them."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        marked = 0
+        for pod in self.pods(label):
+            if pod.metadata.deletion_timestamp or (pod.status and pod.status.phase == "Running"):
+                continue
+            if limit is not None and marked >= limit:
+                break
+            body = {
+                "status": {
+                    "phase": "Running",
+                    "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": now}],
+                }
+            }
+            self.core.patch_namespaced_pod_status(pod.metadata.name, "default", body)
+            marked += 1
+        return marked
+
+
+@pytest.fixture
+def cluster(k8s: kubernetes.client.ApiClient, controllers: None) -> Cluster:
+    return Cluster(k8s)
+
+
+def test_a_deployment_gets_a_replicaset_and_pods_and_reports_them_available(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("web", 3))
+    pods = eventually(lambda: len(cluster.pods("app=web")) == 3 and cluster.pods("app=web"), "3 pods")
+    (rs,) = cluster.replicasets("app=web")
+    pod_hash = rs.metadata.labels["pod-template-hash"]
+    assert rs.metadata.name == f"web-{pod_hash}"
+    owner = rs.metadata.owner_references[0]
+    assert (owner.kind, owner.name, owner.controller) == ("Deployment", "web", True)
+    for pod in pods:
+        assert pod.metadata.name.startswith(f"web-{pod_hash}-")
+        assert pod.metadata.labels == {"app": "web", "pod-template-hash": pod_hash}
+        ref = pod.metadata.owner_references[0]
+        assert (ref.kind, ref.name, ref.controller) == ("ReplicaSet", rs.metadata.name, True)
+    cluster.play_kubelet("app=web")
+
+    def available() -> Any:
+        d = cluster.deployment("web")
+        return d.status and d.status.available_replicas == 3 and d
+
+    d = eventually(available, "deployment available")
+    assert (d.status.replicas, d.status.ready_replicas, d.status.updated_replicas) == (3, 3, 3)
+    assert d.status.observed_generation == d.metadata.generation
+    conditions = {c.type: (c.status, c.reason) for c in d.status.conditions}
+    assert conditions["Available"] == ("True", "MinimumReplicasAvailable")
+    assert conditions["Progressing"] == ("True", "NewReplicaSetAvailable")
+    assert d.metadata.annotations["deployment.kubernetes.io/revision"] == "1"
+    events = cluster.core.list_namespaced_event("default").items
+    said = {(e.involved_object.kind, e.reason, e.message) for e in events}
+    assert ("Deployment", "ScalingReplicaSet", f"Scaled up replica set {rs.metadata.name} to 3") in said
+    for pod in pods:
+        assert ("ReplicaSet", "SuccessfulCreate", f"Created pod: {pod.metadata.name}") in said
+
+
+def test_scaling_down_and_up_through_the_scale_subresource(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("api", 3))
+    eventually(lambda: len(cluster.pods("app=api")) == 3, "3 pods")
+    cluster.apps.patch_namespaced_deployment_scale("api", "default", {"spec": {"replicas": 1}})
+    eventually(
+        lambda: len([p for p in cluster.pods("app=api") if not p.metadata.deletion_timestamp]) == 1, "1 pod"
+    )
+    cluster.apps.patch_namespaced_deployment_scale("api", "default", {"spec": {"replicas": 4}})
+    eventually(lambda: len(cluster.pods("app=api")) == 4, "4 pods")
+
+
+def test_a_new_template_rolls_out_to_a_new_replicaset(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("roll", 2))
+    eventually(lambda: len(cluster.pods("app=roll")) == 2, "2 pods")
+    cluster.play_kubelet("app=roll")
+    (old,) = cluster.replicasets("app=roll")
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "v2"}]}}}}
+    cluster.apps.patch_namespaced_deployment("roll", "default", patch)
+
+    def rolled() -> bool:
+        cluster.play_kubelet("app=roll", limit=1)
+        live = [p for p in cluster.pods("app=roll") if not p.metadata.deletion_timestamp]
+        new = [
+            p
+            for p in live
+            if p.metadata.labels["pod-template-hash"] != old.metadata.labels["pod-template-hash"]
+        ]
+        return len(live) == 2 and len(new) == 2
+
+    eventually(rolled, "every pod from the new template")
+    by_name = {rs.metadata.name: rs for rs in cluster.replicasets("app=roll")}
+    assert by_name[old.metadata.name].spec.replicas == 0
+    (new_rs,) = [rs for name, rs in by_name.items() if name != old.metadata.name]
+    assert new_rs.spec.template.spec.containers[0].image == "v2"
+    assert new_rs.metadata.annotations["deployment.kubernetes.io/revision"] == "2"
+    d = eventually(lambda: (d := cluster.deployment("roll")).status.updated_replicas == 2 and d, "status")
+    assert d.metadata.annotations["deployment.kubernetes.io/revision"] == "2"
+
+
+def test_a_replicaset_replaces_a_deleted_pod(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("heal", 2))
+    pods = eventually(lambda: len(cluster.pods("app=heal")) == 2 and cluster.pods("app=heal"), "2 pods")
+    victim = pods[0].metadata.name
+    cluster.core.delete_namespaced_pod(victim, "default")
+
+    def replaced() -> bool:
+        names = {p.metadata.name for p in cluster.pods("app=heal") if not p.metadata.deletion_timestamp}
+        return len(names) == 2 and victim not in names
+
+    eventually(replaced, "a replacement pod")
+
+
+def test_deleting_the_deployment_removes_its_replicasets_and_pods(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("gone", 2))
+    eventually(lambda: len(cluster.pods("app=gone")) == 2, "2 pods")
+    cluster.apps.delete_namespaced_deployment("gone", "default", propagation_policy="Foreground")
+    eventually(lambda: not cluster.replicasets("app=gone") and not cluster.pods("app=gone"), "all gone")
+
+
+def test_kubectl_rollout_restart_and_status(
+    cluster: Cluster, kubectl: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("ctl", 2))
+    eventually(lambda: len(cluster.pods("app=ctl")) == 2, "2 pods")
+
+    def settled() -> bool:
+        cluster.play_kubelet("app=ctl")
+        return bool(cluster.deployment("ctl").status.available_replicas == 2)
+
+    eventually(settled, "available")
+    status = kubectl("rollout", "status", "deployment/ctl", "--timeout=60s")
+    assert status.returncode == 0, status.stderr
+    assert 'deployment "ctl" successfully rolled out' in status.stdout
+    restarted = kubectl("rollout", "restart", "deployment/ctl")
+    assert restarted.returncode == 0, restarted.stderr
+
+    def two_replicasets() -> bool:
+        cluster.play_kubelet("app=ctl")
+        return (
+            len(cluster.replicasets("app=ctl")) == 2
+            and cluster.deployment("ctl").status.updated_replicas == 2
+        )
+
+    eventually(two_replicasets, "the restart rolls out a new ReplicaSet")
+    history = kubectl("rollout", "history", "deployment/ctl")
+    assert history.returncode == 0, history.stderr
+    assert re.search(r"^1\s", history.stdout, re.M) and re.search(r"^2\s", history.stdout, re.M), (
+        history.stdout
+    )
