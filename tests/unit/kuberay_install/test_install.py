@@ -300,3 +300,20 @@ def test_helm_lint_finds_no_errors() -> None:
     assert result["errors"] == []
     # severity 1 is INFO (Helm's "icon is recommended"); nothing at warning level or above
     assert [m for m in result["messages"] if m["severity"] > 1] == []
+
+
+@pytest.mark.parametrize(
+    ("values", "complaint"),
+    [
+        ({"replica": 2}, "additional properties 'replica' not allowed"),
+        ({"replicas": "two"}, "got string, want integer"),
+        ({"logLevel": "loud"}, "value must be one of"),
+        ({"image": {"pullPolicy": "Sometimes"}}, "value must be one of"),
+        ({"metrics": {"serviceMonitor": {"enable": True}}}, "additional properties 'enable' not allowed"),
+    ],
+)
+def test_helm_rejects_mistyped_values_before_rendering(values: dict[str, Any], complaint: str) -> None:
+    with helm.Chart.load(str(CHART)) as chart:
+        chart.validate_schema({})  # the defaults are valid
+        with pytest.raises(helm.HelmValuesError, match=complaint):
+            chart.validate_schema(values)
