@@ -111,3 +111,37 @@ def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) ->
         if op == "DoesNotExist" and key in labels:
             return False
     return True
+
+
+def claims(
+    owner: dict[str, Any], candidates: list[dict[str, Any]], selector: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """ClaimPods / ClaimReplicaSets: (orphans to adopt, owned ones to release).
+
+    An orphan (no controller) that the selector matches is adopted; something we control that the
+    selector no longer matches is released. Nothing is adopted by an owner being deleted.
+    """
+    adopt: list[dict[str, Any]] = []
+    release: list[dict[str, Any]] = []
+    if not selector:  # apps/v1 requires one; without it, claim nothing and release nothing
+        return adopt, release
+    for obj in candidates:
+        matches = selector_matches(selector, meta(obj).get("labels") or {})
+        ref = controller_ref(obj)
+        if ref is None:
+            if matches and not is_terminating(owner) and not is_terminating(obj):
+                adopt.append(obj)
+        elif ref.get("uid") == meta(owner).get("uid") and not matches and not is_terminating(obj):
+            release.append(obj)
+    return adopt, release
+
+
+def adoption_patch(owner: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    """Merge patch adding `owner` as controller; the uid pins the patch to this object."""
+    refs = [r for r in meta(obj).get("ownerReferences") or [] if r.get("uid") != meta(owner).get("uid")]
+    return {"metadata": {"uid": meta(obj).get("uid"), "ownerReferences": [*refs, owner_reference(owner)]}}
+
+
+def release_patch(owner: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    refs = [r for r in meta(obj).get("ownerReferences") or [] if r.get("uid") != meta(owner).get("uid")]
+    return {"metadata": {"uid": meta(obj).get("uid"), "ownerReferences": refs or None}}

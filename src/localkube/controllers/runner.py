@@ -104,6 +104,8 @@ class Controllers:
         if rs is None:
             return None
         now = podutil.now_utc()
+        selector = (rs.get("spec") or {}).get("selector")
+        await self._claim(rs, "Pod", self.pods, selector)
         plan = rsc.plan(rs, self.pods.in_namespace(namespace), now)
         failure: ApiError | None = None
         for _ in range(plan.create):
@@ -151,6 +153,7 @@ class Controllers:
         d = self.deployments.get(namespace, name)
         if d is None:
             return None
+        await self._claim(d, "ReplicaSet", self.replicasets, (d.get("spec") or {}).get("selector"))
         replicasets = self.replicasets.in_namespace(namespace)
         plan = dep.plan(d, replicasets, self.pods.in_namespace(namespace), podutil.now_utc())
         if plan.create is not None:
@@ -184,6 +187,19 @@ class Controllers:
             body = {**d, "status": plan.status}
             self.deployments.put(await self.client.put(_path("Deployment", namespace, name, "status"), body))
         return plan.requeue_after.total_seconds() if plan.requeue_after is not None else None
+
+    async def _claim(self, owner: dict[str, Any], kind: str, cache: Cache, selector: Any) -> None:
+        """Adopt matching orphans and release what no longer matches, as the controllers' ref managers."""
+        ns = podutil.meta(owner).get("namespace", "")
+        adopt, release = podutil.claims(owner, cache.in_namespace(ns), selector)
+        for obj, patch in [(o, podutil.adoption_patch(owner, o)) for o in adopt] + [
+            (o, podutil.release_patch(owner, o)) for o in release
+        ]:
+            try:
+                cache.put(await self.client.merge_patch(_path(kind, ns, podutil.meta(obj)["name"]), patch))
+            except ApiError as e:
+                if e.status not in (404, 409, 422):  # gone, or changed since we looked: next sync
+                    raise
 
     async def _set_revision(self, d: dict[str, Any], revision: str) -> dict[str, Any]:
         """The revision annotation on the Deployment and its current ReplicaSet (`kubectl rollout`)."""

@@ -232,3 +232,24 @@ def test_kubectl_rollout_restart_and_status(
     assert re.search(r"^1\s", history.stdout, re.M) and re.search(r"^2\s", history.stdout, re.M), (
         history.stdout
     )
+
+
+def test_a_recreated_deployment_adopts_the_replicaset_and_pods_it_orphaned(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("keep", 2))
+    pods = eventually(lambda: len(cluster.pods("app=keep")) == 2 and cluster.pods("app=keep"), "2 pods")
+    (rs,) = cluster.replicasets("app=keep")
+    cluster.apps.delete_namespaced_deployment("keep", "default", propagation_policy="Orphan")
+    eventually(
+        lambda: not cluster.replicasets("app=keep")[0].metadata.owner_references, "the ReplicaSet is orphaned"
+    )
+    cluster.apps.create_namespaced_deployment("default", deployment("keep", 2))
+
+    def adopted() -> bool:
+        (current,) = cluster.replicasets("app=keep")
+        refs = current.metadata.owner_references or []
+        return bool(refs) and refs[0].kind == "Deployment" and refs[0].controller
+
+    eventually(adopted, "the new Deployment adopts the ReplicaSet")
+    (current,) = cluster.replicasets("app=keep")
+    assert current.metadata.uid == rs.metadata.uid  # the same ReplicaSet, not a new one
+    assert {p.metadata.name for p in cluster.pods("app=keep")} == {p.metadata.name for p in pods}
