@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 from localkube.apiserver import crds, defaults, errors, metadata, patches
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.errors import APIError
-from localkube.apiserver.fielderrors import FORBIDDEN, FieldError
+from localkube.apiserver.fielderrors import FORBIDDEN, TYPE_INVALID, FieldError
 from localkube.apiserver.ipalloc import Allocator
 from localkube.apiserver.kinds import Registry, ResourceInfo
 from localkube.apiserver.store import Event, Key, Store, Stored, dumps
@@ -237,6 +238,11 @@ class Core:
     ) -> list[str]:
         """Prune/detect unknown fields, default, validate. Returns warnings; raises 400/422."""
         meta = obj["metadata"]
+        problem = _meta_type_error(meta)
+        if problem:
+            raise errors.bad_request(
+                f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {problem}'
+            )
         stray = [k for k in meta if k not in OBJECT_META_FIELDS]
         for k in stray:
             meta.pop(k)
@@ -256,7 +262,16 @@ class Core:
             if s is not None:
                 unknown += schemas.prune(obj, s, root_metadata=False)
                 obj.update(kept)
-            defaults.apply_builtin_defaults(info.group, info.kind, obj)
+                # a typed server cannot even decode a wrongly typed field: 400, before anything else
+                wrong = [e for e in schemas.validate(obj, s) if e.reason == TYPE_INVALID]
+                if wrong:
+                    raise errors.bad_request(_decode_error(info, wrong[0]))
+            try:
+                defaults.apply_builtin_defaults(info.group, info.kind, obj)
+            except (TypeError, AttributeError, ValueError) as e:
+                raise errors.bad_request(
+                    f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {e}'
+                ) from e
         warnings: list[str] = []
         unknown = sorted(set(unknown))
         if unknown:
@@ -662,6 +677,61 @@ GENERATION_KINDS = {
     ("policy", "PodDisruptionBudget"),
     ("apiextensions.k8s.io", "CustomResourceDefinition"),
 }
+
+
+_GO_JSON = {
+    "integer": "number",
+    "number": "number",
+    "string": "string",
+    "boolean": "bool",
+    "object": "object",
+    "array": "array",
+    "null": "null",
+}
+
+
+def _decode_error(info: ResourceInfo, e: FieldError) -> str:
+    """Go's json decoding error for a wrongly typed field, as the typed server reports it."""
+    actual = _GO_JSON.get(str(e.value), str(e.value))
+    m = re.search(r"must be of type (\w+)", e.detail)
+    wanted = m.group(1) if m else "the declared type"
+    return (
+        f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: json: cannot unmarshal '
+        f"{actual} into Go struct field {info.kind}.{e.path} of type {wanted}"
+    )
+
+
+_META_STRINGS = ("name", "generateName", "namespace", "uid", "resourceVersion", "selfLink")
+
+
+def _meta_type_error(meta: dict[str, Any]) -> str | None:
+    """ObjectMeta fields of the wrong JSON type (Go cannot decode them into ObjectMeta)."""
+    for key in _META_STRINGS:
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            return f"json: cannot unmarshal into Go struct field ObjectMeta.metadata.{key} of type string"
+    for key in ("labels", "annotations"):
+        value = meta.get(key)
+        if value is not None and (
+            not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values())
+        ):
+            field = f"ObjectMeta.metadata.{key}"
+            return f"json: cannot unmarshal into Go struct field {field} of type map[string]string"
+    fins = meta.get("finalizers")
+    if fins is not None and (not isinstance(fins, list) or not all(isinstance(f, str) for f in fins)):
+        return "json: cannot unmarshal into Go struct field ObjectMeta.metadata.finalizers of type []string"
+    refs = meta.get("ownerReferences")
+    if refs is not None and (
+        not isinstance(refs, list)
+        or not all(isinstance(r, dict) and isinstance(r.get("uid", ""), str) for r in refs)
+    ):
+        return (
+            "json: cannot unmarshal into Go struct field ObjectMeta.metadata.ownerReferences of type "
+            "[]v1.OwnerReference"
+        )
+    gen = meta.get("generation")
+    if gen is not None and (not isinstance(gen, int) or isinstance(gen, bool)):
+        return "json: cannot unmarshal into Go struct field ObjectMeta.metadata.generation of type int64"
+    return None
 
 
 def _tracks_generation(info: ResourceInfo) -> bool:

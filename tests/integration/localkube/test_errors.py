@@ -145,3 +145,20 @@ def test_yaml_alias_bomb_is_refused(k8s: kubernetes.client.ApiClient, seeded: Co
     r = raw(k8s, "POST", "/api/v1/namespaces/default/configmaps", bomb.encode(), "application/yaml")
     assert r.status in (400, 413)
     unchanged(seeded)
+
+
+def test_wrongly_typed_built_in_fields_are_400(k8s: kubernetes.client.ApiClient, seeded: CoreV1Api) -> None:
+    path = "/api/v1/namespaces/default/pods"
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": 1}}
+    r = raw(k8s, "POST", path, json.dumps(body).encode(), "application/json")
+    assert r.status == 400
+    assert status(r)["message"].startswith(
+        'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal'
+    )
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": ["x"]}}
+    r = raw(
+        k8s, "POST", "/api/v1/namespaces/default/configmaps", json.dumps(body).encode(), "application/json"
+    )
+    assert r.status == 400
+    assert seeded.list_namespaced_pod("default").items == []
+    unchanged(seeded)

@@ -19,7 +19,7 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 def test_kubectl_create_validates_on_the_server(kubectl: Kubectl) -> None:
     ok(kubectl("create", "-f", str(SHARED / "crds" / "ray.io_rayclusters.yaml")))
     ok(kubectl("create", "-f", str(SHARED / "samples" / "ray-cluster.sample.yaml")))
-    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: y\nsurprise: 1\n"
+    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: z\nsurprise: 1\n"
     result = kubectl("create", "-f", "-", input=bad)
     assert result.returncode != 0
     assert (
