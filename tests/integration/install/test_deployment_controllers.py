@@ -232,6 +232,24 @@ def test_kubectl_rollout_restart_and_status(
     assert re.search(r"^1\s", history.stdout, re.M) and re.search(r"^2\s", history.stdout, re.M), (
         history.stdout
     )
+    first_rs = min(cluster.replicasets("app=ctl"), key=lambda rs: rs.metadata.creation_timestamp)
+    undone = kubectl("rollout", "undo", "deployment/ctl", "--to-revision=1")
+    assert undone.returncode == 0, undone.stderr
+
+    def back_on_the_first_template() -> bool:
+        cluster.play_kubelet("app=ctl")
+        live = [p for p in cluster.pods("app=ctl") if not p.metadata.deletion_timestamp]
+        first = first_rs.metadata.labels["pod-template-hash"]
+        return len(live) == 2 and all(p.metadata.labels["pod-template-hash"] == first for p in live)
+
+    eventually(back_on_the_first_template, "the undo brings the first ReplicaSet back")
+
+    def revision() -> str:
+        annotations = cluster.deployment("ctl").metadata.annotations or {}
+        return str(annotations.get("deployment.kubernetes.io/revision"))
+
+    eventually(lambda: revision() == "3", "the undone template is revision 3")
+    assert len(cluster.replicasets("app=ctl")) == 2  # no third ReplicaSet: the first one came back
 
 
 def test_a_recreated_deployment_adopts_the_replicaset_and_pods_it_orphaned(cluster: Cluster) -> None:
