@@ -171,6 +171,107 @@ MESSAGES: dict[str, dict[int, F]] = {
     "SelfSubjectReview": {1: F("metadata", META)},
     "TokenReview": {1: F("metadata", META), 2: F("spec", "TokenReviewSpec")},
     "TokenReviewSpec": {1: F("token", "string"), 2: F("audiences", "string", repeated=True)},
+    "IntOrString": {1: F("type", "int"), 2: F("intVal", "int"), 3: F("strVal", "string")},
+    "Quantity": {1: F("string", "string")},
+    "PodTemplateSpec": {1: F("metadata", META), 2: F("spec", "PodSpec")},
+    "PodSpec": {
+        20: F("initContainers", "Container", repeated=True),
+        2: F("containers", "Container", repeated=True),
+        3: F("restartPolicy", "string"),
+        4: F("terminationGracePeriodSeconds", "int", pointer=True),
+        5: F("activeDeadlineSeconds", "int", pointer=True),
+        6: F("dnsPolicy", "string"),
+        7: F("nodeSelector", "map:string"),
+        8: F("serviceAccountName", "string"),
+        21: F("automountServiceAccountToken", "bool", pointer=True),
+        10: F("nodeName", "string"),
+        11: F("hostNetwork", "bool"),
+        16: F("hostname", "string"),
+        17: F("subdomain", "string"),
+        19: F("schedulerName", "string"),
+        24: F("priorityClassName", "string"),
+        30: F("enableServiceLinks", "bool", pointer=True),
+    },
+    "Container": {
+        1: F("name", "string"),
+        2: F("image", "string"),
+        3: F("command", "string", repeated=True),
+        4: F("args", "string", repeated=True),
+        5: F("workingDir", "string"),
+        6: F("ports", "ContainerPort", repeated=True),
+        7: F("env", "EnvVar", repeated=True),
+        8: F("resources", "ResourceRequirements"),
+        13: F("terminationMessagePath", "string"),
+        20: F("terminationMessagePolicy", "string"),
+        14: F("imagePullPolicy", "string"),
+        16: F("stdin", "bool"),
+        17: F("stdinOnce", "bool"),
+        18: F("tty", "bool"),
+    },
+    "ContainerPort": {
+        1: F("name", "string"),
+        2: F("hostPort", "int"),
+        3: F("containerPort", "int"),
+        4: F("protocol", "string"),
+        5: F("hostIP", "string"),
+    },
+    "EnvVar": {1: F("name", "string"), 2: F("value", "string")},
+    "ResourceRequirements": {1: F("limits", "map:Quantity"), 2: F("requests", "map:Quantity")},
+    "Deployment": {1: F("metadata", META), 2: F("spec", "DeploymentSpec")},
+    "DeploymentSpec": {
+        1: F("replicas", "int", pointer=True),
+        2: F("selector", "LabelSelector"),
+        3: F("template", "PodTemplateSpec"),
+        4: F("strategy", "DeploymentStrategy"),
+        5: F("minReadySeconds", "int"),
+        6: F("revisionHistoryLimit", "int", pointer=True),
+        7: F("paused", "bool"),
+        9: F("progressDeadlineSeconds", "int", pointer=True),
+    },
+    "DeploymentStrategy": {1: F("type", "string"), 2: F("rollingUpdate", "RollingUpdateDeployment")},
+    "RollingUpdateDeployment": {1: F("maxUnavailable", "IntOrString"), 2: F("maxSurge", "IntOrString")},
+    "Job": {1: F("metadata", META), 2: F("spec", "JobSpec")},
+    "JobSpec": {
+        1: F("parallelism", "int", pointer=True),
+        2: F("completions", "int", pointer=True),
+        3: F("activeDeadlineSeconds", "int", pointer=True),
+        7: F("backoffLimit", "int", pointer=True),
+        4: F("selector", "LabelSelector"),
+        5: F("manualSelector", "bool", pointer=True),
+        6: F("template", "PodTemplateSpec"),
+        8: F("ttlSecondsAfterFinished", "int", pointer=True),
+        9: F("completionMode", "string"),
+        10: F("suspend", "bool", pointer=True),
+    },
+    "Service": {1: F("metadata", META), 2: F("spec", "ServiceSpec")},
+    "ServiceSpec": {
+        1: F("ports", "ServicePort", repeated=True),
+        2: F("selector", "map:string"),
+        3: F("clusterIP", "string"),
+        18: F("clusterIPs", "string", repeated=True),
+        4: F("type", "string"),
+        5: F("externalIPs", "string", repeated=True),
+        7: F("sessionAffinity", "string"),
+        10: F("externalName", "string"),
+        13: F("publishNotReadyAddresses", "bool"),
+    },
+    "ServicePort": {
+        1: F("name", "string"),
+        2: F("protocol", "string"),
+        6: F("appProtocol", "string"),
+        3: F("port", "int"),
+        4: F("targetPort", "IntOrString"),
+        5: F("nodePort", "int"),
+    },
+    "Eviction": {1: F("metadata", META), 2: F("deleteOptions", "DeleteOptions")},
+    "DeleteOptions": {
+        1: F("gracePeriodSeconds", "int", pointer=True),
+        2: F("preconditions", "Preconditions"),
+        3: F("orphanDependents", "bool", pointer=True),
+        4: F("propagationPolicy", "string"),
+        5: F("dryRun", "string", repeated=True),
+    },
+    "Preconditions": {1: F("uid", "string"), 2: F("resourceVersion", "string")},
     "Unknown": {
         1: F("typeMeta", "TypeMeta"),
         2: F("raw", "bytes"),
@@ -187,6 +288,10 @@ KINDS = {
     ("v1", "Namespace"),
     ("v1", "ServiceAccount"),
     ("authentication.k8s.io/v1", "TokenRequest"),
+    ("apps/v1", "Deployment"),
+    ("batch/v1", "Job"),
+    ("v1", "Service"),
+    ("policy/v1", "Eviction"),
     ("authentication.k8s.io/v1", "TokenReview"),
     ("authentication.k8s.io/v1", "SelfSubjectReview"),
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
@@ -274,6 +379,15 @@ def _empty(value: Any) -> bool:
     return value in ("", 0, None) or value == {} or value == []
 
 
+def _special(name: str, msg: dict[str, Any]) -> Any:
+    """Types whose JSON form is not an object: IntOrString (a number or string), Quantity (a string)."""
+    if name == "IntOrString":
+        return msg.get("strVal", "") if msg.get("type") == 1 else msg.get("intVal", 0)
+    if name == "Quantity":
+        return msg.get("string", "0")
+    return msg
+
+
 def _message(buf: bytes, name: str) -> dict[str, Any]:
     spec = MESSAGES[name]
     out: dict[str, Any] = {}
@@ -288,7 +402,15 @@ def _message(buf: bytes, name: str) -> dict[str, Any]:
             key = entry.get(1, b"")
             if not isinstance(key, bytes):
                 raise ProtobufError(f"{field.name}: bad map key")
-            out.setdefault(field.name, {})[key.decode()] = _scalar(field.type[4:], entry.get(2, b""))
+            value_type = field.type[4:]
+            raw_value = entry.get(2, b"")
+            if value_type in MESSAGES:
+                if not isinstance(raw_value, bytes):
+                    raise ProtobufError(f"{field.name}: bad map value")
+                item: Any = _special(value_type, _message(raw_value, value_type))
+            else:
+                item = _scalar(value_type, raw_value)
+            out.setdefault(field.name, {})[key.decode()] = item
             continue
         if field.type == "Time":
             if not isinstance(value, bytes):
@@ -297,7 +419,7 @@ def _message(buf: bytes, name: str) -> dict[str, Any]:
         elif field.type in MESSAGES:
             if not isinstance(value, bytes):
                 raise ProtobufError(f"{field.name}: expected a message")
-            decoded = _message(value, field.type)
+            decoded = _special(field.type, _message(value, field.type))
         else:
             decoded = _scalar(field.type, value)
         if field.repeated:

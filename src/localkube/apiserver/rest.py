@@ -577,6 +577,14 @@ class RestAPI:
             return respond(
                 {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
             )
+        if rt.sub == "eviction" and m == "POST":
+            # no PodDisruptionBudget controller runs here, so every eviction is allowed: a delete
+            body = decode(await read_body(request), _media_type(request))
+            options = (body.get("deleteOptions") if isinstance(body, dict) else None) or {}
+            self.core.delete(info, ns, rt.name, _delete_options(request.query, options))
+            return respond(
+                {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
+            )
         if rt.sub == "token" and m == "POST":
             return await self.token(request, rt)
         if rt.sub in ("log", "exec", "attach", "portforward"):

@@ -126,3 +126,30 @@ def test_imperative_creates_send_protobuf_and_work(kubectl: Kubectl) -> None:
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}
     token = ok(kubectl("create", "token", "bot", "-n", "team")).strip()
     assert token.count(".") == 2
+
+
+def test_kubectl_create_deployment_job_service_and_drain(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "deployment", "web", "--image=python:3.11", "--replicas=2", "--port=8080"))
+    dep = json.loads(ok(kubectl("get", "deployment", "web", "-o", "json")))
+    assert dep["spec"]["replicas"] == 2
+    container = dep["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "python:3.11" and container["ports"][0]["containerPort"] == 8080
+    assert dep["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+    ok(kubectl("create", "job", "once", "--image=python:3.11", "--", "python", "-c", "print(1)"))
+    job = json.loads(ok(kubectl("get", "job", "once", "-o", "json")))
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["python", "-c", "print(1)"]
+    ok(kubectl("create", "service", "clusterip", "web", "--tcp=80:8080"))
+    svc = json.loads(ok(kubectl("get", "service", "web", "-o", "json")))
+    assert svc["spec"]["ports"][0]["targetPort"] == 8080 and svc["spec"]["clusterIP"].startswith("10.")
+    ok(kubectl("scale", "deployment", "web", "--replicas=3"))
+    assert json.loads(ok(kubectl("get", "deployment", "web", "-o", "json")))["spec"]["replicas"] == 3
+    node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"
+    ok(kubectl("create", "-f", "-", input=node))
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  nodeName: n1\n  containers:\n"
+        "  - name: c\n    image: python:3.11\n  terminationGracePeriodSeconds: 0\n"
+    )
+    ok(kubectl("create", "-f", "-", input=pod))
+    ok(kubectl("drain", "n1", "--ignore-daemonsets", "--force", "--timeout=20s"))
+    assert json.loads(ok(kubectl("get", "node", "n1", "-o", "json")))["spec"]["unschedulable"] is True
+    assert ok(kubectl("get", "pods", "-o", "name")).strip() == ""
