@@ -72,6 +72,19 @@ def _closure(names: list[str]) -> dict[str, Any]:
     return out
 
 
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+def _with_object_meta(schema: dict[str, Any]) -> dict[str, Any]:
+    """A CRD schema as the server publishes it: metadata is the standard ObjectMeta."""
+    props = dict(schema.get("properties") or {})
+    props["metadata"] = {
+        "allOf": [{"$ref": f"#/components/schemas/{OBJECT_META}"}],
+        "description": "Standard object's metadata.",
+    }
+    return {**schema, "properties": props}
+
+
 def _custom_name(info: ResourceInfo) -> str:
     return ".".join(reversed(info.group.split("."))) + f".{info.version}.{info.kind}"
 
@@ -93,18 +106,12 @@ def _op(info: ResourceInfo, action: str, schema_ref: str) -> dict[str, Any]:
         GVK_EXT: {"group": info.group, "version": info.version, "kind": info.kind},
     }
     if action == "patch":
-        op["requestBody"] = {
-            "content": {
-                t: {"schema": {"type": "object"}}
-                for t in (
-                    "application/json-patch+json",
-                    "application/merge-patch+json",
-                    "application/strategic-merge-patch+json",
-                    "application/apply-patch+yaml",
-                )
-            },
-            "required": True,
-        }
+        # kubectl sends a strategic merge patch only where the server lists it: never for custom resources
+        types = ["application/json-patch+json", "application/merge-patch+json"]
+        if not info.custom:
+            types.append("application/strategic-merge-patch+json")
+        types.append("application/apply-patch+yaml")
+        op["requestBody"] = {"content": {t: {"schema": {"type": "object"}} for t in types}, "required": True}
     else:
         op["requestBody"] = {**body, "required": True}
     return op
@@ -121,8 +128,9 @@ def group_version(registry: Registry, group: str, version: str) -> dict[str, Any
     for info in infos:
         if info.custom:
             name = _custom_name(info)
+            wanted.append(OBJECT_META)
             schemas[name] = {
-                **(info.schema or {"type": "object"}),
+                **_with_object_meta(info.schema or {"type": "object"}),
                 GVK_EXT: [{"group": info.group, "version": info.version, "kind": info.kind}],
             }
         else:
