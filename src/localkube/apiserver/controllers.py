@@ -21,6 +21,7 @@ from localkube.apiserver import crds
 from localkube.apiserver.core import (
     CRD_KEY,
     FOREGROUND,
+    NODE_KEY,
     NS_FINALIZER,
     NS_KEY,
     ORPHAN,
@@ -35,6 +36,7 @@ from localkube.apiserver.store import Event, Key, ObjKey, Stored
 log = logging.getLogger(__name__)
 
 Item = tuple[str, Any]
+POD_KEY: Key = ("", "pods")
 
 
 class Controllers:
@@ -55,6 +57,8 @@ class Controllers:
         ns = meta.get("namespace", "")
         refs = meta.get("ownerReferences") or ()
         if ev.type == "DELETED":
+            if key == NODE_KEY:
+                self._add(("node-gone", meta.get("name", "")))
             if uid in self.store.dependents:
                 self._add(("owner-gone", uid))
             for ref in refs:
@@ -107,6 +111,8 @@ class Controllers:
             self._namespace(arg)
         elif kind == "crd":
             self._crd(arg)
+        elif kind == "node-gone":
+            self._orphaned_pods(arg)
 
     # ------------------------------------------------------------------ garbage collector
 
@@ -188,6 +194,21 @@ class Controllers:
         new = copy.deepcopy(stored.obj)
         new["metadata"]["finalizers"] = [f for f in new["metadata"].get("finalizers") or () if f != finalizer]
         self.core._replace(info, stored, new, WriteOptions(field_validation="Ignore"), None)
+
+    # ------------------------------------------------------------------ pod GC
+
+    def _orphaned_pods(self, node: str) -> None:
+        """PodGC: pods bound to a node that no longer exists are deleted at once."""
+        if self.store.get(NODE_KEY, "", node) is not None:
+            return
+        info = self._info(POD_KEY)
+        if info is None:
+            return
+        for stored in self.store.items(POD_KEY, None):
+            if (stored.obj.get("spec") or {}).get("nodeName") == node:
+                meta = stored.obj["metadata"]
+                with contextlib.suppress(APIError):
+                    self.core.delete(info, meta.get("namespace", ""), meta["name"], DeleteOptions(grace=0))
 
     # ------------------------------------------------------------------ namespaces
 

@@ -124,3 +124,16 @@ def test_delete_collection_and_dry_run(v1: CoreV1Api) -> None:
     v1.delete_collection_namespaced_config_map("default", label_selector="x=0")
     names = sorted(c.metadata.name for c in v1.list_namespaced_config_map("default").items)
     assert names == ["c1", "kube-root-ca.crt"]
+
+
+def test_pods_of_a_deleted_node_are_collected(v1: CoreV1Api) -> None:
+    import time
+
+    v1.create_namespaced_pod("default", pod("p", node="n1"))
+    v1.delete_namespaced_pod("p", "default")
+    assert v1.read_namespaced_pod("p", "default").metadata.deletion_timestamp is not None
+    v1.delete_node("n1")
+    deadline = time.monotonic() + 10
+    while v1.list_namespaced_pod("default").items and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert v1.list_namespaced_pod("default").items == []
