@@ -232,7 +232,12 @@ def test_kubectl_rollout_restart_and_status(
     assert re.search(r"^1\s", history.stdout, re.M) and re.search(r"^2\s", history.stdout, re.M), (
         history.stdout
     )
-    first_rs = min(cluster.replicasets("app=ctl"), key=lambda rs: rs.metadata.creation_timestamp)
+    # creation timestamps have whole seconds: tell the ReplicaSets apart by their revision
+    (first_rs,) = [
+        rs
+        for rs in cluster.replicasets("app=ctl")
+        if rs.metadata.annotations["deployment.kubernetes.io/revision"] == "1"
+    ]
     undone = kubectl("rollout", "undo", "deployment/ctl", "--to-revision=1")
     assert undone.returncode == 0, undone.stderr
 
