@@ -449,7 +449,9 @@ class RestAPI:
         if not rt.name:
             if m == "GET":
                 if q.get("watch") in ("true", "1", "True"):
-                    return await watchstream.serve(request, self.core.store, info, rt.namespace, q)
+                    return await watchstream.serve(
+                        request, self.core.store, info, rt.namespace, q, self._watch_render(request, info, q)
+                    )
                 return self.list(request, info, rt.namespace, q)
             if m == "POST" and (rt.namespace is not None or not info.namespaced):
                 raw = await read_body(request)
@@ -465,7 +467,9 @@ class RestAPI:
             if q.get("watch") in ("true", "1", "True"):
                 params = dict(q)
                 params["fieldSelector"] = f"metadata.name={rt.name}"
-                return await watchstream.serve(request, self.core.store, info, rt.namespace, params)
+                return await watchstream.serve(
+                    request, self.core.store, info, rt.namespace, params, self._watch_render(request, info, q)
+                )
             obj, raw = self.core.served(info, self.core.get(info, ns, rt.name))
             if _wants_table(request):
                 return respond(
@@ -487,6 +491,22 @@ class RestAPI:
             pending = bool(res.obj.get("metadata", {}).get("deletionTimestamp")) and res.raw is not None
             return self._result(info, res, 202 if pending else 200)
         raise errors.method_not_allowed()
+
+    def _watch_render(
+        self, request: web.Request, info: ResourceInfo, q: Mapping[str, str]
+    ) -> watchstream.Render | None:
+        """`kubectl get -w` asks for Tables: each event then carries a one-row Table."""
+        if not _wants_table(request):
+            return None
+
+        def render(obj: dict[str, Any]) -> dict[str, Any]:
+            served = (
+                obj if obj.get("apiVersion") == info.api_version else {**obj, "apiVersion": info.api_version}
+            )
+            rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
+            return _table(info, [served], {"resourceVersion": rv}, q)
+
+        return render
 
     def _result(self, info: ResourceInfo, res: Result, status: int) -> web.Response:
         if res.raw is not None and res.obj.get("apiVersion") == info.api_version:

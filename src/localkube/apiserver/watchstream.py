@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +23,13 @@ def _truthy(value: str | None) -> bool:
     return value in ("true", "1", "True")
 
 
-def _line(info: ResourceInfo, type_: str, ev: Event) -> bytes:
+# Renders one object the way the client asked to see it (a Table row for `kubectl get -w`).
+Render = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _line(info: ResourceInfo, type_: str, ev: Event, render: Render | None = None) -> bytes:
+    if render is not None:
+        return event_line(type_, dumps(render(ev.obj)))
     if ev.obj.get("apiVersion") != info.api_version:
         return event_line(type_, dumps({**ev.obj, "apiVersion": info.api_version}))
     return ev.line if type_ == ev.type else event_line(type_, ev.raw)
@@ -45,7 +51,12 @@ def bookmark(info: ResourceInfo, rv: int, initial_end: bool = False) -> bytes:
 
 
 async def serve(
-    request: web.Request, store: Store, info: ResourceInfo, ns: str | None, params: Mapping[str, str]
+    request: web.Request,
+    store: Store,
+    info: ResourceInfo,
+    ns: str | None,
+    params: Mapping[str, str],
+    render: Render | None = None,
 ) -> web.StreamResponse:
     match = lists.matcher(info, params.get("labelSelector"), params.get("fieldSelector"))
     rv = lists.parse_rv(params.get("resourceVersion"))
@@ -70,11 +81,12 @@ async def serve(
     if initial:
         for s in store.items(info.storage_key, ns):
             if match is None or match(s.obj):
-                first.append(
-                    event_line("ADDED", s.raw)
-                    if s.obj.get("apiVersion") == info.api_version
-                    else event_line("ADDED", dumps({**s.obj, "apiVersion": info.api_version}))
-                )
+                if render is not None:
+                    first.append(event_line("ADDED", dumps(render(s.obj))))
+                elif s.obj.get("apiVersion") == info.api_version:
+                    first.append(event_line("ADDED", s.raw))
+                else:
+                    first.append(event_line("ADDED", dumps({**s.obj, "apiVersion": info.api_version})))
     elif rv is not None:
         try:
             for ev in store.events_since(info.storage_key, rv):
@@ -100,7 +112,7 @@ async def serve(
         next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
         while not watcher.closed or watcher.queue:
             if watcher.queue:
-                batch = [_line(info, t, ev) for t, ev in watcher.queue]
+                batch = [_line(info, t, ev, render) for t, ev in watcher.queue]
                 watcher.queue.clear()
                 watcher.wake.clear()
                 await resp.write(b"".join(batch))

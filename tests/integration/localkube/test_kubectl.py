@@ -153,3 +153,38 @@ def test_kubectl_create_deployment_job_service_and_drain(kubectl: Kubectl) -> No
     ok(kubectl("drain", "n1", "--ignore-daemonsets", "--force", "--timeout=20s"))
     assert json.loads(ok(kubectl("get", "node", "n1", "-o", "json")))["spec"]["unschedulable"] is True
     assert ok(kubectl("get", "pods", "-o", "name")).strip() == ""
+
+
+def test_kubectl_get_watch_prints_rows(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> None:
+    import os
+    import sys
+    import time
+
+    ok(kubectl("run", "first", "--image=python:3.11"))
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    watcher = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "kubectl"),
+            "--kubeconfig",
+            str(kubeconfig),
+            "get",
+            "pods",
+            "-w",
+            "--request-timeout=4s",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        time.sleep(1.5)
+        ok(kubectl("run", "second", "--image=python:3.11"))
+        out, _ = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0][:3] == ["NAME", "READY", "STATUS"]
+    assert rows[-1][:3] == ["second", "0/1", "Pending"]
