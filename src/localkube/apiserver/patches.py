@@ -61,25 +61,48 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
             raise PatchError(f'{kind} operation does not apply: doc is missing path: "": missing value')
         if kind in ("add", "replace", "test") and "value" not in op:
             raise PatchError(f"{kind} operation does not apply: missing value", 400)
+        if kind == "replace" and _is_missing_member(result, path):
+            # evanphx/json-patch v4, which the API server uses, sets a missing member of an existing
+            # object on replace; Ray's autoscaler relies on it (replace .../scaleStrategy).
+            op = {**op, "op": "add"}
         try:
             result = jsonpatch.JsonPatch([dict(op)]).apply(result, in_place=True)
         except jsonpatch.JsonPatchTestFailed:
             raise PatchError(f"testing value {path} failed: test failed") from None
         except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException, jsonpatch.InvalidJsonPatch):
-            raise PatchError(_json_patch_failure(kind, path, op)) from None
+            raise PatchError(_json_patch_failure(kind, path, op, result)) from None
         except (TypeError, KeyError, IndexError, ValueError):
-            raise PatchError(_json_patch_failure(kind, path, op)) from None
+            raise PatchError(_json_patch_failure(kind, path, op, result)) from None
     if not isinstance(result, dict):
         raise PatchError("json patch result is not an object", 422)
     return result
 
 
-def _json_patch_failure(kind: str, path: str, op: Mapping[str, Any]) -> str:
+def _parent(doc: Any, path: str) -> Any:
+    """The object or list holding the last token of `path`; None when that container is missing."""
+    try:
+        parts = jsonpointer.JsonPointer(path).parts
+        if not parts:
+            return None
+        parent = jsonpointer.JsonPointer.from_parts(parts[:-1]).resolve(doc)
+    except (jsonpointer.JsonPointerException, TypeError, KeyError, IndexError, ValueError):
+        return None
+    return parent if isinstance(parent, dict | list) else None
+
+
+def _is_missing_member(doc: Any, path: str) -> bool:
+    """True when `path` names a key absent from an object that itself exists."""
+    parent = _parent(doc, path)
+    return isinstance(parent, dict) and jsonpointer.JsonPointer(path).parts[-1] not in parent
+
+
+def _json_patch_failure(kind: str, path: str, op: Mapping[str, Any], doc: Any) -> str:
     # The wording of github.com/evanphx/json-patch, which the API server uses.
     if kind == "remove":
         return f"unable to remove nonexistent key: {path.rsplit('/', 1)[-1]}: missing value"
     if kind == "replace":
-        return f"replace operation does not apply: doc is missing key: {path}: missing value"
+        where = "key" if _parent(doc, path) is not None else "path"
+        return f"replace operation does not apply: doc is missing {where}: {path}: missing value"
     if kind in ("move", "copy"):
         return f"{kind} operation does not apply: doc is missing from path: {op.get('from')}: missing value"
     return f'{kind} operation does not apply: doc is missing path: "{path}": missing value'

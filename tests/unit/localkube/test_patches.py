@@ -72,7 +72,16 @@ def test_json_patch_applies_ops_in_order() -> None:
             "testing value /metadata/name failed",
         ),
         ([{"op": "remove", "path": "/metadata/nothing"}], 422, "unable to remove nonexistent key: nothing"),
-        ([{"op": "replace", "path": "/spec/nothing", "value": 1}], 422, "doc is missing key: /spec/nothing"),
+        (
+            [{"op": "replace", "path": "/spec/containers/5", "value": 1}],
+            422,
+            "doc is missing key: /spec/containers/5",
+        ),
+        (
+            [{"op": "replace", "path": "/spec/no/thing", "value": 1}],
+            422,
+            "doc is missing path: /spec/no/thing",
+        ),
         ([{"op": "add", "path": "/a/b/c", "value": 1}], 422, 'doc is missing path: "/a/b/c"'),
         ([{"op": "jump", "path": "/a"}], 400, "Unexpected kind: jump"),
         ({"op": "add"}, 400, "cannot unmarshal object into Go value of type jsonpatch.Patch"),
@@ -83,6 +92,13 @@ def test_json_patch_failures(ops: Any, code: int, message: str) -> None:
         json_patch(pod(), ops)
     assert err.value.code == code
     assert message in str(err.value)
+
+
+def test_replace_sets_a_missing_member_of_an_existing_object() -> None:
+    # evanphx/json-patch v4 (the API server's) does; Ray's autoscaler replaces a worker group's
+    # scaleStrategy that the RayCluster may not have yet
+    out = json_patch(pod(), [{"op": "replace", "path": "/spec/nodeName", "value": "n1"}])
+    assert out["spec"]["nodeName"] == "n1"
 
 
 def test_failed_test_op_applies_nothing() -> None:
