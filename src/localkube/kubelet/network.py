@@ -8,12 +8,24 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import signal
 from pathlib import Path
 
 from pyroute2 import IPRoute, netns
 from pyroute2.netlink.exceptions import NetlinkError
 
 from localkube.kubelet import names
+
+
+def _forget_parent_signal_wakeup() -> None:
+    """pyroute2 forks helpers (netns.create, IPRoute(netns=...)), and a fork keeps the parent's
+    signal wakeup fd: a SIGTERM the helper receives would be read by the parent's asyncio loop as
+    its own, and `localkube up` would stop. A forked child reports its signals to no one."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.set_wakeup_fd(-1)
+
+
+os.register_at_fork(after_in_child=_forget_parent_signal_wakeup)
 
 
 def _link_index(ip: IPRoute, ifname: str) -> int | None:
