@@ -373,7 +373,9 @@ class RestAPI:
 
     async def api(self, request: web.Request) -> web.StreamResponse:
         segs = [s for s in request.match_info["tail"].split("/") if s]
-        if not segs or segs[0] != "v1":
+        if not segs:
+            return await self.api_root(request)
+        if segs[0] != "v1":
             raise errors.resource_not_found()
         if len(segs) == 1:
             doc = discovery.api_resource_list(self.core.registry, "", "v1")
