@@ -9,23 +9,9 @@ import ipaddress
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 from localkube.apiserver.server import APIServer
-
-# The kubelet hooks in here: a coroutine that runs one node against the server until `stop` is set.
-NodeRunner = Callable[..., Coroutine[Any, Any, None]]
-
-
-def _node_runner() -> NodeRunner | None:
-    try:
-        from localkube.kubelet import node
-    except ImportError:
-        return None
-    run = getattr(node, "run_node", None)
-    return run if callable(run) else None
 
 
 async def up(

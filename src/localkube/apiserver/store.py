@@ -60,15 +60,16 @@ Matcher = Callable[[dict[str, Any]], bool]
 class Watcher:
     """One watch stream's queue; filters events as they are committed."""
 
-    def __init__(self, namespace: str | None, match: Matcher | None) -> None:
+    def __init__(self, namespace: str | None, match: Matcher | None, after: int = 0) -> None:
         self.namespace = namespace
         self.match = match
+        self.after = after  # events up to this resourceVersion were asked not to be sent
         self.queue: deque[tuple[str, Event]] = deque()
         self.wake = asyncio.Event()
         self.closed = False
 
     def offer(self, ev: Event) -> None:
-        if self.closed:
+        if self.closed or ev.rv <= self.after:
             return
         if self.namespace is not None and ev.namespace != self.namespace:
             return

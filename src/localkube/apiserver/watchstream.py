@@ -71,12 +71,14 @@ async def serve(
             "allowWatchBookmarks=true"
         )
     try:
-        timeout = float(params.get("timeoutSeconds") or random.randint(*DEFAULT_TIMEOUT))
+        timeout = float(params.get("timeoutSeconds") or 0)
     except ValueError as e:
         raise errors.bad_request("timeoutSeconds must be a number") from e
+    if timeout <= 0:
+        timeout = random.randint(*DEFAULT_TIMEOUT)
 
     # Snapshot and subscription happen together, with no await between: nothing is missed or doubled.
-    watcher = Watcher(ns, match)
+    watcher = Watcher(ns, match, after=rv if rv is not None and not initial else 0)
     first: list[bytes] = []
     if initial:
         for s in store.items(info.storage_key, ns):
