@@ -10,6 +10,7 @@ from collections.abc import Callable
 import yaml
 
 from kuberay.controller.main import add_operator_command
+from kuberay.install import add_install_subcommand
 
 
 def _cmd_crd(args: argparse.Namespace) -> int:
@@ -28,6 +29,7 @@ def _add_crd(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_crd,
     add_operator_command,
+    add_install_subcommand,
 ]
 
 

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from localkube.apiserver.server import APIServer
+from localkube.controllers.runner import run_controllers
+from localkube.kubelet.node import run_node
 
 
 async def up(
@@ -28,16 +30,16 @@ async def up(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    run_node = _node_runner() if kubelet else None
-    if kubelet and run_node is None:
-        print("localkube: the kubelet is not available yet; serving the API only", file=sys.stderr)
     await server.start()
     print(f"localkube: API server at {server.url}", flush=True)
     print(f"localkube: kubeconfig at {server.kubeconfig_path}", flush=True)
     print(f"localkube: export KUBECONFIG={server.kubeconfig_path}", flush=True)
-    node_task: asyncio.Task[None] | None = None
-    if run_node is not None:
-        node_task = asyncio.create_task(
+    # The control plane's controllers run in every mode; the node only without --no-kubelet.
+    parts: dict[str, asyncio.Task[object]] = {
+        "controllers": asyncio.create_task(run_controllers(server.url, server.kubeconfig_path, stop)),
+    }
+    if kubelet:
+        parts["node"] = asyncio.create_task(
             run_node(
                 server.url,
                 server.kubeconfig_path,
@@ -48,26 +50,30 @@ async def up(
                 stop=stop,
             )
         )
-    stopper = asyncio.create_task(stop.wait())
+    stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     try:
-        waiters: set[asyncio.Task[None] | asyncio.Task[bool]] = {stopper}
-        if node_task is not None:
-            waiters.add(node_task)
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({stopper, *parts.values()}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         # the node stops its pods and removes its namespaces, links and mounts once told to
         stop.set()
-        if node_task is not None and not node_task.done():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(node_task), 120)
-        for task in (node_task, stopper):
-            if task is not None and not task.done():
-                task.cancel()
+        for task in parts.values():
+            if not task.done():
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(task), 120)
+        leftovers: list[asyncio.Task[object]] = [*parts.values(), stopper]
+        for leftover in leftovers:
+            if not leftover.done():
+                leftover.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    await leftover
         await server.stop()
-    if node_task is not None and node_task.done() and not node_task.cancelled() and node_task.exception():
-        print(f"localkube: node failed: {node_task.exception()}", file=sys.stderr)
+    failed = [
+        f"{name}: {task.exception()}"
+        for name, task in parts.items()
+        if task.done() and not task.cancelled() and task.exception()
+    ]
+    if failed:
+        print(f"localkube: failed: {'; '.join(failed)}", file=sys.stderr)
         return 1
     print("localkube: stopped", flush=True)
     return 0
