@@ -365,6 +365,8 @@ class PodWorker:
                     self.mark()
                     return False
         started_at = now()
+        self._event("Normal", "Pulled", f'Container image "{v.image}" already present on machine', v.name)
+        self._event("Normal", "Created", f"Created container: {v.name}", v.name)
         try:
             proc = await self.sandbox.start_container(v.name, v.restart_count, launch)
         except runtime.StartFailure as e:

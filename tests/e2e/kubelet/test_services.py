@@ -132,3 +132,44 @@ spec:
 
     hosts = wait_for("service in /etc/hosts", listed, timeout=30)
     assert "latecomer" in hosts.split()
+
+
+def test_headless_service_names_resolve_to_ready_pod_ips_and_tcp_probe(core: Any, kubectl: Any) -> None:
+    create(
+        core,
+        """
+kind: Service
+apiVersion: v1
+metadata: {name: peers}
+spec:
+  clusterIP: None
+  selector: {app: peer}
+  ports: [{port: 7000}]
+""",
+    )
+    for name in ("peer-a", "peer-b"):
+        create(
+            core,
+            f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: {name}, labels: {{app: peer}}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: python:3.11
+    command: [python, -m, http.server, "7000"]
+    readinessProbe:
+      tcpSocket: {{port: 7000}}
+      periodSeconds: 1
+""",
+        )
+    ips = {wait_ready(core, n).status.pod_ip for n in ("peer-a", "peer-b")}
+
+    def resolved() -> Any:
+        r = kubectl("exec", "peer-a", "--", "python", "-c",
+                    "import socket; print(sorted(set(socket.gethostbyname_ex('peers')[2])))")  # fmt: skip
+        return r.stdout.strip() if r.stdout.strip() == str(sorted(ips)) else None
+
+    assert wait_for("headless name", resolved, timeout=30) == str(sorted(ips))

@@ -11,6 +11,7 @@ from pathlib import Path
 from kubelet_helpers import wait_for
 
 from localkube.kubelet import cleanup
+from localkube.kubelet.nodelock import NodeLock
 
 LOCALKUBE = str(Path(sys.executable).parent / "localkube")
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
@@ -35,7 +36,9 @@ def _kubectl(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _start_pod(data: Path) -> None:
     wait_for("kubeconfig", lambda: (data / "kubeconfig").exists(), timeout=60)
-    wait_for("node", lambda: "Ready" in _kubectl(data, "get", "nodes").stdout, timeout=60)
+    wait_for(
+        "node", lambda: "Ready" in _kubectl(data, "get", "nodes").stdout, timeout=900
+    )  # may wait for the node lock
     r = _kubectl(data, "run", "sleeper", "--image=busybox", "--", "sleep", "300")
     assert r.returncode == 0, r.stderr
     try:
@@ -61,7 +64,13 @@ def test_sigterm_stops_every_pod_and_removes_our_network(host_clean_unlocked: Pa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    left = cleanup.leftovers(host_clean_unlocked)
+    # checked under the node lock: another node (another test run) may start right after ours
+    lock = NodeLock()
+    lock.acquire()
+    try:
+        left = cleanup.leftovers(host_clean_unlocked)
+    finally:
+        lock.release()
     assert left.empty(), left
 
 
@@ -78,7 +87,9 @@ def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlock
     second = _up(host_clean_unlocked)
     try:
         wait_for("kubeconfig", lambda: (host_clean_unlocked / "kubeconfig").exists(), timeout=60)
-        wait_for("node", lambda: "Ready" in _kubectl(host_clean_unlocked, "get", "nodes").stdout, timeout=60)
+        wait_for(
+            "node", lambda: "Ready" in _kubectl(host_clean_unlocked, "get", "nodes").stdout, timeout=900
+        )  # may wait for the node lock
         now = cleanup.leftovers(host_clean_unlocked)
         assert not set(now.pids) & set(left.pids)
         assert now.netns == []
