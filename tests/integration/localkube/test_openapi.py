@@ -47,3 +47,15 @@ def test_openapi_root_lists_every_group_version(kubectl: Kubectl) -> None:
     assert {"api/v1", "apis/batch/v1", "apis/apiextensions.k8s.io/v1"} <= set(root["paths"])
     doc = json.loads(ok(kubectl("get", "--raw", root["paths"]["api/v1"]["serverRelativeURL"])))
     assert "io.k8s.api.core.v1.Pod" in doc["components"]["schemas"]
+
+
+def test_client_side_apply_merges_containers_by_name(kubectl: Kubectl) -> None:
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: {a}\n"
+        "  - name: b\n    image: busybox\n"
+    )
+    ok(kubectl("apply", "-f", "-", input=pod.format(a="python:3.11")))
+    result = kubectl("apply", "-f", "-", input=pod.format(a="python:3.12"))
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    spec = json.loads(ok(kubectl("get", "pod", "p", "-o", "json")))["spec"]
+    assert [(c["name"], c["image"]) for c in spec["containers"]] == [("a", "python:3.12"), ("b", "busybox")]
