@@ -44,6 +44,7 @@ class Controllers:
         self.core = core
         self.store = core.store
         self.pending: dict[Item, None] = {}
+        self._swept: set[tuple[str, str]] = set()  # terminating namespaces/CRDs already emptied once
         self.wake = asyncio.Event()
         self.store.listeners.append(self._on_event)
 
@@ -216,18 +217,22 @@ class Controllers:
         ns = self.store.get(NS_KEY, "", name)
         if ns is None or not ns.obj["metadata"].get("deletionTimestamp"):
             return
-        remaining = 0
-        for key in self.core.registry.namespaced_storage_keys():
-            info = self._info(key)
-            if info is None:
-                continue
-            for stored in self.store.items(key, name):
-                remaining += 1
-                if not stored.obj["metadata"].get("deletionTimestamp"):
-                    with contextlib.suppress(APIError):
-                        self.core.delete(info, name, stored.obj["metadata"]["name"], DeleteOptions())
-        if remaining and any(self.store.items(k, name) for k in self.core.registry.namespaced_storage_keys()):
+        keys = self.core.registry.namespaced_storage_keys()
+        sweep = ("ns", ns.obj["metadata"]["uid"])
+        if sweep not in self._swept:
+            # delete everything once; later deletions only need the (cheap) emptiness check below
+            self._swept.add(sweep)
+            for key in keys:
+                info = self._info(key)
+                if info is None:
+                    continue
+                for stored in self.store.items(key, name):
+                    if not stored.obj["metadata"].get("deletionTimestamp"):
+                        with contextlib.suppress(APIError):
+                            self.core.delete(info, name, stored.obj["metadata"]["name"], DeleteOptions())
+        if any(self._holds(key, name) for key in keys):
             return
+        self._swept.discard(sweep)
         spec_finalizers = (ns.obj.get("spec") or {}).get("finalizers") or []
         if NS_FINALIZER in spec_finalizers:
             info = self._info(NS_KEY)
@@ -235,6 +240,10 @@ class Controllers:
             new = copy.deepcopy(ns.obj)
             new["spec"]["finalizers"] = [f for f in spec_finalizers if f != NS_FINALIZER]
             self.core._replace(info, ns, new, WriteOptions(field_validation="Ignore"), "finalize")
+
+    def _holds(self, key: Key, namespace: str) -> bool:
+        table = self.store.tables.get(key)
+        return table is not None and bool(table.objects.get(namespace))
 
     # ------------------------------------------------------------------ CRDs
 
@@ -244,14 +253,16 @@ class Controllers:
             return
         spec = crd.obj.get("spec") or {}
         key = (str(spec.get("group", "")), str((spec.get("names") or {}).get("plural", "")))
+        sweep = ("crd", crd.obj["metadata"]["uid"])
         info = self._info(key)
-        items = self.store.items(key, None)
-        if info is not None:
-            for stored in items:
+        if sweep not in self._swept and info is not None:
+            self._swept.add(sweep)
+            for stored in self.store.items(key, None):
                 meta = stored.obj["metadata"]
                 if not meta.get("deletionTimestamp"):
                     with contextlib.suppress(APIError):
                         self.core.delete(info, meta.get("namespace", ""), meta["name"], DeleteOptions())
-        if self.store.items(key, None):
+        if self.store.count(key):
             return
+        self._swept.discard(sweep)
         self._drop_finalizer((CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
