@@ -17,6 +17,11 @@ from pathlib import Path
 from localkube.kubelet import cgroup, logs, mounts, network
 
 LAUNCHER = str(Path(__file__).with_name("launch.py"))
+HOST_PROFILE = "/etc/profile"
+HOST_USER_RC_FILES = tuple(
+    os.path.join(os.path.expanduser("~root"), f)
+    for f in (".profile", ".bashrc", ".bash_profile", ".bash_login")
+)
 
 
 @dataclass(frozen=True)
@@ -164,18 +169,41 @@ class PodSandbox:
             await asyncio.to_thread(mounts.mount_tmpfs, self.dir / "shm", "mode=1777")
         for p in (self.hosts_path, self.resolv_path, self.dir / "etc" / "hostname"):
             p.touch()
+        self._write_login_files()
         (self.dir / "etc" / "hostname").write_text(self.name + "\n")
         cgroup.create(self.cgroup_root)
         self.netns_path = await asyncio.to_thread(network.create_pod_network, self.uid, ip, self.cidr)
 
+    def _write_login_files(self) -> None:
+        """Login shells (KubeRay runs `bash -lc`) reset PATH from /etc/profile and read the host
+        user's dotfiles (pyenv shims, ...). In the container, /etc/profile ends by putting the
+        image's bin dir first again, and the host user's shell start-up files read as empty."""
+        etc = self.dir / "etc"
+        if Path(HOST_PROFILE).is_file():
+            original = Path(HOST_PROFILE).read_text(errors="replace")
+            bindir = os.path.dirname(sys.executable)
+            (etc / "profile").write_text(
+                f"{original}\n# localkube: the image's Python environment comes first\n"
+                f'export PATH="{bindir}:$PATH"\n'
+            )
+        (etc / "empty-rc").write_text(
+            "# localkube: the host user's shell start-up files are not part of the image\n"
+        )
+
     def base_mounts(self) -> list[MountSpec]:
-        return [
+        mounts = [
             MountSpec("/tmp", str(self.dir / "tmp"), owned=True),
             MountSpec("/dev/shm", str(self.dir / "shm"), owned=True),
             MountSpec("/etc/hosts", str(self.hosts_path)),
             MountSpec("/etc/resolv.conf", str(self.resolv_path)),
             MountSpec("/etc/hostname", str(self.dir / "etc" / "hostname")),
         ]
+        if (self.dir / "etc" / "profile").exists():
+            mounts.append(MountSpec(HOST_PROFILE, str(self.dir / "etc" / "profile"), readonly=True))
+        for rc in HOST_USER_RC_FILES:
+            if os.path.isfile(rc):
+                mounts.append(MountSpec(rc, str(self.dir / "etc" / "empty-rc"), readonly=True))
+        return mounts
 
     async def start_container(self, name: str, restart: int, launch: LaunchSpec) -> ContainerProcess:
         """Start a container; raises StartFailure with a Kubernetes reason when it cannot exec."""

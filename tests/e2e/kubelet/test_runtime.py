@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from pathlib import Path
 
 from localkube.kubelet import logs, network, runtime
@@ -64,7 +65,7 @@ async def test_container_sees_private_tmp_volumes_and_own_ip(host_clean: Path) -
         assert out[1] == "10.244.0.2/16"
         assert out[2:5] == ["hello", "readonly", "greeting"]
         assert out[5] == "/no/such/workdir"
-        assert out[6] == os.path.join(os.path.dirname(os.sys.executable), "python")
+        assert out[6] == os.path.join(os.path.dirname(sys.executable), "python")
         # the private /tmp is the pod's; the host's filesystem did not change
         assert (sbs[0].dir / "tmp" / "mine").exists()
         for host_path in ("/mnt-does-not-exist", "/no", "/var/run/secrets/kubernetes.io"):
@@ -136,5 +137,21 @@ async def test_ray_head_in_one_pod_is_joined_from_another(host_clean: Path) -> N
         assert "NODES 10.244.0.2 10.244.0.3" in out
         # Ray's session files went to the head pod's private /tmp, not the host's
         assert (head.dir / "tmp" / "ray").is_dir()
+    finally:
+        await _teardown(sbs)
+
+
+async def test_login_shell_keeps_the_image_python_first(host_clean: Path) -> None:
+    # KubeRay wraps `ray start` in `bash -lc`; a login shell must still find the image's ray/python
+    sbs = await _with_sandboxes(host_clean, 1)
+    try:
+        env = {"PATH": runtime.image_path(), "HOME": "/root"}
+        script = "command -v ray python; python -c 'import ray; print(ray.__version__)'"
+        c = await sbs[0].start_container("main", 0, runtime.LaunchSpec(["bash", "-lc", script], env))
+        assert await c.wait() == 0, _out(sbs[0], "main")
+        bindir = os.path.dirname(sys.executable)
+        import ray
+
+        assert _out(sbs[0], "main").splitlines() == [f"{bindir}/ray", f"{bindir}/python", ray.__version__]
     finally:
         await _teardown(sbs)
