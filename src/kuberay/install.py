@@ -411,30 +411,16 @@ async def apply(objects: Sequence[dict[str, Any]], kubeconfig: str | None) -> li
     Merge patch replaces lists whole, so rules, args and ports end up exactly as rendered, while
     fields the server owns (a Service's clusterIP) are kept.
     """
-    import json
+    from kuberay.controller.connection import connect
+    from kuberay.controller.kubeapi import KubeAPI
 
-    from kubernetes_asyncio import client, config
-
-    configuration = client.Configuration()
-    await config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+    conn = await connect(kubeconfig)
     lines: list[str] = []
-    async with client.ApiClient(configuration=configuration) as api:
+    async with conn.api_client() as api_client:
+        api = KubeAPI(api_client)
 
         async def call(method: str, path: str, body: Any, content_type: str) -> tuple[int, dict[str, Any]]:
-            response = await api.call_api(
-                path,
-                method,
-                header_params={"Accept": "application/json", "Content-Type": content_type},
-                body=body,
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
-            )
-            try:
-                raw = await response.read()
-                return response.status, (json.loads(raw) if raw else {})
-            finally:
-                response.release()
+            return await api.raw(method, path, str(body.get("kind", "")), body, content_type)
 
         for obj in objects:
             status, payload = await call("POST", object_path(obj, named=False), obj, "application/json")

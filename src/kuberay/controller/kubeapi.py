@@ -65,9 +65,10 @@ class KubeAPI:
     api: client.ApiClient
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
 
-    async def _request(
+    async def raw(
         self, method: str, path: str, resource: str, body: Any = None, content_type: str = "application/json"
-    ) -> dict[str, Any]:
+    ) -> tuple[int, dict[str, Any]]:
+        """One request; returns the status code and the decoded body, whatever the code."""
         self.calls[(method, resource)] += 1
         response = await self.api.call_api(
             path,
@@ -80,13 +81,22 @@ class KubeAPI:
         )
         try:
             raw = await response.read()
-            status = response.status
+            status = int(response.status)
         finally:
             response.release()
         metrics.API_REQUESTS.labels(verb=method, resource=resource, code=str(status)).inc()
-        payload: dict[str, Any] = json.loads(raw) if raw else {}
+        try:
+            payload: dict[str, Any] = json.loads(raw) if raw else {}
+        except ValueError:
+            payload = {"message": raw[:200].decode(errors="replace")}
+        return status, payload
+
+    async def _request(
+        self, method: str, path: str, resource: str, body: Any = None, content_type: str = "application/json"
+    ) -> dict[str, Any]:
+        status, payload = await self.raw(method, path, resource, body, content_type)
         if not 200 <= status < 300:
-            raise KubeError(status, str(payload.get("reason", "")), str(payload.get("message", raw[:200])))
+            raise KubeError(status, str(payload.get("reason", "")), str(payload.get("message", payload)))
         return payload
 
     async def create(self, obj: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -27,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
+
+from kuberay.controller.kubeapi import KubeAPI
 
 log = logging.getLogger(__name__)
 
@@ -184,27 +185,14 @@ class ApiLeaseClient:
     """LeaseClient over a kubernetes_asyncio ApiClient (raw JSON, no model conversion)."""
 
     def __init__(self, api_client: Any) -> None:
-        self.api = api_client
+        self.api = KubeAPI(api_client)
 
     def _path(self, namespace: str, name: str | None = None) -> str:
         path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
         return path if name is None else f"{path}/{name}"
 
     async def _call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-        response = await self.api.call_api(
-            path,
-            method,
-            header_params={"Accept": "application/json", "Content-Type": "application/json"},
-            body=body,
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _return_http_data_only=True,
-        )
-        try:
-            raw = await response.read()
-            return int(response.status), (json.loads(raw) if raw else {})
-        finally:
-            response.release()
+        return await self.api.raw(method, path, "Lease", body)
 
     def _check(self, status: int, payload: dict[str, Any]) -> dict[str, Any]:
         if status == 409:
