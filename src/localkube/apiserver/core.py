@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import crds, defaults, errors, metadata, patches
+from localkube.apiserver import crds, defaults, errors, metadata, patches, versions
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, TYPE_INVALID, FieldError
@@ -152,13 +152,14 @@ class Core:
         """The object as the requested version shows it (custom resources may be served at several)."""
         if stored.obj.get("apiVersion") == info.api_version:
             return stored.obj, stored.raw
-        obj = {**stored.obj, "apiVersion": info.api_version}
+        obj = versions.present(info, stored.obj)
         return obj, dumps(obj)
 
     # ------------------------------------------------------------------ create
 
     def create(self, info: ResourceInfo, ns: str, body: Any, opts: WriteOptions) -> Result:
         obj = self._decode(info, body, opts.fresh_body)
+        info, obj = self._storage_form(info, obj)
         meta = obj["metadata"]
         if info.namespaced:
             if meta.get("namespace") and meta["namespace"] != ns:
@@ -193,6 +194,14 @@ class Core:
         for hook in self.after_create:
             hook(info, stored.obj)
         return Result(stored.obj, stored.raw, warnings, True)
+
+    def _storage_form(self, info: ResourceInfo, obj: dict[str, Any]) -> tuple[ResourceInfo, dict[str, Any]]:
+        """A request's object and resource in the shape they are stored in (events.k8s.io -> core)."""
+        if not versions.is_new_event(info):
+            return info, obj
+        core_info = self.registry.get("", "v1", "events")
+        assert core_info is not None
+        return core_info, versions.to_storage(info, obj)
 
     def _check_namespace(self, info: ResourceInfo, ns: str, name: str) -> None:
         found = self.store.get(NS_KEY, "", ns)
@@ -384,6 +393,7 @@ class Core:
         subresource: str | None = None,
     ) -> Result:
         obj = self._decode(info, body, opts.fresh_body)
+        info, obj = self._storage_form(info, obj)
         meta = obj["metadata"]
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request(
@@ -494,7 +504,7 @@ class Core:
             return self._apply(info, ns, name, current, patch, opts, subresource)
         if current is None:
             raise errors.not_found(info.plural, info.group, name)
-        base = current.obj
+        base = versions.present(info, current.obj)
         try:
             if content_type == "application/json-patch+json":
                 patched = patches.json_patch(base, patch)
@@ -519,6 +529,7 @@ class Core:
         patched["metadata"]["name"] = name
         if info.namespaced:
             patched["metadata"]["namespace"] = ns
+        info, patched = self._storage_form(info, patched)
         return self._replace(info, current, patched, opts, subresource)
 
     def _apply(
@@ -545,11 +556,12 @@ class Core:
                 body["metadata"]["name"] = name
             return self.create(info, ns, body, opts)
         try:
-            patched = patches.merge_patch(current.obj, patch)
+            patched = patches.merge_patch(versions.present(info, current.obj), patch)
         except patches.PatchError as e:
             raise APIError(422, "Invalid", str(e), {}) from e
         patched = copy.deepcopy(patched)
         patched["apiVersion"] = info.api_version
+        info, patched = self._storage_form(info, patched)
         return self._replace(info, current, patched, opts, subresource)
 
     # ------------------------------------------------------------------ delete

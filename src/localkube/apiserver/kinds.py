@@ -5,6 +5,7 @@ Built-in kinds are declared here; custom resources are added and removed as CRDs
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,8 @@ class ResourceInfo:
     scale: ScalePaths | None = None
     printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
     deprecation_warning: str | None = None
+    # where the objects live when another group serves the same ones (events.k8s.io Events are core's)
+    storage_group: str | None = None
 
     @property
     def api_version(self) -> str:
@@ -66,7 +69,7 @@ class ResourceInfo:
     @property
     def storage_key(self) -> tuple[str, str]:
         """All versions of a resource share one storage."""
-        return (self.group, self.plural)
+        return (self.group if self.storage_group is None else self.storage_group, self.plural)
 
     @property
     def has_status(self) -> bool:
@@ -110,7 +113,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     _b("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",), sub=("token",)),
     _b("", "v1", "Node", "nodes", False, short=("no",), sub=("status",)),
     _b("", "v1", "Event", "events", short=("ev",)),
-    _b("events.k8s.io", "v1", "Event", "events", short=("ev",)),
+    dataclasses.replace(_b("events.k8s.io", "v1", "Event", "events", short=("ev",)), storage_group=""),
     _b("rbac.authorization.k8s.io", "v1", "Role", "roles", rule="path-segment"),
     _b("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", rule="path-segment"),
     _b("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False, rule="path-segment"),

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from localkube.apiserver import errors, selectors
+from localkube.apiserver import errors, selectors, versions
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Store, TooOld, dumps
 
@@ -35,6 +35,18 @@ FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
         "reason",
         "reportingComponent",
         "source",
+        "type",
+    ),
+    ("events.k8s.io", "Event"): (
+        "regarding.kind",
+        "regarding.namespace",
+        "regarding.name",
+        "regarding.uid",
+        "regarding.apiVersion",
+        "regarding.resourceVersion",
+        "regarding.fieldPath",
+        "reason",
+        "reportingController",
         "type",
     ),
     ("", "Secret"): ("type",),
@@ -76,6 +88,10 @@ def matcher(info: ResourceInfo, label_selector: str | None, field_selector: str 
             return fields.matches(view)
         return True
 
+    if versions.is_new_event(info):
+        # events.k8s.io selects on its own field names; the stored Events are core/v1's
+        core_match = match
+        return lambda obj: core_match(versions.present(info, obj))
     return match
 
 
@@ -188,7 +204,7 @@ def build_list(store: Store, info: ResourceInfo, ns: str | None, params: Mapping
             break
         raw = raws[i]
         if raw is None or obj.get("apiVersion") != info.api_version:
-            raw = dumps({**obj, "apiVersion": info.api_version})
+            raw = dumps(versions.present(info, obj))
         out.append(raw)
         last = f"{obj['metadata'].get('namespace') or ''}/{obj['metadata']['name']}"
     meta: dict[str, Any] = {"resourceVersion": str(list_rv)}

@@ -23,6 +23,7 @@ from localkube.apiserver import (
     protobuf,
     reviews,
     tables,
+    versions,
     watchstream,
 )
 from localkube.apiserver.authz import RequestAttrs
@@ -502,9 +503,7 @@ class RestAPI:
             return None
 
         def render(obj: dict[str, Any]) -> dict[str, Any]:
-            served = (
-                obj if obj.get("apiVersion") == info.api_version else {**obj, "apiVersion": info.api_version}
-            )
+            served = versions.present(info, obj)
             rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
             return _table(info, [served], {"resourceVersion": rv}, q)
 
@@ -513,7 +512,7 @@ class RestAPI:
     def _result(self, info: ResourceInfo, res: Result, status: int) -> web.Response:
         if res.raw is not None and res.obj.get("apiVersion") == info.api_version:
             return respond(res.raw, status, res.warnings)
-        return respond({**res.obj, "apiVersion": info.api_version}, status, res.warnings)
+        return respond(versions.present(info, res.obj), status, res.warnings)
 
     async def _patch(self, request: web.Request, rt: Route, sub: str | None) -> Result:
         media = _media_type(request)
@@ -550,7 +549,7 @@ class RestAPI:
                 if e.code == 404:
                     continue
                 raise
-            items.append(res.obj)
+            items.append(versions.present(info, res.obj))
         return respond(
             {
                 "kind": info.list_kind,

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from localkube.apiserver import errors, lists
+from localkube.apiserver import errors, lists, versions
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Event, Store, TooOld, Watcher, dumps, event_line
 
@@ -31,7 +31,7 @@ def _line(info: ResourceInfo, type_: str, ev: Event, render: Render | None = Non
     if render is not None:
         return event_line(type_, dumps(render(ev.obj)))
     if ev.obj.get("apiVersion") != info.api_version:
-        return event_line(type_, dumps({**ev.obj, "apiVersion": info.api_version}))
+        return event_line(type_, dumps(versions.present(info, ev.obj)))
     return ev.line if type_ == ev.type else event_line(type_, ev.raw)
 
 
@@ -88,7 +88,7 @@ async def serve(
                 elif s.obj.get("apiVersion") == info.api_version:
                     first.append(event_line("ADDED", s.raw))
                 else:
-                    first.append(event_line("ADDED", dumps({**s.obj, "apiVersion": info.api_version})))
+                    first.append(event_line("ADDED", dumps(versions.present(info, s.obj))))
     elif rv is not None:
         try:
             for ev in store.events_since(info.storage_key, rv):
