@@ -30,15 +30,3 @@ def running_apiserver(data_dir: Path, **kwargs: Any) -> Iterator[APIServer]:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=30)
             loop.close()
-
-
-def call_in_server(server: APIServer, fn: Any) -> Any:
-    """Run a synchronous function on the server's loop (to inspect state without racing it)."""
-    loop = server._loop if hasattr(server, "_loop") else None
-    if loop is None:
-        return fn()
-    return asyncio.run_coroutine_threadsafe(_call(fn), loop).result(timeout=30)
-
-
-async def _call(fn: Any) -> Any:
-    return fn()
