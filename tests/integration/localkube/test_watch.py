@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import kubernetes
@@ -110,3 +111,30 @@ def test_bookmarks_and_timeout(k8s: kubernetes.client.ApiClient) -> None:
     # the stream ends by itself after timeoutSeconds, with a bookmark carrying the current version
     assert lines and '"type":"BOOKMARK"' in lines[-1]
     assert f'"resourceVersion":"{rv}"' in lines[-1]
+
+
+def test_watch_list_sends_initial_events_then_a_marked_bookmark(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    v1.create_namespaced_config_map("default", cm("one"))
+    resp = v1.list_namespaced_config_map(
+        "default",
+        watch=True,
+        send_initial_events=True,
+        resource_version_match="NotOlderThan",
+        resource_version="",
+        allow_watch_bookmarks=True,
+        timeout_seconds=1,
+        _preload_content=False,
+    )
+    events = [json.loads(line) for line in resp.read().decode().splitlines() if line]
+    names = [e["object"]["metadata"]["name"] for e in events if e["type"] == "ADDED"]
+    assert "one" in names
+    marked = [
+        e
+        for e in events
+        if e["type"] == "BOOKMARK"
+        and (e["object"]["metadata"].get("annotations") or {}).get("k8s.io/initial-events-end") == "true"
+    ]
+    assert len(marked) == 1
+    # the marker comes after every initial object
+    assert events.index(marked[0]) > max(i for i, e in enumerate(events) if e["type"] == "ADDED")
