@@ -71,24 +71,27 @@ def pod_spec(spec: dict[str, Any]) -> None:
         for src in ("configMap", "secret"):
             if isinstance(vol.get(src), dict):
                 vol[src].setdefault("defaultMode", 420)
-        if isinstance(vol.get("emptyDir"), dict) is False and len(vol) == 1:
+        if set(vol) == {"name"}:
+            # a volume that names no source is an emptyDir (SetDefaults_Volume)
             vol["emptyDir"] = {}
 
 
 def _qos(spec: dict[str, Any]) -> str:
-    requests_any = limits_all = False
-    limits_all = True
+    """The pod's QoS class: Guaranteed when every container limits cpu and memory with requests equal
+    to limits, BestEffort when no container asks for anything, Burstable otherwise."""
+    any_resources = False
+    all_guaranteed = True
     for c in spec.get("containers") or ():
-        res = c.get("resources") or {} if isinstance(c, dict) else {}
+        res = (c.get("resources") or {}) if isinstance(c, dict) else {}
         req, lim = res.get("requests") or {}, res.get("limits") or {}
         if req or lim:
-            requests_any = True
+            any_resources = True
         for r in ("cpu", "memory"):
             if r not in lim or (r in req and str(req[r]) != str(lim[r])):
-                limits_all = False
-    if limits_all and requests_any:
+                all_guaranteed = False
+    if all_guaranteed and any_resources:
         return "Guaranteed"
-    return "Burstable" if requests_any else "BestEffort"
+    return "Burstable" if any_resources else "BestEffort"
 
 
 def pod(obj: dict[str, Any]) -> None:
@@ -229,7 +232,8 @@ def job(obj: dict[str, Any]) -> None:
     if not isinstance(spec, dict):
         return
     spec.setdefault("parallelism", 1)
-    spec.setdefault("completions", 1) if spec.get("completionMode") != "Indexed" else None
+    if spec.get("completionMode") != "Indexed":
+        spec.setdefault("completions", 1)
     spec.setdefault("backoffLimit", 6)
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)

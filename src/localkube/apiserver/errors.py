@@ -130,7 +130,7 @@ def unsupported_media_type(content_type: str, accepted: Sequence[str]) -> APIErr
         "UnsupportedMediaType",
         f"the body of the request was in an unknown format - accepted media types include: "
         f"{', '.join(accepted)}",
-        None if not content_type else {},
+        {},
     )
 
 
