@@ -10,6 +10,7 @@ from collections.abc import Callable
 import yaml
 
 from kuberay.controller.main import add_operator_command
+from kuberay.demo import add_demo_command
 from kuberay.install import add_install_subcommand
 
 
@@ -30,6 +31,7 @@ _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     _add_crd,
     add_operator_command,
     add_install_subcommand,
+    add_demo_command,
 ]
 
 

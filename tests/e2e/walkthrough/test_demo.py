@@ -1,0 +1,93 @@
+"""`kuberay demo` as a user runs it: it plays the walkthrough, draws its picture, and leaves nothing
+running, whether it ends on its own or is interrupted with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from localkube.kubelet import cleanup
+
+KUBERAY = str(Path(sys.executable).parent / "kuberay")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def demo(out: Path, log: Path, *extra: str) -> subprocess.Popen[str]:
+    # wide lines so rich does not wrap what the assertions look for
+    env = {**os.environ, "COLUMNS": "240", "TERM": "dumb"}
+    with log.open("w") as f:
+        return subprocess.Popen(
+            [KUBERAY, "demo", "--out", str(out), *extra],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+
+
+def nothing_left() -> None:
+    left = cleanup.leftovers()
+    assert not left.netns and not left.pids, left
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _comm(p) == "raylet"]
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def test_demo_plays_the_walkthrough_and_stops_everything(host_clean_unlocked: Path, tmp_path: Path) -> None:
+    log = tmp_path / "demo.log"
+    proc = demo(tmp_path, log, "--idle-timeout", "10")
+    try:
+        code = proc.wait(timeout=1200)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=300)
+    output = log.read_text()
+    assert code == 0, output[-5000:]
+    for step in (
+        "python3 detached_actor.py actor1",
+        "autoscaler adds a worker pod for actor1",
+        "autoscaler adds a second worker pod",
+        "ray list actors",
+        "python3 terminate_detached_actor.py actor2",
+        "ray status",
+    ):
+        assert f"done {step}" in output, step
+    assert "idleTimeoutSeconds is 10s here" in output
+    assert output.count("ALIVE") >= 2  # `ray list actors` lists actor1 and actor2 alive
+    assert "stopped: no pod network namespace (lk-*) and no raylet left." in output
+    picture = tmp_path / "kuberay-demo.png"
+    assert picture.read_bytes()[:8] == PNG_MAGIC
+    assert str(picture) in output.replace("\n", "")
+    nothing_left()
+
+
+def test_ctrl_c_stops_the_operator_localkube_and_every_pod(host_clean_unlocked: Path, tmp_path: Path) -> None:
+    log = tmp_path / "demo.log"
+    proc = demo(tmp_path, log)
+    try:
+        deadline = time.monotonic() + 900
+        # interrupt once Ray runs in the head pod: pods, namespaces and raylets exist by then
+        while "export HEAD_POD=" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()[-5000:]
+            time.sleep(1)
+        assert cleanup.leftovers().netns, "the demo's head pod should have its namespace now"
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    output = log.read_text()
+    assert code == 130, output[-5000:]
+    assert "stopped: no pod network namespace (lk-*) and no raylet left." in output
+    nothing_left()
