@@ -328,8 +328,6 @@ class Core:
                 meta["finalizers"] = [*(meta.get("finalizers") or []), crds.CLEANUP_FINALIZER]
         if opts.size_hint > MAX_OBJECT_BYTES // 2 and len(dumps(obj)) > MAX_OBJECT_BYTES:
             raise errors.too_large(MAX_OBJECT_BYTES)
-        if info.deprecation_warning:
-            warnings.insert(0, info.deprecation_warning)
         return warnings
 
     def _allocate(

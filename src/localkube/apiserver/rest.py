@@ -422,6 +422,14 @@ class RestAPI:
         self, request: web.Request, group: str, version: str, segs: list[str]
     ) -> web.StreamResponse:
         rt = self.route(group, version, segs)
+        resp = await self._resource(request, rt)
+        warning = rt.info.deprecation_warning
+        if warning and not resp.prepared:
+            # a deprecated version warns on every request, reads included
+            resp.headers.add("Warning", '299 - "' + warning.replace('"', '\\"') + '"')
+        return resp
+
+    async def _resource(self, request: web.Request, rt: Route) -> web.StreamResponse:
         m = request.method
         q = request.query
         info = rt.info

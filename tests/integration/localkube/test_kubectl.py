@@ -188,3 +188,10 @@ def test_kubectl_get_watch_prints_rows(kubectl: Kubectl, kubeconfig: Path, tmp_p
     rows = [line.split() for line in out.splitlines()]
     assert rows[0][:3] == ["NAME", "READY", "STATUS"]
     assert rows[-1][:3] == ["second", "0/1", "Pending"]
+
+
+def test_deprecated_version_warns_on_reads(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "-f", str(RAYCLUSTER_CRD)))
+    result = kubectl("get", "rayclusters.v1alpha1.ray.io")
+    assert result.returncode == 0, result.stderr
+    assert "Warning: ray.io/v1alpha1 RayCluster is deprecated" in result.stderr
