@@ -16,14 +16,15 @@ from localkube.kubelet import (
     cleanup,
     dns,
     endpoints,
+    endpointsctl,
     envvars,
     ipam,
     network,
     quantity,
-    scheduler,
     status,
 )
 from localkube.kubelet.apiclient import ApiClient, ApiError
+from localkube.kubelet.binder import Binder
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.informer import Informer, key_of
 from localkube.kubelet.nodelock import NodeLock
@@ -93,6 +94,7 @@ class NodeRuntime:
         self.fallback_token = client.token
         self.events = EventRecorder(client, "kubelet", node_name)
         self.scheduler_events = EventRecorder(client, "default-scheduler", node_name)
+        self.binder = Binder(client, node_name, self.allocatable, self.labels, self.scheduler_events)
         self.used_ips: set[str] = set()
         self.workers: dict[str, PodWorker] = {}  # by pod uid
         self.finished: set[str] = set()  # uids whose worker ended (object may linger briefly)
@@ -111,7 +113,6 @@ class NodeRuntime:
         self.schedule_needed = Trigger()
         self.endpoints_needed = Trigger()
         self.network_needed = Trigger()
-        self._unschedulable_written: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
     # ---- what pod workers ask of the node --------------------------------------------------
@@ -321,143 +322,31 @@ class NodeRuntime:
     def _on_pending_pod(self, _event: str, _pod: dict[str, Any]) -> None:
         self.schedule_needed.set()
 
-    async def _schedule_once(self) -> None:
-        bound = [p for p in self.my_pods.cache.values() if scheduler.occupies_node(p)]
-        pending = [
-            p
-            for p in self.pending_pods.cache.values()
-            if not (p.get("metadata") or {}).get("deletionTimestamp")
-            and (p.get("spec") or {}).get("schedulerName", "default-scheduler") == "default-scheduler"
-        ]
-        pending.sort(key=lambda p: ((p.get("metadata") or {}).get("creationTimestamp", ""), key_of(p)))
-        for pod in pending:
-            meta = pod.get("metadata") or {}
-            ns, name = meta.get("namespace", "default"), meta["name"]
-            reasons = scheduler.unfit_reasons(pod, self.allocatable, bound, self.labels)
-            if not reasons:
-                binding = {
-                    "apiVersion": "v1",
-                    "kind": "Binding",
-                    "metadata": {"name": name, "namespace": ns, "uid": meta.get("uid")},
-                    "target": {"apiVersion": "v1", "kind": "Node", "name": self.node_name},
-                }
-                try:
-                    await self.client.create(f"/api/v1/namespaces/{ns}/pods/{name}/binding", binding)
-                except ApiError as e:
-                    log.info("binding %s/%s: %s", ns, name, e)
-                    continue
-                bound.append(pod)
-                self._unschedulable_written.pop(meta.get("uid", ""), None)
-                self.scheduler_events.emit(
-                    pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {self.node_name}"
-                )
-                continue
-            message = scheduler.unschedulable_message(reasons)
-            if self._unschedulable_written.get(meta.get("uid", "")) == message:
-                continue
-            cond = {
-                "type": "PodScheduled",
-                "status": "False",
-                "reason": "Unschedulable",
-                "message": message,
-                "lastProbeTime": None,
-                "lastTransitionTime": status.now(),
-            }
-            try:
-                await self.client.merge_patch(
-                    f"/api/v1/namespaces/{ns}/pods/{name}/status",
-                    {"status": {"phase": "Pending", "conditions": [cond]}},
-                )
-                self._unschedulable_written[meta.get("uid", "")] = message
-                self.scheduler_events.emit(pod, "Warning", "FailedScheduling", message)
-            except ApiError as e:
-                log.info("unschedulable status %s/%s: %s", ns, name, e)
-
     async def _scheduler_loop(self) -> None:
         while True:
             await self.schedule_needed.wait()
             try:
-                await self._schedule_once()
+                await self.binder.schedule(
+                    list(self.pending_pods.cache.values()), list(self.my_pods.cache.values())
+                )
             except Exception:
                 log.exception("scheduler pass failed")
 
     # ---- services --------------------------------------------------------------------------
 
-    async def _endpoints_once(self) -> None:
-        pods = list(self.my_pods.cache.values())
-        for key, svc in list(self.services.cache.items()):
-            spec = svc.get("spec") or {}
-            if not spec.get("selector"):
-                continue
-            meta = svc.get("metadata") or {}
-            ns, name = meta.get("namespace", "default"), meta["name"]
-            subsets = endpoints.compute_subsets(svc, pods)
-            current = self.endpoints_inf.cache.get(key)
-            if current is not None and endpoints.same_subsets(current.get("subsets"), subsets):
-                continue
-            labels = dict(meta.get("labels") or {})
-            if spec.get("clusterIP") == "None":
-                labels["service.kubernetes.io/headless"] = ""
-            body: dict[str, Any] = {
-                "apiVersion": "v1",
-                "kind": "Endpoints",
-                "metadata": {"name": name, "namespace": ns, "labels": labels},
-                "subsets": subsets,
-            }
-            try:
-                if current is None:
-                    await self.client.create(f"/api/v1/namespaces/{ns}/endpoints", body)
-                else:
-                    body["metadata"]["resourceVersion"] = (current.get("metadata") or {}).get(
-                        "resourceVersion"
-                    )
-                    await self.client.put(f"/api/v1/namespaces/{ns}/endpoints/{name}", body)
-            except ApiError as e:
-                if e.status in (409, 404):
-                    self.endpoints_needed.set()  # our cache was behind: the watch brings the news
-                else:
-                    log.warning("endpoints %s: %s", key, e)
-
-    async def _slices_once(self) -> None:
-        pods = list(self.my_pods.cache.values())
-        wanted: set[str] = set()
-        for svc in list(self.services.cache.values()):
-            if not (svc.get("spec") or {}).get("selector"):
-                continue
-            for desired in endpoints.compute_slices(svc, pods):
-                meta = desired["metadata"]
-                key = f"{meta['namespace']}/{meta['name']}"
-                wanted.add(key)
-                current = self.slices.cache.get(key)
-                if current is not None and endpoints.same_slice(current, desired):
-                    continue
-                base = f"/apis/discovery.k8s.io/v1/namespaces/{meta['namespace']}/endpointslices"
-                try:
-                    if current is None:
-                        await self.client.create(base, desired)
-                    else:
-                        meta["resourceVersion"] = (current.get("metadata") or {}).get("resourceVersion")
-                        await self.client.put(f"{base}/{meta['name']}", desired)
-                except ApiError as e:
-                    if e.status in (409, 404):
-                        self.endpoints_needed.set()
-                    else:
-                        log.warning("endpointslice %s: %s", key, e)
-        for key, obj in list(self.slices.cache.items()):
-            if key not in wanted:
-                meta = obj.get("metadata") or {}
-                with contextlib.suppress(ApiError):
-                    await self.client.delete(
-                        f"/apis/discovery.k8s.io/v1/namespaces/{meta.get('namespace')}/endpointslices/{meta['name']}"
-                    )
-
     async def _endpoints_loop(self) -> None:
         while True:
             await self.endpoints_needed.wait()
             try:
-                await self._endpoints_once()
+                services = list(self.services.cache.values())
+                pods = list(self.my_pods.cache.values())
+                again = await endpointsctl.sync_endpoints(
+                    self.client, services, pods, self.endpoints_inf.cache
+                )
                 if self.slices.synced.is_set():
-                    await self._slices_once()
+                    again |= await endpointsctl.sync_slices(self.client, services, pods, self.slices.cache)
+                if again:
+                    self.endpoints_needed.set()
             except Exception:
                 log.exception("endpoints pass failed")
             await asyncio.sleep(0.05)  # let a burst of pod updates coalesce into the next pass

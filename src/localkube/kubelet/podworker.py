@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from localkube.kubelet import envvars, probes, runtime, status, volumes
+from localkube.kubelet import envvars, prober, probes, runtime, status, volumes
 from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
@@ -418,97 +418,22 @@ class PodWorker:
         except TimeoutError:
             proc.signal(signal.SIGKILL)
 
-    async def _probe_loop(self, run: ContainerRun) -> None:
-        """Startup, then liveness and readiness, for one running container."""
-        spec = run.spec
-        v = run.view
+    def _probe_target(self, run: ContainerRun) -> prober.ProbeTarget:
         grace = float((self.pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
 
-        def exec_fn(cmd: list[str], t: float) -> Any:
-            return self._exec_in(run, cmd, t)
+        async def kill(reason: str) -> None:
+            run.kill_reason = reason
+            await self._kill(run, grace)
 
-        startup = spec.get("startupProbe")
-        if startup:
-            delay, period, timeout, _succ, fail_thr = probes.timing(startup)
-            await asyncio.sleep(delay)
-            failures = 0
-            while True:
-                ok, msg = await probes.run_handler(startup, spec, self.ip, exec_fn, timeout)
-                if ok:
-                    break
-                failures += 1
-                self._event("Warning", "Unhealthy", f"Startup probe failed: {msg}", v.name)
-                if failures >= fail_thr:
-                    run.kill_reason = "startup"
-                    self._event(
-                        "Normal",
-                        "Killing",
-                        f"Container {v.name} failed startup probe, will be restarted",
-                        v.name,
-                    )
-                    await self._kill(run, grace)
-                    return
-                await asyncio.sleep(period)
-        v.started = True
-        self.mark()
-        tasks = []
-        if spec.get("readinessProbe"):
-            tasks.append(asyncio.create_task(self._readiness(run, spec["readinessProbe"], exec_fn)))
-        else:
-            v.ready = True
-            self.mark()
-        if spec.get("livenessProbe"):
-            tasks.append(asyncio.create_task(self._liveness(run, spec["livenessProbe"], exec_fn, grace)))
-        try:
-            if tasks:
-                await asyncio.gather(*tasks)
-        finally:
-            for t in tasks:
-                t.cancel()
-
-    async def _readiness(self, run: ContainerRun, probe: dict[str, Any], exec_fn: Any) -> None:
-        delay, period, timeout, succ_thr, fail_thr = probes.timing(probe)
-        await asyncio.sleep(delay)
-        successes = failures = 0
-        while True:
-            ok, msg = await probes.run_handler(probe, run.spec, self.ip, exec_fn, timeout)
-            if ok:
-                successes += 1
-                failures = 0
-                if successes >= succ_thr and not run.view.ready:
-                    run.view.ready = True
-                    self.mark()
-            else:
-                failures += 1
-                successes = 0
-                self._event("Warning", "Unhealthy", f"Readiness probe failed: {msg}", run.view.name)
-                if failures >= fail_thr and run.view.ready:
-                    run.view.ready = False
-                    self.mark()
-            await asyncio.sleep(period)
-
-    async def _liveness(self, run: ContainerRun, probe: dict[str, Any], exec_fn: Any, grace: float) -> None:
-        delay, period, timeout, _succ, fail_thr = probes.timing(probe)
-        await asyncio.sleep(delay)
-        failures = 0
-        while True:
-            ok, msg = await probes.run_handler(probe, run.spec, self.ip, exec_fn, timeout)
-            if ok:
-                failures = 0
-            else:
-                failures += 1
-                self._event("Warning", "Unhealthy", f"Liveness probe failed: {msg}", run.view.name)
-                if failures >= fail_thr:
-                    run.kill_reason = "liveness"
-                    self._event(
-                        "Normal",
-                        "Killing",
-                        f"Container {run.view.name} failed liveness probe, will be restarted",
-                        run.view.name,
-                    )
-                    await self._kill(run, grace)
-                    return
-            await asyncio.sleep(period)
+        return prober.ProbeTarget(
+            spec=run.spec,
+            view=run.view,
+            pod_ip=self.ip,
+            exec_fn=lambda cmd, t: self._exec_in(run, cmd, t),
+            kill=kill,
+            event=lambda etype, reason, msg: self._event(etype, reason, msg, run.view.name),
+            changed=self.mark,
+        )
 
     def _should_restart(self, exit_code: int) -> bool:
         if self.restart_policy == "Always":
@@ -539,7 +464,7 @@ class PodWorker:
         proc = run.running.proc
         if not await self._post_start(run):
             await self._kill(run, 0)
-        run.probe_task = asyncio.create_task(self._probe_loop(run))
+        run.probe_task = asyncio.create_task(prober.run(self._probe_target(run)))
         try:
             code = await proc.wait()
         finally:
