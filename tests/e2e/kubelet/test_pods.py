@@ -148,3 +148,30 @@ spec:
     assert (bad.exit_code, bad.reason) == (3, "Error")
     assert container_status(pod, "bad").restart_count == 0
     assert kubectl("logs", "job", "-c", "ok").stdout == "done\n"
+
+
+def test_a_burst_of_pods_never_overcommits_the_node(core: Any) -> None:
+    for i in range(4):
+        create(
+            core,
+            f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: burst-{i}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: main, image: busybox, command: [sleep, "300"], resources: {{requests: {{cpu: "30"}}}}}}
+""",
+        )
+
+    def settled() -> Any:
+        pods = [core.read_namespaced_pod(f"burst-{i}", "default") for i in range(4)]
+        bound = [p for p in pods if p.spec.node_name]
+        refused = [p for p in pods if any(c.reason == "Unschedulable" for c in p.status.conditions or [])]
+        return (bound, refused) if len(bound) + len(refused) == 4 else None
+
+    bound, refused = wait_for("all pods decided", settled)
+    # 64 CPUs hold two 30-CPU pods, never three
+    assert len(bound) == 2
+    assert len(refused) == 2
