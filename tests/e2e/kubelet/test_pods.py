@@ -75,6 +75,7 @@ spec:
     core.delete_namespaced_pod("first", "default")
     pod = wait_ready(core, "second")
     assert pod.spec.node_name == "localkube"
+    assert pod_condition(pod, "PodScheduled") == "True"
 
 
 def test_missing_command_and_missing_configmap_show_kubernetes_reasons(core: Any) -> None:
