@@ -9,7 +9,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from localkube.apiserver.server import APIServer
+from localkube.apiserver.server import APIServer, tune_gc
 
 
 async def serve(data_dir: Path, port: int) -> None:
@@ -19,6 +19,7 @@ async def serve(data_dir: Path, port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
+    tune_gc()
     print(f"kubeconfig: {server.kubeconfig_path}", flush=True)
     try:
         await stop.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import json
@@ -236,6 +237,7 @@ class RestAPI:
         self.server_address = server_address
         self.proxy = proxy
         self.openapi = openapi.Documents(core.registry)
+        self._openapi_built = False
         # The authorizer (RBAC) and what it grants; None allows everything.
         self.decide: reviews.Decide | None = None
         self.rules: reviews.Rules = None
@@ -333,9 +335,17 @@ class RestAPI:
         return web.Response(text="ok")
 
     async def openapi_root(self, request: web.Request) -> web.StreamResponse:
+        await self._openapi_ready()
         return respond(self.openapi.root())
 
+    async def _openapi_ready(self) -> None:
+        """Build the built-in definitions (a second of work) off the event loop, when first needed."""
+        if not self._openapi_built:
+            await asyncio.to_thread(openapi.warm_up)
+            self._openapi_built = True
+
     async def openapi_doc(self, request: web.Request) -> web.StreamResponse:
+        await self._openapi_ready()
         raw = self.openapi.get(request.match_info["tail"].strip("/"))
         if raw is None:
             raise errors.resource_not_found()
