@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from localkube.apiserver.server import APIServer
+from localkube.apiserver.server import APIServer, tune_gc
 from localkube.controllers.runner import run_controllers
 from localkube.kubelet.node import run_node
 
@@ -31,6 +31,7 @@ async def up(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
+    tune_gc()
     print(f"localkube: API server at {server.url}", flush=True)
     print(f"localkube: kubeconfig at {server.kubeconfig_path}", flush=True)
     print(f"localkube: export KUBECONFIG={server.kubeconfig_path}", flush=True)
