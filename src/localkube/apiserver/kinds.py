@@ -107,7 +107,10 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         sub=("status", "log", "binding", "eviction", "exec", "attach", "portforward"),
     ),
     _b("", "v1", "Service", "services", short=("svc",), cats=("all",), sub=("status",), rule="label"),
-    _b("", "v1", "Endpoints", "endpoints", short=("ep",)),
+    dataclasses.replace(
+        _b("", "v1", "Endpoints", "endpoints", short=("ep",)),
+        deprecation_warning="v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+    ),
     _b("", "v1", "ConfigMap", "configmaps", short=("cm",)),
     _b("", "v1", "Secret", "secrets"),
     _b("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",), sub=("token",)),
