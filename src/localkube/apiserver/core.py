@@ -627,6 +627,8 @@ class Core:
             meta["deletionGracePeriodSeconds"] = grace
         if is_namespace:
             new.setdefault("status", {})["phase"] = "Terminating"
+        elif info.storage_key == CRD_KEY:
+            new["status"] = crds.status(new, now())
         if opts.dry_run:
             return Result(new, None, warnings)
         stored = self.store.put(info.storage_key, new)

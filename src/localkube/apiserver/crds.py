@@ -107,6 +107,16 @@ def status(crd: dict[str, Any], now: str) -> dict[str, Any]:
             "message": "the initial names have been accepted",
         },
     ]
+    if _d(crd.get("metadata")).get("deletionTimestamp"):
+        conditions.append(
+            {
+                "type": "Terminating",
+                "status": "True",
+                "lastTransitionTime": now,
+                "reason": "InstanceDeletionInProgress",
+                "message": "CustomResource deletion is in progress",
+            }
+        )
     for c in conditions:
         prev = next((p for p in old.get("conditions") or () if p.get("type") == c["type"]), None)
         if prev and prev.get("status") == c["status"]:

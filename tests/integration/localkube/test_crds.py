@@ -176,3 +176,23 @@ def test_raycluster_crd_through_official_client(k8s: kubernetes.client.ApiClient
         api.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", bad)
     assert e.value.status == 422
     assert "spec.workerGroupSpecs[0].replicas" in json.loads(e.value.body)["message"]
+
+
+def test_crd_held_by_an_object_reports_terminating(k8s: kubernetes.client.ApiClient) -> None:
+    api = install(k8s)
+    held = widget("held", size=1)
+    held["metadata"]["finalizers"] = ["example.com/keep"]
+    api.create_namespaced_custom_object(*args(), held)
+    ext = ApiextensionsV1Api(k8s)
+    ext.delete_custom_resource_definition("widgets.example.com")
+    crd = ext.read_custom_resource_definition("widgets.example.com")
+    assert {c.type: c.status for c in crd.status.conditions}.get("Terminating") == "True"
+    api.patch_namespaced_custom_object(*args("held"), {"metadata": {"finalizers": None}})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if "widgets.example.com" not in [
+            c.metadata.name for c in ext.list_custom_resource_definition().items
+        ]:
+            return
+        time.sleep(0.05)
+    pytest.fail("the CRD stayed after its last object went")
