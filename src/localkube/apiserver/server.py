@@ -95,7 +95,9 @@ class APIServer:
             rest.decide = self._decide
             rest.rules = self._rules
         self.core.after_create.append(self._namespace_created)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        # every request is logged when the server's logger is at DEBUG (`localkube up -v`)
+        access_log = logging.getLogger("localkube.access") if log.isEnabledFor(logging.DEBUG) else None
+        self._runner = web.AppRunner(app, access_log=access_log, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=ctx, backlog=1024)
         await site.start()
