@@ -80,7 +80,7 @@ def invalid(kind: str, group: str, name: str, errors: Sequence[FieldError]) -> A
     messages = [e.message() for e in errors]
     summary = messages[0] if len(messages) == 1 else "[" + ", ".join(messages) + "]"
     details = _details(name, group, kind)
-    details["causes"] = [_cause(e) for e in errors]
+    details["causes"] = [e.cause() for e in errors]
     return APIError(
         422,
         "Invalid",
@@ -89,15 +89,6 @@ def invalid(kind: str, group: str, name: str, errors: Sequence[FieldError]) -> A
         else f'{kind} "{name}" is invalid: {summary}',
         details,
     )
-
-
-def _cause(e: FieldError) -> dict[str, str]:
-    """A StatusCause: Kubernetes puts the field apart and the message without it (ErrorBody)."""
-    cause = e.cause()
-    message = cause.get("message", "")
-    if e.path and message.startswith(e.path + ": "):
-        cause["message"] = message[len(e.path) + 2 :]
-    return cause
 
 
 def bad_request(message: str) -> APIError:

@@ -33,8 +33,8 @@ class FieldError:
     detail: str
     value: Any = _MISSING
 
-    def message(self) -> str:
-        """The text Kubernetes prints for this cause, e.g. `spec.x: Invalid value: "a": must be ...`."""
+    def body(self) -> str:
+        """The message without the field, as a StatusCause carries it (field.Error.ErrorBody)."""
         label = {
             REQUIRED: "Required value",
             INVALID: "Invalid value",
@@ -51,11 +51,14 @@ class FieldError:
             head = f"{label}"
         else:
             head = f"{label}: {_render(self.value)}"
-        text = f"{head}: {self.detail}" if self.detail else head
-        return f"{self.path}: {text}" if self.path else text
+        return f"{head}: {self.detail}" if self.detail else head
+
+    def message(self) -> str:
+        """The text Kubernetes prints for this error, e.g. `spec.x: Invalid value: "a": must be ...`."""
+        return f"{self.path}: {self.body()}" if self.path else self.body()
 
     def cause(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message(), "field": self.path}
+        return {"reason": self.reason, "message": self.body(), "field": self.path}
 
 
 def _render(value: Any) -> str:

@@ -779,7 +779,7 @@ def pod_update_forbidden(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
     for field_name in ("containers", "initContainers"):
         old_ctrs = _l(old_spec.get(field_name))
         new_ctrs = _l(new_spec.get(field_name))
-        if len(old_ctrs) == len(new_ctrs):
+        if field_name in new_spec and len(old_ctrs) == len(new_ctrs):
             munged[field_name] = [_with_old_image(o, n) for o, n in zip(old_ctrs, new_ctrs, strict=True)]
     # activeDeadlineSeconds may be set, or lowered, never unset or raised.
     old_deadline = old_spec.get("activeDeadlineSeconds")

@@ -404,3 +404,9 @@ def test_pod_update_may_not_remove_tolerations() -> None:
     new = copy.deepcopy(old)
     new["spec"]["tolerations"] = []
     assert [e.path for e in pod_update_forbidden(old, new)] == ["spec.tolerations"]
+
+
+def test_pod_update_without_init_containers_changing_only_an_image_is_allowed() -> None:
+    old = {"spec": {"containers": [{"name": "a", "image": "x:1"}]}}
+    new = {"spec": {"containers": [{"name": "a", "image": "x:2"}]}}
+    assert pod_update_forbidden(old, new) == []
