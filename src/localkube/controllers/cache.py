@@ -42,10 +42,18 @@ def newer_or_equal(incoming: dict[str, Any], cached: dict[str, Any] | None) -> b
 
 
 class Cache:
-    def __init__(self, client: ApiClient, path: str, on_change: Handler) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        path: str,
+        on_change: Handler,
+        keep: Callable[[dict[str, Any]], dict[str, Any]] = lambda obj: obj,
+    ) -> None:
         self.client = client
         self.path = path
         self.on_change = on_change
+        # What of each object to hold: a cache of every pod in the cluster must stay small.
+        self.keep = keep
         self.objects: dict[Key, dict[str, Any]] = {}
         self.synced = asyncio.Event()
         self._rv = ""
@@ -60,12 +68,13 @@ class Cache:
         """Write-through after our own successful write."""
         key = key_of(obj)
         if newer_or_equal(obj, self.objects.get(key)):
-            self.objects[key] = obj
+            self.objects[key] = self.keep(obj)
 
     def drop(self, namespace: str, name: str) -> None:
         self.objects.pop((namespace, name), None)
 
     def _apply(self, etype: str, obj: dict[str, Any]) -> None:
+        obj = self.keep(obj)
         key = key_of(obj)
         if etype == "DELETED":
             self.objects.pop(key, None)
@@ -78,7 +87,7 @@ class Cache:
     async def _relist(self) -> None:
         listing = await self.client.get(self.path)
         self._rv = str((listing.get("metadata") or {}).get("resourceVersion") or "")
-        fresh = {key_of(item): item for item in listing.get("items") or []}
+        fresh = {key_of(item): self.keep(item) for item in listing.get("items") or []}
         for key in [k for k in self.objects if k not in fresh]:
             gone = self.objects.pop(key)
             self.on_change("DELETED", gone)

@@ -145,3 +145,36 @@ def adoption_patch(owner: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]
 def release_patch(owner: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     refs = [r for r in meta(obj).get("ownerReferences") or [] if r.get("uid") != meta(owner).get("uid")]
     return {"metadata": {"uid": meta(obj).get("uid"), "ownerReferences": refs or None}}
+
+
+_KEPT_POD_META = (
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "labels",
+    "ownerReferences",
+    "deletionTimestamp",
+    "creationTimestamp",
+)
+
+
+def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:
+    """What the workload controllers read of a pod: ownership, phase, readiness, restarts, node.
+
+    The controllers watch every pod in the cluster; holding whole pods would double the memory
+    of a localkube with many pods.
+    """
+    m = meta(pod)
+    status = pod.get("status") or {}
+    return {
+        "metadata": {k: m[k] for k in _KEPT_POD_META if k in m},
+        "spec": {"nodeName": (pod.get("spec") or {}).get("nodeName")},
+        "status": {
+            "phase": status.get("phase"),
+            "conditions": [c for c in status.get("conditions") or [] if c.get("type") == "Ready"],
+            "containerStatuses": [
+                {"restartCount": c.get("restartCount", 0)} for c in status.get("containerStatuses") or []
+            ],
+        },
+    }

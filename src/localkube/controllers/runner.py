@@ -76,7 +76,7 @@ class Controllers:
         self.queue = Queue()
         self.deployments = Cache(client, "/apis/apps/v1/deployments", self._on_deployment)
         self.replicasets = Cache(client, "/apis/apps/v1/replicasets", self._on_replicaset)
-        self.pods = Cache(client, "/api/v1/pods", self._on_pod)
+        self.pods = Cache(client, "/api/v1/pods", self._on_pod, keep=podutil.pod_summary)
         self._failures: dict[SyncKey, int] = {}
 
     # ------------------------------------------------------------------ events -> keys
