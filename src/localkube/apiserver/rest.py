@@ -18,12 +18,14 @@ from localkube.apiserver import (
     authz,
     discovery,
     errors,
+    fielderrors,
     lists,
     openapi,
     patches,
     protobuf,
     reviews,
     tables,
+    tokens,
     versions,
     watchstream,
 )
@@ -31,6 +33,7 @@ from localkube.apiserver.authz import RequestAttrs
 from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
 from localkube.apiserver.crds import get_path, set_path
 from localkube.apiserver.errors import APIError
+from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import dumps
 from localkube.apiserver.tokens import TokenAuthority, User
@@ -696,15 +699,29 @@ class RestAPI:
         sa = self.core.get(rt.info, ns, rt.name).obj
         body = decode(await read_body(request), _media_type(request))
         spec = (body.get("spec") if isinstance(body, dict) else None) or {}
-        seconds = int(spec.get("expirationSeconds") or 3600)
-        if seconds < 600:
-            raise errors.invalid("TokenRequest", "authentication.k8s.io", rt.name, [])
+        seconds = spec.get("expirationSeconds") or 3600
+        problem = ""
+        if not isinstance(seconds, int) or isinstance(seconds, bool):
+            problem = "must be an integer"
+        elif seconds < 600:
+            problem = "may not specify a duration less than 10 minutes"
+        elif seconds > 1 << 32:
+            problem = "may not specify a duration larger than 2^32 seconds"
+        if problem:
+            raise errors.invalid(
+                "TokenRequest",
+                "authentication.k8s.io",
+                "",
+                [FieldError("spec.expirationSeconds", fielderrors.INVALID, problem, seconds)],
+            )
+        # an empty audience list means the API server's own, and the answer says so
+        spec = {**spec, "audiences": list(spec.get("audiences") or [tokens.ISSUER])}
         bound: dict[str, Any] = {}
         ref = spec.get("boundObjectRef") or {}
         if ref.get("kind") == "Pod":
             bound["pod"] = {"name": ref.get("name"), "uid": ref.get("uid")}
         token, exp = self.tokens.issue(
-            ns, rt.name, sa["metadata"]["uid"], list(spec.get("audiences") or []), seconds, bound
+            ns, rt.name, sa["metadata"]["uid"], spec["audiences"], seconds, bound
         )
         expiry = dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return respond(

@@ -22,9 +22,10 @@ from localkube.apiserver.errors import APIError
 from localkube.apiserver.ipalloc import Allocator
 from localkube.apiserver.kinds import Registry, ResourceInfo
 from localkube.apiserver.proxy import PodProxy
+from localkube.apiserver.rbac_cache import RBACAuthorizer
 from localkube.apiserver.rest import RestAPI
 from localkube.apiserver.store import Store
-from localkube.apiserver.tokens import TokenAuthority, User
+from localkube.apiserver.tokens import TokenAuthority
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class APIServer:
         port: int = 0,
         service_cidr: str = "10.96.0.0/12",
         extra_sans: Sequence[str] = (),
-        authorization: str = "AlwaysAllow",
+        authorization: str = "RBAC",
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -92,8 +93,10 @@ class APIServer:
         rest = RestAPI(self.core, self.tokens, f"{self.host}:{self.port}", self.proxy.handle)
         rest.install(app)
         if self.authorization == "RBAC":
-            rest.decide = self._decide
-            rest.rules = self._rules
+            # as kube-apiserver: every identity but system:masters is held to RBAC
+            rbac = RBACAuthorizer(self.store)
+            rest.decide = rbac.decide
+            rest.rules = rbac.rules
         self.core.after_create.append(self._namespace_created)
         # every request is logged when the server's logger is at DEBUG (`localkube up -v`)
         access_log = logging.getLogger("localkube.access") if log.isEnabledFor(logging.DEBUG) else None
@@ -225,26 +228,6 @@ class APIServer:
                 ],
             },
         )
-
-    def _rbac(self) -> dict[str, Any]:
-        rbac = authz.RBAC_GROUP
-
-        def objs(plural: str) -> list[dict[str, Any]]:
-            return [s.obj for s in self.store.items((rbac, plural), None)]
-
-        return {
-            "roles": {(r["metadata"].get("namespace", ""), r["metadata"]["name"]): r for r in objs("roles")},
-            "cluster_roles": {r["metadata"]["name"]: r for r in objs("clusterroles")},
-            "role_bindings": objs("rolebindings"),
-            "cluster_role_bindings": objs("clusterrolebindings"),
-        }
-
-    def _decide(self, user: User, attrs: authz.RequestAttrs) -> tuple[bool, str]:
-        """RBAC over the stored Roles and bindings."""
-        return authz.authorize(authz.UserInfo(user.name, user.groups), attrs, **self._rbac())
-
-    def _rules(self, user: User, namespace: str) -> list[dict[str, Any]]:
-        return authz.rules_for(authz.UserInfo(user.name, user.groups), namespace, **self._rbac())
 
     def _namespace_created(self, info: ResourceInfo, obj: dict[str, Any]) -> None:
         """What kube-controller-manager adds to every new namespace."""

@@ -1,6 +1,8 @@
 """Bearer tokens: the admin token, and service-account tokens (JWTs signed with a server secret).
 
-The RBAC work will decide what a service account may do; here a token only names who is calling.
+A token only names who is calling; RBAC (authz.py) decides what it may do. As kube-apiserver, the
+server accepts a service-account token only when its audiences include the server's own (the
+issuer URL) and it has not expired; deleting the account revokes it (checked by the caller).
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ class TokenAuthority:
         except ValueError:
             return None
         if not isinstance(claims, dict) or claims.get("exp", 0) < time.time():
+            return None
+        if claims.get("nbf", 0) > time.time() + 60:
+            return None
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if ISSUER not in audiences:
+            # a token minted for another audience (spec.audiences) is not for this server
             return None
         return claims
 

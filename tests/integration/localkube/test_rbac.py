@@ -1,0 +1,222 @@
+"""RBAC is on by default: a service account may do what its Roles grant and nothing else, as
+the official client and the real kubectl see it; tokens are checked on every request."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+
+import kubernetes
+import pytest
+from kubernetes.client import ApiException, CoreV1Api, RbacAuthorizationV1Api
+
+from localkube.apiserver.server import APIServer
+
+Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
+
+NS = "team"
+SA = "reader"
+USER = f"system:serviceaccount:{NS}:{SA}"
+
+
+def client_with_token(server: APIServer, token: str) -> kubernetes.client.ApiClient:
+    conf = kubernetes.client.Configuration()
+    conf.host = server.url
+    conf.ssl_ca_cert = str(server.ca_cert_path)
+    conf.api_key = {"BearerToken": token}
+    conf.api_key_prefix = {"BearerToken": "Bearer"}
+    return kubernetes.client.ApiClient(conf)
+
+
+def request_token(admin: kubernetes.client.ApiClient, spec: dict[str, object]) -> str:
+    req = CoreV1Api(admin).create_namespaced_service_account_token(
+        SA, NS, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+    )
+    return str(req.status.token)
+
+
+@pytest.fixture
+def team(k8s: kubernetes.client.ApiClient) -> Iterator[kubernetes.client.ApiClient]:
+    """Namespace `team` with service account `reader`, a pod `x`, and a Role `pod-reader`
+    (get pods) bound to the account."""
+    v1 = CoreV1Api(k8s)
+    v1.create_namespace({"metadata": {"name": NS}})
+    v1.create_namespaced_service_account(NS, {"metadata": {"name": SA}})
+    v1.create_namespaced_pod(
+        NS, {"metadata": {"name": "x"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    )
+    rbac = RbacAuthorizationV1Api(k8s)
+    rbac.create_namespaced_role(
+        NS,
+        {
+            "metadata": {"name": "pod-reader"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}],
+        },
+    )
+    rbac.create_namespaced_role_binding(
+        NS,
+        {
+            "metadata": {"name": "reader-binding"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
+            "subjects": [{"kind": "ServiceAccount", "name": SA, "namespace": NS}],
+        },
+    )
+    yield k8s
+
+
+def status_of(e: ApiException) -> dict[str, object]:
+    body = json.loads(e.body)
+    assert isinstance(body, dict)
+    return body
+
+
+def test_get_allowed_delete_forbidden_until_the_role_is_edited(
+    team: kubernetes.client.ApiClient, apiserver: APIServer, kubectl: Kubectl
+) -> None:
+    token = request_token(team, {"expirationSeconds": 3600})
+    with client_with_token(apiserver, token) as sa:
+        pods = CoreV1Api(sa)
+        assert pods.read_namespaced_pod("x", NS).metadata.name == "x"
+        with pytest.raises(ApiException) as e:
+            pods.delete_namespaced_pod("x", NS)
+        assert e.value.status == 403
+        status = status_of(e.value)
+        assert status["reason"] == "Forbidden"
+        assert status["message"] == (
+            f'pods "x" is forbidden: User "{USER}" cannot delete resource "pods" '
+            f'in API group "" in the namespace "{NS}"'
+        )
+        # the pod is still there, and other namespaces stay closed
+        assert CoreV1Api(team).read_namespaced_pod("x", NS).metadata.name == "x"
+        with pytest.raises(ApiException) as e:
+            pods.list_namespaced_pod("default")
+        assert e.value.status == 403
+        can_i = kubectl("auth", "can-i", f"--as={USER}", "delete", "pods", "-n", NS)
+        assert can_i.stdout.strip() == "no"
+        assert kubectl("auth", "can-i", f"--as={USER}", "get", "pods", "-n", NS).stdout.strip() == "yes"
+
+        RbacAuthorizationV1Api(team).patch_namespaced_role(
+            "pod-reader",
+            NS,
+            {"rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "delete"]}]},
+        )
+        assert kubectl("auth", "can-i", f"--as={USER}", "delete", "pods", "-n", NS).stdout.strip() == "yes"
+        pods.delete_namespaced_pod("x", NS)
+    with pytest.raises(ApiException) as e:
+        CoreV1Api(team).read_namespaced_pod("x", NS)
+    assert e.value.status == 404
+
+
+def test_kubectl_as_the_service_account_sees_the_same_answers(
+    team: kubernetes.client.ApiClient, kubectl: Kubectl
+) -> None:
+    got = kubectl("get", "pod", "x", "-n", NS, f"--as={USER}", "-o", "name")
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.strip() == "pod/x"
+    denied = kubectl("delete", "pod", "x", "-n", NS, f"--as={USER}")
+    assert denied.returncode != 0
+    assert (
+        f'pods "x" is forbidden: User "{USER}" cannot delete resource "pods" '
+        f'in API group "" in the namespace "{NS}"'
+    ) in denied.stderr
+
+
+def test_a_binding_to_a_missing_role_grants_nothing(
+    team: kubernetes.client.ApiClient, kubectl: Kubectl
+) -> None:
+    RbacAuthorizationV1Api(team).create_namespaced_role_binding(
+        NS,
+        {
+            "metadata": {"name": "dangling"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "no-such-role"},
+            "subjects": [{"kind": "ServiceAccount", "name": SA, "namespace": NS}],
+        },
+    )
+    assert kubectl("auth", "can-i", f"--as={USER}", "list", "pods", "-n", NS).stdout.strip() == "no"
+    RbacAuthorizationV1Api(team).create_namespaced_role(
+        NS,
+        {
+            "metadata": {"name": "no-such-role"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}],
+        },
+    )
+    # the binding takes effect as soon as its Role exists
+    assert kubectl("auth", "can-i", f"--as={USER}", "list", "pods", "-n", NS).stdout.strip() == "yes"
+
+
+def test_forged_revoked_and_foreign_audience_tokens_get_401(
+    team: kubernetes.client.ApiClient, apiserver: APIServer
+) -> None:
+    good = request_token(team, {"expirationSeconds": 3600})
+    foreign = request_token(team, {"audiences": ["vault"], "expirationSeconds": 3600})
+    head, body, sig = good.split(".")
+    forged_sig = f"{head}.{body}.{'A' * len(sig)}"
+    for token in (foreign, forged_sig, "not-a-token"):
+        with client_with_token(apiserver, token) as c, pytest.raises(ApiException) as e:
+            CoreV1Api(c).read_namespaced_pod("x", NS)
+        assert e.value.status == 401
+        assert status_of(e.value)["reason"] == "Unauthorized"
+    with client_with_token(apiserver, good) as c:
+        assert CoreV1Api(c).read_namespaced_pod("x", NS).metadata.name == "x"
+        CoreV1Api(team).delete_namespaced_service_account(SA, NS)
+        with pytest.raises(ApiException) as e:
+            CoreV1Api(c).read_namespaced_pod("x", NS)
+        assert e.value.status == 401
+        # a new account of the same name does not revive the old account's tokens
+        CoreV1Api(team).create_namespaced_service_account(NS, {"metadata": {"name": SA}})
+        with pytest.raises(ApiException) as e:
+            CoreV1Api(c).read_namespaced_pod("x", NS)
+        assert e.value.status == 401
+
+
+def test_token_request_expiry_and_audiences(team: kubernetes.client.ApiClient, apiserver: APIServer) -> None:
+    v1 = CoreV1Api(team)
+    body = {
+        "apiVersion": "authentication.k8s.io/v1",
+        "kind": "TokenRequest",
+        "spec": {"expirationSeconds": 599},
+    }
+    with pytest.raises(ApiException) as e:
+        v1.create_namespaced_service_account_token(SA, NS, body)
+    assert e.value.status == 422
+    assert "may not specify a duration less than 10 minutes" in str(status_of(e.value)["message"])
+    answer = v1.create_namespaced_service_account_token(
+        SA,
+        NS,
+        {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": 600},
+        },
+    )
+    # no audiences asked for: the API server's own is filled in
+    assert answer.spec.audiences == ["https://kubernetes.default.svc.cluster.local"]
+    left = answer.status.expiration_timestamp.timestamp() - time.time()
+    assert 500 < left <= 601
+    review = kubernetes.client.AuthenticationV1Api(team).create_token_review(
+        {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenReview",
+            "spec": {"token": answer.status.token},
+        }
+    )
+    assert review.status.authenticated is True
+    assert review.status.user.username == USER
+
+
+def test_an_expired_token_gets_401(team: kubernetes.client.ApiClient, apiserver: APIServer) -> None:
+    # a token signed by this server whose expiry has passed (the server's own issuer, so only the
+    # expiry can make it invalid)
+    sa = CoreV1Api(team).read_namespaced_service_account(SA, NS)
+    expired, _ = apiserver.tokens.issue(NS, SA, sa.metadata.uid, [], -1)
+    with client_with_token(apiserver, expired) as c, pytest.raises(ApiException) as e:
+        CoreV1Api(c).read_namespaced_pod("x", NS)
+    assert e.value.status == 401
+
+
+def test_admin_kubeconfig_is_not_held_to_rbac(kubectl: Kubectl) -> None:
+    assert kubectl("auth", "can-i", "*", "*", "--all-namespaces").stdout.strip() == "yes"
+    made = kubectl("create", "namespace", "anything")
+    assert made.returncode == 0, made.stderr
