@@ -210,8 +210,9 @@ class PodWorker:
             await self._run()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as e:
             log.exception("pod %s/%s failed", self.namespace, self.name)
+            self._event("Warning", "FailedCreatePodSandBox", f"Failed to create pod sandbox: {e}")
             await self.terminating.wait()
         finally:
             await self._shutdown()
@@ -314,27 +315,19 @@ class PodWorker:
         c = run.spec
         cms, secrets = envvars.referenced_objects(c)
         lookups = await self._fetch_sources(cms, secrets)
+        infos = self.node.service_infos()
+        # every pod, whatever its namespace, gets the `kubernetes` service's variables
+        api = next((i for i in infos if i.namespace == "default" and i.name == "kubernetes"), None)
         base = {
             "PATH": runtime.image_path(),
             "HOSTNAME": (self.pod.get("spec") or {}).get("hostname") or self.name,
             "HOME": "/root",
-            "KUBERNETES_SERVICE_HOST": "10.96.0.1",
-            "KUBERNETES_SERVICE_PORT": "443",
-            "KUBERNETES_SERVICE_PORT_HTTPS": "443",
-            "KUBERNETES_PORT": "tcp://10.96.0.1:443",
-            "KUBERNETES_PORT_443_TCP": "tcp://10.96.0.1:443",
-            "KUBERNETES_PORT_443_TCP_PROTO": "tcp",
-            "KUBERNETES_PORT_443_TCP_PORT": "443",
-            "KUBERNETES_PORT_443_TCP_ADDR": "10.96.0.1",
         }
+        if api is not None:
+            base.update(envvars.service_env([api], "default"))
         pod = {**self.pod, "status": {**(self.pod.get("status") or {}), "podIP": self.ip,
                                       "podIPs": [{"ip": self.ip}], "hostIP": self.node.host_ip}}  # fmt: skip
-        if (self.pod.get("spec") or {}).get("enableServiceLinks") is False:
-            services = [
-                s for s in self.node.service_infos() if s.namespace == "default" and s.name == "kubernetes"
-            ]
-        else:
-            services = self.node.service_infos()
+        services = [] if (self.pod.get("spec") or {}).get("enableServiceLinks") is False else infos
         env = envvars.build_env(
             pod, c, base=base, services=services, lookups=lookups, node_alloc=self.node.allocatable
         )
