@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import os
 import re
 import signal
@@ -36,12 +37,13 @@ FAST_AUTOSCALER_ENV = [{"name": "AUTOSCALER_UPDATE_INTERVAL_S", "value": "1"}]
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 1.0) -> Any:
-    """Poll until `check()` is truthy; fail naming `what` and the last thing seen otherwise."""
+    """Poll until `check()` gives something other than None or False (an empty list counts as an
+    answer); fail naming `what` and the last thing seen otherwise."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
         last = check()
-        if last:
+        if last is not None and last is not False:
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
@@ -222,6 +224,16 @@ def running(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [p for p in items if p.get("status", {}).get("phase") == "Running"]
 
 
+def ready(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pods whose containers are all ready (`1/1 Running`; for Ray: the raylet answers)."""
+    out = []
+    for p in items:
+        conditions = {c["type"]: c["status"] for c in p.get("status", {}).get("conditions", [])}
+        if p.get("status", {}).get("phase") == "Running" and conditions.get("Ready") == "True":
+            out.append(p)
+    return out
+
+
 def names(items: list[dict[str, Any]]) -> list[str]:
     return sorted(p["metadata"]["name"] for p in items)
 
@@ -282,9 +294,11 @@ def parse_table(text: str) -> list[dict[str, str]]:
 
 
 def actors(kubectl: Kubectl, head: str) -> dict[str, str]:
-    """Actor name -> state, from `ray list actors` run in the head pod."""
-    out = exec_in_head(kubectl, head, "ray", "list", "actors")
-    return {r.get("NAME", ""): r.get("STATE", "") for r in parse_table(out)}
+    """Actor name -> state, from `ray list actors --format json` run in the head pod (the table's
+    columns shift where a pending actor has no node yet)."""
+    out = exec_in_head(kubectl, head, "ray", "list", "actors", "--format", "json")
+    rows = json.loads(out[out.index("[") :])
+    return {str(r.get("name", "")): str(r.get("state", "")) for r in rows}
 
 
 def replicas(kubectl: Kubectl, cluster: str, group: str) -> int:
@@ -295,7 +309,10 @@ def replicas(kubectl: Kubectl, cluster: str, group: str) -> int:
     raise AssertionError(f"no worker group {group}")
 
 
-SECTION_RE = re.compile(r"^(Active|Idle|Pending|Recent failures|Usage|Demands|Pending Demands):\s*$")
+SECTIONS = (
+    "Active|Idle|Pending|Recent failures|Usage|Total Usage|From request_resources|Demands|Pending Demands"
+)
+SECTION_RE = re.compile(rf"^({SECTIONS}):\s*$")
 
 
 def status_sections(text: str) -> dict[str, list[str]]:
