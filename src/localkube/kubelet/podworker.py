@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from localkube.kubelet import envvars, prober, probes, runtime, status, volumes
+from localkube.kubelet import backoff, envvars, prober, probes, runtime, status, volumes
 from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
@@ -436,13 +436,8 @@ class PodWorker:
         return False
 
     def _next_backoff(self, run: ContainerRun, ran_for: float) -> float:
-        # The kubelet restarts the first crash at once, then backs off 10s, 20s, ... up to 5m, and
-        # forgets the back-off once a container ran for twice the maximum.
-        if ran_for > 2 * self.node.backoff_max:
-            run.backoff = 0.0
-        delay = run.backoff
-        run.backoff = (
-            self.node.backoff_base if run.backoff == 0 else min(run.backoff * 2, self.node.backoff_max)
+        delay, run.backoff = backoff.next_delay(
+            run.backoff, ran_for, self.node.backoff_base, self.node.backoff_max
         )
         return delay
 
