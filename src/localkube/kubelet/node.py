@@ -105,6 +105,8 @@ class NodeRuntime:
         self.pending_pods = Informer(client, "/api/v1/pods", {"fieldSelector": "spec.nodeName="})
         self.services = Informer(client, "/api/v1/services")
         self.endpoints_inf = Informer(client, "/api/v1/endpoints")
+        self.configmaps = Informer(client, "/api/v1/configmaps")
+        self.secrets = Informer(client, "/api/v1/secrets")
         self.slices = Informer(
             client,
             "/apis/discovery.k8s.io/v1/endpointslices",
@@ -186,6 +188,11 @@ class NodeRuntime:
             del self.workers[worker.uid]
             self.finished.add(worker.uid)
         self.schedule_needed.set()
+
+    def _source_changed(self, kind: str, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        for worker in list(self.workers.values()):
+            worker.source_changed(kind, meta.get("namespace", ""), meta.get("name", ""))
 
     def lookup(self, namespace: str, name: str) -> PodWorker | None:
         for w in self.workers.values():
@@ -395,6 +402,8 @@ class NodeRuntime:
             self.services.add_handler(self._on_service)
             self.endpoints_inf.add_handler(self._on_endpoints)
             self.slices.add_handler(lambda _e, _o: self.endpoints_needed.set())
+            self.configmaps.add_handler(lambda _e, obj: self._source_changed("ConfigMap", obj))
+            self.secrets.add_handler(lambda _e, obj: self._source_changed("Secret", obj))
             # Services and Endpoints first, so the first pods see every name and variable.
             self._tasks = [asyncio.create_task(i.run()) for i in (self.services, self.endpoints_inf)]
             await asyncio.wait_for(
@@ -402,7 +411,8 @@ class NodeRuntime:
             )
             await self.proxy.sync(list(self.services.cache.values()))
             self._tasks += [
-                asyncio.create_task(i.run()) for i in (self.my_pods, self.pending_pods, self.slices)
+                asyncio.create_task(i.run())
+                for i in (self.my_pods, self.pending_pods, self.slices, self.configmaps, self.secrets)
             ]
             self._tasks += [
                 asyncio.create_task(self._scheduler_loop()),

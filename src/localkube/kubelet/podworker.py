@@ -105,6 +105,10 @@ class PodWorker:
         self.grace = float(spec.get("terminationGracePeriodSeconds", 30))
         self.force_gone = False  # the API object is gone already: nothing to delete
         self._dirty = asyncio.Event()
+        # a ConfigMap/Secret of the pod's namespace changed: retry waits end early, volumes refresh
+        self._sources_changed = asyncio.Event()
+        self._sources: volumes.Sources | None = None
+        self._refresh: asyncio.Task[None] | None = None
         self._last_status: Any = None
         self._task: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -217,11 +221,53 @@ class PodWorker:
         finally:
             await self._shutdown()
 
-    async def _interruptible(self, delay: float) -> bool:
-        """Sleep; True when the pod started terminating meanwhile."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.terminating.wait(), delay)
+    async def _interruptible(self, delay: float, wake_on_sources: bool = False) -> bool:
+        """Sleep; True when the pod started terminating meanwhile. With wake_on_sources, a change
+        of a ConfigMap or Secret the pod refers to ends the wait early (a retry may now succeed)."""
+        waits = [asyncio.ensure_future(self.terminating.wait())]
+        if wake_on_sources:
+            self._sources_changed.clear()
+            waits.append(asyncio.ensure_future(self._sources_changed.wait()))
+        try:
+            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
         return self.terminating.is_set()
+
+    def source_changed(self, kind: str, namespace: str, name: str) -> None:
+        """A ConfigMap or Secret changed: wake waits on it and refresh the volumes that show it."""
+        if namespace != self.namespace:
+            return
+        cms, secrets, _ = volumes.referenced(self.pod)
+        env_cms: set[str] = set()
+        env_secrets: set[str] = set()
+        for r in self.runs + self.init_runs:
+            c, sec = envvars.referenced_objects(r.spec)
+            env_cms |= c
+            env_secrets |= sec
+        in_volumes = name in (cms if kind == "ConfigMap" else secrets)
+        in_env = name in (env_cms if kind == "ConfigMap" else env_secrets)
+        if not (in_volumes or in_env):
+            return
+        self._sources_changed.set()
+        if in_volumes and self._sources is not None and (self._refresh is None or self._refresh.done()):
+            self._refresh = asyncio.create_task(self._refresh_volumes())
+
+    async def _refresh_volumes(self) -> None:
+        """Rewrite configMap/secret/projected volume files in place, as the kubelet's volume manager
+        does; directories mounted into running containers show the new files (subPath mounts don't)."""
+        assert self._sources is not None
+        cms, secrets, _ = volumes.referenced(self.pod)
+        lookups = await self._fetch_sources(cms, secrets)
+        self._sources.configmaps = lookups.configmaps
+        self._sources.secrets = lookups.secrets
+        try:
+            await asyncio.to_thread(
+                volumes.materialize, self.pod, self.sandbox.dir, self._sources, self.node.allocatable
+            )
+        except (volumes.VolumeError, envvars.ConfigError) as e:
+            log.info("volumes of %s/%s not refreshed: %s", self.namespace, self.name, e)
 
     async def _run(self) -> None:
         self.ip = self.node.allocate_ip()
@@ -304,10 +350,11 @@ class PodWorker:
                 self.volumes = await asyncio.to_thread(
                     volumes.materialize, self.pod, self.sandbox.dir, sources, self.node.allocatable
                 )
+                self._sources = sources
                 return True
             except (volumes.VolumeError, envvars.ConfigError) as e:
                 self._event("Warning", "FailedMount", f"MountVolume.SetUp failed: {e}")
-            if await self._interruptible(delay):
+            if await self._interruptible(delay, wake_on_sources=True):
                 return False
             delay = min(delay * 2, 30)
 
@@ -488,7 +535,7 @@ class PodWorker:
                 return
             if code is None:
                 # configuration errors: the kubelet retries on its sync period (back-off too)
-                if await self._interruptible(max(1.0, self._next_backoff(run, 0))):
+                if await self._interruptible(max(1.0, self._next_backoff(run, 0)), wake_on_sources=True):
                     return
                 continue
             if not self._should_restart(code):

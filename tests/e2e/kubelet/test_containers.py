@@ -266,3 +266,44 @@ spec:
     r = kubectl("logs", "-f", "streamer", timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "tick 1\ntick 2\ntick 3\ntick 4\n"
+
+
+def test_configmap_changes_reach_running_pods_and_a_missing_one_unblocks(core: Any, kubectl: Any) -> None:
+    create(
+        core,
+        """
+kind: Pod
+apiVersion: v1
+metadata: {name: cmwatch}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, "sleep 300"]
+    env: [{name: LATE, valueFrom: {configMapKeyRef: {name: late, key: v}}}]
+    volumeMounts: [{name: live, mountPath: /etc/live}]
+  volumes: [{name: live, configMap: {name: live}}]
+""",
+    )
+
+    def waiting_reason() -> Any:
+        cs = container_status(core.read_namespaced_pod("cmwatch", "default"), "main")
+        return cs.state.waiting.reason if cs and cs.state.waiting else None
+
+    # the volume's ConfigMap does not exist yet: the pod waits (as on a real node)
+    assert wait_for("ContainerCreating", waiting_reason) == "ContainerCreating"
+    create(core, "kind: ConfigMap\napiVersion: v1\nmetadata: {name: live}\ndata: {greeting: hello}")
+    assert wait_for("env error", lambda: waiting_reason() == "CreateContainerConfigError" or None)
+    create(core, "kind: ConfigMap\napiVersion: v1\nmetadata: {name: late}\ndata: {v: here}")
+    wait_ready(core, "cmwatch", timeout=30)
+    assert (
+        kubectl("exec", "cmwatch", "--", "sh", "-c", "echo $LATE; cat /etc/live/greeting").stdout
+        == "here\nhello"
+    )
+    core.patch_namespaced_config_map("live", "default", {"data": {"greeting": "updated"}})
+
+    def updated() -> Any:
+        return kubectl("exec", "cmwatch", "--", "cat", "/etc/live/greeting").stdout == "updated" or None
+
+    assert wait_for("updated file", updated, timeout=30)
