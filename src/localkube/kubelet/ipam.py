@@ -11,14 +11,23 @@ def gateway(cidr: str) -> str:
     return str(net.network_address + 1)
 
 
-def allocate(cidr: str, used: set[str]) -> str:
-    """The lowest free host address after the gateway; raises when the CIDR is full."""
+def allocate(cidr: str, used: set[str], after: str = "") -> str:
+    """The first free host address after `after` (wrapping around), skipping the gateway.
+
+    Allocating onwards instead of reusing the lowest free address keeps a just-released IP idle
+    for a while, so neighbours' ARP caches do not send a new pod's traffic to the old pod's MAC.
+    """
     net = ipaddress.ip_network(cidr)
     gw = net.network_address + 1
-    for addr in net.hosts():
-        if addr == gw:
-            continue
-        s = str(addr)
+    first = int(gw) + 1
+    last = int(net.broadcast_address) - 1
+    if last < first:
+        raise RuntimeError(f"pod CIDR {cidr} has no free address")
+    start = int(ipaddress.ip_address(after)) + 1 if after else first
+    size = last - first + 1
+    for i in range(size):
+        candidate = first + (start - first + i) % size
+        s = str(ipaddress.ip_address(candidate))
         if s not in used:
             return s
     raise RuntimeError(f"pod CIDR {cidr} has no free address")

@@ -96,6 +96,7 @@ class NodeRuntime:
         self.scheduler_events = EventRecorder(client, "default-scheduler", node_name)
         self.binder = Binder(client, node_name, self.allocatable, self.labels, self.scheduler_events)
         self.used_ips: set[str] = set()
+        self._last_ip = ""
         self.workers: dict[str, PodWorker] = {}  # by pod uid
         self.finished: set[str] = set()  # uids whose worker ended (object may linger briefly)
         self.proxy = ServiceProxy()
@@ -120,8 +121,9 @@ class NodeRuntime:
     # ---- what pod workers ask of the node --------------------------------------------------
 
     def allocate_ip(self) -> str:
-        ip = ipam.allocate(self.cidr, self.used_ips)
+        ip = ipam.allocate(self.cidr, self.used_ips, after=self._last_ip)
         self.used_ips.add(ip)
+        self._last_ip = ip
         return ip
 
     def release_ip(self, ip: str) -> None:

@@ -12,6 +12,12 @@ def test_allocate_skips_gateway_and_used() -> None:
     assert ipam.allocate("10.244.0.0/16", {"10.244.0.2", "10.244.0.3"}) == "10.244.0.4"
 
 
+def test_allocate_moves_on_instead_of_reusing_a_just_released_ip() -> None:
+    assert ipam.allocate("10.244.0.0/16", set(), after="10.244.0.2") == "10.244.0.3"
+    # wraps around at the end of the range, still skipping the gateway
+    assert ipam.allocate("10.0.0.0/29", {"10.0.0.3"}, after="10.0.0.6") == "10.0.0.2"
+
+
 def test_allocate_full_cidr_raises() -> None:
     try:
         ipam.allocate("10.0.0.0/30", {"10.0.0.2"})
