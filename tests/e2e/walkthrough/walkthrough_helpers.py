@@ -272,27 +272,6 @@ def exec_in_head(kubectl: Kubectl, head: str, *command: str, container: str | No
     return kubectl.ok(*args, "--", *command, timeout=180)
 
 
-def parse_table(text: str) -> list[dict[str, str]]:
-    """Rows of a `ray list ...` table (the block under 'Table:'), keyed by column header."""
-    lines = text.splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == "Table:")
-    except StopIteration:
-        return []
-    body = [line for line in lines[start + 1 :] if line.strip() and not set(line.strip()) <= {"-"}]
-    if not body:
-        return []
-    header = body[0].split()
-    rows = []
-    for line in body[1:]:
-        cells = line.split()
-        # the first cell is the row number, which has no header
-        if len(cells) == len(header) + 1:
-            cells = cells[1:]
-        rows.append(dict(zip(header, cells, strict=False)))
-    return rows
-
-
 def actors(kubectl: Kubectl, head: str) -> dict[str, str]:
     """Actor name -> state, from `ray list actors --format json` run in the head pod (the table's
     columns shift where a pending actor has no node yet)."""
