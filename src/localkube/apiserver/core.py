@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import crds, defaults, errors, metadata, patches, versions
+from localkube.apiserver import crds, defaults, errors, metadata, patches, ssa_merge, versions
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, TYPE_INVALID, FieldError
@@ -34,6 +34,8 @@ NS_FINALIZER = "kubernetes"
 # Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
 CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
+# the manager of writes made inside the server (its controllers), as kube-controller-manager's
+DEFAULT_MANAGER = "kube-controller-manager"
 
 OBJECT_META_FIELDS = frozenset(
     {
@@ -89,6 +91,10 @@ class WriteOptions:
     dry_run: bool = False
     field_validation: str = "Warn"  # Strict, Warn or Ignore
     field_manager: str = ""
+    # server-side apply: take conflicting fields from their managers
+    force: bool = False
+    # managedFields were computed by server-side apply already (not an Update to record)
+    managed_by_apply: bool = False
     # Bytes the request could make the object (its body, plus the stored object for updates):
     # only a large one can exceed the object limit, so only then is the object measured.
     size_hint: int = MAX_OBJECT_BYTES
@@ -123,7 +129,8 @@ def _without(obj: dict[str, Any], *top: str) -> dict[str, Any]:
 
 
 def _meta_for_compare(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in _meta(obj).items() if k not in ("resourceVersion", "managedFields")}
+    # managedFields count: an apply that only takes ownership is a write, as in Kubernetes
+    return {k: v for k, v in _meta(obj).items() if k != "resourceVersion"}
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -184,6 +191,8 @@ class Core:
         if info.has_status and info.kind != "Node":
             obj.pop("status", None)
         warnings = self._admit(info, obj, None, opts)
+        if not opts.managed_by_apply:
+            self._record_update(info, None, obj, [], opts, None)
         name = str(meta.get("name") or "")
         if self.store.get(info.storage_key, ns if info.namespaced else "", name) is not None:
             raise errors.already_exists(info.plural, info.group, name)
@@ -433,6 +442,8 @@ class Core:
         old = current.obj
         meta = obj["metadata"]
         name = _meta(old)["name"]
+        # a body without managedFields keeps the stored ones; an empty list resets them
+        incoming_managed = meta.get("managedFields")
         # an update can grow the stored object by at most the request's size
         opts = dataclasses.replace(opts, size_hint=opts.size_hint + len(current.raw))
         rv = meta.get("resourceVersion")
@@ -463,6 +474,11 @@ class Core:
                 new_meta.pop(k, None)
         new_meta["resourceVersion"] = old_meta["resourceVersion"]
         warnings = self._admit(info, new, old, opts)
+        if opts.managed_by_apply:
+            new_meta["managedFields"] = incoming_managed
+        else:
+            base = _meta(old).get("managedFields") if incoming_managed is None else incoming_managed
+            self._record_update(info, old, new, base, opts, subresource)
         ignore = ("metadata", "status") if info.has_status else ("metadata",)
         if _tracks_generation(info) and _without(new, *ignore) != _without(old, *ignore):
             new_meta["generation"] = int(old_meta.get("generation") or 0) + 1
@@ -540,27 +556,95 @@ class Core:
         opts: WriteOptions,
         subresource: str | None,
     ) -> Result:
-        # Server-side apply, simplified: the applied configuration is merged over the live object.
         if not opts.field_manager:
             raise errors.bad_request(
                 "PATCH, application/apply-patch+yaml: fieldManager is required for apply requests"
             )
-        if not isinstance(patch, dict):
-            raise errors.bad_request("the applied configuration must be an object")
-        if current is None:
-            body = copy.deepcopy(patch)
-            body.setdefault("metadata", {})
-            if isinstance(body["metadata"], dict):
-                body["metadata"]["name"] = name
-            return self.create(info, ns, body, opts)
+        config = self._decode(info, patch, fresh=False)
+        cfg_meta = config["metadata"]
+        if cfg_meta.get("name") and cfg_meta["name"] != name:
+            raise errors.bad_request(
+                f"the name of the object ({cfg_meta['name']}) does not match the name on the URL ({name})"
+            )
+        if info.namespaced and cfg_meta.get("namespace") and cfg_meta["namespace"] != ns:
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        problem = _meta_type_error(cfg_meta)
+        if problem:
+            raise errors.bad_request(
+                f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {problem}'
+            )
+        cfg_meta["name"] = name
+        live = versions.present(info, current.obj) if current is not None else None
+        entries = ssa_merge.decode_entries(_meta(live).get("managedFields") if live else None)
         try:
-            patched = patches.merge_patch(versions.present(info, current.obj), patch)
-        except patches.PatchError as e:
-            raise APIError(422, "Invalid", str(e), {}) from e
-        patched = copy.deepcopy(patched)
-        patched["apiVersion"] = info.api_version
-        info, patched = self._storage_form(info, patched)
-        return self._replace(info, current, patched, opts, subresource)
+            merged, entries = ssa_merge.apply(
+                live,
+                config,
+                entries,
+                opts.field_manager,
+                info.api_version,
+                now(),
+                self._schema(info),
+                force=opts.force,
+                subresource=subresource or "",
+                has_status=info.has_status,
+            )
+        except ssa_merge.Conflicts as e:
+            raise APIError(
+                409,
+                "Conflict",
+                str(e),
+                {
+                    "name": name,
+                    "group": info.group,
+                    "kind": info.plural,
+                    "causes": ssa_merge.causes(e.conflicts),
+                },
+            ) from e
+        merged.setdefault("metadata", {})["managedFields"] = ssa_merge.encode_entries(entries)
+        opts = dataclasses.replace(opts, managed_by_apply=True, fresh_body=True)
+        if current is None:
+            if subresource:
+                raise errors.not_found(info.plural, info.group, name)
+            return self.create(info, ns, merged, opts)
+        merged["metadata"]["resourceVersion"] = _meta(current.obj)["resourceVersion"]
+        info, merged = self._storage_form(info, merged)
+        return self._replace(info, current, merged, opts, subresource)
+
+    def _schema(self, info: ResourceInfo) -> dict[str, Any] | None:
+        if info.custom:
+            return info.schema
+        return self.builtin_schema(info.api_version, info.kind)
+
+    def _record_update(
+        self,
+        info: ResourceInfo,
+        old: dict[str, Any] | None,
+        new: dict[str, Any],
+        base: Any,
+        opts: WriteOptions,
+        subresource: str | None,
+    ) -> None:
+        """managedFields after a write that is not an apply: the writer owns what it changed."""
+        meta = new["metadata"]
+        entries = ssa_merge.update(
+            old,
+            new,
+            ssa_merge.decode_entries(base),
+            opts.field_manager or DEFAULT_MANAGER,
+            info.api_version,
+            now(),
+            self._schema(info),
+            subresource or "",
+            info.has_status,
+        )
+        managed = ssa_merge.encode_entries(entries)
+        if managed:
+            meta["managedFields"] = managed
+        else:
+            meta.pop("managedFields", None)
 
     # ------------------------------------------------------------------ delete
 

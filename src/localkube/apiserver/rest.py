@@ -159,6 +159,27 @@ def _write_options(q: Mapping[str, str], body_size: int | None = None) -> WriteO
     return opts
 
 
+def manager_from_user_agent(user_agent: str) -> str:
+    """The field manager of a write that names none: its User-Agent up to the first "/", as
+    kube-apiserver derives it ("kubectl/v1.37.0 (linux/amd64) ..." -> "kubectl")."""
+    return user_agent.split("/")[0][:128]
+
+
+def _opts(request: web.Request, body_size: int | None = None) -> WriteOptions:
+    opts = _write_options(request.query, body_size)
+    if not opts.field_manager and not _media_type(request).startswith("application/apply-patch"):
+        # an apply must name its manager; other writes are recorded under their client's name
+        opts.field_manager = manager_from_user_agent(request.headers.get("User-Agent", ""))
+    force = request.query.get("force", "")
+    if force:
+        if force not in ("true", "false", "1", "0", "True", "False"):
+            raise errors.bad_request(f'force: invalid value "{force}"')
+        if _media_type(request) != "application/apply-patch+yaml" and force in ("true", "1", "True"):
+            raise errors.bad_request("force: Invalid value: true: may not be specified for non-apply patch")
+        opts.force = force in ("true", "1", "True")
+    return opts
+
+
 def _delete_options(q: Mapping[str, str], body: Any) -> DeleteOptions:
     body = body if isinstance(body, dict) else {}
     policy = q.get("propagationPolicy") or body.get("propagationPolicy")
@@ -480,7 +501,7 @@ class RestAPI:
             if m == "POST" and (rt.namespace is not None or not info.namespaced):
                 raw = await read_body(request)
                 body = decode(raw, _media_type(request))
-                res = self.core.create(info, ns, body, _write_options(q, len(raw)))
+                res = self.core.create(info, ns, body, _opts(request, len(raw)))
                 return self._result(info, res, 201)
             if m == "DELETE" and (rt.namespace is not None or not info.namespaced):
                 raw = await read_body(request)
@@ -503,7 +524,7 @@ class RestAPI:
         if m == "PUT":
             raw = await read_body(request)
             body = decode(raw, _media_type(request))
-            res = self.core.update(info, ns, rt.name, body, _write_options(q, len(raw)))
+            res = self.core.update(info, ns, rt.name, body, _opts(request, len(raw)))
             return self._result(info, res, 200)
         if m == "PATCH":
             res = await self._patch(request, rt, None)
@@ -542,7 +563,7 @@ class RestAPI:
         raw = await read_body(request)
         body = decode(raw, media)
         return self.core.patch(
-            rt.info, rt.namespace or "", rt.name, media, body, _write_options(request.query, len(raw)), sub
+            rt.info, rt.namespace or "", rt.name, media, body, _opts(request, len(raw)), sub
         )
 
     def list(
@@ -595,7 +616,7 @@ class RestAPI:
                 return self._result(
                     info,
                     self.core.update(
-                        info, ns, rt.name, body, _write_options(request.query, len(raw)), "status"
+                        info, ns, rt.name, body, _opts(request, len(raw)), "status"
                     ),
                     200,
                 )
@@ -606,7 +627,7 @@ class RestAPI:
             body = decode(await read_body(request), _media_type(request))
             return self._result(
                 info,
-                self.core.update(info, ns, rt.name, body, _write_options(request.query), "finalize"),
+                self.core.update(info, ns, rt.name, body, _opts(request), "finalize"),
                 200,
             )
         if rt.sub == "scale":
@@ -615,7 +636,7 @@ class RestAPI:
             body = decode(await read_body(request), _media_type(request))
             target = body.get("target") if isinstance(body, dict) else None
             node = str((target or {}).get("name", ""))
-            bind(self.core, info, ns, rt.name, node, _write_options(request.query).dry_run)
+            bind(self.core, info, ns, rt.name, node, _opts(request).dry_run)
             return respond(
                 {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
             )
@@ -691,7 +712,7 @@ class RestAPI:
         rv = (new_scale.get("metadata") or {}).get("resourceVersion")
         obj["metadata"]["resourceVersion"] = rv or obj["metadata"]["resourceVersion"]
         set_path(obj, info.scale.spec_replicas, replicas)
-        res = self.core._replace(info, current, obj, _write_options(request.query), None)
+        res = self.core._replace(info, current, obj, _opts(request), None)
         return respond(self._scale_of(info, res.obj))
 
     async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:

@@ -1,0 +1,213 @@
+"""Server-side and client-side apply as kubectl and the official client use them."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import kubernetes
+import pytest
+import yaml
+from kubernetes.client import ApiException, CoreV1Api
+from kubernetes.dynamic import DynamicClient
+
+from localkube.apiserver.server import APIServer
+
+Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
+KUBERAY_CRD = Path("/work/shared/kuberay/crds/ray.io_rayclusters.yaml")
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def configmap(data: dict[str, str], name: str = "cfg") -> str:
+    return yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data})
+
+
+def live(kubectl: Kubectl, *what: str) -> dict[str, Any]:
+    out = json.loads(ok(kubectl("get", *what, "-o", "json", "--show-managed-fields")))
+    assert isinstance(out, dict)
+    return out
+
+
+def managers(obj: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(m["manager"], m["operation"]): m["fieldsV1"] for m in obj["metadata"].get("managedFields", [])}
+
+
+def test_server_side_apply_of_kuberays_crd_and_a_repeat_that_changes_nothing(kubectl: Kubectl) -> None:
+    assert "serverside-applied" in ok(kubectl("apply", "--server-side", "-f", str(KUBERAY_CRD)))
+    first = live(kubectl, "crd", "rayclusters.ray.io")
+    assert ("kubectl", "Apply") in managers(first)
+    assert "f:spec" in managers(first)[("kubectl", "Apply")]
+    ok(kubectl("apply", "--server-side", "-f", str(KUBERAY_CRD)))
+    again = live(kubectl, "crd", "rayclusters.ray.io")
+    assert again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+    assert again["metadata"]["managedFields"] == first["metadata"]["managedFields"]
+    assert "rayclusters" in ok(kubectl("api-resources", "--api-group=ray.io", "-o", "name"))
+
+
+def test_client_side_apply_of_kuberays_crd_fails_as_on_a_real_cluster(kubectl: Kubectl) -> None:
+    result = kubectl("apply", "-f", str(KUBERAY_CRD))
+    assert result.returncode != 0
+    assert "metadata.annotations: Too long: must have at most 262144 bytes" in result.stderr
+    assert kubectl("get", "crd", "rayclusters.ray.io").returncode != 0
+
+
+def test_create_records_the_writer_and_apply_conflicts_with_it_until_forced(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "configmap", "cfg", "--from-literal=a=1"))
+    created = live(kubectl, "configmap", "cfg")
+    assert managers(created) == {("kubectl-create", "Update"): {"f:data": {".": {}, "f:a": {}}}}
+    conflict = kubectl("apply", "--server-side", "-f", "-", input=configmap({"a": "2", "b": "3"}))
+    assert conflict.returncode != 0
+    assert 'Apply failed with 1 conflict: conflict with "kubectl-create" using v1: .data.a' in conflict.stderr
+    assert (
+        live(kubectl, "configmap", "cfg")["metadata"]["resourceVersion"]
+        == created["metadata"]["resourceVersion"]
+    )
+    ok(
+        kubectl(
+            "apply", "--server-side", "--force-conflicts", "-f", "-", input=configmap({"a": "2", "b": "3"})
+        )
+    )
+    forced = live(kubectl, "configmap", "cfg")
+    assert forced["data"] == {"a": "2", "b": "3"}
+    assert managers(forced)[("kubectl", "Apply")] == {"f:data": {"f:a": {}, "f:b": {}}}
+    assert "f:a" not in managers(forced)[("kubectl-create", "Update")].get("f:data", {})
+
+
+def test_a_field_no_longer_applied_is_removed_unless_another_manager_owns_it(kubectl: Kubectl) -> None:
+    ok(kubectl("apply", "--server-side", "-f", "-", input=configmap({"a": "1", "b": "2", "c": "3"})))
+    # a second manager applies b with the same value: co-owned, no conflict
+    ok(kubectl("apply", "--server-side", "--field-manager=other", "-f", "-", input=configmap({"b": "2"})))
+    ok(kubectl("apply", "--server-side", "-f", "-", input=configmap({"a": "1"})))
+    assert live(kubectl, "configmap", "cfg")["data"] == {"a": "1", "b": "2"}
+
+
+def test_apply_with_the_official_client_conflict_status_and_force(k8s: kubernetes.client.ApiClient) -> None:
+    dyn = DynamicClient(k8s)
+    cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"k": "one"}}
+    made = cms.server_side_apply(body=body, namespace="default", field_manager="first")
+    assert made.data.k == "one"
+    body["data"] = {"k": "two"}
+    with pytest.raises(ApiException) as e:
+        cms.server_side_apply(body=body, namespace="default", field_manager="second")
+    assert e.value.status == 409
+    status = json.loads(e.value.body)
+    assert status["reason"] == "Conflict"
+    assert status["message"] == 'Apply failed with 1 conflict: conflict with "first": .data.k'
+    assert status["details"]["causes"] == [
+        {"reason": "FieldManagerConflict", "message": 'conflict with "first"', "field": ".data.k"}
+    ]
+    forced = cms.server_side_apply(
+        body=body, namespace="default", field_manager="second", force_conflicts=True
+    )
+    assert forced.data.k == "two"
+    # an Update by the official client is recorded under its User-Agent's product name
+    CoreV1Api(k8s).patch_namespaced_config_map("cfg", "default", {"data": {"z": "1"}})
+    got = CoreV1Api(k8s).read_namespaced_config_map("cfg", "default")
+    assert {m.manager for m in got.metadata.managed_fields} == {"second", "OpenAPI-Generator"}
+
+
+def raw_apply(server: APIServer, path: str, body: str) -> tuple[int, dict[str, Any]]:
+    """PATCH with an apply body as given, bypassing any client-side checks."""
+    req = urllib.request.Request(
+        f"{server.url}{path}?fieldManager=x",
+        data=body.encode(),
+        method="PATCH",
+        headers={
+            "Content-Type": "application/apply-patch+yaml",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {server.admin_token}",
+        },
+    )
+    ctx = ssl.create_default_context(cafile=str(server.ca_cert_path))
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_an_apply_body_that_is_not_an_object_changes_nothing(
+    k8s: kubernetes.client.ApiClient, apiserver: APIServer
+) -> None:
+    v1 = CoreV1Api(k8s)
+    v1.create_namespaced_config_map("default", {"metadata": {"name": "cfg"}, "data": {"a": "1"}})
+    before = v1.read_namespaced_config_map("cfg", "default").metadata.resource_version
+    path = "/api/v1/namespaces/default/configmaps/cfg"
+    for body, code in (
+        ("- just\n- a list\n", 400),
+        ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: cfg\n", 400),
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: {nested: 1}\n", 400),
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n", 400),
+        ("{{{ not yaml", 400),
+        # a valid object with an invalid value: refused by validation
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  labels: {'bad key!': x}\n", 422),
+    ):
+        status, answer = raw_apply(apiserver, path, body)
+        assert (status, answer["kind"], answer["code"]) == (code, "Status", code), (body, answer)
+    assert v1.read_namespaced_config_map("cfg", "default").metadata.resource_version == before
+    assert v1.read_namespaced_config_map("cfg", "default").data == {"a": "1"}
+
+
+SMALL_CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+              color: {type: string}
+"""
+
+
+@pytest.mark.parametrize("kind", ["configmap", "widget"])
+def test_client_side_apply_create_update_and_unchanged(kubectl: Kubectl, kind: str, tmp_path: Path) -> None:
+    if kind == "widget":
+        ok(kubectl("apply", "-f", "-", input=SMALL_CRD))
+        ok(kubectl("wait", "--for=condition=Established", "crd/widgets.example.com"))
+
+        def manifest(size: int) -> str:
+            doc = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+            return yaml.safe_dump({**doc, "spec": {"size": size, "color": "red"}})
+
+        name = "widget/w"
+    else:
+
+        def manifest(size: int) -> str:
+            return configmap({"size": str(size)}, name="w")
+
+        name = "configmap/w"
+    assert f"{name.split('/')[0]}/w created" in ok(kubectl("apply", "-f", "-", input=manifest(1))).replace(
+        ".example.com", ""
+    )
+    assert "configured" in ok(kubectl("apply", "-f", "-", input=manifest(2)))
+    rv = live(kubectl, name)["metadata"]["resourceVersion"]
+    assert "unchanged" in ok(kubectl("apply", "-f", "-", input=manifest(2)))
+    obj = live(kubectl, name)
+    assert obj["metadata"]["resourceVersion"] == rv
+    assert "kubectl.kubernetes.io/last-applied-configuration" in obj["metadata"]["annotations"]
+    assert ("kubectl-client-side-apply", "Update") in managers(obj)
