@@ -222,7 +222,7 @@ def _run_mode(spec: dict[str, Any]) -> None:
 def _enter_mode(spec: dict[str, Any]) -> None:
     _join_cgroup(spec.get("cgroup"))
     if spec.get("tty"):
-        import fcntl
+        import fcntl  # only tty sessions need these: keep the common start-up lean
         import termios
 
         # The pty on stdin becomes our controlling terminal (we lead a new session already).

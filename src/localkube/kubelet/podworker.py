@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from localkube.kubelet import backoff, envvars, prober, probes, runtime, status, volumes
+from localkube.kubelet import backoff, dns, envvars, prober, probes, runtime, status, volumes
 from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
@@ -296,8 +296,6 @@ class PodWorker:
 
     def refresh_hosts(self) -> None:
         if self.sandbox_ready or self.ip:
-            from localkube.kubelet import dns
-
             with contextlib.suppress(OSError):
                 dns.write_in_place(self.sandbox.hosts_path, self.node.hosts_for(self.pod, self.ip))
 

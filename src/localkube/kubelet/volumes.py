@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localkube.kubelet import envvars, mounts
+from localkube.kubelet import envvars, mounts, quantity
 from localkube.kubelet.runtime import MountSpec
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -193,8 +193,6 @@ def materialize(
             if ed.get("medium") == "Memory" and not mounts.is_mountpoint(target):
                 opts = "mode=1777"
                 if ed.get("sizeLimit"):
-                    from localkube.kubelet import quantity
-
                     opts += f",size={int(quantity.parse(ed['sizeLimit']))}"
                 mounts.mount_tmpfs(target, opts)
             else:
