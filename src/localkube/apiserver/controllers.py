@@ -33,6 +33,9 @@ from localkube.apiserver.errors import APIError
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Event, Key, ObjKey, Stored
 
+# seconds between a namespace turning Terminating and its contents being deleted
+NAMESPACE_SWEEP_DELAY = 1.0
+
 log = logging.getLogger(__name__)
 
 Item = tuple[str, Any]
@@ -45,6 +48,8 @@ class Controllers:
         self.store = core.store
         self.pending: dict[Item, None] = {}
         self._swept: set[tuple[str, str]] = set()  # terminating namespaces/CRDs already emptied once
+        # terminating namespace -> loop time before which its contents are left alone
+        self._ns_not_before: dict[str, float] = {}
         self.wake = asyncio.Event()
         self.store.listeners.append(self._on_event)
 
@@ -75,7 +80,7 @@ class Controllers:
             if {ORPHAN, FOREGROUND} & set(meta.get("finalizers") or ()):
                 self._add(("owner", uid))
             if key == NS_KEY:
-                self._add(("ns", meta.get("name", "")))
+                self._namespace_terminating(meta.get("name", ""))
             elif key == CRD_KEY:
                 self._add(("crd", meta.get("name", "")))
 
@@ -213,10 +218,27 @@ class Controllers:
 
     # ------------------------------------------------------------------ namespaces
 
+    def _namespace_terminating(self, name: str) -> None:
+        """A real namespace controller reaches a terminating namespace's contents only after its
+        queue, discovery and LISTs (a second or more), so the requests that follow a namespace's
+        deletion (`kubectl delete -k` deleting its contents next) still find them. Do likewise."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._add(("ns", name))
+            return
+        if name not in self._ns_not_before:
+            self._ns_not_before[name] = loop.time() + NAMESPACE_SWEEP_DELAY
+            loop.call_later(NAMESPACE_SWEEP_DELAY, self._add, ("ns", name))
+
     def _namespace(self, name: str) -> None:
         ns = self.store.get(NS_KEY, "", name)
         if ns is None or not ns.obj["metadata"].get("deletionTimestamp"):
+            self._ns_not_before.pop(name, None)
             return
+        not_before = self._ns_not_before.get(name)
+        if not_before is not None and _loop_time() < not_before:
+            return  # its scheduled sweep comes later
         keys = self.core.registry.namespaced_storage_keys()
         sweep = ("ns", ns.obj["metadata"]["uid"])
         if sweep not in self._swept:
@@ -233,6 +255,7 @@ class Controllers:
         if any(self._holds(key, name) for key in keys):
             return
         self._swept.discard(sweep)
+        self._ns_not_before.pop(name, None)
         spec_finalizers = (ns.obj.get("spec") or {}).get("finalizers") or []
         if NS_FINALIZER in spec_finalizers:
             info = self._info(NS_KEY)
@@ -266,3 +289,10 @@ class Controllers:
             return
         self._swept.discard(sweep)
         self._drop_finalizer((CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
+
+
+def _loop_time() -> float:
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return float("inf")

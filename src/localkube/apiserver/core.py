@@ -190,9 +190,11 @@ class Core:
             meta["generation"] = 1
         if info.has_status and info.kind != "Node":
             obj.pop("status", None)
-        warnings = self._admit(info, obj, None, opts)
         if not opts.managed_by_apply:
+            # what the client sent, before defaults and admission: kube-apiserver's field manager
+            # also runs before mutating admission (a pod's service-account volume is nobody's)
             self._record_update(info, None, obj, [], opts, None)
+        warnings = self._admit(info, obj, None, opts)
         name = str(meta.get("name") or "")
         if self.store.get(info.storage_key, ns if info.namespaced else "", name) is not None:
             raise errors.already_exists(info.plural, info.group, name)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+from localkube.apiserver import openapi_v2
 from localkube.apiserver.discovery import KUBE_VERSION
 from localkube.apiserver.kinds import Registry, ResourceInfo
 
@@ -163,6 +164,8 @@ class Documents:
         self.registry = registry
         self._key: tuple[Any, ...] = ()
         self._docs: dict[str, bytes] = {}
+        self._v2 = b""
+        self._v2_key: tuple[Any, ...] | None = None
 
     def _refresh(self) -> None:
         key = tuple(sorted((i.group, i.version, i.plural, id(i.schema)) for i in self.registry.all()))
@@ -188,6 +191,15 @@ class Documents:
     def get(self, path: str) -> bytes | None:
         self._refresh()
         return self._docs.get(path)
+
+    def v2(self) -> bytes:
+        """The Swagger 2.0 document of everything served, rebuilt when the v3 ones are."""
+        self._refresh()
+        if self._v2_key != self._key:
+            docs = [json.loads(raw) for raw in self._docs.values()]
+            self._v2 = json.dumps(openapi_v2.swagger(docs, KUBE_VERSION[2]), separators=(",", ":")).encode()
+            self._v2_key = self._key
+        return self._v2
 
 
 def _hash(raw: bytes) -> str:

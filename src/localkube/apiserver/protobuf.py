@@ -305,6 +305,9 @@ KINDS = {
 }
 
 
+ANY_VERSION_KINDS = frozenset({"DeleteOptions"})
+
+
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
@@ -438,7 +441,9 @@ def decode(body: bytes) -> dict[str, Any]:
     unknown = _message(body[len(MAGIC) :], "Unknown")
     type_meta = unknown.get("typeMeta") or {}
     api_version, kind = type_meta.get("apiVersion", ""), type_meta.get("kind", "")
-    if (api_version, kind) not in KINDS:
+    # client-go sends DeleteOptions in the group/version of the resource being deleted (helm
+    # uninstall: "v1", "apps/v1", ...), so it is read whatever version it names
+    if (api_version, kind) not in KINDS and kind not in ANY_VERSION_KINDS:
         raise ProtobufError(f"no protobuf decoding for {api_version}, Kind={kind}")
     raw = base64.b64decode(unknown.get("raw", ""))
     obj = _message(raw, kind)

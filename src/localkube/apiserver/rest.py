@@ -21,6 +21,7 @@ from localkube.apiserver import (
     fielderrors,
     lists,
     openapi,
+    openapi_v2,
     patches,
     protobuf,
     reviews,
@@ -273,6 +274,7 @@ class RestAPI:
             r.add_get(path, self.health)
         r.add_get("/version", self.version)
         r.add_get("/version/", self.version)
+        r.add_get("/openapi/v2", self.openapi_v2)
         r.add_get("/openapi/v3", self.openapi_root)
         r.add_get("/openapi/v3/{tail:.*}", self.openapi_doc)
         r.add_route("*", "/api", self.api_root)
@@ -361,6 +363,14 @@ class RestAPI:
     async def openapi_root(self, request: web.Request) -> web.StreamResponse:
         await self._openapi_ready()
         return respond(self.openapi.root())
+
+    async def openapi_v2(self, request: web.Request) -> web.StreamResponse:
+        if not openapi_v2.acceptable(request.headers.get("Accept", "")):
+            raise errors.APIError(
+                406, "NotAcceptable", "only the following media types are accepted: application/json", {}
+            )
+        await self._openapi_ready()
+        return respond(self.openapi.v2())
 
     async def _openapi_ready(self) -> None:
         """Build the built-in definitions (a second of work) off the event loop, when first needed."""
