@@ -220,10 +220,20 @@ def _items(schema: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return items if isinstance(items, dict) else None
 
 
-def _item_key(item: Any, keys: list[str]) -> str | None:
+def _item_key(item: Any, keys: list[str], items: Mapping[str, Any] | None) -> str | None:
+    """An item's key; a key field left out takes its schema default (a port's protocol "TCP"),
+    so an applied item finds the live one the server defaulted."""
     if not isinstance(item, dict):
         return None
-    return fs.key({k: item[k] for k in keys if k in item})
+    values: dict[str, Any] = {}
+    for k in keys:
+        if k in item:
+            values[k] = item[k]
+        else:
+            prop = _child(items, k)
+            if prop is not None and "default" in prop:
+                values[k] = prop["default"]
+    return fs.key(values)
 
 
 # ------------------------------------------------------------------ field sets of objects
@@ -281,7 +291,7 @@ def _walk(
             if kind == "set":
                 out[(*path, fs.value(item))] = item
                 continue
-            pe = _item_key(item, keys)
+            pe = _item_key(item, keys, items)
             if pe is None:
                 out[path] = val  # not a list of objects after all: owned whole
                 return
@@ -306,9 +316,10 @@ def merge(live: Any, config: Any, schema: Mapping[str, Any] | None) -> Any:
         if kind == "set":
             return [*live, *(copy.deepcopy(v) for v in config if v not in live)]
         if kind == "map" and all(isinstance(i, dict) for i in (*live, *config)):
-            applied = {_item_key(i, keys): i for i in config}
+            items = _items(schema)
+            applied = {_item_key(i, keys, items): i for i in config}
             merged = [
-                merge(i, applied.pop(k), _items(schema)) if (k := _item_key(i, keys)) in applied else i
+                merge(i, applied.pop(k), items) if (k := _item_key(i, keys, items)) in applied else i
                 for i in live
             ]
             return merged + [copy.deepcopy(i) for i in applied.values()]

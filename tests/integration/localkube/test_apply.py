@@ -211,3 +211,18 @@ def test_client_side_apply_create_update_and_unchanged(kubectl: Kubectl, kind: s
     assert obj["metadata"]["resourceVersion"] == rv
     assert "kubectl.kubernetes.io/last-applied-configuration" in obj["metadata"]["annotations"]
     assert ("kubectl-client-side-apply", "Update") in managers(obj)
+
+
+@pytest.mark.parametrize(
+    "sample", sorted(Path("/work/shared/kuberay/samples").glob("*.yaml")), ids=lambda p: p.name
+)
+def test_server_side_apply_of_kuberay_samples_twice(kubectl: Kubectl, sample: Path) -> None:
+    """Defaulted list keys (a port's protocol) match the applied items: the repeat changes nothing."""
+    ok(kubectl("apply", "--server-side", "-f", str(KUBERAY_CRD)))
+    ok(kubectl("wait", "--for=condition=Established", "crd/rayclusters.ray.io"))
+    ok(kubectl("apply", "--server-side", "-f", str(sample)))
+    before = ok(kubectl("get", "-f", str(sample), "-o", "jsonpath={.items[*].metadata.resourceVersion}"))
+    again = ok(kubectl("apply", "--server-side", "-f", str(sample)))
+    assert "serverside-applied" in again
+    after = ok(kubectl("get", "-f", str(sample), "-o", "jsonpath={.items[*].metadata.resourceVersion}"))
+    assert after == before

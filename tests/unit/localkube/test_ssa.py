@@ -209,3 +209,26 @@ def test_encoded_entries_put_apply_first_and_drop_empty_ones() -> None:
     assert [(e["manager"], e["operation"]) for e in encoded] == [("a", "Apply"), ("b", "Update")]
     assert encoded[0]["fieldsType"] == "FieldsV1"
     assert encoded[0]["fieldsV1"] == {"f:data": {"f:y": {}}}
+
+
+def test_a_key_field_left_out_matches_the_live_item_by_its_default() -> None:
+    schema = {"type": "object", "properties": {"spec": POD_SCHEMA["properties"]["spec"]}}
+    ports = schema["properties"]["spec"]["properties"]["containers"]["items"]["properties"]["ports"]
+    defaulted = {**ports, "items": {**ports["items"], "properties": {**ports["items"]["properties"]}}}
+    defaulted["items"]["properties"]["protocol"] = {"type": "string", "default": "TCP"}
+    containers = schema["properties"]["spec"]["properties"]["containers"]
+    item_schema = {
+        **containers["items"],
+        "properties": {**containers["items"]["properties"], "ports": defaulted},
+    }
+    schema["properties"]["spec"] = {
+        "type": "object",
+        "properties": {"containers": {**containers, "items": item_schema}},
+    }
+    live = pod(a={"ports": [{"containerPort": 80, "protocol": "TCP"}]})
+    merged, entries = ssa_merge.apply(
+        live, pod(a={"ports": [{"containerPort": 80}]}), [], "m", "v1", "t", schema
+    )
+    assert merged["spec"]["containers"][0]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+    port = ("f:spec", "f:containers", 'k:{"name":"a"}', "f:ports", 'k:{"containerPort":80,"protocol":"TCP"}')
+    assert port in entries[0].fields
