@@ -174,6 +174,25 @@ def _downward(
         _write(target / item["path"], value.encode(), int(item.get("mode", mode)))
 
 
+def _host_path(hp: dict[str, Any]) -> Path:
+    """The host path, created or checked according to its type, as the kubelet does."""
+    path = Path(hp["path"])
+    kind = hp.get("type") or ""
+    if kind == "DirectoryOrCreate":
+        path.mkdir(parents=True, exist_ok=True)
+    elif kind == "FileOrCreate":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+    elif kind == "Directory" and not path.is_dir():
+        raise VolumeError(f"hostPath type check failed: {path} is not a directory")
+    elif kind == "File" and not path.is_file():
+        raise VolumeError(f"hostPath type check failed: {path} is not a file")
+    elif kind == "" and not path.exists():
+        # an unset type mounts whatever is there; a missing path becomes a directory
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def materialize(
     pod: dict[str, Any], pod_dir: Path, sources: Sources, alloc: dict[str, str]
 ) -> dict[str, Path]:
@@ -184,7 +203,7 @@ def materialize(
         name = v["name"]
         target = pod_dir / "volumes" / name
         if v.get("hostPath"):
-            out[name] = Path(v["hostPath"]["path"])
+            out[name] = _host_path(v["hostPath"])
             continue
         target.mkdir(parents=True, exist_ok=True)
         out[name] = target
