@@ -264,6 +264,7 @@ def bootstrap_policy() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             "system:public-info-viewer", [{"nonResourceURLs": list(_PUBLIC_INFO_URLS), "verbs": ["get"]}]
         ),
     ]
+    roles += _user_facing_roles()
     bindings = [
         _bootstrap_binding("cluster-admin", [PRIVILEGED_GROUP]),
         _bootstrap_binding("system:discovery", [ALL_AUTHENTICATED]),
@@ -271,6 +272,75 @@ def bootstrap_policy() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         _bootstrap_binding("system:public-info-viewer", [ALL_AUTHENTICATED, UNAUTHENTICATED]),
     ]
     return roles, bindings
+
+
+_READ = ["get", "list", "watch"]
+_WRITE = ["create", "delete", "deletecollection", "patch", "update"]
+# What the user-facing roles cover, by API group (kube-apiserver's aggregate-to-view/-edit rules).
+_VIEWABLE = {
+    "": [
+        "bindings", "configmaps", "endpoints", "events", "limitranges", "namespaces",
+        "namespaces/status", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
+        "pods/log", "pods/status", "replicationcontrollers", "replicationcontrollers/scale",
+        "replicationcontrollers/status", "resourcequotas", "resourcequotas/status",
+        "serviceaccounts", "services", "services/status",
+    ],
+    "apps": [
+        "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
+        "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
+        "statefulsets/scale", "statefulsets/status",
+    ],
+    "autoscaling": ["horizontalpodautoscalers", "horizontalpodautoscalers/status"],
+    "batch": ["cronjobs", "cronjobs/status", "jobs", "jobs/status"],
+    "policy": ["poddisruptionbudgets", "poddisruptionbudgets/status"],
+    "networking.k8s.io": ["ingresses", "ingresses/status", "networkpolicies"],
+    "discovery.k8s.io": ["endpointslices"],
+}  # fmt: skip
+_EDITABLE = {
+    "": [
+        "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "configmaps", "endpoints",
+        "events", "persistentvolumeclaims", "replicationcontrollers", "replicationcontrollers/scale",
+        "secrets", "serviceaccounts", "services", "services/proxy",
+    ],
+    "apps": [
+        "daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
+        "replicasets/scale", "statefulsets", "statefulsets/scale",
+    ],
+    "autoscaling": ["horizontalpodautoscalers"],
+    "batch": ["cronjobs", "jobs"],
+    "policy": ["poddisruptionbudgets"],
+    "networking.k8s.io": ["ingresses", "networkpolicies"],
+    "discovery.k8s.io": ["endpointslices"],
+}  # fmt: skip
+
+
+def _user_facing_roles() -> list[dict[str, Any]]:
+    """view, edit and admin, the ClusterRoles users bind to (`kubectl create rolebinding
+    --clusterrole=edit`). Real clusters aggregate them from labelled ClusterRoles; here their rules
+    are written out, and aggregation of further ClusterRoles into them is not done."""
+    view = [{"apiGroups": [g], "resources": list(r), "verbs": list(_READ)} for g, r in _VIEWABLE.items()]
+    edit_only = [
+        {"apiGroups": [g], "resources": list(r), "verbs": list(_WRITE)} for g, r in _EDITABLE.items()
+    ] + [
+        {"apiGroups": [""], "resources": ["secrets", "pods/attach", "pods/exec", "pods/portforward",
+                                          "pods/proxy", "services/proxy"], "verbs": list(_READ)},
+        {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]},
+    ]  # fmt: skip
+    admin_only = [
+        {"apiGroups": [RBAC_GROUP], "resources": ["rolebindings", "roles"], "verbs": [*_READ, *_WRITE]},
+        {
+            "apiGroups": ["authorization.k8s.io"],
+            "resources": ["localsubjectaccessreviews"],
+            "verbs": ["create"],
+        },
+    ]
+    return [
+        _bootstrap_role("view", view),
+        _bootstrap_role("edit", view + edit_only),
+        _bootstrap_role("admin", view + edit_only + admin_only),
+    ]
 
 
 def _bootstrap_meta(name: str) -> dict[str, Any]:

@@ -220,3 +220,25 @@ def test_admin_kubeconfig_is_not_held_to_rbac(kubectl: Kubectl) -> None:
     assert kubectl("auth", "can-i", "*", "*", "--all-namespaces").stdout.strip() == "yes"
     made = kubectl("create", "namespace", "anything")
     assert made.returncode == 0, made.stderr
+
+
+def test_the_user_facing_cluster_roles_exist_and_grant_in_one_namespace(
+    team: kubernetes.client.ApiClient, kubectl: Kubectl
+) -> None:
+    names = kubectl("get", "clusterroles", "-o", "name").stdout.split()
+    assert {"clusterrole.rbac.authorization.k8s.io/" + n for n in ("view", "edit", "admin")} <= set(names)
+    made = kubectl(
+        "create", "rolebinding", "viewer", "--clusterrole=view", f"--serviceaccount={NS}:{SA}", "-n", NS
+    )
+    assert made.returncode == 0, made.stderr
+    assert (
+        kubectl("auth", "can-i", f"--as={USER}", "list", "deployments.apps", "-n", NS).stdout.strip() == "yes"
+    )
+    assert kubectl("auth", "can-i", f"--as={USER}", "get", "secrets", "-n", NS).stdout.strip() == "no"
+    assert kubectl("auth", "can-i", f"--as={USER}", "list", "pods", "-n", "default").stdout.strip() == "no"
+    ok = kubectl(
+        "create", "rolebinding", "editor", "--clusterrole=edit", f"--serviceaccount={NS}:{SA}", "-n", NS
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert kubectl("auth", "can-i", f"--as={USER}", "delete", "pods", "-n", NS).stdout.strip() == "yes"
+    assert kubectl("auth", "can-i", f"--as={USER}", "create", "roles", "-n", NS).stdout.strip() == "no"
