@@ -88,34 +88,45 @@ def operator(kubeconfig: Path, workdir: Path) -> Background:
 
 # ---- what must not survive the demo ---------------------------------------------------------------
 
-NETNS_PREFIX = "lk-"  # localkube names each pod's network namespace lk-<uid>
+NETNS_PREFIX = "lk-"  # localkube names each pod's network namespace lk-<first 10 hex digits of its uid>
 RAY_PROGRAMS = ("raylet", "gcs_server")
 
 
-def pod_netns(netns_dir: Path = Path("/run/netns")) -> list[str]:
+def pod_netns_name(uid: str) -> str:
+    return NETNS_PREFIX + uid.replace("-", "")[:10]
+
+
+def existing_netns(netns_dir: Path = Path("/run/netns")) -> set[str]:
     try:
-        return sorted(p.name for p in netns_dir.iterdir() if p.name.startswith(NETNS_PREFIX))
+        return {p.name for p in netns_dir.iterdir() if p.name.startswith(NETNS_PREFIX)}
     except OSError:
-        return []
+        return set()
 
 
-def ray_processes(proc: Path = Path("/proc")) -> list[str]:
-    """`name[pid]` of every raylet / GCS server on the machine (not zombies)."""
+def ray_processes_of(pod_names: set[str], proc: Path = Path("/proc")) -> list[str]:
+    """`name[pid]` of each live raylet / GCS server started in one of these pods (its HOSTNAME)."""
     found = []
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            name = stat[stat.find("(") + 1 : stat.rfind(")")]
+            state = stat[stat.rfind(")") + 2 : stat.rfind(")") + 3]
+            if name not in RAY_PROGRAMS or state == "Z":
+                continue
+            env = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        name = stat[stat.find("(") + 1 : stat.rfind(")")]
-        state = stat[stat.rfind(")") + 2 : stat.rfind(")") + 3]
-        if name in RAY_PROGRAMS and state != "Z":
+        hostnames = {e.split(b"=", 1)[1].decode(errors="replace") for e in env if e.startswith(b"HOSTNAME=")}
+        if hostnames & pod_names:
             found.append(f"{name}[{entry.name}]")
     return sorted(found)
 
 
-def leftovers(before_netns: set[str], before_ray: set[str]) -> list[str]:
-    """What appeared since the demo started and is still here (others' runs are not ours)."""
-    return sorted((set(pod_netns()) - before_netns) | (set(ray_processes()) - before_ray))
+def leftovers(pods: dict[str, str]) -> list[str]:
+    """What is left of the demo's pods (uid -> name): their network namespaces and Ray processes.
+    Only the demo's own pods count: another localkube may start on this machine the moment ours
+    has stopped."""
+    ours = {pod_netns_name(uid) for uid in pods}
+    return sorted(existing_netns() & ours) + ray_processes_of(set(pods.values()))

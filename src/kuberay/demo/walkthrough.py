@@ -89,6 +89,7 @@ class Demo:
         self.head_pod = ""
         self.head_ip = ""
         self.live: Live | None = None
+        self.seen_pods: dict[str, str] = {}  # uid -> name of every Ray pod seen, to check they are gone
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -212,7 +213,7 @@ class Demo:
     async def wait_workers(self, count: int, timeout: float = 600) -> list[str]:
         async def check() -> list[str] | None:
             pods = await self.workers()
-            if len(pods) == count and all(is_running(p) for p in pods):
+            if len(pods) == count and all(is_running(p) and is_ready(p) for p in pods):
                 return sorted(p["metadata"]["name"] for p in pods)
             return None
 
@@ -234,6 +235,7 @@ class Demo:
                 try:
                     pods = await self.k().list_objects("Pod", RAY_NODES) if self.kube else []
                     self.screen.pods = pods
+                    self.seen_pods.update({p["metadata"]["uid"]: p["metadata"]["name"] for p in pods})
                     if self.head_ip:
                         view = await fetch_ray_view(http, self.head_ip)
                         if view is not None:
@@ -266,13 +268,17 @@ class Demo:
             "python3 detached_actor.py actor1",
             lambda: self.run_in_head(["python3", f"{samples}/detached_actor.py", "actor1"]),
         )
-        first = await self.step("autoscaler adds a worker pod for actor1", lambda: self.wait_workers(1))
+        first = await self.step(
+            "autoscaler adds a worker pod for actor1 (1/1 Running)", lambda: self.wait_workers(1)
+        )
         await self.step("actor1 ALIVE", lambda: self.wait_actor("actor1", "ALIVE"))
         await self.step(
             "python3 detached_actor.py actor2",
             lambda: self.run_in_head(["python3", f"{samples}/detached_actor.py", "actor2"]),
         )
-        both = await self.step("autoscaler adds a second worker pod", lambda: self.wait_workers(2))
+        both = await self.step(
+            "autoscaler adds a second worker pod (1/1 Running)", lambda: self.wait_workers(2)
+        )
         await self.step("actor2 ALIVE", lambda: self.wait_actor("actor2", "ALIVE"))
         listed = await self.step("ray list actors", lambda: self.run_in_head(["ray", "list", "actors"]))
         self.console.print(
@@ -330,8 +336,6 @@ async def _true(value: bool) -> bool:
 
 async def run(options: Options, console: Console) -> int:
     """Play the walkthrough; afterwards (or on Ctrl-C) nothing of the demo is left running."""
-    before_netns = set(processes.pod_netns())
-    before_ray = set(processes.ray_processes())
     demo = Demo(options, console)
     code = 1
     watcher: asyncio.Task[None] | None = None
@@ -367,14 +371,20 @@ async def run(options: Options, console: Console) -> int:
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGINT, lambda: console.print("[yellow]still stopping, please wait[/yellow]")
             )
+        console.print()
         if demo.timeline.samples:
             picture = write_png(demo.timeline, options.out_dir / "kuberay-demo.png", options.idle_timeout)
             console.print(
                 f"picture of worker pods and pending demand over time: [bold]{picture.resolve()}[/bold]"
             )
         console.print("stopping the operator and localkube ...")
+        if demo.kube is not None and demo.localkube.running():
+            # the pods' last state, in case the watcher missed the latest ones
+            with contextlib.suppress(Exception):
+                for pod in await demo.k().list_objects("Pod", RAY_NODES):
+                    demo.seen_pods[pod["metadata"]["uid"]] = pod["metadata"]["name"]
         await asyncio.shield(demo.shutdown())
-        left = processes.leftovers(before_netns, before_ray)
+        left = processes.leftovers(demo.seen_pods)
         if left:
             console.print(f"[red]left behind:[/red] {', '.join(left)}")
             code = code or 1

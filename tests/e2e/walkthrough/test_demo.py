@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from localkube.kubelet import cleanup
+from localkube.kubelet.nodelock import NodeLock
 
 KUBERAY = str(Path(sys.executable).parent / "kuberay")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -30,9 +31,15 @@ def demo(out: Path, log: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def nothing_left() -> None:
-    left = cleanup.leftovers()
-    assert not left.netns and not left.pids, left
-    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _comm(p) == "raylet"]
+    # under the node lock: another run may start its own node the moment the demo's has stopped
+    lock = NodeLock()
+    lock.acquire()
+    try:
+        left = cleanup.leftovers()
+        assert not left.netns and not left.pids, left
+        assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _comm(p) == "raylet"]
+    finally:
+        lock.release()
 
 
 def _comm(proc: Path) -> str:
@@ -55,8 +62,8 @@ def test_demo_plays_the_walkthrough_and_stops_everything(host_clean_unlocked: Pa
     assert code == 0, output[-5000:]
     for step in (
         "python3 detached_actor.py actor1",
-        "autoscaler adds a worker pod for actor1",
-        "autoscaler adds a second worker pod",
+        "autoscaler adds a worker pod for actor1 (1/1 Running)",
+        "autoscaler adds a second worker pod (1/1 Running)",
         "ray list actors",
         "python3 terminate_detached_actor.py actor2",
         "ray status",
@@ -80,7 +87,6 @@ def test_ctrl_c_stops_the_operator_localkube_and_every_pod(host_clean_unlocked: 
         while "export HEAD_POD=" not in log.read_text() and time.monotonic() < deadline:
             assert proc.poll() is None, log.read_text()[-5000:]
             time.sleep(1)
-        assert cleanup.leftovers().netns, "the demo's head pod should have its namespace now"
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=300)
     finally:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from kuberay.demo.plot import marker, write_png
 from kuberay.demo.preflight import problems
+from kuberay.demo.processes import pod_netns_name, ray_processes_of
 from kuberay.demo.raystatus import describe_demand, parse_cluster_status
 from kuberay.demo.timeline import Sample, Timeline
 from kuberay.demo.view import Screen, pod_row, render
@@ -114,3 +115,18 @@ def test_the_picture_is_a_png(tmp_path: Path) -> None:
     assert marker("ray status") is None
     path = write_png(timeline, tmp_path / "out" / "kuberay-demo.png", 20)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_only_the_demos_own_ray_processes_count_as_left_behind(tmp_path: Path) -> None:
+    def process(pid: int, name: str, hostname: str, state: str = "S") -> None:
+        d = tmp_path / str(pid)
+        d.mkdir()
+        (d / "stat").write_text(f"{pid} ({name}) {state} 1 2 3")
+        (d / "environ").write_bytes(f"PATH=/bin\0HOSTNAME={hostname}\0".encode())
+
+    process(10, "raylet", "raycluster-autoscaler-head-abcde")
+    process(11, "raylet", "someone-elses-pod")
+    process(12, "gcs_server", "raycluster-autoscaler-head-abcde", state="Z")
+    process(13, "python3", "raycluster-autoscaler-head-abcde")
+    assert ray_processes_of({"raycluster-autoscaler-head-abcde"}, tmp_path) == ["raylet[10]"]
+    assert pod_netns_name("e2d4a83d-32fb-4d18-8a1c-965c076a8750") == "lk-e2d4a83d32"
