@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from localkube.apiserver.selectors import SelectorError, label_selector_from_dict
+
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ALL_AUTHENTICATED = "system:authenticated"
 ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
@@ -314,10 +316,14 @@ _EDITABLE = {
 }  # fmt: skip
 
 
+AGGREGATE_LABEL = "rbac.authorization.k8s.io/aggregate-to-"
+
+
 def _user_facing_roles() -> list[dict[str, Any]]:
     """view, edit and admin, the ClusterRoles users bind to (`kubectl create rolebinding
-    --clusterrole=edit`). Real clusters aggregate them from labelled ClusterRoles; here their rules
-    are written out, and aggregation of further ClusterRoles into them is not done."""
+    --clusterrole=edit`), aggregated as in a real cluster: each gathers the rules of every
+    ClusterRole labelled `rbac.authorization.k8s.io/aggregate-to-<name>: "true"` (so a CRD's
+    installer can extend them); view is aggregated into edit, and edit into admin."""
     view = [{"apiGroups": [g], "resources": list(r), "verbs": list(_READ)} for g, r in _VIEWABLE.items()]
     edit_only = [
         {"apiGroups": [g], "resources": list(r), "verbs": list(_WRITE)} for g, r in _EDITABLE.items()
@@ -336,11 +342,46 @@ def _user_facing_roles() -> list[dict[str, Any]]:
             "verbs": ["create"],
         },
     ]
-    return [
-        _bootstrap_role("view", view),
-        _bootstrap_role("edit", view + edit_only),
-        _bootstrap_role("admin", view + edit_only + admin_only),
-    ]
+    roles = []
+    for name, rules, into in (
+        ("view", view, "edit"),
+        ("edit", edit_only, "admin"),
+        ("admin", admin_only, ""),
+    ):
+        part = _bootstrap_role(f"system:aggregate-to-{name}", rules)
+        part["metadata"]["labels"][AGGREGATE_LABEL + name] = "true"
+        whole = _bootstrap_role(name, [])
+        whole["aggregationRule"] = {
+            "clusterRoleSelectors": [{"matchLabels": {AGGREGATE_LABEL + name: "true"}}]
+        }
+        if into:
+            whole["metadata"]["labels"][AGGREGATE_LABEL + into] = "true"
+        roles += [part, whole]
+    return roles
+
+
+def aggregated_rules(role: Mapping[str, Any], cluster_roles: Iterable[Mapping[str, Any]]) -> list[Any] | None:
+    """The rules an aggregated ClusterRole holds (the clusterrole-aggregation controller's
+    answer): every distinct rule of the other ClusterRoles its selectors match, by name order.
+    None for a ClusterRole without an aggregationRule."""
+    agg = role.get("aggregationRule")
+    if not isinstance(agg, dict):
+        return None
+    try:
+        selectors = [
+            label_selector_from_dict(s) for s in agg.get("clusterRoleSelectors") or () if isinstance(s, dict)
+        ]
+    except SelectorError:
+        return []
+    me = _name(role)
+    rules: list[Any] = []
+    for other in sorted(cluster_roles, key=_name):
+        if _name(other) == me:
+            continue
+        labels = (other.get("metadata") or {}).get("labels") or {}
+        if any(sel.matches(labels) for sel in selectors):
+            rules += [r for r in other.get("rules") or () if r not in rules]
+    return rules
 
 
 def _bootstrap_meta(name: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import copy
 import logging
 from typing import Any
 
-from localkube.apiserver import crds
+from localkube.apiserver import authz, crds
 from localkube.apiserver.core import (
     CRD_KEY,
     FOREGROUND,
@@ -33,6 +33,7 @@ from localkube.apiserver.errors import APIError
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Event, Key, ObjKey, Stored
 
+AGGREGATOR = "clusterrole-aggregation-controller"
 # seconds between a namespace turning Terminating and its contents being deleted
 NAMESPACE_SWEEP_DELAY = 1.0
 
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 Item = tuple[str, Any]
 POD_KEY: Key = ("", "pods")
+CLUSTER_ROLE_KEY: Key = (authz.RBAC_GROUP, "clusterroles")
 
 
 class Controllers:
@@ -58,6 +60,8 @@ class Controllers:
         self.wake.set()
 
     def _on_event(self, key: Key, ev: Event) -> None:
+        if key == CLUSTER_ROLE_KEY:
+            self._add(("aggregate", ""))
         meta = ev.obj.get("metadata") or {}
         uid = meta.get("uid", "")
         ns = meta.get("namespace", "")
@@ -119,6 +123,32 @@ class Controllers:
             self._crd(arg)
         elif kind == "node-gone":
             self._orphaned_pods(arg)
+        elif kind == "aggregate":
+            self.aggregate_cluster_roles()
+
+    # ------------------------------------------------------------------ clusterrole aggregation
+
+    def aggregate_cluster_roles(self) -> None:
+        """Write each aggregated ClusterRole's rules, until chains (view into edit into admin)
+        settle; the server also calls this once at start, so the bootstrap roles are whole at once."""
+        info = self._info(CLUSTER_ROLE_KEY)
+        if info is None:
+            return
+        for _ in range(8):
+            roles = [s.obj for s in self.store.items(CLUSTER_ROLE_KEY, None)]
+            changed = False
+            for role in roles:
+                rules = authz.aggregated_rules(role, roles)
+                current = self.store.get(CLUSTER_ROLE_KEY, "", role["metadata"]["name"])
+                if rules is None or current is None or rules == (current.obj.get("rules") or []):
+                    continue
+                new = copy.deepcopy(current.obj)
+                new["rules"] = rules
+                opts = WriteOptions(field_validation="Ignore", field_manager=AGGREGATOR)
+                self.core._replace(info, current, new, opts, None)
+                changed = True
+            if not changed:
+                return
 
     # ------------------------------------------------------------------ garbage collector
 

@@ -189,6 +189,7 @@ class APIServer:
             self._create("clusterroles", "", role, authz.RBAC_GROUP)
         for binding in bindings:
             self._create("clusterrolebindings", "", binding, authz.RBAC_GROUP)
+        self.controllers.aggregate_cluster_roles()
         for ns in SYSTEM_NAMESPACES:
             self._create(
                 "namespaces", "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}

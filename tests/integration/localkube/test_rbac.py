@@ -242,3 +242,47 @@ def test_the_user_facing_cluster_roles_exist_and_grant_in_one_namespace(
     assert ok.returncode == 0, ok.stderr
     assert kubectl("auth", "can-i", f"--as={USER}", "delete", "pods", "-n", NS).stdout.strip() == "yes"
     assert kubectl("auth", "can-i", f"--as={USER}", "create", "roles", "-n", NS).stdout.strip() == "no"
+
+
+def test_a_cluster_role_labelled_aggregate_to_view_extends_view_edit_and_admin(
+    team: kubernetes.client.ApiClient, kubectl: Kubectl
+) -> None:
+    RbacAuthorizationV1Api(team).create_cluster_role(
+        {
+            "metadata": {
+                "name": "raycluster-viewer",
+                "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"},
+            },
+            "rules": [
+                {"apiGroups": ["ray.io"], "resources": ["rayclusters"], "verbs": ["get", "list", "watch"]}
+            ],
+        }
+    )
+    made = kubectl(
+        "create", "rolebinding", "viewer", "--clusterrole=view", f"--serviceaccount={NS}:{SA}", "-n", NS
+    )
+    assert made.returncode == 0, made.stderr
+    # the aggregation controller writes the rules into view (and through it edit and admin)
+    for _ in range(60):
+        if "ray.io" in kubectl("get", "clusterrole", "admin", "-o", "jsonpath={.rules}").stdout:
+            break
+        time.sleep(0.5)
+    for role in ("view", "edit", "admin"):
+        assert "rayclusters" in kubectl("get", "clusterrole", role, "-o", "jsonpath={.rules}").stdout, role
+    review = kubernetes.client.AuthorizationV1Api(team).create_subject_access_review(
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {
+                "user": USER,
+                "groups": ["system:serviceaccounts", "system:authenticated"],
+                "resourceAttributes": {
+                    "namespace": NS,
+                    "verb": "list",
+                    "group": "ray.io",
+                    "resource": "rayclusters",
+                },
+            },
+        }
+    )
+    assert review.status.allowed is True
