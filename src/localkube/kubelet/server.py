@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import pty
+import signal
 import socket
 import struct
 import termios
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+HANGUP_GRACE = 5.0  # seconds an exec session may outlive its client before it is killed
 
 Lookup = Callable[[str, str], PodWorker | None]
 
@@ -275,7 +277,22 @@ class KubeletServer:
                         proc.stdin.close()
 
         client = asyncio.create_task(read_client())
-        code = await proc.wait()
+        waiting = asyncio.create_task(proc.wait())
+        await asyncio.wait({client, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if not waiting.done():
+            # the client went away first (terminal closed): hang up on the session as a
+            # terminal would, and kill it if it lingers
+            if tty:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGHUP)
+            elif proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                await asyncio.wait_for(asyncio.shield(waiting), HANGUP_GRACE)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        code = await waiting
         if tty:
             # the pty reader ends with EIO once every process holding the slave is gone
             with contextlib.suppress(TimeoutError):
