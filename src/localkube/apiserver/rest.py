@@ -355,7 +355,14 @@ class RestAPI:
             return True
         ns, _, name = user.name.removeprefix("system:serviceaccount:").partition(":")
         sa = self.core.store.get(("", "serviceaccounts"), ns, name)
-        return sa is not None and sa.obj["metadata"]["uid"] == user.uid
+        if sa is None or sa.obj["metadata"]["uid"] != user.uid:
+            return False
+        pod_uid = user.extra.get(tokens.POD_UID_EXTRA)
+        if pod_uid:
+            pod_name = (user.extra.get(tokens.POD_NAME_EXTRA) or [""])[0]
+            pod = self.core.store.get(("", "pods"), ns, pod_name)
+            return pod is not None and pod.obj["metadata"]["uid"] == pod_uid[0]
+        return True
 
     async def health(self, request: web.Request) -> web.StreamResponse:
         return web.Response(text="ok")
@@ -750,7 +757,19 @@ class RestAPI:
         bound: dict[str, Any] = {}
         ref = spec.get("boundObjectRef") or {}
         if ref.get("kind") == "Pod":
-            bound["pod"] = {"name": ref.get("name"), "uid": ref.get("uid")}
+            pod = self.core.store.get(("", "pods"), ns, str(ref.get("name") or ""))
+            if pod is None:
+                raise errors.not_found("pods", "", str(ref.get("name") or ""))
+            uid = pod.obj["metadata"]["uid"]
+            if ref.get("uid") and ref["uid"] != uid:
+                raise errors.conflict(
+                    "pods",
+                    "",
+                    str(ref.get("name")),
+                    f"the UID in the bound object reference ({ref['uid']}) does not match the UID in record. "
+                    "The object might have been deleted and then recreated",
+                )
+            bound["pod"] = {"name": ref.get("name"), "uid": uid}
         token, exp = self.tokens.issue(
             ns, rt.name, sa["metadata"]["uid"], spec["audiences"], seconds, bound
         )

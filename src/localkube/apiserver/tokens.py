@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
+POD_NAME_EXTRA = "authentication.kubernetes.io/pod-name"
+POD_UID_EXTRA = "authentication.kubernetes.io/pod-uid"
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,17 @@ class TokenAuthority:
         k8s = claims.get("kubernetes.io") or {}
         ns = k8s.get("namespace", "")
         sa = k8s.get("serviceaccount") or {}
+        extra: dict[str, list[str]] = {}
+        pod = k8s.get("pod")
+        if isinstance(pod, dict):
+            # a token bound to a pod names it, and stops working with it (checked by the caller)
+            extra = {
+                POD_NAME_EXTRA: [str(pod.get("name") or "")],
+                POD_UID_EXTRA: [str(pod.get("uid") or "")],
+            }
         return User(
             str(claims.get("sub", "")),
             str(sa.get("uid", "")),
             ("system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"),
+            extra,
         )

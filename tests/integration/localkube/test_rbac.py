@@ -286,3 +286,24 @@ def test_a_cluster_role_labelled_aggregate_to_view_extends_view_edit_and_admin(
         }
     )
     assert review.status.allowed is True
+
+
+def test_a_token_bound_to_a_pod_ends_with_the_pod(
+    team: kubernetes.client.ApiClient, apiserver: APIServer
+) -> None:
+    pod = CoreV1Api(team).read_namespaced_pod("x", NS)
+    ref = {"apiVersion": "v1", "kind": "Pod", "name": "x", "uid": pod.metadata.uid}
+    token = request_token(team, {"expirationSeconds": 3600, "boundObjectRef": ref})
+    with pytest.raises(ApiException) as e:
+        request_token(team, {"boundObjectRef": {**ref, "uid": "not-the-uid"}})
+    assert e.value.status == 409
+    with client_with_token(apiserver, token) as c:
+        me = kubernetes.client.AuthenticationV1Api(c).create_self_subject_review(
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+        )
+        assert me.status.user_info.extra["authentication.kubernetes.io/pod-name"] == ["x"]
+        assert CoreV1Api(c).read_namespaced_pod("x", NS).metadata.name == "x"
+        CoreV1Api(team).delete_namespaced_pod("x", NS)
+        with pytest.raises(ApiException) as e:
+            kubernetes.client.VersionApi(c).get_code()
+        assert e.value.status == 401
