@@ -18,7 +18,7 @@ from typing import Any
 from localkube.apiserver import crds, defaults, errors, metadata, patches, ssa_merge, versions
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.errors import APIError
-from localkube.apiserver.fielderrors import FORBIDDEN, TYPE_INVALID, FieldError
+from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, TYPE_INVALID, FieldError
 from localkube.apiserver.ipalloc import Allocator
 from localkube.apiserver.kinds import Registry, ResourceInfo
 from localkube.apiserver.store import Event, Key, Store, Stored, dumps
@@ -73,6 +73,11 @@ PATCH_TYPES = (
     "application/apply-patch+yaml",
     "application/apply-patch+cbor",
 )
+
+
+def patch_options_invalid(err: FieldError) -> APIError:
+    """422 for PATCH options that do not fit the patch (kube-apiserver's ValidatePatchOptions)."""
+    return errors.invalid("PatchOptions", "meta.k8s.io", "", [err])
 
 
 def now() -> str:
@@ -559,9 +564,7 @@ class Core:
         subresource: str | None,
     ) -> Result:
         if not opts.field_manager:
-            raise errors.bad_request(
-                "PATCH, application/apply-patch+yaml: fieldManager is required for apply requests"
-            )
+            raise patch_options_invalid(FieldError("fieldManager", REQUIRED, "is required for apply patch"))
         config = self._decode(info, patch, fresh=False)
         cfg_meta = config["metadata"]
         if cfg_meta.get("name") and cfg_meta["name"] != name:

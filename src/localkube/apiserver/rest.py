@@ -31,7 +31,16 @@ from localkube.apiserver import (
     watchstream,
 )
 from localkube.apiserver.authz import RequestAttrs
-from localkube.apiserver.core import PATCH_TYPES, Core, DeleteOptions, Result, WriteOptions, bind, now
+from localkube.apiserver.core import (
+    PATCH_TYPES,
+    Core,
+    DeleteOptions,
+    Result,
+    WriteOptions,
+    bind,
+    now,
+    patch_options_invalid,
+)
 from localkube.apiserver.crds import get_path, set_path
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FieldError
@@ -171,13 +180,13 @@ def _opts(request: web.Request, body_size: int | None = None) -> WriteOptions:
     if not opts.field_manager and not _media_type(request).startswith("application/apply-patch"):
         # an apply must name its manager; other writes are recorded under their client's name
         opts.field_manager = manager_from_user_agent(request.headers.get("User-Agent", ""))
-    force = request.query.get("force", "")
-    if force:
-        if force not in ("true", "false", "1", "0", "True", "False"):
-            raise errors.bad_request(f'force: invalid value "{force}"')
-        if _media_type(request) != "application/apply-patch+yaml" and force in ("true", "1", "True"):
-            raise errors.bad_request("force: Invalid value: true: may not be specified for non-apply patch")
-        opts.force = force in ("true", "1", "True")
+    force = request.query.get("force")
+    if force is not None and request.method == "PATCH":
+        if not _media_type(request).startswith("application/apply-patch"):
+            raise patch_options_invalid(
+                FieldError("force", fielderrors.FORBIDDEN, "may not be specified for non-apply patch")
+            )
+        opts.force = force.lower() in ("true", "1")
     return opts
 
 

@@ -117,14 +117,20 @@ def test_apply_with_the_official_client_conflict_status_and_force(k8s: kubernete
     assert {m.manager for m in got.metadata.managed_fields} == {"second", "OpenAPI-Generator"}
 
 
-def raw_apply(server: APIServer, path: str, body: str) -> tuple[int, dict[str, Any]]:
-    """PATCH with an apply body as given, bypassing any client-side checks."""
+def raw_apply(
+    server: APIServer,
+    path: str,
+    body: str,
+    query: str = "fieldManager=x",
+    content_type: str = "application/apply-patch+yaml",
+) -> tuple[int, dict[str, Any]]:
+    """PATCH with a body as given, bypassing any client-side checks."""
     req = urllib.request.Request(
-        f"{server.url}{path}?fieldManager=x",
+        f"{server.url}{path}?{query}",
         data=body.encode(),
         method="PATCH",
         headers={
-            "Content-Type": "application/apply-patch+yaml",
+            "Content-Type": content_type,
             "Accept": "application/json",
             "Authorization": f"Bearer {server.admin_token}",
         },
@@ -226,3 +232,27 @@ def test_server_side_apply_of_kuberay_samples_twice(kubectl: Kubectl, sample: Pa
     assert "serverside-applied" in again
     after = ok(kubectl("get", "-f", str(sample), "-o", "jsonpath={.items[*].metadata.resourceVersion}"))
     assert after == before
+
+
+def test_patch_options_that_do_not_fit_the_patch_are_422(
+    k8s: kubernetes.client.ApiClient, apiserver: APIServer
+) -> None:
+    CoreV1Api(k8s).create_namespaced_config_map("default", {"metadata": {"name": "cfg"}})
+    path = "/api/v1/namespaces/default/configmaps/cfg"
+    status, answer = raw_apply(apiserver, path, "apiVersion: v1\nkind: ConfigMap\n", query="")
+    assert status == 422
+    assert answer["message"] == (
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'
+    )
+    status, answer = raw_apply(
+        apiserver,
+        path,
+        '{"data": {"a": "1"}}',
+        query="force=true",
+        content_type="application/merge-patch+json",
+    )
+    assert status == 422
+    assert answer["message"] == (
+        'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch'
+    )
+    assert CoreV1Api(k8s).read_namespaced_config_map("cfg", "default").data is None
