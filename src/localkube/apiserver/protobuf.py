@@ -30,6 +30,7 @@ class F:
     type: str
     repeated: bool = False
     pointer: bool = False  # Go *T: a zero value was set on purpose and is kept
+    inline: bool = False  # Go's embedded struct: its fields appear in the parent's JSON
 
 
 META = "ObjectMeta"
@@ -272,6 +273,36 @@ MESSAGES: dict[str, dict[int, F]] = {
         5: F("dryRun", "string", repeated=True),
     },
     "Preconditions": {1: F("uid", "string"), 2: F("resourceVersion", "string")},
+    "PodDisruptionBudget": {1: F("metadata", META), 2: F("spec", "PodDisruptionBudgetSpec")},
+    "PodDisruptionBudgetSpec": {
+        1: F("minAvailable", "IntOrString"),
+        2: F("selector", "LabelSelector"),
+        3: F("maxUnavailable", "IntOrString"),
+        4: F("unhealthyPodEvictionPolicy", "string"),
+    },
+    "Ingress": {1: F("metadata", META), 2: F("spec", "IngressSpec")},
+    "IngressSpec": {
+        4: F("ingressClassName", "string"),
+        1: F("defaultBackend", "IngressBackend"),
+        2: F("tls", "IngressTLS", repeated=True),
+        3: F("rules", "IngressRule", repeated=True),
+    },
+    "IngressBackend": {
+        4: F("service", "IngressServiceBackend"),
+        3: F("resource", "TypedLocalObjectReference"),
+    },
+    "IngressServiceBackend": {1: F("name", "string"), 2: F("port", "ServiceBackendPort")},
+    "ServiceBackendPort": {1: F("name", "string"), 2: F("number", "int")},
+    "TypedLocalObjectReference": {1: F("apiGroup", "string"), 2: F("kind", "string"), 3: F("name", "string")},
+    "IngressTLS": {1: F("hosts", "string", repeated=True), 2: F("secretName", "string")},
+    "IngressRule": {1: F("host", "string"), 2: F("", "IngressRuleValue", inline=True)},
+    "IngressRuleValue": {1: F("http", "HTTPIngressRuleValue")},
+    "HTTPIngressRuleValue": {1: F("paths", "HTTPIngressPath", repeated=True)},
+    "HTTPIngressPath": {
+        1: F("path", "string"),
+        3: F("pathType", "string"),
+        2: F("backend", "IngressBackend"),
+    },
     "Unknown": {
         1: F("typeMeta", "TypeMeta"),
         2: F("raw", "bytes"),
@@ -292,6 +323,8 @@ KINDS = {
     ("batch/v1", "Job"),
     ("v1", "Service"),
     ("policy/v1", "Eviction"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("networking.k8s.io/v1", "Ingress"),
     ("authentication.k8s.io/v1", "TokenReview"),
     ("authentication.k8s.io/v1", "SelfSubjectReview"),
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
@@ -425,7 +458,9 @@ def _message(buf: bytes, name: str) -> dict[str, Any]:
             decoded = _special(field.type, _message(value, field.type))
         else:
             decoded = _scalar(field.type, value)
-        if field.repeated:
+        if field.inline and isinstance(decoded, dict):
+            out.update(decoded)
+        elif field.repeated:
             out.setdefault(field.name, []).append(decoded)
         elif field.pointer or not _empty(decoded):
             out[field.name] = decoded

@@ -190,3 +190,27 @@ def test_openapi_v2_in_json_and_406_for_protobuf_only(apiserver: APIServer, kube
     pb_only = {"Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"}
     status, answer = _request(apiserver, "GET", "/openapi/v2", b"", pb_only)
     assert (status, answer["reason"]) == (406, "NotAcceptable")
+
+
+def test_kubectl_creates_pdbs_and_ingresses_it_sends_as_protobuf(kubectl: Kubectl) -> None:
+    ok(kubectl("create", "poddisruptionbudget", "pdb", "--selector=app=web", "--min-available=50%"))
+    pdb = json.loads(ok(kubectl("get", "pdb", "pdb", "-o", "json")))["spec"]
+    assert pdb == {"minAvailable": "50%", "selector": {"matchLabels": {"app": "web"}}}
+    ok(kubectl("create", "ingress", "ing", "--rule=foo.com/bar*=svc1:8080,tls=cert", "--class=nginx"))
+    spec = json.loads(ok(kubectl("get", "ingress", "ing", "-o", "json")))["spec"]
+    assert spec["ingressClassName"] == "nginx"
+    assert spec["tls"] == [{"hosts": ["foo.com"], "secretName": "cert"}]
+    assert spec["rules"] == [
+        {
+            "host": "foo.com",
+            "http": {
+                "paths": [
+                    {
+                        "path": "/bar",
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": "svc1", "port": {"number": 8080}}},
+                    }
+                ]
+            },
+        }
+    ]
