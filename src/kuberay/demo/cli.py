@@ -80,5 +80,5 @@ async def _main(options: object, console: Console) -> int:
     try:
         return await run(options, console)
     except asyncio.CancelledError:
-        console.print("interrupted: everything the demo started has been stopped.")
+        console.print("interrupted.")
         return 130

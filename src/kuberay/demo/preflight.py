@@ -20,8 +20,8 @@ def problems(
     found: list[str] = []
     if euid != 0:
         found.append(
-            "kuberay demo needs root: localkube gives every pod its own network namespace, mounts "
-            "and cgroup. Run it as root, e.g. `sudo .venv/bin/kuberay demo`."
+            "needs root (localkube gives every pod its own network namespace, mounts and cgroup): "
+            "run it as root, e.g. `sudo .venv/bin/kuberay demo`."
         )
     missing_tools = [tool for tool in _TOOLS if which(tool) is None]
     if missing_tools:

@@ -89,6 +89,7 @@ class Demo:
         self.head_pod = ""
         self.head_ip = ""
         self.live: Live | None = None
+        self.drawn = False
         self.seen_pods: dict[str, str] = {}  # uid -> name of every Ray pod seen, to check they are gone
 
     def now(self) -> float:
@@ -334,6 +335,14 @@ async def _true(value: bool) -> bool:
     return value
 
 
+def draw(demo: Demo, console: Console) -> None:
+    if not demo.timeline.samples:
+        return
+    picture = write_png(demo.timeline, demo.options.out_dir / "kuberay-demo.png", demo.options.idle_timeout)
+    demo.drawn = True
+    console.print(f"picture of worker pods and pending demand over time: [bold]{picture.resolve()}[/bold]")
+
+
 async def run(options: Options, console: Console) -> int:
     """Play the walkthrough; afterwards (or on Ctrl-C) nothing of the demo is left running."""
     demo = Demo(options, console)
@@ -354,6 +363,8 @@ async def run(options: Options, console: Console) -> int:
                     await watcher
                 demo.refresh()
                 demo.live = None
+        console.print()
+        draw(demo, console)
         if options.keep_running:
             kubeconfig = options.workdir / "localkube" / "kubeconfig"
             console.print("localkube and the operator keep running; in another terminal:")
@@ -371,12 +382,9 @@ async def run(options: Options, console: Console) -> int:
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGINT, lambda: console.print("[yellow]still stopping, please wait[/yellow]")
             )
-        console.print()
-        if demo.timeline.samples:
-            picture = write_png(demo.timeline, options.out_dir / "kuberay-demo.png", options.idle_timeout)
-            console.print(
-                f"picture of worker pods and pending demand over time: [bold]{picture.resolve()}[/bold]"
-            )
+        if not demo.drawn:
+            console.print()
+            draw(demo, console)  # what was seen until the interruption
         console.print("stopping the operator and localkube ...")
         if demo.kube is not None and demo.localkube.running():
             # the pods' last state, in case the watcher missed the latest ones
