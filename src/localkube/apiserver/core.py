@@ -100,6 +100,8 @@ class WriteOptions:
     force: bool = False
     # managedFields were computed by server-side apply already (not an Update to record)
     managed_by_apply: bool = False
+    # the subresource managedFields record for a write that changes the main object (scale)
+    recorded_subresource: str = ""
     # Bytes the request could make the object (its body, plus the stored object for updates):
     # only a large one can exceed the object limit, so only then is the object measured.
     size_hint: int = MAX_OBJECT_BYTES
@@ -644,6 +646,7 @@ class Core:
             self._schema(info),
             subresource or "",
             info.has_status,
+            recorded_subresource=opts.recorded_subresource,
         )
         managed = ssa_merge.encode_entries(entries)
         if managed:

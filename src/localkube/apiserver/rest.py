@@ -738,7 +738,9 @@ class RestAPI:
         rv = (new_scale.get("metadata") or {}).get("resourceVersion")
         obj["metadata"]["resourceVersion"] = rv or obj["metadata"]["resourceVersion"]
         set_path(obj, info.scale.spec_replicas, replicas)
-        res = self.core._replace(info, current, obj, _opts(request), None)
+        opts = _opts(request)
+        opts.recorded_subresource = "scale"  # managedFields name it, as kube-apiserver's do
+        res = self.core._replace(info, current, obj, opts, None)
         return respond(self._scale_of(info, res.obj))
 
     async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:

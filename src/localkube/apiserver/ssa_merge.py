@@ -405,12 +405,15 @@ def update(
     schema: Mapping[str, Any] | None,
     subresource: str = "",
     has_status: bool = False,
+    *,
+    recorded_subresource: str = "",
 ) -> list[Entry]:
-    """managedFields after a create, update or patch by `manager`."""
+    """managedFields after a create, update or patch by `manager` (through `subresource`, or one
+    like scale that writes the main object and is only named: `recorded_subresource`)."""
     before = members(scoped(old, subresource, has_status), schema, True) if old is not None else {}
     after = members(scoped(new, subresource, has_status), schema, True)
     changed = _changed(before, after)
-    mine = Entry(manager, UPDATE, api_version, set(), now, subresource)
+    mine = Entry(manager, UPDATE, api_version, set(), now, subresource or recorded_subresource)
     present = set(after)
     out: list[Entry] = []
     previous: Entry | None = None

@@ -256,3 +256,36 @@ def test_patch_options_that_do_not_fit_the_patch_are_422(
         'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch'
     )
     assert CoreV1Api(k8s).read_namespaced_config_map("cfg", "default").data is None
+
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]
+"""
+
+
+def test_replicas_changed_through_scale_conflict_naming_the_subresource(kubectl: Kubectl) -> None:
+    ok(kubectl("apply", "--server-side", "-f", "-", input=DEPLOYMENT))
+    ok(kubectl("scale", "deployment/web", "--replicas=5"))
+    got = live(kubectl, "deployment", "web")
+    assert ("kubectl", "Update") in managers(got)
+    scale_entry = next(m for m in got["metadata"]["managedFields"] if m["operation"] == "Update")
+    assert scale_entry["subresource"] == "scale"
+    assert scale_entry["fieldsV1"] == {"f:spec": {"f:replicas": {}}}
+    conflict = kubectl("apply", "--server-side", "-f", "-", input=DEPLOYMENT)
+    assert conflict.returncode != 0
+    assert (
+        'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: '
+        ".spec.replicas"
+    ) in conflict.stderr
+    # dropping replicas from the manifest leaves them to the scaler: no conflict, value kept
+    ok(kubectl("apply", "--server-side", "-f", "-", input=DEPLOYMENT.replace("  replicas: 2\n", "")))
+    assert live(kubectl, "deployment", "web")["spec"]["replicas"] == 5
