@@ -3,6 +3,7 @@ the kubelet by writing pod status, as envtest-based KubeRay tests do."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import signal
@@ -187,3 +188,14 @@ class Kube:
             for e in self.core.list_namespaced_event(self.ns).items
             if e.involved_object.kind == "RayCluster" and e.involved_object.name == name
         ]
+
+
+def sample_cluster(name: str = "raycluster-kuberay", replicas: int = 1, **spec: Any) -> dict[str, Any]:
+    cluster = copy.deepcopy(load_sample("ray-cluster.sample.yaml")[0])
+    cluster["metadata"]["name"] = name
+    group = cluster["spec"]["workerGroupSpecs"][0]
+    group["replicas"] = replicas
+    group["minReplicas"] = 0
+    group["maxReplicas"] = 10
+    cluster["spec"].update(spec)
+    return cluster

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kuberay_harness import Kube, OperatorProcess, wait_for
-from test_reconcile import sample_cluster
+from kuberay_harness import Kube, OperatorProcess, sample_cluster, wait_for
 
 
 def test_only_the_leader_writes_and_a_standby_takes_over(

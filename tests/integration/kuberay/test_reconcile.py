@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
 import pytest
-from kuberay_harness import Kube, OperatorProcess, load_sample, wait_for
-
-
-def sample_cluster(name: str = "raycluster-kuberay", replicas: int = 1, **spec: Any) -> dict[str, Any]:
-    cluster = copy.deepcopy(load_sample("ray-cluster.sample.yaml")[0])
-    cluster["metadata"]["name"] = name
-    group = cluster["spec"]["workerGroupSpecs"][0]
-    group["replicas"] = replicas
-    group["minReplicas"] = 0
-    group["maxReplicas"] = 10
-    cluster["spec"].update(spec)
-    return cluster
+from kuberay_harness import Kube, OperatorProcess, load_sample, sample_cluster, wait_for
 
 
 def names(pods: list[Any]) -> set[str]:
