@@ -8,6 +8,8 @@
   minus idleTimeoutSeconds.
 
 Median of N runs (default 5), one actor at a time on config/samples/ray-cluster.autoscaler.yaml.
+The clocks start when the kubectl exec returns; the actor is created or killed slightly before
+(the driver still disconnects), so a scale-down figure can come out a little below zero.
 Run as root: `.venv/bin/python benchmarks/autoscaling_latency.py [--runs 5] [--idle-timeout 20]`.
 Prints one JSON object. The seeds show a worker pod ~2 minutes after actor creation (its AGE in
 `kubectl get pods`) and removal after idleTimeoutSeconds (60 s by default).
