@@ -102,7 +102,7 @@ class NodeRuntime:
         self.workers: dict[str, PodWorker] = {}  # by pod uid
         self.finished: set[str] = set()  # uids whose worker ended (object may linger briefly)
         self.proxy = ServiceProxy()
-        self.server = KubeletServer(self.lookup)
+        self.server = KubeletServer(self.lookup, pod_cidr, self.host_ip)
         sel = f"spec.nodeName={node_name}"
         self.my_pods = Informer(client, "/api/v1/pods", {"fieldSelector": sel})
         self.pending_pods = Informer(client, "/api/v1/pods", {"fieldSelector": "spec.nodeName="})

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import fcntl
+import ipaddress
 import json
 import logging
 import os
@@ -57,9 +58,11 @@ def _bad(message: str, status: int = 400) -> web.Response:
 
 
 class KubeletServer:
-    def __init__(self, lookup: Lookup):
+    def __init__(self, lookup: Lookup, pod_cidr: str = "", gateway: str = ""):
         self.lookup = lookup
-        self.app = web.Application()
+        self.pod_network = ipaddress.ip_network(pod_cidr) if pod_cidr else None
+        self.gateway = gateway
+        self.app = web.Application(middlewares=[self._only_from_host])
         self.app.router.add_get("/containerLogs/{ns}/{pod}/{container}", self.container_logs)
         self.app.router.add_get("/exec/{ns}/{pod}/{container}", self.exec)
         self.app.router.add_post("/exec/{ns}/{pod}/{container}", self.exec)
@@ -82,6 +85,18 @@ class KubeletServer:
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
+
+    @web.middleware
+    async def _only_from_host(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """The API server (on the host) is the only client: pods must not reach exec or logs of
+        other pods around its authorization, so callers from pod IPs are refused."""
+        peer = request.remote or ""
+        if self.pod_network is not None and peer and peer != self.gateway:
+            with contextlib.suppress(ValueError):
+                if ipaddress.ip_address(peer) in self.pod_network:
+                    return _bad("Forbidden: the kubelet API serves the API server only", 403)
+        result: web.StreamResponse = await handler(request)
+        return result
 
     async def healthz(self, _request: web.Request) -> web.Response:
         return web.Response(text="ok")

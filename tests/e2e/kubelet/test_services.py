@@ -173,3 +173,33 @@ spec:
         return r.stdout.strip() if r.stdout.strip() == str(sorted(ips)) else None
 
     assert wait_for("headless name", resolved, timeout=30) == str(sorted(ips))
+
+
+def test_pods_cannot_use_the_kubelet_api_directly(core: Any, kubectl: Any) -> None:
+    node = core.read_node("localkube")
+    port = node.status.daemon_endpoints.kubelet_endpoint.port
+    script = (
+        "import urllib.request, urllib.error\n"
+        f"url = 'http://10.244.0.1:{port}/containerLogs/default/nosy/main'\n"
+        "try:\n"
+        "    urllib.request.urlopen(url, timeout=5)\n"
+        "    print('reached')\n"
+        "except urllib.error.HTTPError as e:\n"
+        "    print(e.code)\n"
+    )
+    create(
+        core,
+        f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: nosy}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: python:3.11
+    command: [python, -c, {json.dumps(script)}]
+""",
+    )
+    wait_phase(core, "nosy", "Succeeded")
+    assert kubectl("logs", "nosy").stdout == "403\n"
