@@ -28,19 +28,31 @@ def pod_condition(pod: Any, ctype: str) -> str:
 
 
 def wait_ready(core: Any, name: str, ns: str = "default", timeout: float = 60) -> Any:
+    seen: list[Any] = []
+
     def check() -> Any:
         pod = core.read_namespaced_pod(name, ns)
+        seen[:] = [pod.status]
         return pod if pod_condition(pod, "Ready") == "True" else None
 
-    return wait_for(f"pod {name} Ready", check, timeout)
+    try:
+        return wait_for(f"pod {name} Ready", check, timeout)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; pod status: {seen[0] if seen else None}") from None
 
 
 def wait_phase(core: Any, name: str, phase: str, ns: str = "default", timeout: float = 60) -> Any:
+    seen: list[Any] = []
+
     def check() -> Any:
         pod = core.read_namespaced_pod(name, ns)
+        seen[:] = [pod.status]
         return pod if pod.status.phase == phase else None
 
-    return wait_for(f"pod {name} {phase}", check, timeout)
+    try:
+        return wait_for(f"pod {name} {phase}", check, timeout)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; pod status: {seen[0] if seen else None}") from None
 
 
 def container_status(pod: Any, name: str) -> Any:
