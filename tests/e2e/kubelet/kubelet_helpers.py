@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 60, interval: float = 0.2) -> Any:
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 0.2) -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -27,7 +27,7 @@ def pod_condition(pod: Any, ctype: str) -> str:
     return ""
 
 
-def wait_ready(core: Any, name: str, ns: str = "default", timeout: float = 60) -> Any:
+def wait_ready(core: Any, name: str, ns: str = "default", timeout: float = 120) -> Any:
     seen: list[Any] = []
 
     def check() -> Any:
@@ -41,7 +41,7 @@ def wait_ready(core: Any, name: str, ns: str = "default", timeout: float = 60) -
         raise AssertionError(f"{e}; pod status: {seen[0] if seen else None}") from None
 
 
-def wait_phase(core: Any, name: str, phase: str, ns: str = "default", timeout: float = 60) -> Any:
+def wait_phase(core: Any, name: str, phase: str, ns: str = "default", timeout: float = 120) -> Any:
     seen: list[Any] = []
 
     def check() -> Any:
