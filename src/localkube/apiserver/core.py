@@ -484,7 +484,16 @@ class Core:
         new_meta["resourceVersion"] = old_meta["resourceVersion"]
         warnings = self._admit(info, new, old, opts)
         if opts.managed_by_apply:
-            new_meta["managedFields"] = incoming_managed
+            old_managed = _meta(old).get("managedFields")
+            unchanged = _without(new, "metadata") == _without(old, "metadata") and {
+                k: v for k, v in new_meta.items() if k != "managedFields"
+            } == {k: v for k, v in _meta(old).items() if k != "managedFields"}
+            # an apply whose result, defaults included, is what is stored changes nothing, not
+            # even its entry's time: a repeated apply keeps the resourceVersion
+            if unchanged and ssa_merge.same_ownership(incoming_managed, old_managed):
+                new_meta["managedFields"] = old_managed
+            else:
+                new_meta["managedFields"] = incoming_managed
         else:
             base = _meta(old).get("managedFields") if incoming_managed is None else incoming_managed
             self._record_update(info, old, new, base, opts, subresource)

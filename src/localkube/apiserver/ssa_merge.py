@@ -163,6 +163,18 @@ def decode_entries(managed: Any) -> list[Entry]:
     return out
 
 
+def same_ownership(a: Any, b: Any) -> bool:
+    """Whether two managedFields lists record the same owners of the same fields (times aside)."""
+
+    def owners(managed: Any) -> list[tuple[str, str, str, str, frozenset[Path]]]:
+        return sorted(
+            (e.manager, e.operation, e.api_version, e.subresource, frozenset(e.fields))
+            for e in decode_entries(managed)
+        )
+
+    return owners(a) == owners(b)
+
+
 def encode_entries(entries: list[Entry]) -> list[dict[str, Any]]:
     """Non-empty entries in kube-apiserver's order: Apply before Update, then time, manager."""
     kept = [e for e in entries if e.fields]
@@ -425,7 +437,8 @@ def update(
         kept = e.fields - (changed | (in_scope - present))
         out.append(e if kept == e.fields else _with_fields(e, kept, e.time))
     owned = ((previous.fields if previous else set()) | changed) & present
-    if previous is not None and owned == previous.fields:
+    # the entry's time moves when the manager adds, changes or loses a field, as in Kubernetes
+    if previous is not None and owned == previous.fields and not changed:
         out.append(previous)
     elif owned:
         mine.fields = owned
@@ -492,6 +505,12 @@ def apply(
     dropped = (previous.fields if previous else set()) - wanted - owned_by_others
     if dropped:
         remove(merged, dropped, wanted | owned_by_others)
-    if previous is not None and previous.fields == wanted and previous.api_version == api_version:
+    changed_by_me = {p for p in wanted if before.get(p) != after.get(p)}
+    if (
+        previous is not None
+        and previous.fields == wanted
+        and previous.api_version == api_version
+        and not changed_by_me
+    ):
         me = previous
     return merged, [*others, me]

@@ -232,3 +232,14 @@ def test_a_key_field_left_out_matches_the_live_item_by_its_default() -> None:
     assert merged["spec"]["containers"][0]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
     port = ("f:spec", "f:containers", 'k:{"name":"a"}', "f:ports", 'k:{"containerPort":80,"protocol":"TCP"}')
     assert port in entries[0].fields
+
+
+def test_an_entrys_time_moves_when_its_manager_changes_a_value() -> None:
+    old = pod(a={"image": "x"})
+    entries = ssa_merge.update(None, old, [], "writer", "v1", "t0", POD_SCHEMA)
+    assert entries[0].time == "t0"
+    same = ssa_merge.update(old, old, entries, "writer", "v1", "t1", POD_SCHEMA)
+    assert same[0].time == "t0"
+    moved = ssa_merge.update(old, pod(a={"image": "y"}), entries, "writer", "v1", "t2", POD_SCHEMA)
+    assert moved[0].time == "t2"
+    assert ssa_merge.same_ownership(ssa_merge.encode_entries(entries), ssa_merge.encode_entries(moved))
