@@ -379,13 +379,13 @@ async def run(options: Options, console: Console) -> int:
     finally:
         # a second Ctrl-C must not cut the cleanup short and strand pods
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(
-                signal.SIGINT, lambda: console.print("[yellow]still stopping, please wait[/yellow]")
-            )
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, lambda: None)
         if not demo.drawn:
             console.print()
             draw(demo, console)  # what was seen until the interruption
-        console.print("stopping the operator and localkube ...")
+        console.print(
+            "stopping the operator and localkube (this takes a few seconds; Ctrl-C is ignored now) ..."
+        )
         if demo.kube is not None and demo.localkube.running():
             # the pods' last state, in case the watcher missed the latest ones
             with contextlib.suppress(Exception):
