@@ -197,11 +197,16 @@ class Core:
             meta["generation"] = 1
         if info.has_status and info.kind != "Node":
             obj.pop("status", None)
+        managed = meta.get("managedFields")
         if not opts.managed_by_apply:
             # what the client sent, before defaults and admission: kube-apiserver's field manager
             # also runs before mutating admission (a pod's service-account volume is nobody's)
-            self._record_update(info, None, obj, [], opts, None)
+            managed = self._managed_after_update(info, None, obj, [], opts, None)
+        # attached after admission, which need not walk them
+        meta.pop("managedFields", None)
         warnings = self._admit(info, obj, None, opts)
+        if managed:
+            meta["managedFields"] = managed
         name = str(meta.get("name") or "")
         if self.store.get(info.storage_key, ns if info.namespaced else "", name) is not None:
             raise errors.already_exists(info.plural, info.group, name)
@@ -482,6 +487,7 @@ class Core:
             else:
                 new_meta.pop(k, None)
         new_meta["resourceVersion"] = old_meta["resourceVersion"]
+        new_meta.pop("managedFields", None)  # set below; admission need not walk them
         warnings = self._admit(info, new, old, opts)
         if opts.managed_by_apply:
             old_managed = _meta(old).get("managedFields")
@@ -644,7 +650,21 @@ class Core:
         subresource: str | None,
     ) -> None:
         """managedFields after a write that is not an apply: the writer owns what it changed."""
-        meta = new["metadata"]
+        managed = self._managed_after_update(info, old, new, base, opts, subresource)
+        if managed:
+            new["metadata"]["managedFields"] = managed
+        else:
+            new["metadata"].pop("managedFields", None)
+
+    def _managed_after_update(
+        self,
+        info: ResourceInfo,
+        old: dict[str, Any] | None,
+        new: dict[str, Any],
+        base: Any,
+        opts: WriteOptions,
+        subresource: str | None,
+    ) -> list[dict[str, Any]]:
         entries = ssa_merge.update(
             old,
             new,
@@ -657,11 +677,7 @@ class Core:
             info.has_status,
             recorded_subresource=opts.recorded_subresource,
         )
-        managed = ssa_merge.encode_entries(entries)
-        if managed:
-            meta["managedFields"] = managed
-        else:
-            meta.pop("managedFields", None)
+        return ssa_merge.encode_entries(entries)
 
     # ------------------------------------------------------------------ delete
 
