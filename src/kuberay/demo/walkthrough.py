@@ -398,4 +398,8 @@ async def run(options: Options, console: Console) -> int:
             code = code or 1
         else:
             console.print("stopped: no pod network namespace (lk-*) and no raylet left.")
+            checked = ", ".join(
+                f"{name} ({processes.pod_netns_name(uid)})" for uid, name in sorted(demo.seen_pods.items())
+            )
+            console.print(f"pods checked: {checked}", soft_wrap=True)
     return code
