@@ -182,10 +182,12 @@ def test_pods_cannot_use_the_kubelet_api_directly(core: Any, kubectl: Any) -> No
         "import urllib.request, urllib.error\n"
         f"url = 'http://10.244.0.1:{port}/containerLogs/default/nosy/main'\n"
         "try:\n"
-        "    urllib.request.urlopen(url, timeout=5)\n"
+        "    urllib.request.urlopen(url, timeout=60)\n"
         "    print('reached')\n"
         "except urllib.error.HTTPError as e:\n"
         "    print(e.code)\n"
+        "except Exception as e:\n"
+        "    print('no answer:', repr(e))\n"
     )
     create(
         core,
