@@ -18,6 +18,30 @@ from localkube.kubelet import cgroup, logs, mounts, network
 
 LAUNCHER = str(Path(__file__).with_name("launch.py"))
 HOST_PROFILE = "/etc/profile"
+# Host directories every pod gets a private copy of; whatever of the image lives below them
+# must be mounted back in, or pods would not find their Python.
+PRIVATE_DIRS = ("/tmp", "/dev/shm")
+
+
+def image_dirs_under(
+    private: tuple[str, ...] = PRIVATE_DIRS, image: tuple[str, ...] | None = None
+) -> list[str]:
+    """The parts of the "image" (this Python environment: its prefix and its import path, which
+    holds an editable checkout's src/) that a pod's private /tmp or /dev/shm would hide.
+
+    A checkout under /tmp (as CI may make) is the case this exists for.
+    """
+    if image is None:
+        image = (sys.prefix, sys.exec_prefix, *sys.path)
+    candidates = {os.path.realpath(p) for p in image if p}
+    hidden = sorted(
+        p for p in candidates if os.path.isdir(p) and any(p.startswith(d.rstrip("/") + "/") for d in private)
+    )
+    outermost: list[str] = []
+    for path in hidden:
+        if not any(path.startswith(kept + "/") for kept in outermost):
+            outermost.append(path)
+    return outermost
 HOST_USER_RC_FILES = tuple(
     os.path.join(os.path.expanduser("~root"), f)
     for f in (".profile", ".bashrc", ".bash_profile", ".bash_login")
@@ -198,6 +222,8 @@ class PodSandbox:
             MountSpec("/etc/resolv.conf", str(self.resolv_path)),
             MountSpec("/etc/hostname", str(self.dir / "etc" / "hostname")),
         ]
+        # After the private /tmp and /dev/shm: the image's own directories below them, read-only.
+        mounts += [MountSpec(d, d, readonly=True) for d in image_dirs_under()]
         if (self.dir / "etc" / "profile").exists():
             mounts.append(MountSpec(HOST_PROFILE, str(self.dir / "etc" / "profile"), readonly=True))
         for rc in HOST_USER_RC_FILES:
