@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from localkube.kubelet import logs, network, runtime
+from localkube.kubelet.runtime import image_dirs_under
 
 CIDR = "10.244.0.0/16"
 HEAD_COMMAND = [
@@ -63,6 +64,13 @@ async def test_container_sees_private_tmp_volumes_and_own_ip(host_clean: Path) -
         out = _out(sbs[0], "main").splitlines()
         assert out[0] == "pod-0"
         assert out[1] == "10.244.0.2/16"
+        # A fresh /tmp holds nothing but the image's own directories (a checkout under /tmp).
+        image_tops = sorted(
+            {Path(d).relative_to("/tmp").parts[0] for d in image_dirs_under() if d.startswith("/tmp/")}
+        )
+        n = len(image_tops)
+        assert out[2 : 2 + n] == image_tops
+        out = out[:2] + out[2 + n :]
         assert out[2:5] == ["hello", "readonly", "greeting"]
         assert out[5] == "/no/such/workdir"
         assert out[6] == os.path.join(os.path.dirname(sys.executable), "python")
