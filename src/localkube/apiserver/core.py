@@ -37,25 +37,6 @@ PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 # the manager of writes made inside the server (its controllers), as kube-controller-manager's
 DEFAULT_MANAGER = "kube-controller-manager"
 
-OBJECT_META_FIELDS = frozenset(
-    {
-        "name",
-        "generateName",
-        "namespace",
-        "selfLink",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-    }
-)
 # Fields the server owns: a client's value is ignored (create) or kept from the old object (update).
 SERVER_META = (
     "uid",
@@ -275,7 +256,7 @@ class Core:
             raise errors.bad_request(
                 f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {problem}'
             )
-        stray = [k for k in meta if k not in OBJECT_META_FIELDS]
+        stray = [k for k in meta if k not in schemas.OBJECT_META_FIELDS]
         for k in stray:
             meta.pop(k)
         unknown = [f"metadata.{k}" for k in stray]
