@@ -176,7 +176,11 @@ spec:
 
 
 def test_pods_cannot_use_the_kubelet_api_directly(core: Any, kubectl: Any) -> None:
-    node = core.read_node("localkube")
+    # The node registers itself shortly after the fixture starts it.
+    node = wait_for(
+        "the node to register",
+        lambda: next((n for n in core.list_node().items if n.metadata.name == "localkube"), None),
+    )
     port = node.status.daemon_endpoints.kubelet_endpoint.port
     script = (
         "import urllib.request, urllib.error\n"
