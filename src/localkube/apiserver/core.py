@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import crds, defaults, errors, metadata, patches, ssa_merge, versions
+from localkube.apiserver import crds, defaults, errors, metadata, patches, versions
 from localkube.apiserver import schema as schemas
+from localkube.apiserver.apply import merge as ssa_merge
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, TYPE_INVALID, FieldError
 from localkube.apiserver.ipalloc import Allocator
