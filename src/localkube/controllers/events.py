@@ -6,6 +6,7 @@ import logging
 import secrets
 from typing import Any
 
+from kubeschema.timestamps import format_time
 from localkube.controllers import podutil
 from localkube.kubelet.apiclient import ApiClient, ApiError
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def event(obj: dict[str, Any], component: str, type_: str, reason: str, message: str) -> dict[str, Any]:
     meta = podutil.meta(obj)
-    stamp = podutil.format_time(podutil.now_utc())
+    stamp = format_time(podutil.now_utc())
     return {
         "apiVersion": "v1",
         "kind": "Event",
