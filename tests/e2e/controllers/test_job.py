@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kubelet_helpers import wait_for
 from kubernetes import client, config
 
 from localkube.kubelet.testing import Cluster
 from localkube.testing import running_controllers
+from support.pods import wait_for
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from typing import Any
 
 import kubernetes
 import pytest
-from kubelet_helpers import wait_for
 
 from localkube.apiserver.server import APIServer
 from localkube.testing import running_controllers
+from support.pods import wait_for
 
 TRACKING = "batch.kubernetes.io/job-tracking"
 
