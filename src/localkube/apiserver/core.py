@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import crds, defaults, errors, metadata, patches, ssa_merge, versions
+from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, ssa_merge, versions
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, TYPE_INVALID, FieldError
@@ -66,7 +66,12 @@ def now() -> str:
 
 
 def _later(seconds: int) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # a grace period of up to 2**63 seconds is valid; the timestamp saturates instead of overflowing
+    try:
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    except OverflowError:
+        when = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 random_suffix = defaults.random_suffix
@@ -538,9 +543,12 @@ class Core:
             else:
                 raise errors.unsupported_media_type(content_type, PATCH_TYPES)
         except patches.PatchError as e:
-            raise APIError(422, "Invalid", str(e), {}) from e
+            raise limits.patch_error(e) from e
         if not isinstance(patched, dict):
             raise errors.bad_request("the patch did not produce an object")
+        limits.check_patched(patched, name, ns if info.namespaced else "")
+        # a JSON patch's copies can grow the object beyond what the request's size suggests
+        opts = dataclasses.replace(opts, size_hint=MAX_OBJECT_BYTES)
         patched = copy.deepcopy(patched)
         if patched.get("kind") != info.kind or not isinstance(patched.get("metadata"), dict):
             raise errors.bad_request("the patch may not change the object's kind or metadata type")

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from localkube.apiserver import (
     authz,
+    codec,
     discovery,
     errors,
     fielderrors,
@@ -74,7 +75,7 @@ def respond(
     if ";" in content_type:
         resp.headers["Content-Type"] = content_type
     for w in warnings:
-        resp.headers.add("Warning", '299 - "' + w.replace('"', '\\"') + '"')
+        resp.headers.add("Warning", '299 - "' + codec.header_text(w) + '"')
     return resp
 
 
@@ -95,7 +96,9 @@ async def read_body(request: web.Request) -> bytes:
         if size > MAX_BODY:
             raise errors.too_large(MAX_BODY)
         chunks.append(chunk)
-    return b"".join(chunks)
+    raw = b"".join(chunks)
+    codec.refuse_duplicates(raw, request.query.get("fieldValidation"), _media_type(request))
+    return raw
 
 
 def _media_type(request: web.Request) -> str:
@@ -114,8 +117,8 @@ def decode(raw: bytes, media: str) -> Any:
         "application/strategic-merge-patch+json",
     ):
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
+            return codec.loads(raw)
+        except codec.CodecError as e:
             raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from e
     if media in ("application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml"):
         try:
@@ -124,7 +127,9 @@ def decode(raw: bytes, media: str) -> Any:
             if _expanded_size(value, MAX_BODY) > MAX_BODY:
                 raise errors.too_large(MAX_BODY)
             # YAML timestamps and the like become the strings JSON would have carried
-            return json.loads(json.dumps(value, default=str))
+            return codec.from_yaml(value)
+        except RecursionError as e:
+            raise errors.bad_request(f"error converting YAML to JSON: {codec.too_deep()}") from e
         except (yaml.YAMLError, ValueError, UnicodeDecodeError) as e:
             raise errors.bad_request(f"error converting YAML to JSON: {e}") from e
     if media == "application/vnd.kubernetes.protobuf":
@@ -314,6 +319,8 @@ class RestAPI:
             raise
         except (ConnectionResetError, TimeoutError):
             raise
+        except RecursionError:  # input nested past what the checks foresaw: still the client's
+            return error_response(errors.bad_request(codec.too_deep()))
         except Exception as e:  # a bug must answer 500, never take the server down
             log.exception("internal error on %s %s", request.method, request.path)
             return error_response(errors.internal(f"{type(e).__name__}: {e}"))

@@ -8,11 +8,12 @@ the server's event loop, so a commit and its fan-out to watchers are atomic.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from localkube.apiserver import codec
 
 Key = tuple[str, str]  # (group, plural)
 ObjKey = tuple[Key, str, str]  # (resource, namespace, name)
@@ -22,8 +23,7 @@ DEFAULT_HISTORY = 10_000
 WATCHER_BACKLOG = 100_000
 
 
-def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+dumps = codec.dumps
 
 
 @dataclass(frozen=True)
