@@ -93,6 +93,8 @@ class WriteOptions:
     size_hint: int = MAX_OBJECT_BYTES
     # The body was decoded for this request alone and may be changed in place.
     fresh_body: bool = False
+    # checks that depend on the client and on other objects (admission.py); None for the server's own
+    admit: Callable[[ResourceInfo, dict[str, Any], dict[str, Any] | None], None] | None = None
 
 
 @dataclass
@@ -329,6 +331,8 @@ class Core:
                 )
         if errs:
             raise errors.invalid(info.kind, info.group, str(meta.get("name") or ""), errs)
+        if opts.admit is not None:
+            opts.admit(info, obj, old)
         if info.storage_key == CRD_KEY:
             obj["status"] = crds.status(obj, now())
             if crds.CLEANUP_FINALIZER not in (meta.get("finalizers") or []) and not meta.get(

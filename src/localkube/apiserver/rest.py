@@ -15,6 +15,7 @@ import yaml
 from aiohttp import web
 
 from localkube.apiserver import (
+    admission,
     authz,
     codec,
     discovery,
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 3 * 1024 * 1024
 USER_KEY = web.RequestKey("user", User)
+ADMIT_KEY: web.RequestKey[admission.Check] = web.RequestKey("admit")
 ProxyHandler = Callable[[web.Request, ResourceInfo, str, str, str], Awaitable[web.StreamResponse]]
 
 
@@ -182,6 +184,7 @@ def manager_from_user_agent(user_agent: str) -> str:
 
 def _opts(request: web.Request, body_size: int | None = None) -> WriteOptions:
     opts = _write_options(request.query, body_size)
+    opts.admit = request.get(ADMIT_KEY)
     if not opts.field_manager and not _media_type(request).startswith("application/apply-patch"):
         # an apply must name its manager; other writes are recorded under their client's name
         opts.field_manager = manager_from_user_agent(request.headers.get("User-Agent", ""))
@@ -510,6 +513,7 @@ class RestAPI:
             name=rt.name,
         )
         self._authorize(request[USER_KEY], attrs)
+        request[ADMIT_KEY] = admission.checks(self.core.store, self.decide, self.rules, request[USER_KEY])
         if info.group in reviews.REVIEW_GROUPS:
             if m != "POST" or rt.name:
                 raise errors.method_not_allowed()
