@@ -193,6 +193,8 @@ class Core:
         # attached after admission, which need not walk them
         meta.pop("managedFields", None)
         warnings = self._admit(info, obj, None, opts)
+        if info.has_status and not info.custom:
+            obj.setdefault("status", {})  # a built-in kind's status is a struct: `{}` when empty
         if managed:
             meta["managedFields"] = managed
         name = str(meta.get("name") or "")
@@ -456,6 +458,11 @@ class Core:
         if subresource == "finalize":
             new = copy.deepcopy(old)
             new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get("finalizers") or []
+        elif subresource == "approval":
+            # a CSR's approval writes its conditions only (kubectl certificate approve/deny)
+            new = copy.deepcopy(old)
+            conditions = (obj.get("status") or {}).get("conditions")
+            new.setdefault("status", {})["conditions"] = conditions
         elif subresource == "status":
             new = copy.deepcopy(old)
             if "status" in obj:
