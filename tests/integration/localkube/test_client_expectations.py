@@ -8,7 +8,6 @@ import base64
 import json
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
 import kubernetes
 import pytest
@@ -20,6 +19,9 @@ from kubernetes.client import (
     RbacAuthorizationV1Api,
     StorageV1Api,
 )
+
+from localkube.apiserver.server import APIServer
+from support.clients import client_with_token
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 PARTIAL_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -111,20 +113,13 @@ def test_bootstrap_cluster_roles_of_a_real_cluster(k8s: ApiClient) -> None:
     assert view.aggregation_rule is not None and view.rules
 
 
-def test_auth_delegator_may_review_tokens_and_access(
-    k8s: ApiClient, kubectl: Kubectl, kubeconfig: Path
-) -> None:
+def test_auth_delegator_may_review_tokens_and_access(apiserver: APIServer, kubectl: Kubectl) -> None:
     kubectl("create", "serviceaccount", "proxy", check=True)
     kubectl("create", "clusterrolebinding", "proxy-delegator", "--clusterrole=system:auth-delegator",
             "--serviceaccount=default:proxy", check=True)  # fmt: skip
     token = kubectl("create", "token", "proxy", check=True).stdout.strip()
     other = kubectl("create", "token", "default", check=True).stdout.strip()
-    conf = kubernetes.client.Configuration()
-    conf.host = k8s.configuration.host
-    conf.ssl_ca_cert = k8s.configuration.ssl_ca_cert
-    conf.api_key = {"BearerToken": token}
-    conf.api_key_prefix = {"BearerToken": "Bearer"}
-    with ApiClient(conf) as proxy:
+    with client_with_token(apiserver, token) as proxy:
         review = AuthenticationV1Api(proxy).create_token_review({"spec": {"token": other}})
         assert (
             review.status.authenticated
@@ -137,7 +132,7 @@ def test_auth_delegator_may_review_tokens_and_access(
         assert sar.status.allowed is False
     # without the binding, the same review is forbidden
     kubectl("delete", "clusterrolebinding", "proxy-delegator", check=True)
-    with ApiClient(conf) as proxy, pytest.raises(kubernetes.client.ApiException) as e:
+    with client_with_token(apiserver, token) as proxy, pytest.raises(kubernetes.client.ApiException) as e:
         AuthenticationV1Api(proxy).create_token_review({"spec": {"token": other}})
     assert e.value.status == 403
 
