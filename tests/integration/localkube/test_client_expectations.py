@@ -182,3 +182,24 @@ def test_kinds_of_a_real_clusters_discovery(k8s: ApiClient, kubectl: Kubectl) ->
     assert [
         c.metadata.name for c in StorageV1Api(k8s).list_csi_storage_capacity_for_all_namespaces().items
     ] == ["cap"]
+
+
+def test_a_crd_rule_that_is_not_cel_is_422(kubectl: Kubectl) -> None:
+    def crd(rule: str) -> str:
+        schema = {"type": "object", "properties": {"spec": {
+            "type": "object", "x-kubernetes-validations": [{"rule": rule}],
+            "properties": {"x": {"type": "integer"}}}}}  # fmt: skip
+        return json.dumps({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "rules.cel.example.com"},
+            "spec": {"group": "cel.example.com", "scope": "Namespaced",
+                     "names": {"plural": "rules", "singular": "rule", "kind": "Rule"},
+                     "versions": [{"name": "v1", "served": True, "storage": True,
+                                   "schema": {"openAPIV3Schema": schema}}]},
+        })  # fmt: skip
+
+    r = kubectl("apply", "-f", "-", input=crd("self.x >"))
+    assert r.returncode != 0 and "compilation failed" in r.stderr, r.stderr
+    assert "x-kubernetes-validations[0].rule" in r.stderr
+    r = kubectl("apply", "-f", "-", input=crd("!has(self.x) || self.x > 1"))
+    assert r.returncode == 0, r.stderr
