@@ -225,15 +225,14 @@ class KubeletServer:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
-        if report:
+        if report.failed:
             await proc.wait()
             if master >= 0:
                 os.close(master)
-            info = json.loads(report.decode().splitlines()[0])
             status = {
                 "metadata": {},
                 "status": "Failure",
-                "message": f"exec failed: {info.get('message', '')}",
+                "message": f"exec failed: {report.message}",
                 "reason": "InternalError",
                 "details": {"causes": [{"reason": "ExitCode", "message": "126"}]},
             }
