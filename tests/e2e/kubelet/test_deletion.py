@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelet_helpers import container_status, create, wait_for
+from support.pods import container_status, create, wait_for
 
 STUCK_IN_INIT = """
 kind: Pod

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelet_helpers import create, wait_ready
 from kubernetes.stream import stream
+
+from support.pods import create, wait_ready
 
 SHELL = """
 kind: Pod

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelet_helpers import container_status, create, wait_for, wait_phase, wait_ready
+from support.pods import container_status, create, wait_for, wait_phase, wait_ready
 
 PODS = """
 kind: Pod
@@ -31,10 +31,8 @@ def test_pause_nginx_and_busybox_without_a_command(core: Any, kubectl: Any) -> N
     assert container_status(done, "main").state.terminated.exit_code == 0
     wait_ready(core, "pause")
     web = wait_ready(core, "web")
-    fetch = (
-        "import urllib.request,sys;"
-        f"sys.stdout.write(urllib.request.urlopen('http://{web.status.pod_ip}:80/', timeout=10).read().decode())"
-    )
+    url = f"http://{web.status.pod_ip}:80/"
+    fetch = f"import urllib.request as u,sys;sys.stdout.write(u.urlopen('{url}', timeout=9).read().decode())"
     page = wait_for(
         "nginx to answer",
         lambda: (r := kubectl("exec", "pause", "--", "python3", "-c", fetch)).returncode == 0 and r.stdout,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelet_helpers import create, wait_for, wait_ready
 from test_ray import HEAD
+
+from support.pods import create, wait_for, wait_ready
 
 # A pod as KubeRay's samples build workers: Ray stopped by the preStop hook before SIGTERM.
 RAY_STOPPER = """
