@@ -5,9 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_ray import HEAD
-
 from support.pods import create, wait_for, wait_ready
+
+HEAD = """
+kind: Pod
+apiVersion: v1
+metadata: {name: ray-head}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: ray-head
+    image: rayproject/ray:2.60.0
+    command: [ray, start, --head, --block, --port=6379, --num-cpus=1, --include-dashboard=false,
+              --disable-usage-stats, --memory=1000000000, --object-store-memory=100000000]
+    readinessProbe:
+      exec: {command: [sh, -c, "ray health-check --address=127.0.0.1:6379"]}
+      periodSeconds: 2
+      timeoutSeconds: 10
+"""
 
 # A pod as KubeRay's samples build workers: Ray stopped by the preStop hook before SIGTERM.
 RAY_STOPPER = """
