@@ -9,7 +9,10 @@ import time
 from typing import Any
 
 import kubernetes
-from kuberay_harness import Kube, OperatorProcess, sample_cluster, wait_for
+
+from support.kuberay import Kube, sample_cluster
+from support.operator import OperatorProcess
+from support.waiting import wait_for
 
 NAME = "raycluster-kuberay"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +13,9 @@ import yaml
 from kuberay.api.crd import render_crd
 from kuberay.api.fields import PASSED_THROUGH, REFUSED, SETTINGS_REFUSED, SETTINGS_USED, USED
 from kuberay.api.validation import validate_raycluster
+from support.paths import KUBERAY_CRD, KUBERAY_SAMPLES, REPO
 
-ROOT = Path(__file__).resolve().parents[4]
-KUBERAY_CRD = ROOT.parent / "shared" / "kuberay" / "crds" / "ray.io_rayclusters.yaml"
-SAMPLE = ROOT.parent / "shared" / "kuberay" / "samples" / "ray-cluster.sample.yaml"
+SAMPLE = KUBERAY_SAMPLES / "ray-cluster.sample.yaml"
 STOPS = {**PASSED_THROUGH, **REFUSED, **USED}
 
 
@@ -77,7 +75,7 @@ def test_no_decision_is_stale() -> None:
 def _test_sources() -> dict[str, str]:
     """Test function name -> the text of the file defining it."""
     out: dict[str, str] = {}
-    for file in (ROOT / "tests").rglob("test_*.py"):
+    for file in (REPO / "tests").rglob("test_*.py"):
         text = file.read_text()
         for name in re.findall(r"^(?:async )?def (test_\w+)", text, re.M):
             out.setdefault(name, text)
