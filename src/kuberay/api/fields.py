@@ -136,6 +136,7 @@ SETTINGS_USED: dict[str, str] = {
     "ENABLE_RAY_HEAD_CLUSTER_IP_SERVICE": "test_environment_variables_reach_the_built_objects",
     "ENABLE_DETERMINISTIC_HEAD_POD_NAME": "test_environment_variables_reach_the_built_objects",
     "CLUSTER_DOMAIN": "test_environment_variables_reach_the_built_objects",
+    "ENABLE_RANDOM_POD_DELETE": "test_random_pod_delete_lets_extra_pods_go_under_autoscaling",
     "--watch-namespace": "test_kuberay_flags_are_understood",
     "--reconcile-concurrency": "test_kuberay_flags_are_understood",
     "--enable-leader-election": "test_kuberay_flags_are_understood",

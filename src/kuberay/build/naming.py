@@ -67,6 +67,9 @@ class BuildOptions:
     # ENABLE_RAY_HEAD_CLUSTER_IP_SERVICE: KubeRay makes the head service headless unless set.
     head_cluster_ip_service: bool = False
     deterministic_head_pod_name: bool = False  # ENABLE_DETERMINISTIC_HEAD_POD_NAME
+    # ENABLE_RANDOM_POD_DELETE: with in-tree autoscaling, extra pods are deleted too (without it
+    # only the autoscaler picks victims, through workersToDelete).
+    random_pod_delete: bool = False
 
 
 DEFAULT_OPTIONS = BuildOptions()
@@ -81,6 +84,7 @@ _ENV_OFF_UNLESS_TRUE = {
     "ENABLE_LOGIN_SHELL": "enable_login_shell",
     "ENABLE_RAY_HEAD_CLUSTER_IP_SERVICE": "head_cluster_ip_service",
     "ENABLE_DETERMINISTIC_HEAD_POD_NAME": "deterministic_head_pod_name",
+    "ENABLE_RANDOM_POD_DELETE": "random_pod_delete",
 }
 OPTION_ENV_VARS = ("CLUSTER_DOMAIN", *_ENV_ON_UNLESS_FALSE, *_ENV_OFF_UNLESS_TRUE)
 

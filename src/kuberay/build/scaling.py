@@ -189,7 +189,7 @@ def _next_indices(used: set[int], count: int) -> list[int]:
 def _plan_single_host(
     group: dict[str, Any],
     pods: list[dict[str, Any]],
-    autoscaling: bool,
+    autoscaler_picks: bool,
     delete: list[PodDeletion],
     create: list[PodCreation],
 ) -> bool:
@@ -219,7 +219,7 @@ def _plan_single_host(
     if missing > 0:
         used = {i for i in map(_replica_index, remaining) if i is not None}
         create.extend(PodCreation(name, index) for index in _next_indices(used, missing))
-    elif len(live) > desired and not autoscaling:
+    elif len(live) > desired and not autoscaler_picks:
         for pod in _scale_down_order(live)[: len(live) - desired]:
             delete.append(_deletion(pod, name, "more pods than the group's desired replicas"))
     return True
@@ -228,7 +228,7 @@ def _plan_single_host(
 def _plan_multi_host(
     group: dict[str, Any],
     pods: list[dict[str, Any]],
-    autoscaling: bool,
+    autoscaler_picks: bool,
     delete: list[PodDeletion],
     create: list[PodCreation],
     new_suffix: Callable[[], str],
@@ -269,7 +269,7 @@ def _plan_multi_host(
         for index in _next_indices(used, diff):
             replica_name = f"{name}-{new_suffix()}"
             create.extend(PodCreation(name, index, replica_name, host) for host in range(hosts))
-    elif diff < 0 and not autoscaling:
+    elif diff < 0 and not autoscaler_picks:
         for replica in sorted(replicas)[:-diff]:
             drop(replica, "more replicas than the group's desired replicas")
     return True
@@ -280,11 +280,13 @@ def plan_workers(
     pods: list[dict[str, Any]],
     *,
     new_suffix: Callable[[], str] = _random_suffix,
+    random_pod_delete: bool = False,
 ) -> WorkerPlan:
     """Decide worker pod deletions and creations for `cluster`, given its current pods.
 
     `pods` are the cluster's pods as listed (head pods are ignored here). `new_suffix` names new
     multi-host replicas (`<group>-<suffix>`); pass a deterministic one in tests.
+    `random_pod_delete` (KubeRay's ENABLE_RANDOM_POD_DELETE) lets extra pods go under autoscaling too.
     """
     cluster_label = naming.cluster_name(cluster)
     workers = [
@@ -297,7 +299,8 @@ def plan_workers(
     create: list[PodCreation] = []
     desired: dict[str, int] = {}
     deferred: list[str] = []
-    autoscaling = naming.is_autoscaling_enabled(cluster)
+    # With in-tree autoscaling, only Ray's autoscaler chooses which workers go (workersToDelete).
+    autoscaler_picks = naming.is_autoscaling_enabled(cluster) and not random_pod_delete
     suspended = bool(cluster["spec"].get("suspend"))
     groups = naming.worker_groups(cluster)
     known = {g["groupName"] for g in groups}
@@ -311,9 +314,9 @@ def plan_workers(
             continue
         desired[name] = desired_worker_pods(group)
         if num_of_hosts(group) > 1:
-            ok = _plan_multi_host(group, members, autoscaling, delete, create, new_suffix)
+            ok = _plan_multi_host(group, members, autoscaler_picks, delete, create, new_suffix)
         else:
-            ok = _plan_single_host(group, members, autoscaling, delete, create)
+            ok = _plan_single_host(group, members, autoscaler_picks, delete, create)
         if not ok:
             deferred.append(name)
     # Pods of a group that was removed from the spec no longer belong to the cluster's shape.

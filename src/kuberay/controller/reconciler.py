@@ -261,7 +261,7 @@ class Reconciler:
         if head.create and not await self._create_pod(p, build_head_pod(p.cluster, self.options), HEAD):
             return ReconcileError("failed to create the head Pod", FAILED_CREATE_HEAD_POD)
 
-        plan = plan_workers(p.cluster, pods)
+        plan = plan_workers(p.cluster, pods, random_pod_delete=self.options.random_pod_delete)
         for victim in plan.delete:
             if not await self._delete_pod(p, victim):
                 return ReconcileError(

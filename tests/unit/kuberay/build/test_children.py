@@ -146,3 +146,17 @@ def test_ingress_options_tls_reaches_the_ingress(load: Any) -> None:
     cluster["spec"]["headGroupSpec"]["ingressOptions"] = {"tls": tls}
     ingress = build_head_ingress(cluster)
     assert ingress is not None and ingress["spec"]["tls"] == tls
+
+
+def test_random_pod_delete_lets_extra_pods_go_under_autoscaling(load: Any) -> None:
+    from kuberay.build import plan_workers
+    from kuberay.build.naming import options_from_env
+
+    cluster = load("ray-cluster.autoscaler.yaml")
+    group = cluster["spec"]["workerGroupSpecs"][0]
+    group.update(replicas=1, minReplicas=0, maxReplicas=5)
+    pods = [_pod(build_worker_pod(cluster, 0, replica_index=i), f"w{i}", f"u{i}") for i in range(3)]
+    # By default only the autoscaler picks victims (through workersToDelete).
+    assert plan_workers(cluster, pods).delete == []
+    random_delete = options_from_env({"ENABLE_RANDOM_POD_DELETE": "true"}).random_pod_delete
+    assert len(plan_workers(cluster, pods, random_pod_delete=random_delete).delete) == 2
