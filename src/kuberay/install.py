@@ -64,7 +64,7 @@ _OPERATOR_RULES: list[dict[str, Any]] = [
     {
         "apiGroups": ["networking.k8s.io"],
         "resources": ["ingresses"],
-        "verbs": ["create", "get", "list", "watch"],
+        "verbs": ["create", "get", "list", "update", "watch"],
     },
     {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},

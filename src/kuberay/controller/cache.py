@@ -15,7 +15,7 @@ ClusterKey = tuple[str, str]  # (namespace, name)
 
 CLUSTER_LABEL = "ray.io/cluster"
 # Other children known by name only: (kind, name) is all a reconcile needs to know they exist.
-NAMED_PLURALS = ("serviceaccounts", "roles", "rolebindings", "secrets", "ingresses")
+NAMED_PLURALS = ("serviceaccounts", "roles", "rolebindings", "secrets")
 
 
 def owning_cluster(obj: Mapping[str, Any]) -> str | None:
@@ -50,12 +50,14 @@ class Cache:
         self._clusters: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._pods: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._services: kopf.Index[ClusterKey, dict[str, Any]] | None = None
+        self._ingresses: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._named: list[kopf.Index[ClusterKey, tuple[str, str]]] = []
 
     def attach(self, indexes: dict[str, Any]) -> None:
         self._clusters = indexes["ray_clusters"]
         self._pods = indexes["ray_pods"]
         self._services = indexes["ray_services"]
+        self._ingresses = indexes["ray_ingresses"]
         self._named = [indexes[f"ray_named_{plural}"] for plural in NAMED_PLURALS]
 
     @property
@@ -81,6 +83,9 @@ class Cache:
     def services(self, key: ClusterKey) -> list[dict[str, Any]]:
         return list(self._services.get(key, ())) if self._services is not None else []
 
+    def ingresses(self, key: ClusterKey) -> list[dict[str, Any]]:
+        return list(self._ingresses.get(key, ())) if self._ingresses is not None else []
+
     def named(self, key: ClusterKey) -> set[tuple[str, str]]:
-        """(kind, name) of this cluster's ServiceAccounts, Roles, RoleBindings, Secrets and Ingresses."""
+        """(kind, name) of this cluster's ServiceAccounts, Roles, RoleBindings and Secrets."""
         return {entry for index in self._named for entry in index.get(key, ())}

@@ -34,7 +34,6 @@ _NAMED_KINDS = {
     "roles": ("rbac.authorization.k8s.io", "Role"),
     "rolebindings": ("rbac.authorization.k8s.io", "RoleBinding"),
     "secrets": ("", "Secret"),
-    "ingresses": ("networking.k8s.io", "Ingress"),
 }
 
 
@@ -91,6 +90,15 @@ class Operator:
         async def ray_services(*, namespace: str | None, body: kopf.Body, **_: Any) -> dict[ClusterKey, Any]:
             return {(namespace or "", owning_cluster(body) or ""): slim(body)}
 
+        # Ingresses are compared with what the cluster asks for, so they are kept whole.
+        @kopf.index(
+            "networking.k8s.io", "v1", "ingresses", id="ray_ingresses", labels=ray_member, registry=registry
+        )
+        async def ray_ingresses(
+            *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
+        ) -> dict[ClusterKey, Any]:
+            return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
+
         def named_index(plural: str) -> None:
             group, kind = _NAMED_KINDS[plural]
 
@@ -139,6 +147,7 @@ class Operator:
         for plural in NAMED_PLURALS:
             group = _NAMED_KINDS[plural][0]
             kopf.on.event(group, "v1", plural, labels=ray_member, registry=registry)(on_member)
+        kopf.on.event("networking.k8s.io", "v1", "ingresses", labels=ray_member, registry=registry)(on_member)
 
         @kopf.on.startup(registry=registry)
         async def start_workers(**_: Any) -> None:

@@ -34,6 +34,7 @@ from kuberay.build import (
     plan_workers,
 )
 from kuberay.build.auth import auth_secret_name
+from kuberay.build.ingress import ingress_update
 from kuberay.build.naming import HEAD, WORKER
 from kuberay.build.scaling import plan_recreate
 from kuberay.build.service import build_headless_service, build_serve_service
@@ -68,6 +69,13 @@ def _is_terminating(obj: dict[str, Any]) -> bool:
     return bool(obj["metadata"].get("deletionTimestamp"))
 
 
+def _controlled_by(obj: dict[str, Any], cluster: dict[str, Any]) -> bool:
+    uid = cluster["metadata"].get("uid")
+    return any(
+        r.get("controller") and r.get("uid") == uid for r in obj["metadata"].get("ownerReferences") or []
+    )
+
+
 def status_differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """Whether a status write would change anything a user can see (lastUpdateTime aside)."""
 
@@ -90,6 +98,7 @@ class Pass:
     pods: list[dict[str, Any]]
     services: list[dict[str, Any]]
     named: set[tuple[str, str]]  # (kind, name) of other children the watches have seen
+    ingresses: list[dict[str, Any]]
     # Set by a step that created or deleted pods: the status waits for the watch to show them.
     acted: bool = False
     # Set by a step that must wait for the cache: come back after this many seconds.
@@ -162,7 +171,9 @@ class Reconciler:
             await self._reject(key, cached, pods, services, problems)
             return None
         self._reported_problems.pop(key, None)
-        p = Pass(key, apply_defaults(cached), pods, services, self.cache.named(key))
+        p = Pass(
+            key, apply_defaults(cached), pods, services, self.cache.named(key), self.cache.ingresses(key)
+        )
 
         error: ReconcileError | None = None
         for step in self.steps():
@@ -210,9 +221,34 @@ class Reconciler:
         return None
 
     async def _ingress(self, p: Pass) -> ReconcileError | None:
-        ingress = build_head_ingress(p.cluster)
-        if ingress is not None:
-            await self._ensure_named(p, ingress)
+        wanted = build_head_ingress(p.cluster)
+        if wanted is None:
+            return None
+        ns, name = wanted["metadata"]["namespace"], _name(wanted)
+        existing = next((i for i in p.ingresses if _name(i) == name), None)
+        if existing is None:
+            await self._create_once(p.cluster, wanted, "CreatedIngress", "FailedToCreateIngress")
+            return None
+        if not _controlled_by(existing, p.cluster):
+            # Someone else's Ingress under our name: say so, and leave it alone (as KubeRay).
+            await self.events.warning(
+                p.cluster,
+                "FailedToCreateIngress",
+                f"Ingress {ns}/{name} already exists and is not owned by this RayCluster; not modifying it",
+            )
+            return None
+        updated = ingress_update(existing, wanted)
+        if updated is None:
+            return None
+        self._guard()
+        try:
+            await self.api.replace(updated)
+        except KubeError as err:
+            await self.events.warning(
+                p.cluster, "FailedToUpdateIngress", f"Failed updating ingress {ns}/{name}, {err}"
+            )
+            raise
+        await self.events.normal(p.cluster, "UpdatedIngress", f"Updated ingress {ns}/{name}")
         return None
 
     async def _auth_secret(self, p: Pass) -> ReconcileError | None:

@@ -88,6 +88,32 @@ def test_enable_ingress_creates_the_dashboard_ingress(operator: OperatorProcess,
     assert ingress.metadata.labels["ray.io/cluster"] == NAME
     assert _owned_by_cluster(ingress, kube)
 
+    # A later change of ingressOptions updates it, once.
+    kube.patch_cluster(NAME, {"spec": {"headGroupSpec": {"ingressOptions": {"path": "/ray"}}}})
+    wait_for("the new path", lambda: read().spec.rules[0].http.paths[0].path == "/ray")
+    version = read().metadata.resource_version
+    time.sleep(2)
+    assert read().metadata.resource_version == version
+    assert "UpdatedIngress" in {e.reason for e in kube.events(NAME)}
+
+
+def test_an_ingress_of_someone_else_is_left_alone(operator: OperatorProcess, kube: Kube) -> None:
+    networking = kubernetes.client.NetworkingV1Api(kube.core.api_client)
+    theirs = {
+        "metadata": {"name": f"{NAME}-head-ingress", "labels": {"ray.io/cluster": NAME}},
+        "spec": {"defaultBackend": {"service": {"name": "theirs", "port": {"number": 80}}}},
+    }
+    networking.create_namespaced_ingress("default", theirs)
+    cluster = sample_cluster(replicas=0)
+    cluster["spec"]["headGroupSpec"]["enableIngress"] = True
+    kube.create(cluster)
+    wait_for(
+        "the warning",
+        lambda: "FailedToCreateIngress" in {e.reason for e in kube.events(NAME)},
+    )
+    ingress = networking.read_namespaced_ingress(f"{NAME}-head-ingress", "default")
+    assert ingress.spec.default_backend.service.name == "theirs"
+
 
 def test_multi_host_group_gets_the_headless_worker_service(operator: OperatorProcess, kube: Kube) -> None:
     cluster = sample_cluster(replicas=1)

@@ -53,7 +53,7 @@ subjects:
 # headGroupSpec.enableIngress: the head's dashboard Ingress
 - apiGroups: [networking.k8s.io]
   resources: [ingresses]
-  verbs: [create, get, list, watch]
+  verbs: [create, get, list, update, watch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

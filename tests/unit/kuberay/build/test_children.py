@@ -160,3 +160,23 @@ def test_random_pod_delete_lets_extra_pods_go_under_autoscaling(load: Any) -> No
     assert plan_workers(cluster, pods).delete == []
     random_delete = options_from_env({"ENABLE_RANDOM_POD_DELETE": "true"}).random_pod_delete
     assert len(plan_workers(cluster, pods, random_pod_delete=random_delete).delete) == 2
+
+
+def test_ingress_update_only_when_kuberays_fields_differ(load: Any) -> None:
+    from kuberay.build import build_head_ingress
+    from kuberay.build.ingress import ingress_update
+
+    cluster = load("ray-cluster.sample.yaml")
+    cluster["spec"]["headGroupSpec"]["enableIngress"] = True
+    live = build_head_ingress(cluster)
+    assert live is not None
+    live["metadata"]["resourceVersion"] = "7"
+    live["spec"]["ingressClassName"] = "defaulted-by-the-server"
+    assert ingress_update(live, build_head_ingress(cluster) or {}) is None
+
+    cluster["spec"]["headGroupSpec"]["ingressOptions"] = {"path": "/ray"}
+    updated = ingress_update(live, build_head_ingress(cluster) or {})
+    assert updated is not None
+    assert updated["spec"]["rules"][0]["http"]["paths"][0]["path"] == "/ray"
+    assert updated["spec"]["ingressClassName"] == "defaulted-by-the-server"
+    assert updated["metadata"]["resourceVersion"] == "7"  # a replace of what was read
