@@ -147,4 +147,15 @@ SETTINGS_USED: dict[str, str] = {
 SETTINGS_REFUSED: dict[str, str] = {
     "--batch-scheduler": "no gang-scheduler integration (volcano, yunikorn, kai-scheduler)",
     "--enable-batch-scheduler": "no gang-scheduler integration (volcano)",
+    # The rest of KubeRay's flags: accepted by the parser, so the operator can say why it stops.
+    "--config": "KubeRay's structured config file is not read; pass the settings as flags",
+    "--feature-gates": "no KubeRay feature gates exist here; the gated fields are refused per cluster",
+    "--use-kubernetes-proxy": "the operator never calls the Ray head (RayJob/RayService only in KubeRay)",
+    "--log-file-path": "logs go to stderr only (kubectl logs); remove the flag",
+    "--log-file-encoder": "logs go to stderr only, as text; remove the flag",
+    "--log-stdout-encoder": "logs are text; use --log-level for verbosity",
+    "--qps": "no client-side rate limit is applied; remove the flag",
+    "--burst": "no client-side rate limit is applied; remove the flag",
+    "--forced-cluster-upgrade": "deprecated in KubeRay and without effect there; remove the flag",
+    "--enable-metrics": "metrics are always served on --metrics-addr; remove the flag",
 }

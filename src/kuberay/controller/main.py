@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 
+from kuberay.api.fields import SETTINGS_REFUSED
 from kuberay.build.naming import options_from_env
 from kuberay.controller.connection import connect
 from kuberay.controller.leader import ApiLeaseClient, LeaderElector, default_namespace
@@ -83,6 +84,9 @@ def add_operator_command(sub: argparse._SubParsersAction[argparse.ArgumentParser
     _bool_flag(
         p, "--enable-batch-scheduler", help="KubeRay's deprecated form of --batch-scheduler=volcano: refused"
     )
+    for flag in _REFUSED_FLAGS:
+        # Accepted so that the operator can say why it stops, rather than argparse's bare "unrecognized".
+        p.add_argument(flag, dest=_dest(flag), nargs="?", const="true", default=None, help=argparse.SUPPRESS)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=run_operator_command)
 
@@ -92,6 +96,14 @@ def _bool_flag(p: argparse.ArgumentParser, *names: str, help: str) -> None:
     p.add_argument(
         *names, nargs="?", const="true", default="false", type=_flag_bool, metavar="true|false", help=help
     )
+
+
+# KubeRay's flags this operator does not take, besides the batch scheduler's (handled above).
+_REFUSED_FLAGS = [f for f in SETTINGS_REFUSED if f not in ("--batch-scheduler", "--enable-batch-scheduler")]
+
+
+def _dest(flag: str) -> str:
+    return "kuberay_" + flag.lstrip("-").replace("-", "_")
 
 
 def _flag_bool(value: str) -> bool:
@@ -114,6 +126,9 @@ def operator_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Opera
             "volcano, yunikorn, kai-scheduler, scheduler-plugins); pods are scheduled by the default "
             "scheduler. Remove the flag (Helm: batchScheduler.name and batchScheduler.enabled)."
         )
+    for flag in _REFUSED_FLAGS:
+        if getattr(args, _dest(flag)) is not None:
+            raise SettingsError(f"{flag}: {SETTINGS_REFUSED[flag]}")
     if args.workers < 1:
         raise SettingsError(f"--reconcile-concurrency={args.workers}: must be at least 1")
     watched = [*args.namespace, *(ns.strip() for ns in args.watch_namespace.split(",") if ns.strip())]

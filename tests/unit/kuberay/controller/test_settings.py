@@ -44,6 +44,30 @@ def test_batch_scheduler_is_refused_with_the_fix(flag: str) -> None:
         operator_settings(_args(flag), {})
 
 
+@pytest.mark.parametrize(
+    "flag", ["--qps=50", "--feature-gates=RayJobDeletionPolicy=true", "--config=/cfg.yaml"]
+)
+def test_kuberays_other_flags_stop_the_operator_saying_why(flag: str) -> None:
+    with pytest.raises(SettingsError, match=flag.split("=")[0]):
+        operator_settings(_args(flag), {})
+
+
+def test_every_flag_is_decided() -> None:
+    from kuberay.api.fields import SETTINGS_REFUSED, SETTINGS_USED
+
+    parser = argparse.ArgumentParser()
+    add_operator_command(parser.add_subparsers())
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    flags = {o for a in sub.choices["operator"]._actions for o in a.option_strings}
+    kuberay_named = SETTINGS_USED.keys() | SETTINGS_REFUSED.keys()
+    ours = {
+        "-h", "--help", "--kubeconfig", "--namespace", "--health-addr", "--workers", "--leader-elect",
+        "--leader-election-id", "--log-level",
+    }  # fmt: skip
+    assert flags - kuberay_named - ours == set()
+    assert {f for f in kuberay_named if f.startswith("--")} <= flags
+
+
 def test_environment_defaults_are_kuberays() -> None:
     assert options_from_env({}) == BuildOptions()
 
