@@ -33,7 +33,7 @@ from kuberay.build import (
     plan_head,
     plan_workers,
 )
-from kuberay.build.auth import auth_secret_name
+from kuberay.build.auth import auth_secret_name, operator_makes_secret
 from kuberay.build.ingress import ingress_update
 from kuberay.build.naming import HEAD, WORKER
 from kuberay.build.scaling import plan_recreate
@@ -252,7 +252,7 @@ class Reconciler:
         return None
 
     async def _auth_secret(self, p: Pass) -> ReconcileError | None:
-        if auth_secret_name(p.cluster) in {name for kind, name in p.named if kind == "Secret"}:
+        if not operator_makes_secret(p.cluster) or ("Secret", auth_secret_name(p.cluster)) in p.named:
             return None
         secret = build_auth_secret(p.cluster, self.new_token())
         if secret is not None:
