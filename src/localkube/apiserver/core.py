@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import kubeschema
 from kubeschema.timestamps import now_time as now
 from kubeschema.timestamps import time_in
 from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, versions
@@ -183,7 +184,8 @@ class Core:
         meta.pop("managedFields", None)
         warnings = self._admit(info, obj, None, opts)
         if info.has_status and not info.custom:
-            obj.setdefault("status", {})  # a built-in kind's status is a struct: `{}` when empty
+            # a built-in kind's status is a struct: `{}` when empty, required scalars at zero
+            obj.setdefault("status", kubeschema.empty_status(obj.get("apiVersion", ""), info.kind))
         if managed:
             meta["managedFields"] = managed
         name = str(meta.get("name") or "")

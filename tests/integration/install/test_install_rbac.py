@@ -160,7 +160,9 @@ def test_the_installed_rbac_lets_the_operator_do_its_work_in_any_namespace(opera
 
 
 def test_the_operator_can_do_nothing_beyond_its_rules(operator: Operator) -> None:
-    forbidden(operator.core.list_namespaced_secret, "team")
+    # Secrets: it makes the auth-token Secret and notices its own, but may never delete one
+    forbidden(operator.core.delete_namespaced_secret, "someone-elses", "team")
+    forbidden(operator.core.list_namespaced_config_map, "team")
     forbidden(operator.custom.delete_namespaced_custom_object, "ray.io", "v1", "team", "rayclusters", "demo")
     forbidden(operator.core.delete_namespace, "team")
     forbidden(operator.rbac.create_cluster_role, {"metadata": {"name": "x"}, "rules": []})
