@@ -137,6 +137,25 @@ class Core:
             raise errors.not_found(info.plural, info.group, name)
         return found
 
+    def find(self, key: Key, ns: str, name: str) -> dict[str, Any] | None:
+        """The stored object under a storage key (group, plural), or None where absence is an
+        answer rather than a 404 (is a token's service account or pod still there?)."""
+        found = self.store.get(key, ns, name)
+        return found.obj if found is not None else None
+
+    def stored_items(self, info: ResourceInfo, ns: str | None) -> list[dict[str, Any]]:
+        """Every stored object of the resource (in `ns`, or everywhere for None), in store order."""
+        return [s.obj for s in self.store.items(info.storage_key, ns)]
+
+    @property
+    def resource_version(self) -> int:
+        return self.store.rv
+
+    def put_binding(self, info: ResourceInfo, pod: dict[str, Any]) -> None:
+        """The scheduler's write of a bound pod: no admission, no managedFields entry, as the
+        binding subresource writes in Kubernetes (callers checked it can be bound)."""
+        self.store.put(info.storage_key, pod)
+
     def served(self, info: ResourceInfo, stored: Stored) -> tuple[dict[str, Any], bytes]:
         """The object as the requested version shows it (custom resources may be served at several)."""
         if stored.obj.get("apiVersion") == info.api_version:
@@ -909,7 +928,7 @@ def bind(core: Core, info: ResourceInfo, ns: str, name: str, node: str, dry_run:
     )
     new["status"]["conditions"] = conditions
     if not dry_run:
-        core.store.put(info.storage_key, new)
+        core.put_binding(info, new)
 
 
 def _comparable_pods(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

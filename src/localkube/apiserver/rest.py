@@ -364,14 +364,14 @@ class RestAPI:
         if not user.name.startswith("system:serviceaccount:"):
             return True
         ns, _, name = user.name.removeprefix("system:serviceaccount:").partition(":")
-        sa = self.core.store.get(("", "serviceaccounts"), ns, name)
-        if sa is None or sa.obj["metadata"]["uid"] != user.uid:
+        sa = self.core.find(("", "serviceaccounts"), ns, name)
+        if sa is None or sa["metadata"]["uid"] != user.uid:
             return False
         pod_uid = user.extra.get(tokens.POD_UID_EXTRA)
         if pod_uid:
             pod_name = (user.extra.get(tokens.POD_NAME_EXTRA) or [""])[0]
-            pod = self.core.store.get(("", "pods"), ns, pod_name)
-            return pod is not None and pod.obj["metadata"]["uid"] == pod_uid[0]
+            pod = self.core.find(("", "pods"), ns, pod_name)
+            return pod is not None and pod["metadata"]["uid"] == pod_uid[0]
         return True
 
     async def health(self, request: web.Request) -> web.StreamResponse:
@@ -608,10 +608,10 @@ class RestAPI:
         match = lists.matcher(info, q.get("labelSelector"), q.get("fieldSelector"))
         opts = _delete_options(q, body)
         items = []
-        for stored in self.core.store.items(info.storage_key, ns):
-            if match is not None and not match(stored.obj):
+        for obj in self.core.stored_items(info, ns):
+            if match is not None and not match(obj):
                 continue
-            meta = stored.obj["metadata"]
+            meta = obj["metadata"]
             try:
                 res = self.core.delete(info, meta.get("namespace", ""), meta["name"], opts)
             except APIError as e:
@@ -623,7 +623,7 @@ class RestAPI:
             {
                 "kind": info.list_kind,
                 "apiVersion": info.api_version,
-                "metadata": {"resourceVersion": str(self.core.store.rv)},
+                "metadata": {"resourceVersion": str(self.core.resource_version)},
                 "items": items,
             }
         )
@@ -769,10 +769,10 @@ class RestAPI:
         bound: dict[str, Any] = {}
         ref = spec.get("boundObjectRef") or {}
         if ref.get("kind") == "Pod":
-            pod = self.core.store.get(("", "pods"), ns, str(ref.get("name") or ""))
+            pod = self.core.find(("", "pods"), ns, str(ref.get("name") or ""))
             if pod is None:
                 raise errors.not_found("pods", "", str(ref.get("name") or ""))
-            uid = pod.obj["metadata"]["uid"]
+            uid = pod["metadata"]["uid"]
             if ref.get("uid") and ref["uid"] != uid:
                 raise errors.conflict(
                     "pods",
