@@ -17,6 +17,7 @@ from typing import Any
 from kubeschema.timestamps import now_time as now
 from kubeschema.timestamps import time_in
 from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, versions
+from localkube.apiserver import scale as scales
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.apply import merge as ssa_merge
 from localkube.apiserver.errors import APIError
@@ -577,6 +578,14 @@ class Core:
             patched["metadata"]["namespace"] = ns
         info, patched = self._storage_form(info, patched)
         return self._replace(info, current, patched, opts, subresource)
+
+    def scale(self, info: ResourceInfo, ns: str, name: str, new_scale: Any, opts: WriteOptions) -> Result:
+        """The scale subresource's write: the object with the Scale's replicas, recorded in
+        managedFields as the scale subresource, as kube-apiserver's are."""
+        current = self.get(info, ns, name)
+        obj = scales.with_replicas(info, current.obj, name, new_scale)
+        opts.recorded_subresource = "scale"
+        return self._replace(info, current, obj, opts, None)
 
     def _apply(
         self,
