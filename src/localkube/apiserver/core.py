@@ -313,11 +313,7 @@ class Core:
                 )
             if opts.field_validation != "Ignore":
                 warnings += [f'unknown field "{u}"' for u in unknown]
-        errs = metadata.validate_metadata(
-            obj,
-            namespaced=info.namespaced,
-            name_rule="subdomain" if info.custom else metadata.name_rule_for(info.kind),
-        )
+        errs = metadata.validate_metadata(obj, namespaced=info.namespaced, name_rule=info.name_rule)
         if info.custom:
             if info.schema is not None:
                 errs += schemas.validate(obj, info.schema, old=old)
