@@ -34,8 +34,6 @@ NODE_KEY: Key = ("", "nodes")
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
 NS_FINALIZER = "kubernetes"
-# Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
-CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 # the manager of writes made inside the server (its controllers), as kube-controller-manager's
 DEFAULT_MANAGER = "kube-controller-manager"
@@ -424,7 +422,7 @@ class Core:
         meta["name"] = name
         current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
-            if subresource is None and (info.group, info.kind) in CREATE_ON_UPDATE:
+            if subresource is None and info.create_on_update:
                 meta.pop("resourceVersion", None)
                 return self.create(info, ns, obj, opts)
             raise errors.not_found(info.plural, info.group, name)
@@ -806,21 +804,6 @@ class Core:
                 self.registry.set_custom(name, crds.resources(ev.obj))
 
 
-# Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
-GENERATION_KINDS = {
-    ("", "Pod"),
-    ("apps", "Deployment"),
-    ("apps", "ReplicaSet"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("batch", "Job"),
-    ("networking.k8s.io", "Ingress"),
-    ("networking.k8s.io", "NetworkPolicy"),
-    ("policy", "PodDisruptionBudget"),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-}
-
-
 _GO_JSON = {
     "integer": "number",
     "number": "number",
@@ -877,7 +860,7 @@ def _meta_type_error(meta: dict[str, Any]) -> str | None:
 
 
 def _tracks_generation(info: ResourceInfo) -> bool:
-    return info.custom or (info.group, info.kind) in GENERATION_KINDS
+    return info.custom or info.generation
 
 
 def _crd_storage_key(crd: dict[str, Any]) -> Key:
