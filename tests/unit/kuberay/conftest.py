@@ -24,7 +24,12 @@ def load_sample(name: str) -> dict[str, Any]:
     raise AssertionError(f"no RayCluster in {name}")
 
 
-SAMPLE_NAMES = sorted(p.name for p in SAMPLES_DIR.glob("*.yaml"))
+def _kinds(path: Path) -> set[str]:
+    return {doc.get("kind", "") for doc in yaml.safe_load_all(path.read_text()) if doc}
+
+
+# Files holding a RayCluster (the ray-job.* samples hold RayJobs: tests/unit/kuberay/rayjob reads those).
+SAMPLE_NAMES = sorted(p.name for p in SAMPLES_DIR.glob("*.yaml") if "RayCluster" in _kinds(p))
 
 
 @pytest.fixture(params=SAMPLE_NAMES)
