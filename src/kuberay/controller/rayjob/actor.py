@@ -49,10 +49,11 @@ class RayJobActor:
         job_metrics.forget(key[1], key[0])
 
     async def reconcile(self, key: ClusterKey) -> float | None:
-        job = self.jobs.job(key)
-        if job is None:
+        cached = self.jobs.job(key)
+        if cached is None:
             self.forget(key)
             return None
+        job = {**cached, "metadata": dict(cached["metadata"])}  # the cache's own copy stays untouched
         managed = names.spec(job).get("managedBy")
         if managed and managed != names.OPERATOR_NAME:
             return None  # e.g. Kueue's MultiKueue runs it elsewhere
@@ -159,7 +160,9 @@ class RayJobActor:
             meta = job["metadata"]
             finalizers = [*(meta.get("finalizers") or []), names.FINALIZER]
             patch = {"metadata": {"finalizers": finalizers, "resourceVersion": meta.get("resourceVersion")}}
-            await self.api.merge_patch("ray.io/v1", "RayJob", ns, names.name(job), patch)
+            updated = await self.api.merge_patch("ray.io/v1", "RayJob", ns, names.name(job), patch)
+            # the status write that follows is checked against this newer version
+            meta["resourceVersion"] = updated["metadata"]["resourceVersion"]
         elif isinstance(action, plan.Create):
             await self.api.create(action.obj)
             await self.events.normal(job, *action.ok)
@@ -241,8 +244,11 @@ class RayJobActor:
         patch: dict[str, Any] = {k: None for k in old if k not in new}
         patch.update(new)
         ns, name = names.namespace(job), names.name(job)
+        # Written against the version it was computed from: a step planned on a stale cache
+        # (e.g. one that would name a second cluster) gets 409 and is planned again.
+        body = {"metadata": {"resourceVersion": job["metadata"].get("resourceVersion")}, "status": patch}
         try:
-            await self.api.merge_patch("ray.io/v1", "RayJob", ns, name, {"status": patch}, sub="status")
+            await self.api.merge_patch("ray.io/v1", "RayJob", ns, name, body, sub="status")
         except KubeError as err:
             if err.not_found:
                 return
