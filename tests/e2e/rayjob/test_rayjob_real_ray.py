@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rayjob_helpers import (
+
+from support.rayjob import (
     CODE_CONFIGMAP,
     apply,
     cluster_exists,
@@ -17,7 +18,7 @@ from rayjob_helpers import (
     status,
     wait_status,
 )
-from walkthrough_helpers import Stack, exec_in_head, head_pod_name, localkube_with_node, wait_for
+from support.walkthrough import Stack, exec_in_head, head_pod_name, localkube_with_node, wait_for
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,12 @@ from typing import Any
 import kubernetes
 import pytest
 import yaml
-from kuberay_harness import SAMPLES, SHARED, Kube, OperatorProcess, wait_for
 
 from kuberay.api.crd import render_crd
+from support.kuberay import Kube
+from support.operator import OperatorProcess
+from support.paths import KUBERAY_SAMPLES, SHARED
+from support.waiting import wait_for
 
 RAYJOB_CRD = SHARED / "kuberay" / "crds" / "ray.io_rayjobs.yaml"
 
@@ -84,7 +87,9 @@ def jobs(k8s: kubernetes.client.ApiClient) -> Jobs:
 
 
 def sample_job(name: str = "ray-job.sample.yaml") -> dict[str, Any]:
-    (doc,) = [d for d in yaml.safe_load_all((SAMPLES / name).read_text()) if d and d["kind"] == "RayJob"]
+    (doc,) = [
+        d for d in yaml.safe_load_all((KUBERAY_SAMPLES / name).read_text()) if d and d["kind"] == "RayJob"
+    ]
     return copy.deepcopy(doc)
 
 

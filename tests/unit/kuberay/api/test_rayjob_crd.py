@@ -7,7 +7,6 @@ import copy
 import subprocess
 import sys
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,9 @@ import yaml
 from kuberay.api.crd import render_crd, render_crds
 from kuberay.api.rayjob_types import parse_rayjob
 from localkube.apiserver import schema as kube_schema
+from support.paths import SHARED as SHARED_ROOT
 
-SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "kuberay"
+SHARED = SHARED_ROOT / "kuberay"
 KUBERAY_CRD = SHARED / "crds" / "ray.io_rayjobs.yaml"
 JOB_SAMPLES = sorted(p.name for p in (SHARED / "samples").glob("ray-job.*.yaml"))
 

@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 import yaml
-from walkthrough_helpers import Kubectl, wait_for
+
+from support.walkthrough import Kubectl, wait_for
 
 CODE_CONFIGMAP: dict[str, Any] = {
     "apiVersion": "v1",
