@@ -23,7 +23,7 @@ from support.walkthrough import Stack, exec_in_head, head_pod_name, localkube_wi
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with localkube_with_node(tmp_path_factory.mktemp("rayjob")) as s:
+    with localkube_with_node(tmp_path_factory.mktemp("rayjob"), controllers=True) as s:
         s.kubectl.ok("wait", "--for=condition=Established", "crd/rayjobs.ray.io", "--timeout=60s")
         apply(s.kubectl, CODE_CONFIGMAP)
         yield s
@@ -49,6 +49,27 @@ def test_http_mode_runs_to_succeeded_and_shutdown_deletes_the_cluster(stack: Sta
         assert "SUCCEEDED" in out and "Complete" in out
     finally:
         delete_job(kubectl, "http-ok")
+
+
+def test_k8s_job_mode_submitter_job_runs_the_job_and_its_log_has_the_output(stack: Stack) -> None:
+    kubectl = stack.kubectl
+    apply(kubectl, rayjob("k8s-ok", "K8sJobMode", shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=5))
+    try:
+        st = wait_status(kubectl, "k8s-ok", "Complete")
+        assert st["jobStatus"] == "SUCCEEDED" and st["succeeded"] == 1
+        log = kubectl.ok("logs", "-l", "job-name=k8s-ok", "--tail=-1")
+        assert "hello: total=14" in log
+        assert f"Job '{st['jobId']}' succeeded" in log
+        wait_for(
+            "the cluster to go after the TTL",
+            lambda: not cluster_exists(kubectl, st["rayClusterName"]),
+            120,
+            1,
+        )
+        submitter = kubectl.ok("get", "job", "k8s-ok", "-o", "jsonpath={.spec.backoffLimit}")
+        assert submitter == "2"
+    finally:
+        delete_job(kubectl, "k8s-ok")
 
 
 def test_failing_entrypoint_is_retried_on_a_new_cluster_then_fails(stack: Stack) -> None:
