@@ -4,6 +4,7 @@ on a new cluster each, and deleting a running RayJob stops it before its cluster
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -149,3 +150,43 @@ def test_deleting_a_running_rayjob_stops_its_ray_job_then_the_cluster_goes(stack
     wait_for("the RayJob to go", lambda: kubectl.run("get", "rayjob", "http-sleep").returncode != 0, 120, 1)
     assert f"stopped Ray job {st['jobId']} of RayJob default/http-sleep" in stack.operator.log()
     wait_for("the cluster to be collected", lambda: not cluster_exists(kubectl, st["rayClusterName"]), 120, 1)
+
+
+def test_active_deadline_fails_a_sleeping_job_with_deadline_exceeded(stack: Stack) -> None:
+    kubectl = stack.kubectl
+    sleeper = rayjob(
+        "deadline",
+        "HTTPMode",
+        entrypoint="python -c 'import time; time.sleep(600)'",
+        activeDeadlineSeconds=60,
+    )
+    apply(kubectl, sleeper)
+    try:
+        st = wait_status(kubectl, "deadline", "Failed")
+        assert st["reason"] == "DeadlineExceeded" and "ActiveDeadlineSeconds: 60" in st["message"]
+        assert st["failed"] == 1
+    finally:
+        delete_job(kubectl, "deadline")
+
+
+def test_cluster_selector_runs_on_an_existing_cluster_and_leaves_it(stack: Stack) -> None:
+    kubectl = stack.kubectl
+    existing = {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayCluster",
+        "metadata": {"name": "shared-cluster"},
+        "spec": rayjob("x", "HTTPMode")["spec"]["rayClusterSpec"],
+    }
+    apply(kubectl, existing)
+    job = rayjob("on-existing", "HTTPMode", shutdownAfterJobFinishes=True)
+    del job["spec"]["rayClusterSpec"]
+    job["spec"]["clusterSelector"] = {"ray.io/cluster": "shared-cluster"}
+    apply(kubectl, job)
+    try:
+        st = wait_status(kubectl, "on-existing", "Complete")
+        assert st["jobStatus"] == "SUCCEEDED" and st["rayClusterName"] == "shared-cluster"
+        time.sleep(3)  # shutdownAfterJobFinishes must not touch a cluster it did not create
+        assert cluster_exists(kubectl, "shared-cluster")
+    finally:
+        delete_job(kubectl, "on-existing")
+        kubectl.run("delete", "raycluster", "shared-cluster")
