@@ -64,7 +64,7 @@ def test_every_rayjob_sample_parses_into_the_typed_model(name: str) -> None:
     assert job.spec.ray_cluster_spec is not None or job.spec.cluster_selector
 
 
-def test_defaults_are_kuberays() -> None:
+def test_rayjob_defaults_are_kuberays() -> None:
     job = _rayjob("ray-job.sample.yaml")
     for schema in (_ours(), _theirs()):
         obj = copy.deepcopy(job)
@@ -127,7 +127,7 @@ def test_what_kuberays_schema_rejects_ours_rejects(mutate: Any, needle: str) -> 
     assert any(needle in e for e in ours), ours
 
 
-def test_managed_by_is_immutable() -> None:
+def test_rayjob_managed_by_is_immutable() -> None:
     old = _rayjob("ray-job.sample.yaml")
     old["spec"]["managedBy"] = "ray.io/kuberay-operator"
     new = copy.deepcopy(old)
