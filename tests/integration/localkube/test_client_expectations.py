@@ -22,6 +22,7 @@ from kubernetes.client import (
 
 from localkube.apiserver.server import APIServer
 from support.clients import client_with_token
+from support.waiting import wait_for
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 PARTIAL_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -203,3 +204,42 @@ def test_a_crd_rule_that_is_not_cel_is_422(kubectl: Kubectl) -> None:
     assert "x-kubernetes-validations[0].rule" in r.stderr
     r = kubectl("apply", "-f", "-", input=crd("!has(self.x) || self.x > 1"))
     assert r.returncode == 0, r.stderr
+
+
+def test_rules_beyond_the_subset_run_through_cel_python(k8s: ApiClient) -> None:
+    group = "dur.example.com"
+    schema = {"type": "object", "properties": {"spec": {
+        "type": "object", "properties": {"timeout": {"type": "string"}},
+        "x-kubernetes-validations": [{"rule": 'duration(self.timeout) < duration("1h")',
+                                      "message": "timeout must be under an hour"}]}}}  # fmt: skip
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"waits.{group}"},
+        "spec": {"group": group, "scope": "Namespaced", "names": {"plural": "waits", "kind": "Wait"},
+                 "versions": [{"name": "v1", "served": True, "storage": True,
+                               "schema": {"openAPIV3Schema": schema}}]},
+    }  # fmt: skip
+    kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(crd)
+    objs = kubernetes.client.CustomObjectsApi(k8s)
+
+    def wait(name: str, timeout: str) -> dict[str, object]:
+        return {
+            "apiVersion": f"{group}/v1",
+            "kind": "Wait",
+            "metadata": {"name": name},
+            "spec": {"timeout": timeout},
+        }
+
+    def served() -> bool:
+        try:
+            objs.list_namespaced_custom_object(group, "v1", "default", "waits")
+        except kubernetes.client.ApiException as e:
+            assert e.status == 404
+            return False
+        return True
+
+    wait_for("the Wait CRD to be served", served)
+    objs.create_namespaced_custom_object(group, "v1", "default", "waits", wait("short", "30m"))
+    with pytest.raises(kubernetes.client.ApiException) as e:
+        objs.create_namespaced_custom_object(group, "v1", "default", "waits", wait("long", "2h"))
+    assert e.value.status == 422 and "timeout must be under an hour" in e.value.body
