@@ -13,7 +13,7 @@ from typing import Any
 import celpy
 import celpy.celtypes
 
-from localkube.apiserver.schema_cel import CelProgram
+from localkube.apiserver.schema.cel import CelProgram
 
 # cel-python logs every parse at DEBUG, and a failed one at INFO; the 422 reports it
 logging.getLogger("celpy").setLevel(logging.WARNING)
