@@ -176,6 +176,9 @@ def test_kinds_of_a_real_clusters_discovery(k8s: ApiClient, kubectl: Kubectl) ->
         "horizontalpodautoscalers.autoscaling",
         "flowschemas.flowcontrol.apiserver.k8s.io",
         "validatingwebhookconfigurations.admissionregistration.k8s.io",
+        "resourceclaims.resource.k8s.io",
+        "servicecidrs.networking.k8s.io",
+        "volumeattributesclasses.storage.k8s.io",
     }
     assert wanted <= names
     capacity = {"metadata": {"name": "cap"}, "storageClassName": "standard", "capacity": "10Gi"}
