@@ -29,8 +29,8 @@ def now_time() -> str:
 
 
 def time_in(seconds: float) -> str:
-    """`seconds` from now as metav1.Time (expiry stamps). Any int64 is a valid grace period: a
-    time beyond what datetime holds saturates instead of overflowing."""
+    """`seconds` from now as metav1.Time (expiry stamps). A grace period may be up to 2**63
+    seconds, so the stamp saturates instead of overflowing."""
     try:
         return format_time(datetime.now(UTC) + timedelta(seconds=seconds))
     except OverflowError:

@@ -15,9 +15,10 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from kubeschema.timestamps import now_time
 from localkube.apiserver import apiservices, authz, certs
 from localkube.apiserver.controllers import Controllers
-from localkube.apiserver.core import Core, WriteOptions, now
+from localkube.apiserver.core import Core, WriteOptions
 from localkube.apiserver.durable import StateFile
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.ipalloc import Allocator
@@ -230,7 +231,7 @@ class APIServer:
         for binding in bindings:
             self._create("clusterrolebindings", "", binding, authz.RBAC_GROUP)
         self.controllers.aggregate_cluster_roles()
-        for service in apiservices.local_apiservices(self.registry, now()):
+        for service in apiservices.local_apiservices(self.registry, now_time()):
             self._create_with_status("apiservices", service, "apiregistration.k8s.io")
         for ns in SYSTEM_NAMESPACES:
             self._create(
