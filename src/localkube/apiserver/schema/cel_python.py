@@ -8,11 +8,13 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import celpy
-import celpy.celtypes
+from celpy import celtypes
 
+from kubeschema.quantity import QuantityError, parse_quantity
 from localkube.apiserver.schema.cel import CelProgram
 
 # cel-python logs every parse at DEBUG, and a failed one at INFO; the 422 reports it
@@ -51,7 +53,57 @@ class CelPyProgram(CelProgram):
             result = self.program.evaluate(activation)
         except (celpy.CELEvalError, TypeError, ValueError, KeyError, ZeroDivisionError, RecursionError):
             return True
-        return bool(result) if isinstance(result, celpy.celtypes.BoolType) else True
+        return bool(result) if isinstance(result, celtypes.BoolType) else True
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    """A value of Kubernetes' CEL `Quantity` type."""
+
+    value: Decimal
+
+
+def _quantity(raw: Any) -> _Quantity:
+    return _Quantity(parse_quantity(str(raw)).value)
+
+
+def _is_quantity(raw: Any) -> celtypes.BoolType:
+    try:
+        parse_quantity(str(raw))
+    except QuantityError:
+        return celtypes.BoolType(False)
+    return celtypes.BoolType(True)
+
+
+def _value(q: Any) -> Decimal:
+    return q.value if isinstance(q, _Quantity) else Decimal(int(q))
+
+
+def _compare(a: _Quantity, b: Any) -> int:
+    return (a.value > _value(b)) - (a.value < _value(b))
+
+
+def _as_integer(q: _Quantity) -> celtypes.IntType:
+    if q.value != q.value.to_integral_value() or not (-(2**63) <= q.value < 2**63):
+        raise ValueError("cannot convert value to integer")
+    return celtypes.IntType(int(q.value))
+
+
+# Kubernetes' CEL quantity library (k8s.io/apiserver/pkg/cel/library/quantity.go), the one CRD
+# rules use most (resource limits); methods take their target as the first argument
+KUBERNETES_LIBRARY: dict[str, Any] = {
+    "quantity": _quantity,
+    "isQuantity": _is_quantity,
+    "isLessThan": lambda a, b: celtypes.BoolType(_compare(a, b) < 0),
+    "isGreaterThan": lambda a, b: celtypes.BoolType(_compare(a, b) > 0),
+    "compareTo": lambda a, b: celtypes.IntType(_compare(a, b)),
+    "sign": lambda q: celtypes.IntType((q.value > 0) - (q.value < 0)),
+    "isInteger": lambda q: celtypes.BoolType(q.value == q.value.to_integral_value()),
+    "asInteger": _as_integer,
+    "asApproximateFloat": lambda q: celtypes.DoubleType(float(q.value)),
+    "add": lambda a, b: _Quantity(a.value + _value(b)),
+    "sub": lambda a, b: _Quantity(a.value - _value(b)),
+}
 
 
 def fallback(text: str) -> CelProgram | None:
@@ -59,5 +111,5 @@ def fallback(text: str) -> CelProgram | None:
     if syntax_error(text):
         return None
     env = _environment()
-    program = env.program(env.compile(text))
+    program = env.program(env.compile(text), functions=KUBERNETES_LIBRARY)
     return CelPyProgram(text=text, ast=("lit", True), uses_old_self="oldSelf" in text, program=program)
