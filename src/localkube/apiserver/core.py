@@ -16,7 +16,7 @@ from typing import Any
 
 from kubeschema.timestamps import now_time as now
 from kubeschema.timestamps import time_in
-from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, versions
+from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, statuses, versions
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.apply import merge as ssa_merge
 from localkube.apiserver.errors import APIError
@@ -183,7 +183,7 @@ class Core:
         meta.pop("managedFields", None)
         warnings = self._admit(info, obj, None, opts)
         if info.has_status and not info.custom:
-            obj.setdefault("status", {})  # a built-in kind's status is a struct: `{}` when empty
+            obj.setdefault("status", statuses.empty_status(self.builtin_schema(info.api_version, info.kind)))
         if managed:
             meta["managedFields"] = managed
         name = str(meta.get("name") or "")

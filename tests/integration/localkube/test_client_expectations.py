@@ -246,3 +246,16 @@ def test_rules_beyond_the_subset_run_through_cel_python(k8s: ApiClient) -> None:
     with pytest.raises(kubernetes.client.ApiException) as e:
         objs.create_namespaced_custom_object(group, "v1", "default", "waits", wait("long", "2h"))
     assert e.value.status == 422 and "timeout must be under an hour" in e.value.body
+
+
+def test_a_new_replicaset_reads_back_through_typed_clients(k8s: ApiClient) -> None:
+    # ReplicaSetStatus.replicas has no omitempty: a new ReplicaSet shows `"replicas": 0`, which the
+    # typed clients require
+    template = {"metadata": {"labels": {"app": "rs"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    body = {
+        "metadata": {"name": "rs"},
+        "spec": {"selector": {"matchLabels": {"app": "rs"}}, "template": template},
+    }
+    apps = kubernetes.client.AppsV1Api(k8s)
+    apps.create_namespaced_replica_set("default", body)
+    assert apps.read_namespaced_replica_set("rs", "default").status.replicas == 0
