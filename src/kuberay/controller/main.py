@@ -9,10 +9,12 @@ import signal
 import sys
 from collections.abc import Callable
 
-from kuberay.controller.connection import connect
+from kuberay.controller.connection import Connection, connect
+from kuberay.controller.health import WatchHealth
 from kuberay.controller.leader import ApiLeaseClient, LeaderElector, default_namespace
-from kuberay.controller.operator import Operator, OperatorOptions
+from kuberay.controller.operator import OperatorOptions
 from kuberay.controller.serving import start_endpoints
+from kuberay.controller.supervisor import Supervisor
 
 log = logging.getLogger("kuberay.operator")
 
@@ -47,6 +49,14 @@ def add_operator_command(sub: argparse._SubParsersAction[argparse.ArgumentParser
     p.add_argument(
         "--health-addr", default=":8082", help="/healthz and /readyz bind address (KubeRay: :8082)"
     )
+    p.add_argument(
+        "--unhealthy-after",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="/healthz fails once the watches could not list or authenticate for this long "
+        "(so that Kubernetes restarts the operator); /readyz fails at once",
+    )
     p.add_argument("--workers", type=int, default=8, help="clusters reconciled at the same time")
     p.add_argument("--leader-elect", action="store_true", help="run only while holding the leader Lease")
     p.add_argument("--leader-election-namespace", default=None, help="namespace of the leader Lease")
@@ -79,7 +89,23 @@ async def _run(args: argparse.Namespace) -> int:
     except Exception as err:  # any config error is the user's to fix, not a traceback
         print(f"kuberay operator: cannot load Kubernetes credentials: {err}", file=sys.stderr)
         return 1
-    operator = Operator(conn, OperatorOptions(namespaces=args.namespace, workers=args.workers))
+    first: Connection | None = conn
+
+    async def reconnect() -> Connection:
+        # Read the kubeconfig or the service account's files again: after an API server restart
+        # the token (or the CA) may be new. The first time, the connection just loaded.
+        nonlocal first
+        if first is not None:
+            loaded, first = first, None
+            return loaded
+        return await connect(args.kubeconfig)
+
+    operator = Supervisor(
+        reconnect,
+        OperatorOptions(namespaces=args.namespace, workers=args.workers),
+        WatchHealth(args.unhealthy_after),
+        terminate=stop.set,
+    )
     elector: LeaderElector | None = None
     is_leader = LeadershipFlag()
     lease_api = conn.api_client()
@@ -90,11 +116,17 @@ async def _run(args: argparse.Namespace) -> int:
             namespace=args.leader_election_namespace or default_namespace(),
         )
 
-    def ready() -> bool:
+    def standby() -> bool:
         # A standby is healthy and ready; it simply does not reconcile.
-        return operator.ready.is_set() or (elector is not None and not is_leader.is_set())
+        return elector is not None and not is_leader.is_set()
 
-    runner, bound = await start_endpoints(args.metrics_addr, args.health_addr, ready)
+    runner, bound = await start_endpoints(
+        args.metrics_addr,
+        args.health_addr,
+        is_ready=lambda: operator.ready() or standby(),
+        is_alive=lambda: operator.alive() or standby(),
+        why=lambda: operator.health.reason,
+    )
     scope = ", ".join(args.namespace) if args.namespace else "all namespaces"
     log.info("connecting through %s; watching %s; endpoints on %s", conn.source, scope, bound)
     try:
@@ -108,7 +140,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 async def _run_as_leader(
-    operator: Operator, elector: LeaderElector, is_leader: LeadershipFlag, stop: asyncio.Event
+    operator: Supervisor, elector: LeaderElector, is_leader: LeadershipFlag, stop: asyncio.Event
 ) -> int:
     """Reconcile only while holding the Lease; a lost Lease ends the process (exit 1), as
     controller-runtime does, so a restarted replica starts again from a fresh cache."""

@@ -45,6 +45,11 @@ class Operator:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     # Leader election's verdict, checked before every reconcile's writes.
     may_write: Callable[[], bool] = lambda: True
+    # Called when kopf asks for credentials again (a 401): ours are stale, the supervisor
+    # reloads them and starts over.
+    on_relogin: Callable[[], None] = lambda: None
+    _logins: int = 0
+    _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
     def registry(self, reconciler: Reconciler) -> kopf.OperatorRegistry:
         registry = kopf.OperatorRegistry()
@@ -53,6 +58,9 @@ class Operator:
 
         @kopf.on.login(registry=registry)
         async def login(**_: Any) -> kopf.ConnectionInfo:
+            self._logins += 1
+            if self._logins > 1:
+                self.on_relogin()
             return await kopf_credentials(self.conn)
 
         @kopf.on.startup(registry=registry)
@@ -122,7 +130,9 @@ class Operator:
         @kopf.on.startup(registry=registry)
         async def start_workers(**_: Any) -> None:
             for i in range(self.options.workers):
-                asyncio.get_running_loop().create_task(self._worker(reconciler), name=f"reconcile-{i}")
+                self._workers.append(
+                    asyncio.get_running_loop().create_task(self._worker(reconciler), name=f"reconcile-{i}")
+                )
 
         return registry
 
@@ -149,14 +159,16 @@ class Operator:
                 self.queue.done(key)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set."""
+        """Run until `stop` is set: one LIST of every watched kind, then watches. An Operator runs
+        once; the supervisor starts a fresh one (fresh cache) after the API was lost."""
         async with self.conn.api_client() as api_client:
             api = KubeAPI(api_client)
             reconciler = Reconciler(
                 self.cache, api, EventRecorder(api), Expectations(), self.queue, may_write=self.may_write
             )
             registry = self.registry(reconciler)
-            metrics.REGISTRY.register(metrics.ClusterInfoCollector(self.cache.clusters))
+            collector = metrics.ClusterInfoCollector(self.cache.clusters)
+            metrics.REGISTRY.register(collector)
             ready = asyncio.Event()
             watch_ready = asyncio.get_running_loop().create_task(self._mark_ready(ready))
             try:
@@ -171,6 +183,10 @@ class Operator:
             finally:
                 watch_ready.cancel()
                 self.queue.shutdown()
+                for worker in self._workers:
+                    worker.cancel()
+                await asyncio.gather(*self._workers, return_exceptions=True)
+                metrics.REGISTRY.unregister(collector)
 
     async def _mark_ready(self, ready: asyncio.Event) -> None:
         await ready.wait()

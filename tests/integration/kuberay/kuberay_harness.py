@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,7 @@ class OperatorProcess:
         self.extra = extra
         self.proc: subprocess.Popen[bytes] | None = None
         self.metrics_url = ""
+        self.health_url = ""
 
     def start(self) -> None:
         log = self.log_path.open("ab")
@@ -69,10 +71,19 @@ class OperatorProcess:
         def endpoints() -> str | None:
             text = self.log_path.read_text(errors="replace")
             found = re.findall(r"endpoints on \[\('127\.0\.0\.1', (\d+)\), \('127\.0\.0\.1', (\d+)\)\]", text)
-            return found[-1][0] if found and len(text) >= start else None
+            return found[-1] if found and len(text) >= start else None
 
-        port = wait_for("the operator to serve its endpoints", endpoints, timeout=30)
-        self.metrics_url = f"http://127.0.0.1:{port}/metrics"
+        metrics_port, health_port = wait_for("the operator to serve its endpoints", endpoints, timeout=30)
+        self.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        self.health_url = f"http://127.0.0.1:{health_port}"
+
+    def probe(self, path: str) -> int:
+        """The status code of /healthz or /readyz, as the kubelet's probe sees it."""
+        try:
+            with urllib.request.urlopen(self.health_url + path, timeout=5) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as err:
+            return int(err.code)
 
     def writes(self) -> float:
         """Writes to the cluster's objects so far, from the operator's own metrics (its Lease
