@@ -66,6 +66,8 @@ _OPERATOR_RULES: list[dict[str, Any]] = [
     },
     {"apiGroups": ["ray.io"], "resources": ["rayclusters"], "verbs": ["get", "list", "patch", "watch"]},
     {"apiGroups": ["ray.io"], "resources": ["rayclusters/status"], "verbs": ["get", "patch", "update"]},
+    # GCS fault tolerance's Redis cleanup Job, created when a cluster is deleted
+    {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list", "watch"]},
 ]
 
 # kopf resolves resources by listing and watching CRDs (cluster-scoped); when it watches named

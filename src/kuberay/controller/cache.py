@@ -34,12 +34,14 @@ class Cache:
         self._pods: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._services: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._rbac: list[kopf.Index[ClusterKey, tuple[str, str]]] = []
+        self._cleanup_jobs: kopf.Index[ClusterKey, dict[str, Any]] | None = None
 
     def attach(self, indexes: dict[str, Any]) -> None:
         self._clusters = indexes["ray_clusters"]
         self._pods = indexes["ray_pods"]
         self._services = indexes["ray_services"]
         self._rbac = [indexes[f"ray_rbac_{plural}"] for plural in RBAC_PLURALS]
+        self._cleanup_jobs = indexes["ray_cleanup_jobs"]
 
     @property
     def ready(self) -> bool:
@@ -63,6 +65,10 @@ class Cache:
 
     def services(self, key: ClusterKey) -> list[dict[str, Any]]:
         return list(self._services.get(key, ())) if self._services is not None else []
+
+    def cleanup_jobs(self, key: ClusterKey) -> list[dict[str, Any]]:
+        """GCS fault tolerance's Redis cleanup Jobs of this cluster."""
+        return list(self._cleanup_jobs.get(key, ())) if self._cleanup_jobs is not None else []
 
     def rbac(self, key: ClusterKey) -> set[tuple[str, str]]:
         """(kind, name) of the ServiceAccounts, Roles and RoleBindings labelled for this cluster."""

@@ -16,6 +16,8 @@ from typing import Any
 import kopf
 
 from kuberay import metrics
+from kuberay.build.naming import NODE_TYPE_LABEL
+from kuberay.build.redis_cleanup import REDIS_CLEANUP_NODE
 from kuberay.controller.cache import CLUSTER_LABEL, Cache, ClusterKey, slim
 from kuberay.controller.connection import Connection, kopf_credentials
 from kuberay.controller.events import EventRecorder
@@ -87,6 +89,18 @@ class Operator:
         ) -> dict[ClusterKey, Any]:
             return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
 
+        # Only the GCS FT Redis cleanup Jobs: RayJob's Jobs are another controller's.
+        cleanup_job: dict[str, Any] = {
+            CLUSTER_LABEL: kopf.PRESENT,
+            NODE_TYPE_LABEL: REDIS_CLEANUP_NODE,
+        }
+
+        @kopf.index("batch", "v1", "jobs", id="ray_cleanup_jobs", labels=cleanup_job, registry=registry)
+        async def ray_cleanup_jobs(
+            *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
+        ) -> dict[ClusterKey, Any]:
+            return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
+
         def rbac_index(plural: str) -> None:
             kind = _RBAC_KINDS[plural]
             group = "" if plural == "serviceaccounts" else "rbac.authorization.k8s.io"
@@ -123,6 +137,7 @@ class Operator:
 
         kopf.on.event("v1", "pods", labels=ray_member, registry=registry)(on_member)
         kopf.on.event("v1", "services", labels=ray_member, registry=registry)(on_member)
+        kopf.on.event("batch", "v1", "jobs", labels=cleanup_job, registry=registry)(on_member)
         for plural in _RBAC_KINDS:
             group = "" if plural == "serviceaccounts" else "rbac.authorization.k8s.io"
             kopf.on.event(group, "v1", plural, labels=ray_member, registry=registry)(on_member)

@@ -38,6 +38,7 @@ from kuberay.controller.cache import Cache, ClusterKey
 from kuberay.controller.events import EventRecorder
 from kuberay.controller.expectations import Expectations
 from kuberay.controller.kubeapi import KubeAPI, KubeError
+from kuberay.controller.redis_cleanup import RedisCleanup
 from kuberay.controller.workqueue import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,12 @@ class Reconciler:
     options: BuildOptions = field(default_factory=BuildOptions)
     # Whether this replica may write at all (leader election); checked before every write.
     may_write: Callable[[], bool] = lambda: True
+    redis_cleanup: RedisCleanup = field(init=False)
     _reported_problems: dict[ClusterKey, tuple[str, ...]] = field(default_factory=dict)
     _provisioned_labels: dict[ClusterKey, tuple[str, str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.redis_cleanup = RedisCleanup(self.api, self.events, self.options)
 
     def forget(self, key: ClusterKey) -> None:
         self.expectations.forget(key)
@@ -95,12 +100,15 @@ class Reconciler:
         if cached is None:
             self.forget(key)
             return None
-        if _is_terminating(cached):
-            return None  # ownerReferences let the garbage collector remove pods and services
         if (cached.get("spec") or {}).get("managedBy") not in _OURS:
             return None
         if not self.may_write():
             return None
+        handled = await self.redis_cleanup.step(cached, self.cache.pods(key), self.cache.cleanup_jobs(key))
+        if handled is not None:
+            return handled.requeue_after
+        if _is_terminating(cached):
+            return None  # ownerReferences let the garbage collector remove pods and services
 
         pods = self.cache.pods(key)
         services = self.cache.services(key)

@@ -61,6 +61,10 @@ subjects:
 - apiGroups: [ray.io]
   resources: [rayclusters/status]
   verbs: [get, patch, update]
+# GCS fault tolerance's Redis cleanup Job, created when a cluster is deleted
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [create, get, list, watch]
 {{- end -}}
 
 {{- define "kuberay-operator.crdRule" -}}
