@@ -8,7 +8,10 @@ from typing import Any
 
 import kubernetes
 import pytest
-from kuberay_harness import Kube, OperatorProcess, sample_cluster, wait_for
+
+from support.kuberay import Kube, sample_cluster
+from support.operator import OperatorProcess
+from support.waiting import wait_for
 
 FINALIZER = "ray.io/gcs-ft-redis-cleanup-finalizer"
 NAME = "raycluster-kuberay"

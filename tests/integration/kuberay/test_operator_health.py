@@ -10,10 +10,12 @@ from pathlib import Path
 
 import kubernetes
 import pytest
-from kuberay_harness import Kube, OperatorProcess, sample_cluster, wait_for
 
 from kuberay.api.crd import render_crd
 from localkube.apiserver.server import APIServer
+from support.kuberay import Kube, sample_cluster
+from support.operator import OperatorProcess
+from support.waiting import wait_for
 
 # The operator's bound for /healthz: long enough to watch /readyz fail first, short for the test.
 UNHEALTHY_AFTER = "6"
