@@ -119,19 +119,7 @@ def plan(rs: dict[str, Any], pods: list[dict[str, Any]], now: datetime) -> Repli
 
 def new_pod(rs: dict[str, Any]) -> dict[str, Any]:
     """A pod from the ReplicaSet's template: named `<rs>-<random>` by the API server."""
-    template = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
-    tmeta = template.get("metadata") or {}
-    metadata: dict[str, Any] = {
-        "generateName": f"{podutil.meta(rs)['name']}-",
-        "namespace": podutil.meta(rs).get("namespace"),
-        "labels": dict(tmeta.get("labels") or {}),
-        "ownerReferences": [podutil.owner_reference(rs)],
-    }
-    if tmeta.get("annotations"):
-        metadata["annotations"] = dict(tmeta["annotations"])
-    if tmeta.get("finalizers"):
-        metadata["finalizers"] = list(tmeta["finalizers"])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec") or {}}
+    return podutil.pod_from_template(rs)
 
 
 def with_failure(status: dict[str, Any], message: str | None, now: datetime) -> dict[str, Any]:
