@@ -91,10 +91,27 @@ def delete_until_job(kube: Kube) -> Any:
     return wait_for("the Redis cleanup Job", job, timeout=60, interval=0.5)
 
 
-def test_the_finalizer_is_added_and_pods_come_after_it(operator: OperatorProcess, kube: Kube) -> None:
-    kube.create(ft_cluster())
+def legacy_ft_cluster() -> dict[str, Any]:
+    """GCS FT the pre-1.3 way: the annotation, and Redis's address in the head's env."""
+    cluster = sample_cluster(NAME, replicas=1)
+    cluster["metadata"]["annotations"] = {"ray.io/ft-enabled": "true"}
+    head = cluster["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+    head["env"] = [{"name": "RAY_REDIS_ADDRESS", "value": "redis:6379"}]
+    return cluster
+
+
+@pytest.mark.parametrize("make", [ft_cluster, legacy_ft_cluster], ids=["options", "annotation"])
+def test_the_finalizer_is_added_and_pods_come_after_it(
+    operator: OperatorProcess, kube: Kube, make: Any
+) -> None:
+    kube.create(make())
     wait_for("the finalizer", lambda: FINALIZER in (kube.cluster(NAME)["metadata"].get("finalizers") or []))
     wait_for("head and worker", lambda: len(kube.pods(NAME)) == 2)
+    worker = kube.pods(NAME, "worker")[0].spec.containers[0]
+    # workers wait for a restarted GCS instead of dying with it
+    assert {"RAY_gcs_rpc_server_reconnect_timeout_s": "600"}.items() <= {
+        e.name: e.value for e in worker.env
+    }.items()
 
 
 @pytest.mark.parametrize("outcome", ["Complete", "Failed"])
