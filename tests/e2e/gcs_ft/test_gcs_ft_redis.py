@@ -1,6 +1,8 @@
 """GCS fault tolerance with a real Redis (Debian's redis-server, run as a localkube pod) and real
 Ray: detached actors outlive their head, whether its processes die or the pod is deleted, and
 the workers stay up through it. Redis asks for a username and a password, both from a Secret.
+Deleting the cluster runs KubeRay's Redis cleanup Job (on localkube's Job controller), which
+removes the cluster's storage namespace from Redis before the cluster goes.
 
 One Ray cluster serves every test here (the machine has 2 cores): the tests run in file order."""
 
@@ -8,11 +10,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from localkube.testing import running_controllers
 from support.walkthrough import (
     Kubectl,
     Stack,
@@ -141,7 +145,10 @@ for name in {ACTORS!r}:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed: apt-get install -y redis-server (.ci/run does)")
-    with localkube_with_node(tmp_path_factory.mktemp("gcs-ft")) as s:
+    with (
+        localkube_with_node(tmp_path_factory.mktemp("gcs-ft")) as s,
+        running_controllers(server_of(s.kubeconfig), s.kubeconfig),  # the Job controller, as `localkube up`
+    ):
         kubectl = s.kubectl
         kubectl.ok("apply", "-f", "-", input=REDIS)
         kubectl.ok("wait", "--for=condition=Ready", "pod/redis", "--timeout=120s")
@@ -150,8 +157,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             yield s
         finally:
             kubectl.run("delete", "raycluster", CLUSTER, "--wait=false")
-            wait_for("the Ray pods to go", lambda: pods(kubectl, f"ray.io/cluster={CLUSTER}") == [], 300, 2)
+            wait_for("the Ray pods to go", lambda: pods(kubectl, f"ray.io/cluster={CLUSTER}") == [], 400, 2)
             kubectl.run("delete", "-f", "-", input=REDIS)
+
+
+def server_of(kubeconfig: Path) -> str:
+    return str(yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"])
+
+
+def redis_keys(kubectl: Kubectl, storage_namespace: str) -> int:
+    """Keys of this storage namespace in Redis, counted as the Redis user the GCS writes as."""
+    out = kubectl.ok(
+        "exec",
+        "redis",
+        "--",
+        "sh",
+        "-c",
+        'redis-cli --no-auth-warning --user "$REDIS_USERNAME" --pass "$REDIS_PASSWORD" '
+        f"--scan --pattern '*{storage_namespace}*' | wc -l",
+    )
+    return int(out.strip())
 
 
 def workers(kubectl: Kubectl) -> dict[str, tuple[str, int]]:
@@ -246,3 +271,24 @@ def test_deleting_the_head_pod_keeps_workers_and_actors(stack: Stack) -> None:
     assert head != old_head
     actors_answer(kubectl, head)
     assert workers(kubectl) == before
+
+
+def test_deleting_the_cluster_removes_its_storage_namespace_from_redis(stack: Stack) -> None:
+    kubectl = stack.kubectl
+    head = all_ready(kubectl)
+    cluster = yaml.safe_load(kubectl.ok("get", "raycluster", CLUSTER, "-o", "yaml"))
+    assert "ray.io/gcs-ft-redis-cleanup-finalizer" in cluster["metadata"]["finalizers"]
+    pod = yaml.safe_load(kubectl.ok("get", "pod", head, "-o", "yaml"))
+    storage_namespace = pod["metadata"]["annotations"]["ray.io/external-storage-namespace"]
+    assert storage_namespace == cluster["metadata"]["uid"]
+    assert redis_keys(kubectl, storage_namespace) > 0
+    kubectl.ok("delete", "raycluster", CLUSTER, "--wait=false")
+    wait_for(
+        "the cluster to be gone after its cleanup Job",
+        lambda: kubectl.run("get", "raycluster", CLUSTER).returncode != 0,
+        400,
+        2,
+    )
+    assert redis_keys(kubectl, storage_namespace) == 0
+    events = kubectl.ok("get", "events", "--field-selector", f"involvedObject.name={CLUSTER}")
+    assert "CreatedRedisCleanupJob" in events and "ForceDeletedStuckCluster" not in events
