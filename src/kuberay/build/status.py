@@ -15,8 +15,8 @@ from typing import Any
 from kuberay.build import naming
 from kuberay.build.command import is_gpu_resource_key
 from kuberay.build.naming import HEAD, WORKER
-from kuberay.build.quantity import Quantity, QuantityError, parse_quantity
 from kuberay.build.scaling import MAX_INT32, desired_worker_pods, num_of_hosts
+from kubeschema.quantity import Quantity, QuantityError, parse_quantity
 
 HEAD_POD_READY = "HeadPodReady"
 PROVISIONED = "RayClusterProvisioned"

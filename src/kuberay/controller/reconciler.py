@@ -40,15 +40,12 @@ from kuberay.controller.expectations import Expectations
 from kuberay.controller.kubeapi import KubeAPI, KubeError
 from kuberay.controller.redis_cleanup import RedisCleanup
 from kuberay.controller.workqueue import WorkQueue
+from kubeschema.timestamps import now_time, parse_time
 
 log = logging.getLogger(__name__)
 
 # managedBy values meaning "this operator": unset, or KubeRay's own operator name.
 _OURS = {None, "", "ray.io/kuberay-operator"}
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _name(obj: dict[str, Any]) -> str:
@@ -282,7 +279,7 @@ class Reconciler:
         problems: list[str] | None = None,
     ) -> None:
         old = cluster.get("status") or {}
-        new = compute_status(cluster, pods, services, now=_now(), error=error, problems=problems)
+        new = compute_status(cluster, pods, services, now=now_time(), error=error, problems=problems)
         if not status_differs(old, new):
             return
         patch = {k: None for k in old if k not in new}  # merge patch: absent means "keep"
@@ -305,7 +302,7 @@ class Reconciler:
 
         if provisioned(new) and not provisioned(old):
             meta = cluster["metadata"]
-            created = datetime.strptime(meta["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            created = parse_time(meta.get("creationTimestamp")) or datetime.now(UTC)
             seconds = (datetime.now(UTC) - created).total_seconds()
             labels = (meta["name"], meta["namespace"], meta.get("uid", ""))
             metrics.PROVISIONED_DURATION.labels(*labels).set(seconds)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import crds, defaults, errors, metadata, patches, ssa_merge, versions
+from kubeschema.timestamps import now_time as now
+from kubeschema.timestamps import time_in
+from localkube.apiserver import crds, defaults, errors, metadata, patches, versions
 from localkube.apiserver import schema as schemas
+from localkube.apiserver.apply import merge as ssa_merge
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, TYPE_INVALID, FieldError
 from localkube.apiserver.ipalloc import Allocator
@@ -59,14 +61,6 @@ PATCH_TYPES = (
 def patch_options_invalid(err: FieldError) -> APIError:
     """422 for PATCH options that do not fit the patch (kube-apiserver's ValidatePatchOptions)."""
     return errors.invalid("PatchOptions", "meta.k8s.io", "", [err])
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _later(seconds: int) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 random_suffix = defaults.random_suffix
@@ -716,12 +710,12 @@ class Core:
         meta = new["metadata"]
         meta["finalizers"] = finalizers
         if not meta.get("deletionTimestamp"):
-            meta["deletionTimestamp"] = _later(grace or 0)
+            meta["deletionTimestamp"] = time_in(grace or 0)
             meta["deletionGracePeriodSeconds"] = grace or 0
             if _tracks_generation(info):
                 meta["generation"] = int(meta.get("generation") or 0) + 1
         elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
-            meta["deletionTimestamp"] = _later(grace)
+            meta["deletionTimestamp"] = time_in(grace)
             meta["deletionGracePeriodSeconds"] = grace
         if is_namespace:
             new.setdefault("status", {})["phase"] = "Terminating"

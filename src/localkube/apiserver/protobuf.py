@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from kubeschema.timestamps import format_time
+
 MAGIC = b"k8s\x00"
 
 
@@ -390,7 +392,7 @@ def _time(buf: bytes) -> str | None:
     if not msg:
         return None
     stamp = dt.datetime.fromtimestamp(int(msg.get("seconds", 0)), dt.UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(stamp)
 
 
 def _scalar(type_: str, value: int | bytes) -> Any:

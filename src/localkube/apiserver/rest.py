@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from kubeschema.timestamps import format_time
 from localkube.apiserver import (
     authz,
     discovery,
@@ -784,7 +785,7 @@ class RestAPI:
         token, exp = self.tokens.issue(
             ns, rt.name, sa["metadata"]["uid"], spec["audiences"], seconds, bound
         )
-        expiry = dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        expiry = format_time(dt.datetime.fromtimestamp(exp, dt.UTC))
         return respond(
             {
                 "kind": "TokenRequest",

@@ -15,6 +15,9 @@ from typing import Any
 
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.schema.compiled import CompiledSchema
+from localkube.apiserver.schema.node import NIL_PATH
+from localkube.apiserver.schema.values import deep_copy
 
 DEFAULT_PATH = "spec.validation.openAPIV3Schema"
 
@@ -581,8 +584,6 @@ def _complete_nested(v: dict[str, Any], s: Any, s_path: str, v_path: str, errs: 
 
 def _check_defaults(schema: dict[str, Any], path: str) -> list[FieldError]:
     """Every default must validate against its node and have nothing to prune."""
-    from localkube.apiserver.schema_values import deep_copy
-
     errs: list[FieldError] = []
 
     def walk(s: Any, p: str) -> None:
@@ -602,8 +603,6 @@ def _check_defaults(schema: dict[str, Any], path: str) -> list[FieldError]:
 
 
 def _check_one_default(s: dict[str, Any], p: str, value: Any, errs: list[FieldError]) -> None:
-    from localkube.apiserver.schema import NIL_PATH, CompiledSchema
-
     # Not compile_schema(): these sub-schemas must not crowd the cache of whole CRD schemas.
     compiled = CompiledSchema(s)
     dpath = _child(p, "default")
