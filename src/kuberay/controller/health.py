@@ -23,6 +23,12 @@ class WatchHealth:
     def __post_init__(self) -> None:
         self.down_since = self.clock()  # starting up counts: a start that never syncs is stuck too
 
+    def starting(self) -> None:
+        """The watches start now (a standby that just took the lead starts its clock here)."""
+        self.serving = False
+        self.reason = "caches not yet synced"
+        self.down_since = self.clock()
+
     def synced(self) -> None:
         self.serving = True
         self.reason = "ok"

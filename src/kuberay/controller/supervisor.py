@@ -91,6 +91,7 @@ class Supervisor:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run Operators one after another until `stop` is set."""
+        self.health.starting()
         delay = FIRST_RETRY
         while not stop.is_set():
             try:

@@ -35,3 +35,13 @@ def test_an_outage_fails_readiness_at_once_and_liveness_after_the_bound() -> Non
     assert not health.alive()
     health.synced()
     assert health.ready() and health.alive()
+
+
+def test_the_clock_starts_when_the_watches_start() -> None:
+    """A standby waits as long as it likes; once leading, it has the full bound to sync."""
+    clock = Clock()
+    health = WatchHealth(60, clock)
+    clock.now += 600
+    health.starting()
+    clock.now += 30
+    assert health.alive() and not health.ready()
