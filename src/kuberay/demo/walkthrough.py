@@ -356,6 +356,8 @@ async def run(options: Options, console: Console) -> int:
             if demo.plain
             else Live(render(demo.screen, 0, dt.datetime.now(dt.UTC)), console=console, refresh_per_second=2)
         )
+        if demo.plain:
+            console.print(demo.screen.note, soft_wrap=True)  # on a terminal, the live screen says it
         with screen as live:
             demo.live = live
             watcher = asyncio.create_task(demo.watch())
