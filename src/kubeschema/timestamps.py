@@ -29,8 +29,12 @@ def now_time() -> str:
 
 
 def time_in(seconds: float) -> str:
-    """`seconds` from now as metav1.Time (expiry stamps)."""
-    return format_time(datetime.now(UTC) + timedelta(seconds=seconds))
+    """`seconds` from now as metav1.Time (expiry stamps). A grace period may be up to 2**63
+    seconds, so the stamp saturates instead of overflowing."""
+    try:
+        return format_time(datetime.now(UTC) + timedelta(seconds=seconds))
+    except OverflowError:
+        return format_time(datetime.max.replace(tzinfo=UTC))
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -37,6 +37,8 @@ class RedisCleanup:
     options: BuildOptions = field(default_factory=BuildOptions)
     enabled: bool = field(default_factory=cleanup_enabled)
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    # Called before every write; raises when this replica lost the leadership.
+    guard: Callable[[], None] = lambda: None
 
     async def step(
         self, cluster: dict[str, Any], pods: list[dict[str, Any]], jobs: list[dict[str, Any]]
@@ -67,6 +69,7 @@ class RedisCleanup:
         heads = [p for p in ray_pods if _node_type(p) == "head"]
         for pod in ray_pods:
             if not pod["metadata"].get("deletionTimestamp"):
+                self.guard()
                 try:
                     await self.api.delete(
                         "v1", "Pod", ns, pod["metadata"]["name"], uid=pod["metadata"].get("uid")
@@ -110,6 +113,7 @@ class RedisCleanup:
                 )
             return Done(None)
         job = rc.build_redis_cleanup_job(cluster, self.options)
+        self.guard()
         try:
             await self.api.create(job)
         except KubeError as err:
@@ -127,6 +131,7 @@ class RedisCleanup:
         return Done(rc.REQUEUE)
 
     async def _set_finalizer(self, cluster: dict[str, Any], *, present: bool) -> None:
+        self.guard()
         meta = cluster["metadata"]
         finalizers = [f for f in meta.get("finalizers") or [] if f != rc.FINALIZER]
         if present:

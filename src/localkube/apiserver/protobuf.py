@@ -305,6 +305,33 @@ MESSAGES: dict[str, dict[int, F]] = {
         3: F("pathType", "string"),
         2: F("backend", "IngressBackend"),
     },
+    # certificates.k8s.io/v1: `kubectl certificate approve|deny` sends the whole CSR
+    "CertificateSigningRequest": {
+        1: F("metadata", META),
+        2: F("spec", "CertificateSigningRequestSpec"),
+        3: F("status", "CertificateSigningRequestStatus"),
+    },
+    "CertificateSigningRequestSpec": {
+        1: F("request", "bytes"),
+        7: F("signerName", "string"),
+        8: F("expirationSeconds", "int", pointer=True),
+        5: F("usages", "string", repeated=True),
+        2: F("username", "string"),
+        3: F("uid", "string"),
+        4: F("groups", "string", repeated=True),
+    },
+    "CertificateSigningRequestStatus": {
+        1: F("conditions", "CertificateSigningRequestCondition", repeated=True),
+        2: F("certificate", "bytes"),
+    },
+    "CertificateSigningRequestCondition": {
+        1: F("type", "string"),
+        6: F("status", "string"),
+        2: F("reason", "string"),
+        3: F("message", "string"),
+        4: F("lastUpdateTime", "Time"),
+        5: F("lastTransitionTime", "Time"),
+    },
     "Unknown": {
         1: F("typeMeta", "TypeMeta"),
         2: F("raw", "bytes"),
@@ -337,6 +364,7 @@ KINDS = {
     ("rbac.authorization.k8s.io/v1", "ClusterRole"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("certificates.k8s.io/v1", "CertificateSigningRequest"),
 }
 
 

@@ -14,6 +14,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from kubeschema.quantity import parse_quantity
+from localkube.kubelet import images
 
 
 class ConfigError(Exception):
@@ -227,8 +228,12 @@ def build_env(
     return env
 
 
-def command_line(container: dict[str, Any], env: dict[str, str]) -> list[str]:
-    """command + args with $(VAR) expanded. Without a command there is no image entrypoint to fall back
-    on, so args alone are the command."""
-    parts = list(container.get("command") or []) + list(container.get("args") or [])
-    return [expand(str(p), env) for p in parts]
+def command_line(container: dict[str, Any], env: dict[str, str]) -> list[str] | None:
+    """command + args with $(VAR) expanded, by Kubernetes' rules against the image's built-in
+    defaults (images.py); None when there is nothing to run."""
+    parts = images.command_for(
+        str(container.get("image") or ""),
+        [str(p) for p in container.get("command") or []],
+        [str(p) for p in container.get("args") or []],
+    )
+    return None if parts is None else [expand(p, env) for p in parts]

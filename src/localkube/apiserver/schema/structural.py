@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from localkube.apiserver import cel_syntax
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.schema.compiled import CompiledSchema
@@ -330,6 +331,10 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> No
         if not isinstance(rule, dict) or not rule.get("rule"):
             errs.append(FieldError(f"{rpath}.rule", fe.REQUIRED, "rule is not specified"))
             continue
+        for key in ("rule", "messageExpression"):
+            why = cel_syntax.syntax_error(rule[key]) if isinstance(rule.get(key), str) else ""
+            if why:
+                errs.append(FieldError(f"{rpath}.{key}", fe.INVALID, why, rule[key]))
         msg = rule.get("message")
         if msg is not None and isinstance(msg, str):
             if not msg.strip():
