@@ -105,6 +105,11 @@ class Demo:
     def say(self, message: str) -> None:
         self.console.print(f"[dim]{self.now():6.1f}s[/dim] {message}", soft_wrap=self.plain)
 
+    def introduce(self) -> None:
+        """In a pipe, the note the live screen would show, first."""
+        if self.plain:
+            self.console.print(self.screen.note, soft_wrap=True)
+
     def show(self, command: str, output: str) -> None:
         """A command's output: boxed on a terminal, as plain lines in a pipe."""
         if self.plain:
@@ -356,8 +361,7 @@ async def run(options: Options, console: Console) -> int:
             if demo.plain
             else Live(render(demo.screen, 0, dt.datetime.now(dt.UTC)), console=console, refresh_per_second=2)
         )
-        if demo.plain:
-            console.print(demo.screen.note, soft_wrap=True)  # on a terminal, the live screen says it
+        demo.introduce()
         with screen as live:
             demo.live = live
             watcher = asyncio.create_task(demo.watch())
