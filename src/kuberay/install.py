@@ -75,7 +75,8 @@ _OPERATOR_RULES: list[dict[str, Any]] = [
     },
     {"apiGroups": ["ray.io"], "resources": ["rayclusters"], "verbs": ["get", "list", "patch", "watch"]},
     {"apiGroups": ["ray.io"], "resources": ["rayclusters/status"], "verbs": ["get", "patch", "update"]},
-    # RayJob: its clusters (created and deleted), its finalizer, its submitter Jobs
+    # RayJob: its clusters (created and deleted), its finalizer, its submitter Jobs; batch Jobs
+    # also for GCS fault tolerance's Redis cleanup Job, created when a cluster is deleted
     {"apiGroups": ["ray.io"], "resources": ["rayclusters"], "verbs": ["create", "delete", "update"]},
     {
         "apiGroups": ["ray.io"],

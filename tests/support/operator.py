@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ class OperatorProcess:
         self.extra = list(extra)
         self.proc: subprocess.Popen[bytes] | None = None
         self.metrics_url = ""
+        self.health_url = ""
 
     def start(self, timeout: float = 60) -> None:
         """Start and wait until it serves its endpoints (it has its informers and caches by then)."""
@@ -48,12 +50,21 @@ class OperatorProcess:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
 
-        def metrics_port() -> str | None:
+        def ports() -> tuple[str, str] | None:
             found = _ENDPOINTS.findall(self.log()[offset:])
-            return found[-1][0] if found else None
+            return found[-1] if found else None
 
-        port = wait_for("the operator to serve its endpoints", metrics_port, timeout=timeout)
-        self.metrics_url = f"http://127.0.0.1:{port}/metrics"
+        metrics_port, health_port = wait_for("the operator to serve its endpoints", ports, timeout=timeout)
+        self.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        self.health_url = f"http://127.0.0.1:{health_port}"
+
+    def probe(self, path: str) -> int:
+        """The status code of /healthz or /readyz, as the kubelet's probe sees it."""
+        try:
+            with urllib.request.urlopen(self.health_url + path, timeout=5) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as err:
+            return int(err.code)
 
     def writes(self) -> float:
         """Writes to the cluster's objects so far, from the operator's own metrics (its Lease

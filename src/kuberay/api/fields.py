@@ -107,6 +107,9 @@ USED: dict[str, str] = {
         "test_disable_provisioned_head_restart_keeps_a_lost_head_gone"
     ),
     "metadata.annotations[ray.io/ft-enabled]": "test_gcs_fault_tolerance_conflicts",
+    "metadata.annotations[ray.io/gcs-ft-deletion-timeout]": (
+        "test_a_stuck_cleanup_is_given_up_after_the_deletion_timeout"
+    ),
     "metadata.annotations[ray.io/external-storage-namespace]": (
         "test_external_storage_namespace_from_options_or_the_legacy_annotation"
     ),
@@ -137,6 +140,7 @@ SETTINGS_USED: dict[str, str] = {
     "ENABLE_DETERMINISTIC_HEAD_POD_NAME": "test_environment_variables_reach_the_built_objects",
     "CLUSTER_DOMAIN": "test_environment_variables_reach_the_built_objects",
     "ENABLE_RANDOM_POD_DELETE": "test_random_pod_delete_lets_extra_pods_go_under_autoscaling",
+    "ENABLE_GCS_FT_REDIS_CLEANUP": "test_which_clusters_get_the_finalizer",
     "--watch-namespace": "test_kuberay_flags_are_understood",
     "--reconcile-concurrency": "test_kuberay_flags_are_understood",
     "--enable-leader-election": "test_kuberay_flags_are_understood",

@@ -52,6 +52,7 @@ class Cache:
         self._services: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._ingresses: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._named: list[kopf.Index[ClusterKey, tuple[str, str]]] = []
+        self._cleanup_jobs: kopf.Index[ClusterKey, dict[str, Any]] | None = None
 
     def attach(self, indexes: dict[str, Any]) -> None:
         self._clusters = indexes["ray_clusters"]
@@ -59,6 +60,7 @@ class Cache:
         self._services = indexes["ray_services"]
         self._ingresses = indexes["ray_ingresses"]
         self._named = [indexes[f"ray_named_{plural}"] for plural in NAMED_PLURALS]
+        self._cleanup_jobs = indexes["ray_cleanup_jobs"]
 
     @property
     def ready(self) -> bool:
@@ -89,3 +91,7 @@ class Cache:
     def named(self, key: ClusterKey) -> set[tuple[str, str]]:
         """(kind, name) of this cluster's ServiceAccounts, Roles, RoleBindings and Secrets."""
         return {entry for index in self._named for entry in index.get(key, ())}
+
+    def cleanup_jobs(self, key: ClusterKey) -> list[dict[str, Any]]:
+        """GCS fault tolerance's Redis cleanup Jobs of this cluster."""
+        return list(self._cleanup_jobs.get(key, ())) if self._cleanup_jobs is not None else []

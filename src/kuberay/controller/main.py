@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping
 
 from kuberay.api.fields import SETTINGS_REFUSED
 from kuberay.build.naming import options_from_env
-from kuberay.controller.connection import connect
+from kuberay.controller.connection import Connection, connect
+from kuberay.controller.health import WatchHealth
 from kuberay.controller.leader import ApiLeaseClient, LeaderElector, default_namespace
-from kuberay.controller.operator import Operator, OperatorOptions
+from kuberay.controller.operator import OperatorOptions
 from kuberay.controller.serving import start_endpoints
+from kuberay.controller.supervisor import Supervisor
 
 log = logging.getLogger("kuberay.operator")
 
@@ -73,6 +75,14 @@ def add_operator_command(sub: argparse._SubParsersAction[argparse.ArgumentParser
         "--leader-elect",
         "--enable-leader-election",
         help="run only while holding the leader Lease (KubeRay: --enable-leader-election[=false])",
+    )
+    p.add_argument(
+        "--unhealthy-after",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="/healthz fails once the watches could not list or authenticate for this long "
+        "(so that Kubernetes restarts the operator); /readyz fails at once",
     )
     p.add_argument("--leader-election-namespace", default=None, help="namespace of the leader Lease")
     p.add_argument("--leader-election-id", default="kuberay-operator", help="name of the leader Lease")
@@ -168,7 +178,23 @@ async def _run(args: argparse.Namespace) -> int:
     except Exception as err:  # any config error is the user's to fix, not a traceback
         print(f"kuberay operator: cannot load Kubernetes credentials: {err}", file=sys.stderr)
         return 1
-    operator = Operator(conn, options)
+    first: Connection | None = conn
+
+    async def reconnect() -> Connection:
+        # Read the kubeconfig or the service account's files again: after an API server restart
+        # the token (or the CA) may be new. The first time, the connection just loaded.
+        nonlocal first
+        if first is not None:
+            loaded, first = first, None
+            return loaded
+        return await connect(args.kubeconfig)
+
+    operator = Supervisor(
+        reconnect,
+        options,
+        WatchHealth(args.unhealthy_after),
+        terminate=stop.set,
+    )
     elector: LeaderElector | None = None
     is_leader = LeadershipFlag()
     lease_api = conn.api_client()
@@ -179,11 +205,17 @@ async def _run(args: argparse.Namespace) -> int:
             namespace=args.leader_election_namespace or default_namespace(),
         )
 
-    def ready() -> bool:
+    def standby() -> bool:
         # A standby is healthy and ready; it simply does not reconcile.
-        return operator.ready.is_set() or (elector is not None and not is_leader.is_set())
+        return elector is not None and not is_leader.is_set()
 
-    runner, bound = await start_endpoints(args.metrics_addr, args.health_addr, ready)
+    runner, bound = await start_endpoints(
+        args.metrics_addr,
+        args.health_addr,
+        is_ready=lambda: operator.ready() or standby(),
+        is_alive=lambda: operator.alive() or standby(),
+        why=lambda: operator.health.reason,
+    )
     scope = ", ".join(options.namespaces) if options.namespaces else "all namespaces"
     log.info("connecting through %s; watching %s; endpoints on %s", conn.source, scope, bound)
     try:
@@ -197,7 +229,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 async def _run_as_leader(
-    operator: Operator, elector: LeaderElector, is_leader: LeadershipFlag, stop: asyncio.Event
+    operator: Supervisor, elector: LeaderElector, is_leader: LeadershipFlag, stop: asyncio.Event
 ) -> int:
     """Reconcile only while holding the Lease; a lost Lease ends the process (exit 1), as
     controller-runtime does, so a restarted replica starts again from a fresh cache."""

@@ -17,6 +17,8 @@ import kopf
 
 from kuberay import metrics
 from kuberay.build import BuildOptions
+from kuberay.build.naming import NODE_TYPE_LABEL
+from kuberay.build.redis_cleanup import REDIS_CLEANUP_NODE
 from kuberay.controller.cache import CLUSTER_LABEL, NAMED_PLURALS, Cache, ClusterKey, owning_cluster, slim
 from kuberay.controller.connection import Connection, kopf_credentials
 from kuberay.controller.events import EventRecorder
@@ -58,10 +60,14 @@ class Operator:
     queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
     jobs: rayjob_wiring.JobCache = field(default_factory=rayjob_wiring.JobCache)
     job_queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     # Leader election's verdict, checked before every reconcile's writes.
     may_write: Callable[[], bool] = lambda: True
+    # Called when kopf asks for credentials again (a 401): ours are stale, the supervisor
+    # reloads them and starts over.
+    on_relogin: Callable[[], None] = lambda: None
+    _logins: int = 0
+    _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
     def registry(self, reconciler: Reconciler, job_actor: RayJobActor) -> kopf.OperatorRegistry:
         registry = kopf.OperatorRegistry()
@@ -70,6 +76,9 @@ class Operator:
 
         @kopf.on.login(registry=registry)
         async def login(**_: Any) -> kopf.ConnectionInfo:
+            self._logins += 1
+            if self._logins > 1:
+                self.on_relogin()
             return await kopf_credentials(self.conn)
 
         @kopf.on.startup(registry=registry)
@@ -103,6 +112,18 @@ class Operator:
             "networking.k8s.io", "v1", "ingresses", id="ray_ingresses", labels=ray_member, registry=registry
         )
         async def ray_ingresses(
+            *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
+        ) -> dict[ClusterKey, Any]:
+            return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
+
+        # Only the GCS FT Redis cleanup Jobs: RayJob's Jobs are another controller's.
+        cleanup_job: dict[str, Any] = {
+            CLUSTER_LABEL: kopf.PRESENT,
+            NODE_TYPE_LABEL: REDIS_CLEANUP_NODE,
+        }
+
+        @kopf.index("batch", "v1", "jobs", id="ray_cleanup_jobs", labels=cleanup_job, registry=registry)
+        async def ray_cleanup_jobs(
             *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
         ) -> dict[ClusterKey, Any]:
             return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
@@ -152,6 +173,7 @@ class Operator:
 
         kopf.on.event("v1", "pods", labels=ray_member, registry=registry)(on_pod)
         kopf.on.event("v1", "services", when=owned, registry=registry)(on_owned)
+        kopf.on.event("batch", "v1", "jobs", labels=cleanup_job, registry=registry)(on_member)
         for plural in NAMED_PLURALS:
             group = _NAMED_KINDS[plural][0]
             kopf.on.event(group, "v1", plural, labels=ray_member, registry=registry)(on_member)
@@ -163,12 +185,12 @@ class Operator:
         async def start_workers(**_: Any) -> None:
             loop = asyncio.get_running_loop()
             for i in range(self.options.workers):
-                self._tasks.append(
+                self._workers.append(
                     loop.create_task(
                         self._worker(self.queue, reconciler.reconcile, CONTROLLER), name=f"reconcile-{i}"
                     )
                 )
-                self._tasks.append(
+                self._workers.append(
                     loop.create_task(
                         self._worker(self.job_queue, job_actor.reconcile, JOB_CONTROLLER), name=f"rayjob-{i}"
                     )
@@ -207,7 +229,8 @@ class Operator:
                 queue.done(key)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set."""
+        """Run until `stop` is set: one LIST of every watched kind, then watches. An Operator runs
+        once; the supervisor starts a fresh one (fresh cache) after the API was lost."""
         async with self.conn.api_client() as api_client:
             api = KubeAPI(api_client)
             reconciler = Reconciler(
@@ -229,8 +252,12 @@ class Operator:
                 may_write=lambda: self.may_write(),
             )
             registry = self.registry(reconciler, job_actor)
-            metrics.REGISTRY.register(metrics.ClusterInfoCollector(self.cache.clusters))
-            metrics.REGISTRY.register(RayJobInfoCollector(self.jobs.all))
+            collectors: list[Any] = [
+                metrics.ClusterInfoCollector(self.cache.clusters),
+                RayJobInfoCollector(self.jobs.all),
+            ]
+            for collector in collectors:
+                metrics.REGISTRY.register(collector)
             ready = asyncio.Event()
             watch_ready = asyncio.get_running_loop().create_task(self._mark_ready(ready))
             try:
@@ -247,6 +274,11 @@ class Operator:
                 self.queue.shutdown()
                 self.job_queue.shutdown()
                 await dashboard.close()
+                for worker in self._workers:
+                    worker.cancel()
+                await asyncio.gather(*self._workers, return_exceptions=True)
+                for collector in collectors:
+                    metrics.REGISTRY.unregister(collector)
 
     async def _mark_ready(self, ready: asyncio.Event) -> None:
         await ready.wait()

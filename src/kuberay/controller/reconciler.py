@@ -49,6 +49,7 @@ from kuberay.controller.cache import Cache, ClusterKey
 from kuberay.controller.events import EventRecorder
 from kuberay.controller.expectations import Expectations
 from kuberay.controller.kubeapi import KubeAPI, KubeError
+from kuberay.controller.redis_cleanup import RedisCleanup
 from kuberay.controller.workqueue import WorkQueue
 from kubeschema.timestamps import now_time, parse_time
 
@@ -121,8 +122,13 @@ class Reconciler:
     may_write: Callable[[], bool] = lambda: True
     # Where the auth Secret's token comes from (KubeRay: 32 random bytes, base64).
     new_token: Callable[[], str] = lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+    redis_cleanup: RedisCleanup = field(init=False)
     _reported_problems: dict[ClusterKey, tuple[str, ...]] = field(default_factory=dict)
     _provisioned_labels: dict[ClusterKey, tuple[str, str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # GCS FT's deletion path runs before the steps, as in KubeRay's rayClusterReconcile
+        self.redis_cleanup = RedisCleanup(self.api, self.events, self.options, guard=self._guard)
 
     def steps(self) -> list[Step]:
         """KubeRay's reconcileFuncs, in KubeRay's order; the status is written after them."""
@@ -151,11 +157,15 @@ class Reconciler:
         if cached is None:
             self.forget(key)
             return None
-        if _is_terminating(cached):
-            return None  # ownerReferences let the garbage collector remove pods and services
         if (cached.get("spec") or {}).get("managedBy") not in _OURS:
             return None
         try:
+            pods, jobs = self.cache.pods(key), self.cache.cleanup_jobs(key)
+            handled = await self.redis_cleanup.step(cached, pods, jobs)
+            if handled is not None:
+                return handled.requeue_after
+            if _is_terminating(cached):
+                return None  # ownerReferences let the garbage collector remove pods and services
             return await self._reconcile(key, cached)
         except LostLeadership:
             return None

@@ -19,21 +19,29 @@ def parse_bind(addr: str) -> tuple[str, int]:
 
 
 async def start_endpoints(
-    metrics_addr: str, health_addr: str, is_ready: Callable[[], bool]
+    metrics_addr: str,
+    health_addr: str,
+    *,
+    is_ready: Callable[[], bool],
+    is_alive: Callable[[], bool],
+    why: Callable[[], str],
 ) -> tuple[web.AppRunner, list[tuple[str, int]]]:
-    """Start both servers; returns the runner (to clean up) and the ports really bound."""
+    """Start both servers; returns the runner (to clean up) and the ports really bound.
+    `why` says what keeps the operator from serving, in the failing probe's body."""
 
     async def serve_metrics(_: web.Request) -> web.Response:
         body = generate_latest(metrics.REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok")
+        if is_alive():
+            return web.Response(text="ok")
+        return web.Response(status=503, text=f"watches not serving for too long: {why()}")
 
     async def readyz(_: web.Request) -> web.Response:
         if is_ready():
             return web.Response(text="ok")
-        return web.Response(status=503, text="caches not yet synced")
+        return web.Response(status=503, text=why())
 
     app = web.Application()
     app.router.add_get("/metrics", serve_metrics)

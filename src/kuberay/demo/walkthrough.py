@@ -89,6 +89,9 @@ class Demo:
         self.head_pod = ""
         self.head_ip = ""
         self.live: Live | None = None
+        # Piped to a file or a CI log: no live screen (rich would draw it once, at the end), only
+        # plain lines, each printed the moment its step ends.
+        self.plain = not console.is_terminal
         self.drawn = False
         self.seen_pods: dict[str, str] = {}  # uid -> name of every Ray pod seen, to check they are gone
 
@@ -100,7 +103,19 @@ class Demo:
             self.live.update(render(self.screen, self.now(), dt.datetime.now(dt.UTC)))
 
     def say(self, message: str) -> None:
-        self.console.print(f"[dim]{self.now():6.1f}s[/dim] {message}")
+        self.console.print(f"[dim]{self.now():6.1f}s[/dim] {message}", soft_wrap=self.plain)
+
+    def introduce(self) -> None:
+        """In a pipe, the note the live screen would show, first."""
+        if self.plain:
+            self.console.print(self.screen.note, soft_wrap=True)
+
+    def show(self, command: str, output: str) -> None:
+        """A command's output: boxed on a terminal, as plain lines in a pipe."""
+        if self.plain:
+            self.console.print(f"$ {command}\n{output}", soft_wrap=True, markup=False, highlight=False)
+        else:
+            self.console.print(Panel(output, title=f"$ {command}", title_align="left"))
 
     # ---- steps ------------------------------------------------------------------------------
 
@@ -109,8 +124,10 @@ class Demo:
         self.refresh()
         try:
             result = await action()
-        except BaseException:
+        except BaseException as err:
             self.timeline.end(step, self.now(), "failed")
+            outcome = "interrupted" if isinstance(err, asyncio.CancelledError) else "failed"
+            self.say(f"[red]{outcome}[/red] {title} ({step.elapsed(self.now()):.1f}s)")
             raise
         self.timeline.end(step, self.now())
         self.say(f"[green]done[/green] {title} ({step.elapsed(self.now()):.1f}s)")
@@ -282,9 +299,7 @@ class Demo:
         )
         await self.step("actor2 ALIVE", lambda: self.wait_actor("actor2", "ALIVE"))
         listed = await self.step("ray list actors", lambda: self.run_in_head(["ray", "list", "actors"]))
-        self.console.print(
-            Panel(listed.strip(), title="$ kubectl exec $HEAD_POD -- ray list actors", title_align="left")
-        )
+        self.show("kubectl exec $HEAD_POD -- ray list actors", listed.strip())
         self.say(f"worker pods: {', '.join(both)} (the first was {first[0]})")
 
         await self.step(
@@ -301,21 +316,13 @@ class Demo:
         await self.step(f"the other removed after {self.options.idle_timeout}s", lambda: self.wait_workers(0))
 
         status = await self.step("ray status", lambda: self.run_in_head(["ray", "status"]))
-        self.console.print(
-            Panel(
-                status.strip(), title="$ kubectl exec $HEAD_POD -c ray-head -- ray status", title_align="left"
-            )
-        )
+        self.show("kubectl exec $HEAD_POD -c ray-head -- ray status", status.strip())
         logs = await self.step(
             "kubectl logs $HEAD_POD -c autoscaler | tail -n 20",
             lambda: self.k().logs(self.head_pod, "autoscaler", 20),
         )
         self.screen.last_output = ("kubectl logs $HEAD_POD -c autoscaler | tail -n 20", logs)
-        self.console.print(
-            Panel(
-                logs.rstrip(), title="$ kubectl logs $HEAD_POD -c autoscaler | tail -n 20", title_align="left"
-            )
-        )
+        self.show("kubectl logs $HEAD_POD -c autoscaler | tail -n 20", logs.rstrip())
 
     async def shutdown(self) -> None:
         """Stop the operator, then localkube (which stops every pod and removes its namespace)."""
@@ -349,9 +356,13 @@ async def run(options: Options, console: Console) -> int:
     code = 1
     watcher: asyncio.Task[None] | None = None
     try:
-        with Live(
-            render(demo.screen, 0, dt.datetime.now(dt.UTC)), console=console, refresh_per_second=2
-        ) as live:
+        screen: Live | contextlib.nullcontext[None] = (
+            contextlib.nullcontext()
+            if demo.plain
+            else Live(render(demo.screen, 0, dt.datetime.now(dt.UTC)), console=console, refresh_per_second=2)
+        )
+        demo.introduce()
+        with screen as live:
             demo.live = live
             watcher = asyncio.create_task(demo.watch())
             try:

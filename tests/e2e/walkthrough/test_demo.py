@@ -87,11 +87,15 @@ def test_ctrl_c_stops_the_operator_localkube_and_every_pod(host_clean_unlocked: 
     log = tmp_path / "demo.log"
     proc = demo(tmp_path, log)
     try:
-        deadline = time.monotonic() + 900
-        # interrupt once Ray runs in the head pod: pods, namespaces and raylets exist by then
-        while "export HEAD_POD=" not in log.read_text() and time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text()[-5000:]
+        # Into a file, each step's line is there the moment the step ends: interrupt once Ray
+        # runs in the head pod (pods, namespaces and raylets exist by then), minutes before the end.
+        deadline = time.monotonic() + 1200  # the node may first wait for another run's node
+        while "done head pod Running 2/2" not in log.read_text():
+            ended = "the demo ended before it was interrupted:\n"
+            assert proc.poll() is None, ended + log.read_text()[-5000:]
+            assert time.monotonic() < deadline, "no head pod yet:\n" + log.read_text()[-5000:]
             time.sleep(1)
+        mid_run = log.read_text()
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=300)
     finally:
@@ -100,5 +104,9 @@ def test_ctrl_c_stops_the_operator_localkube_and_every_pod(host_clean_unlocked: 
             proc.wait()
     output = log.read_text()
     assert code == 130, output[-5000:]
+    # plain lines as they happened, no live screen drawn into the file
+    assert "export HEAD_POD=" in mid_run and "done kuberay operator" in mid_run
+    assert "\x1b[" not in output and "kuberay demo: Ray's autoscaler on localkube" not in output
+    assert "done ray status" not in output  # interrupted mid-run, not at the end
     assert "stopped: no pod network namespace (lk-*) and no raylet left." in output
     nothing_left(output)

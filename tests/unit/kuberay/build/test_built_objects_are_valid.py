@@ -14,6 +14,7 @@ from kuberay.build import (
     build_head_service,
     build_worker_pod,
 )
+from kuberay.build.redis_cleanup import build_redis_cleanup_job
 from kubeschema import schema_for
 from localkube.apiserver import metadata as kube_meta
 from localkube.apiserver import schema as kube_schema
@@ -61,3 +62,9 @@ def test_the_check_itself_catches_a_broken_pod(load: Any) -> None:
     pod["spec"]["containers"].append(copy.deepcopy(pod["spec"]["containers"][0]))  # duplicate name
     pod["spec"]["volumes"].append(copy.deepcopy(pod["spec"]["volumes"][0]))  # duplicate volume
     assert len(_errors(pod)) >= 2
+
+
+def test_the_redis_cleanup_job_is_valid(load: Any) -> None:
+    cluster = load("ray-cluster.complete.yaml")
+    cluster["spec"]["gcsFaultToleranceOptions"] = {"redisAddress": "redis:6379"}
+    assert _errors(build_redis_cleanup_job(cluster)) == []

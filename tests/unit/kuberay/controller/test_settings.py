@@ -62,7 +62,7 @@ def test_every_flag_is_decided() -> None:
     kuberay_named = SETTINGS_USED.keys() | SETTINGS_REFUSED.keys()
     ours = {
         "-h", "--help", "--kubeconfig", "--namespace", "--health-addr", "--workers", "--leader-elect",
-        "--leader-election-id", "--log-level",
+        "--leader-election-id", "--log-level", "--unhealthy-after",
     }  # fmt: skip
     assert flags - kuberay_named - ours == set()
     assert {f for f in kuberay_named if f.startswith("--")} <= flags
