@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import crds, defaults, errors, metadata, patches, ssa_merge, versions
+import kubeschema
+from kubeschema.timestamps import now_time as now
+from kubeschema.timestamps import time_in
+from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, versions
+from localkube.apiserver import scale as scales
 from localkube.apiserver import schema as schemas
+from localkube.apiserver.apply import merge as ssa_merge
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, TYPE_INVALID, FieldError
 from localkube.apiserver.ipalloc import Allocator
@@ -31,8 +35,6 @@ NODE_KEY: Key = ("", "nodes")
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
 NS_FINALIZER = "kubernetes"
-# Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
-CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 # the manager of writes made inside the server (its controllers), as kube-controller-manager's
 DEFAULT_MANAGER = "kube-controller-manager"
@@ -61,14 +63,6 @@ def patch_options_invalid(err: FieldError) -> APIError:
     return errors.invalid("PatchOptions", "meta.k8s.io", "", [err])
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _later(seconds: int) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 random_suffix = defaults.random_suffix
 
 
@@ -88,6 +82,8 @@ class WriteOptions:
     size_hint: int = MAX_OBJECT_BYTES
     # The body was decoded for this request alone and may be changed in place.
     fresh_body: bool = False
+    # checks that depend on the client and on other objects (admission.py); None for the server's own
+    admit: Callable[[ResourceInfo, dict[str, Any], dict[str, Any] | None], None] | None = None
 
 
 @dataclass
@@ -143,6 +139,25 @@ class Core:
             raise errors.not_found(info.plural, info.group, name)
         return found
 
+    def find(self, key: Key, ns: str, name: str) -> dict[str, Any] | None:
+        """The stored object under a storage key (group, plural), or None where absence is an
+        answer rather than a 404 (is a token's service account or pod still there?)."""
+        found = self.store.get(key, ns, name)
+        return found.obj if found is not None else None
+
+    def stored_items(self, info: ResourceInfo, ns: str | None) -> list[dict[str, Any]]:
+        """Every stored object of the resource (in `ns`, or everywhere for None), in store order."""
+        return [s.obj for s in self.store.items(info.storage_key, ns)]
+
+    @property
+    def resource_version(self) -> int:
+        return self.store.rv
+
+    def put_binding(self, info: ResourceInfo, pod: dict[str, Any]) -> None:
+        """The scheduler's write of a bound pod: no admission, no managedFields entry, as the
+        binding subresource writes in Kubernetes (callers checked it can be bound)."""
+        self.store.put(info.storage_key, pod)
+
     def served(self, info: ResourceInfo, stored: Stored) -> tuple[dict[str, Any], bytes]:
         """The object as the requested version shows it (custom resources may be served at several)."""
         if stored.obj.get("apiVersion") == info.api_version:
@@ -186,6 +201,9 @@ class Core:
         # attached after admission, which need not walk them
         meta.pop("managedFields", None)
         warnings = self._admit(info, obj, None, opts)
+        if info.has_status and not info.custom:
+            # a built-in kind's status is a struct: `{}` when empty, required scalars at zero
+            obj.setdefault("status", kubeschema.empty_status(obj.get("apiVersion", ""), info.kind))
         if managed:
             meta["managedFields"] = managed
         name = str(meta.get("name") or "")
@@ -295,11 +313,7 @@ class Core:
                 )
             if opts.field_validation != "Ignore":
                 warnings += [f'unknown field "{u}"' for u in unknown]
-        errs = metadata.validate_metadata(
-            obj,
-            namespaced=info.namespaced,
-            name_rule="subdomain" if info.custom else metadata.name_rule_for(info.kind),
-        )
+        errs = metadata.validate_metadata(obj, namespaced=info.namespaced, name_rule=info.name_rule)
         if info.custom:
             if info.schema is not None:
                 errs += schemas.validate(obj, info.schema, old=old)
@@ -324,6 +338,8 @@ class Core:
                 )
         if errs:
             raise errors.invalid(info.kind, info.group, str(meta.get("name") or ""), errs)
+        if opts.admit is not None:
+            opts.admit(info, obj, old)
         if info.storage_key == CRD_KEY:
             obj["status"] = crds.status(obj, now())
             if crds.CLEANUP_FINALIZER not in (meta.get("finalizers") or []) and not meta.get(
@@ -408,7 +424,7 @@ class Core:
         meta["name"] = name
         current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
-            if subresource is None and (info.group, info.kind) in CREATE_ON_UPDATE:
+            if subresource is None and info.create_on_update:
                 meta.pop("resourceVersion", None)
                 return self.create(info, ns, obj, opts)
             raise errors.not_found(info.plural, info.group, name)
@@ -447,6 +463,11 @@ class Core:
         if subresource == "finalize":
             new = copy.deepcopy(old)
             new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get("finalizers") or []
+        elif subresource == "approval":
+            # a CSR's approval writes its conditions only (kubectl certificate approve/deny)
+            new = copy.deepcopy(old)
+            conditions = (obj.get("status") or {}).get("conditions")
+            new.setdefault("status", {})["conditions"] = conditions
         elif subresource == "status":
             new = copy.deepcopy(old)
             if "status" in obj:
@@ -538,9 +559,12 @@ class Core:
             else:
                 raise errors.unsupported_media_type(content_type, PATCH_TYPES)
         except patches.PatchError as e:
-            raise APIError(422, "Invalid", str(e), {}) from e
+            raise limits.patch_error(e) from e
         if not isinstance(patched, dict):
             raise errors.bad_request("the patch did not produce an object")
+        limits.check_patched(patched, name, ns if info.namespaced else "")
+        # a JSON patch's copies can grow the object beyond what the request's size suggests
+        opts = dataclasses.replace(opts, size_hint=MAX_OBJECT_BYTES)
         patched = copy.deepcopy(patched)
         if patched.get("kind") != info.kind or not isinstance(patched.get("metadata"), dict):
             raise errors.bad_request("the patch may not change the object's kind or metadata type")
@@ -550,6 +574,14 @@ class Core:
             patched["metadata"]["namespace"] = ns
         info, patched = self._storage_form(info, patched)
         return self._replace(info, current, patched, opts, subresource)
+
+    def scale(self, info: ResourceInfo, ns: str, name: str, new_scale: Any, opts: WriteOptions) -> Result:
+        """The scale subresource's write: the object with the Scale's replicas, recorded in
+        managedFields as the scale subresource, as kube-apiserver's are."""
+        current = self.get(info, ns, name)
+        obj = scales.with_replicas(info, current.obj, name, new_scale)
+        opts.recorded_subresource = "scale"
+        return self._replace(info, current, obj, opts, None)
 
     def _apply(
         self,
@@ -716,12 +748,12 @@ class Core:
         meta = new["metadata"]
         meta["finalizers"] = finalizers
         if not meta.get("deletionTimestamp"):
-            meta["deletionTimestamp"] = _later(grace or 0)
+            meta["deletionTimestamp"] = time_in(grace or 0)
             meta["deletionGracePeriodSeconds"] = grace or 0
             if _tracks_generation(info):
                 meta["generation"] = int(meta.get("generation") or 0) + 1
         elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
-            meta["deletionTimestamp"] = _later(grace)
+            meta["deletionTimestamp"] = time_in(grace)
             meta["deletionGracePeriodSeconds"] = grace
         if is_namespace:
             new.setdefault("status", {})["phase"] = "Terminating"
@@ -772,21 +804,6 @@ class Core:
                 self.store.drop_table(_crd_storage_key(ev.obj))
             else:
                 self.registry.set_custom(name, crds.resources(ev.obj))
-
-
-# Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
-GENERATION_KINDS = {
-    ("", "Pod"),
-    ("apps", "Deployment"),
-    ("apps", "ReplicaSet"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("batch", "Job"),
-    ("networking.k8s.io", "Ingress"),
-    ("networking.k8s.io", "NetworkPolicy"),
-    ("policy", "PodDisruptionBudget"),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-}
 
 
 _GO_JSON = {
@@ -845,7 +862,7 @@ def _meta_type_error(meta: dict[str, Any]) -> str | None:
 
 
 def _tracks_generation(info: ResourceInfo) -> bool:
-    return info.custom or (info.group, info.kind) in GENERATION_KINDS
+    return info.custom or info.generation
 
 
 def _crd_storage_key(crd: dict[str, Any]) -> Key:
@@ -915,7 +932,7 @@ def bind(core: Core, info: ResourceInfo, ns: str, name: str, node: str, dry_run:
     )
     new["status"]["conditions"] = conditions
     if not dry_run:
-        core.store.put(info.storage_key, new)
+        core.put_binding(info, new)
 
 
 def _comparable_pods(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -24,6 +24,7 @@ SUBRESOURCES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "portforward": ("", "v1", "PodPortForwardOptions", ("create", "get")),
     "token": ("authentication.k8s.io", "v1", "TokenRequest", ("create",)),
     "finalize": ("", "v1", "Namespace", ("update",)),
+    "approval": ("", "", "", ("get", "patch", "update")),
 }
 
 
@@ -49,6 +50,9 @@ class ResourceInfo:
     verbs: tuple[str, ...] = ALL_VERBS
     categories: tuple[str, ...] = ()
     name_rule: str = "subdomain"
+    # What the kind's registry strategy does: maintain metadata.generation, let a PUT create.
+    generation: bool = False
+    create_on_update: bool = False
     # Custom resources only: the version's openAPIV3Schema, scale paths, printer columns.
     custom: bool = False
     schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
@@ -76,6 +80,23 @@ class ResourceInfo:
         return "status" in self.subresources
 
 
+# Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
+_GENERATION = {
+    ("", "Pod"),
+    ("apps", "Deployment"),
+    ("apps", "ReplicaSet"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("batch", "Job"),
+    ("networking.k8s.io", "Ingress"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("policy", "PodDisruptionBudget"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+}
+# Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
+_CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
+
+
 def _b(
     group: str,
     version: str,
@@ -91,7 +112,20 @@ def _b(
 ) -> ResourceInfo:
     scale = ScalePaths(".spec.replicas", ".status.replicas", ".spec.selector") if "scale" in sub else None
     return ResourceInfo(
-        group, version, kind, plural, kind.lower(), namespaced, short, sub, verbs, cats, rule, scale=scale
+        group,
+        version,
+        kind,
+        plural,
+        kind.lower(),
+        namespaced,
+        short,
+        sub,
+        verbs,
+        cats,
+        rule,
+        generation=(group, kind) in _GENERATION,
+        create_on_update=(group, kind) in _CREATE_ON_UPDATE,
+        scale=scale,
     )
 
 
@@ -176,6 +210,93 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     _b("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", False, verbs=("create",)),
     _b("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, verbs=("create",)),
     _b("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",), sub=("status",)),
+    *(
+        # the rest of kube-apiserver's discovery that clients list: stored, validated and served
+        # (no controller acts on them), so a client walking discovery finds what a cluster has
+        _b("", "v1", "PersistentVolume", "persistentvolumes", False, short=("pv",), sub=("status",)),
+        _b("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", short=("pvc",), sub=("status",)),
+        _b("", "v1", "LimitRange", "limitranges", short=("limits",)),
+        _b("", "v1", "ResourceQuota", "resourcequotas", short=("quota",), sub=("status",)),
+        _b("", "v1", "PodTemplate", "podtemplates"),
+        _b(
+            "apiregistration.k8s.io",
+            "v1",
+            "APIService",
+            "apiservices",
+            False,
+            sub=("status",),
+            cats=("api-extensions",),
+            rule="path-segment",
+        ),
+        _b(
+            "certificates.k8s.io",
+            "v1",
+            "CertificateSigningRequest",
+            "certificatesigningrequests",
+            False,
+            short=("csr",),
+            sub=("status", "approval"),
+        ),
+        _b(
+            "autoscaling",
+            "v2",
+            "HorizontalPodAutoscaler",
+            "horizontalpodautoscalers",
+            short=("hpa",),
+            cats=("all",),
+            sub=("status",),
+        ),
+        _b("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, short=("sc",)),
+        _b("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
+        _b("storage.k8s.io", "v1", "CSINode", "csinodes", False),
+        _b("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities"),
+        _b("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, sub=("status",)),
+        _b("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
+        _b("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False),
+        _b("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
+        _b(
+            "admissionregistration.k8s.io",
+            "v1",
+            "MutatingWebhookConfiguration",
+            "mutatingwebhookconfigurations",
+            False,
+            cats=("api-extensions",),
+        ),
+        _b(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingWebhookConfiguration",
+            "validatingwebhookconfigurations",
+            False,
+            cats=("api-extensions",),
+        ),
+        _b(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingAdmissionPolicy",
+            "validatingadmissionpolicies",
+            False,
+            sub=("status",),
+            cats=("api-extensions",),
+        ),
+        _b(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingAdmissionPolicyBinding",
+            "validatingadmissionpolicybindings",
+            False,
+            cats=("api-extensions",),
+        ),
+        _b("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", False, sub=("status",)),
+        _b(
+            "flowcontrol.apiserver.k8s.io",
+            "v1",
+            "PriorityLevelConfiguration",
+            "prioritylevelconfigurations",
+            False,
+            sub=("status",),
+        ),
+    ),
 )
 
 # Built-in groups' preferred versions, in the order discovery lists them.

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime as dt
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -14,15 +12,18 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from kubeschema.timestamps import format_time
 from localkube.apiserver import (
+    admission,
     authz,
+    codec,
     discovery,
     errors,
     fielderrors,
     lists,
     openapi,
     openapi_v2,
-    patches,
+    partial,
     protobuf,
     reviews,
     tables,
@@ -30,6 +31,7 @@ from localkube.apiserver import (
     versions,
     watchstream,
 )
+from localkube.apiserver import scale as scales
 from localkube.apiserver.authz import RequestAttrs
 from localkube.apiserver.core import (
     PATCH_TYPES,
@@ -41,7 +43,6 @@ from localkube.apiserver.core import (
     now,
     patch_options_invalid,
 )
-from localkube.apiserver.crds import get_path, set_path
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 3 * 1024 * 1024
 USER_KEY = web.RequestKey("user", User)
+ADMIT_KEY: web.RequestKey[admission.Check] = web.RequestKey("admit")
 ProxyHandler = Callable[[web.Request, ResourceInfo, str, str, str], Awaitable[web.StreamResponse]]
 
 
@@ -74,12 +76,13 @@ def respond(
     if ";" in content_type:
         resp.headers["Content-Type"] = content_type
     for w in warnings:
-        resp.headers.add("Warning", '299 - "' + w.replace('"', '\\"') + '"')
+        resp.headers.add("Warning", '299 - "' + codec.header_text(w) + '"')
     return resp
 
 
 def error_response(err: APIError) -> web.Response:
-    return respond(err.status(), err.code)
+    # Go's json.Encoder ends the body with a newline; clients comparing bodies as text expect it
+    return respond(dumps(err.status()) + b"\n", err.code)
 
 
 async def read_body(request: web.Request) -> bytes:
@@ -95,7 +98,22 @@ async def read_body(request: web.Request) -> bytes:
         if size > MAX_BODY:
             raise errors.too_large(MAX_BODY)
         chunks.append(chunk)
-    return b"".join(chunks)
+    raw = b"".join(chunks)
+    codec.refuse_duplicates(raw, request.query.get("fieldValidation"), _media_type(request))
+    return raw
+
+
+async def read_decoded(request: web.Request, *, empty: Any = None) -> tuple[bytes, Any]:
+    """The request body, raw and decoded by its Content-Type; an empty body gives `empty` when the
+    verb allows one (DELETE's options), else it is decoded (and refused) like any other."""
+    raw = await read_body(request)
+    if empty is not None and not raw.strip():
+        return raw, empty
+    return raw, decode(raw, _media_type(request))
+
+
+def _watching(q: Mapping[str, str]) -> bool:
+    return q.get("watch") in ("true", "1", "True")
 
 
 def _media_type(request: web.Request) -> str:
@@ -114,8 +132,8 @@ def decode(raw: bytes, media: str) -> Any:
         "application/strategic-merge-patch+json",
     ):
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
+            return codec.loads(raw)
+        except codec.CodecError as e:
             raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from e
     if media in ("application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml"):
         try:
@@ -124,7 +142,9 @@ def decode(raw: bytes, media: str) -> Any:
             if _expanded_size(value, MAX_BODY) > MAX_BODY:
                 raise errors.too_large(MAX_BODY)
             # YAML timestamps and the like become the strings JSON would have carried
-            return json.loads(json.dumps(value, default=str))
+            return codec.from_yaml(value)
+        except RecursionError as e:
+            raise errors.bad_request(f"error converting YAML to JSON: {codec.too_deep()}") from e
         except (yaml.YAMLError, ValueError, UnicodeDecodeError) as e:
             raise errors.bad_request(f"error converting YAML to JSON: {e}") from e
     if media == "application/vnd.kubernetes.protobuf":
@@ -177,6 +197,7 @@ def manager_from_user_agent(user_agent: str) -> str:
 
 def _opts(request: web.Request, body_size: int | None = None) -> WriteOptions:
     opts = _write_options(request.query, body_size)
+    opts.admit = request.get(ADMIT_KEY)
     if not opts.field_manager and not _media_type(request).startswith("application/apply-patch"):
         # an apply must name its manager; other writes are recorded under their client's name
         opts.field_manager = manager_from_user_agent(request.headers.get("User-Agent", ""))
@@ -215,9 +236,8 @@ def _is_resource_path(path: str) -> bool:
 
 def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
     """The authorization verb of a request (Kubernetes' RequestInfo)."""
-    watching = q.get("watch") in ("true", "1", "True")
     if method == "GET":
-        if watching:
+        if _watching(q):
             return "watch"
         return "get" if rt.name else "list"
     if method == "DELETE" and not rt.name:
@@ -225,22 +245,6 @@ def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
     return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(
         method, method.lower()
     )
-
-
-def selector_text(selector: dict[str, Any]) -> str:
-    """A metav1.LabelSelector as the string a Scale's status.selector carries."""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or ():
-        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts)
 
 
 def _wants_table(request: web.Request) -> bool:
@@ -314,6 +318,8 @@ class RestAPI:
             raise
         except (ConnectionResetError, TimeoutError):
             raise
+        except RecursionError:  # input nested past what the checks foresaw: still the client's
+            return error_response(errors.bad_request(codec.too_deep()))
         except Exception as e:  # a bug must answer 500, never take the server down
             log.exception("internal error on %s %s", request.method, request.path)
             return error_response(errors.internal(f"{type(e).__name__}: {e}"))
@@ -363,14 +369,14 @@ class RestAPI:
         if not user.name.startswith("system:serviceaccount:"):
             return True
         ns, _, name = user.name.removeprefix("system:serviceaccount:").partition(":")
-        sa = self.core.store.get(("", "serviceaccounts"), ns, name)
-        if sa is None or sa.obj["metadata"]["uid"] != user.uid:
+        sa = self.core.find(("", "serviceaccounts"), ns, name)
+        if sa is None or sa["metadata"]["uid"] != user.uid:
             return False
         pod_uid = user.extra.get(tokens.POD_UID_EXTRA)
         if pod_uid:
             pod_name = (user.extra.get(tokens.POD_NAME_EXTRA) or [""])[0]
-            pod = self.core.store.get(("", "pods"), ns, pod_name)
-            return pod is not None and pod.obj["metadata"]["uid"] == pod_uid[0]
+            pod = self.core.find(("", "pods"), ns, pod_name)
+            return pod is not None and pod["metadata"]["uid"] == pod_uid[0]
         return True
 
     async def health(self, request: web.Request) -> web.StreamResponse:
@@ -503,10 +509,11 @@ class RestAPI:
             name=rt.name,
         )
         self._authorize(request[USER_KEY], attrs)
+        request[ADMIT_KEY] = admission.checks(self.core.store, self.decide, self.rules, request[USER_KEY])
         if info.group in reviews.REVIEW_GROUPS:
             if m != "POST" or rt.name:
                 raise errors.method_not_allowed()
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             return respond(
                 reviews.review(
                     info, ns, body, request[USER_KEY], self._decision, self.rules, self._authenticate_token
@@ -519,45 +526,43 @@ class RestAPI:
             return await self.subresource(request, rt)
         if not rt.name:
             if m == "GET":
-                if q.get("watch") in ("true", "1", "True"):
+                if _watching(q):
                     return await watchstream.serve(
                         request, self.core.store, info, rt.namespace, q, self._watch_render(request, info, q)
                     )
                 return self.list(request, info, rt.namespace, q)
             if m == "POST" and (rt.namespace is not None or not info.namespaced):
-                raw = await read_body(request)
-                body = decode(raw, _media_type(request))
+                raw, body = await read_decoded(request)
                 res = self.core.create(info, ns, body, _opts(request, len(raw)))
                 return self._result(info, res, 201)
             if m == "DELETE" and (rt.namespace is not None or not info.namespaced):
-                raw = await read_body(request)
-                body = decode(raw, _media_type(request)) if raw.strip() else {}
+                _, body = await read_decoded(request, empty={})
                 return self.delete_collection(info, rt.namespace, q, body)
             raise errors.method_not_allowed()
         if m == "GET":
-            if q.get("watch") in ("true", "1", "True"):
+            if _watching(q):
                 params = dict(q)
                 params["fieldSelector"] = f"metadata.name={rt.name}"
                 return await watchstream.serve(
                     request, self.core.store, info, rt.namespace, params, self._watch_render(request, info, q)
                 )
             obj, raw = self.core.served(info, self.core.get(info, ns, rt.name))
+            if partial.requested(request.headers.get("Accept", "")):
+                return respond(partial.one(obj))
             if _wants_table(request):
                 return respond(
                     _table(info, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, q)
                 )
             return respond(raw)
         if m == "PUT":
-            raw = await read_body(request)
-            body = decode(raw, _media_type(request))
+            raw, body = await read_decoded(request)
             res = self.core.update(info, ns, rt.name, body, _opts(request, len(raw)))
             return self._result(info, res, 200)
         if m == "PATCH":
             res = await self._patch(request, rt, None)
             return self._result(info, res, 201 if res.created else 200)
         if m == "DELETE":
-            raw = await read_body(request)
-            body = decode(raw, _media_type(request)) if raw.strip() else {}
+            _, body = await read_decoded(request, empty={})
             res = self.core.delete(info, ns, rt.name, _delete_options(q, body))
             pending = bool(res.obj.get("metadata", {}).get("deletionTimestamp")) and res.raw is not None
             return self._result(info, res, 202 if pending else 200)
@@ -567,6 +572,8 @@ class RestAPI:
         self, request: web.Request, info: ResourceInfo, q: Mapping[str, str]
     ) -> watchstream.Render | None:
         """`kubectl get -w` asks for Tables: each event then carries a one-row Table."""
+        if partial.requested(request.headers.get("Accept", "")):
+            return partial.one
         if not _wants_table(request):
             return None
 
@@ -596,8 +603,11 @@ class RestAPI:
         self, request: web.Request, info: ResourceInfo, ns: str | None, q: Mapping[str, str]
     ) -> web.Response:
         raw = lists.build_list(self.core.store, info, ns, q)
+        if partial.requested(request.headers.get("Accept", "")):
+            doc = codec.loads(raw)
+            return respond(partial.many(doc["items"], doc["metadata"]))
         if _wants_table(request):
-            doc = json.loads(raw)
+            doc = codec.loads(raw)
             return respond(_table(info, doc["items"], doc["metadata"], q))
         return respond(raw)
 
@@ -607,10 +617,10 @@ class RestAPI:
         match = lists.matcher(info, q.get("labelSelector"), q.get("fieldSelector"))
         opts = _delete_options(q, body)
         items = []
-        for stored in self.core.store.items(info.storage_key, ns):
-            if match is not None and not match(stored.obj):
+        for obj in self.core.stored_items(info, ns):
+            if match is not None and not match(obj):
                 continue
-            meta = stored.obj["metadata"]
+            meta = obj["metadata"]
             try:
                 res = self.core.delete(info, meta.get("namespace", ""), meta["name"], opts)
             except APIError as e:
@@ -622,7 +632,7 @@ class RestAPI:
             {
                 "kind": info.list_kind,
                 "apiVersion": info.api_version,
-                "metadata": {"resourceVersion": str(self.core.store.rv)},
+                "metadata": {"resourceVersion": str(self.core.resource_version)},
                 "items": items,
             }
         )
@@ -633,24 +643,21 @@ class RestAPI:
         info, m, ns = rt.info, request.method, rt.namespace or ""
         if not rt.name:
             raise errors.resource_not_found()
-        if rt.sub == "status":
+        if rt.sub in ("status", "approval"):
             if m == "GET":
                 return respond(self.core.served(info, self.core.get(info, ns, rt.name))[1])
             if m == "PUT":
-                raw = await read_body(request)
-                body = decode(raw, _media_type(request))
+                raw, body = await read_decoded(request)
                 return self._result(
                     info,
-                    self.core.update(
-                        info, ns, rt.name, body, _opts(request, len(raw)), "status"
-                    ),
+                    self.core.update(info, ns, rt.name, body, _opts(request, len(raw)), rt.sub),
                     200,
                 )
             if m == "PATCH":
-                return self._result(info, await self._patch(request, rt, "status"), 200)
+                return self._result(info, await self._patch(request, rt, rt.sub), 200)
             raise errors.method_not_allowed()
         if rt.sub == "finalize" and m == "PUT":
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             return self._result(
                 info,
                 self.core.update(info, ns, rt.name, body, _opts(request), "finalize"),
@@ -659,7 +666,7 @@ class RestAPI:
         if rt.sub == "scale":
             return await self.scale(request, rt)
         if rt.sub == "binding" and m == "POST":
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             target = body.get("target") if isinstance(body, dict) else None
             node = str((target or {}).get("name", ""))
             bind(self.core, info, ns, rt.name, node, _opts(request).dry_run)
@@ -668,7 +675,7 @@ class RestAPI:
             )
         if rt.sub == "eviction" and m == "POST":
             # no PodDisruptionBudget controller runs here, so every eviction is allowed: a delete
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             options = (body.get("deleteOptions") if isinstance(body, dict) else None) or {}
             self.core.delete(info, ns, rt.name, _delete_options(request.query, options))
             return respond(
@@ -685,68 +692,24 @@ class RestAPI:
             return await self.proxy(request, info, ns, rt.name, rt.sub)
         raise errors.method_not_allowed()
 
-    def _scale_of(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
-        assert info.scale is not None
-        meta = obj["metadata"]
-        status: dict[str, Any] = {"replicas": get_path(obj, info.scale.status_replicas) or 0}
-        if info.scale.label_selector:
-            sel = get_path(obj, info.scale.label_selector)
-            if isinstance(sel, dict):
-                sel = selector_text(sel)
-            if sel:
-                status["selector"] = sel
-        return {
-            "kind": "Scale",
-            "apiVersion": "autoscaling/v1",
-            "metadata": {
-                k: meta[k]
-                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                if k in meta
-            },
-            "spec": {"replicas": get_path(obj, info.scale.spec_replicas) or 0},
-            "status": status,
-        }
-
     async def scale(self, request: web.Request, rt: Route) -> web.StreamResponse:
         info, ns, m = rt.info, rt.namespace or "", request.method
         if info.scale is None:
             raise errors.resource_not_found()
-        current = self.core.get(info, ns, rt.name)
-        scale = self._scale_of(info, current.obj)
+        current = scales.scale_of(info, self.core.get(info, ns, rt.name).obj)
         if m == "GET":
-            return respond(scale)
+            return respond(current)
         if m not in ("PUT", "PATCH"):
             raise errors.method_not_allowed()
-        media = _media_type(request)
-        body = decode(await read_body(request), media)
-        if m == "PUT":
-            new_scale = body
-        else:
-            try:
-                if media == "application/json-patch+json":
-                    new_scale = patches.json_patch(scale, body)
-                elif media in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
-                    new_scale = patches.merge_patch(scale, body)
-                else:
-                    raise errors.unsupported_media_type(media, PATCH_TYPES[:3])
-            except patches.PatchError as e:
-                raise APIError(422, "Invalid", str(e), {}) from e
-        replicas = (new_scale.get("spec") or {}).get("replicas") if isinstance(new_scale, dict) else None
-        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            raise errors.invalid("Scale", "autoscaling", rt.name, [])
-        obj = copy.deepcopy(current.obj)
-        rv = (new_scale.get("metadata") or {}).get("resourceVersion")
-        obj["metadata"]["resourceVersion"] = rv or obj["metadata"]["resourceVersion"]
-        set_path(obj, info.scale.spec_replicas, replicas)
-        opts = _opts(request)
-        opts.recorded_subresource = "scale"  # managedFields name it, as kube-apiserver's do
-        res = self.core._replace(info, current, obj, opts, None)
-        return respond(self._scale_of(info, res.obj))
+        _, body = await read_decoded(request)
+        new_scale = body if m == "PUT" else scales.patched(current, _media_type(request), body)
+        res = self.core.scale(info, ns, rt.name, new_scale, _opts(request))
+        return respond(scales.scale_of(info, res.obj))
 
     async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:
         ns = rt.namespace or ""
         sa = self.core.get(rt.info, ns, rt.name).obj
-        body = decode(await read_body(request), _media_type(request))
+        _, body = await read_decoded(request)
         spec = (body.get("spec") if isinstance(body, dict) else None) or {}
         seconds = spec.get("expirationSeconds") or 3600
         problem = ""
@@ -768,10 +731,10 @@ class RestAPI:
         bound: dict[str, Any] = {}
         ref = spec.get("boundObjectRef") or {}
         if ref.get("kind") == "Pod":
-            pod = self.core.store.get(("", "pods"), ns, str(ref.get("name") or ""))
+            pod = self.core.find(("", "pods"), ns, str(ref.get("name") or ""))
             if pod is None:
                 raise errors.not_found("pods", "", str(ref.get("name") or ""))
-            uid = pod.obj["metadata"]["uid"]
+            uid = pod["metadata"]["uid"]
             if ref.get("uid") and ref["uid"] != uid:
                 raise errors.conflict(
                     "pods",
@@ -784,7 +747,7 @@ class RestAPI:
         token, exp = self.tokens.issue(
             ns, rt.name, sa["metadata"]["uid"], spec["audiences"], seconds, bound
         )
-        expiry = dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        expiry = format_time(dt.datetime.fromtimestamp(exp, dt.UTC))
         return respond(
             {
                 "kind": "TokenRequest",

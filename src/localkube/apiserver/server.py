@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import authz, certs
+from kubeschema.timestamps import now_time
+from localkube.apiserver import apiservices, authz, certs
 from localkube.apiserver.controllers import Controllers
 from localkube.apiserver.core import Core, WriteOptions
 from localkube.apiserver.durable import StateFile
@@ -212,6 +213,17 @@ class APIServer:
                 meta = {**obj["metadata"], "resourceVersion": old["metadata"]["resourceVersion"]}
                 self.core.update(info, ns, name, {**old, **obj, "metadata": meta}, opts)
 
+    def _create_with_status(self, plural: str, obj: dict[str, Any], group: str) -> None:
+        """A cluster-scoped object whose status the server reports itself (a create drops it)."""
+        self._create(plural, "", obj, group)
+        info = self.registry.get(group, "v1", plural)
+        assert info is not None
+        stored = self.core.get(info, "", obj["metadata"]["name"])
+        body = {**stored.obj, "status": obj["status"]}
+        self.core.update(
+            info, "", obj["metadata"]["name"], body, WriteOptions(field_validation="Ignore"), "status"
+        )
+
     def _bootstrap(self) -> None:
         roles, bindings = authz.bootstrap_policy()
         for role in roles:
@@ -219,6 +231,8 @@ class APIServer:
         for binding in bindings:
             self._create("clusterrolebindings", "", binding, authz.RBAC_GROUP)
         self.controllers.aggregate_cluster_roles()
+        for service in apiservices.local_apiservices(self.registry, now_time()):
+            self._create_with_status("apiservices", service, "apiregistration.k8s.io")
         for ns in SYSTEM_NAMESPACES:
             self._create(
                 "namespaces", "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}

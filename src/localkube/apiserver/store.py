@@ -9,12 +9,12 @@ the server's event loop, so a commit and its fan-out to watchers are atomic.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from localkube.apiserver import codec
 from localkube.apiserver.durable import StateFile
 
 Key = tuple[str, str]  # (group, plural)
@@ -25,8 +25,7 @@ DEFAULT_HISTORY = 10_000
 WATCHER_BACKLOG = 100_000
 
 
-def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+dumps = codec.dumps
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ class Store:
             return 0
         loaded: list[tuple[Key, Stored]] = []
         for row in self.state.rows():
-            obj = json.loads(row.raw)
+            obj = codec.loads(row.raw)
             meta = obj["metadata"]
             t = self.tables.get(row.key) or self.tables.setdefault(row.key, Table(row.key))
             stored = Stored(obj, row.raw)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
+from kubeschema.timestamps import format_time, parse_time
 from localkube.controllers import podutil
 from localkube.controllers.job import finished
 
@@ -124,8 +125,8 @@ def plan(cronjob: dict[str, Any], jobs: list[dict[str, Any]], now: datetime) -> 
     expr, zone = parsed
     local_now = now.astimezone(zone) if zone else now
     since = (
-        podutil.parse_time(old.get("lastScheduleTime"))
-        or podutil.parse_time(podutil.meta(cronjob).get("creationTimestamp"))
+        parse_time(old.get("lastScheduleTime"))
+        or parse_time(podutil.meta(cronjob).get("creationTimestamp"))
         or now
     )
     since = since.astimezone(zone) if zone else since
@@ -152,7 +153,7 @@ def plan(cronjob: dict[str, Any], jobs: list[dict[str, Any]], now: datetime) -> 
     job = new_job(cronjob, latest)
     if any(podutil.meta(j)["name"] == job["metadata"]["name"] for j in owned):
         return CronJobPlan(delete=tuple(delete), status=status, requeue_after=wait)
-    status["lastScheduleTime"] = podutil.format_time(latest)
+    status["lastScheduleTime"] = format_time(latest)
     events.append(("Normal", "SuccessfulCreate", f"Created job {job['metadata']['name']}"))
     return CronJobPlan(
         create=job, delete=tuple(delete), status=status, events=tuple(events), requeue_after=wait

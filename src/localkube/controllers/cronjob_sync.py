@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import Informer
 from localkube.controllers import cronjob as cronplan
 from localkube.controllers import events, podutil
-from localkube.controllers.cache import Cache
-from localkube.kubelet.apiclient import ApiClient, ApiError
 
 COMPONENT = "cronjob-controller"
 
@@ -16,7 +16,7 @@ def _path(plural: str, namespace: str, name: str | None = None, sub: str | None 
 
 
 class CronJobSync:
-    def __init__(self, client: ApiClient, cronjobs: Cache, jobs: Cache) -> None:
+    def __init__(self, client: ApiClient, cronjobs: Informer, jobs: Informer) -> None:
         self.client = client
         self.cronjobs = cronjobs
         self.jobs = jobs

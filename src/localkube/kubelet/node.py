@@ -14,6 +14,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from kubeschema.quantity import parse_quantity
+from kubeschema.timestamps import format_micro_time
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import Informer, key_of
 from localkube.kubelet import (
     cleanup,
     dns,
@@ -22,13 +26,10 @@ from localkube.kubelet import (
     envvars,
     ipam,
     network,
-    quantity,
     status,
 )
-from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.binder import Binder
 from localkube.kubelet.events import EventRecorder
-from localkube.kubelet.informer import Informer, key_of
 from localkube.kubelet.nodelock import NodeLock
 from localkube.kubelet.podworker import PodWorker
 from localkube.kubelet.proxy import ServiceProxy
@@ -452,7 +453,7 @@ def _rmtree(path: Path) -> None:
 
 
 def _micro_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_micro_time(dt.datetime.now(dt.UTC))
 
 
 async def run_node(
@@ -472,8 +473,8 @@ async def run_node(
     """Run the node until `stop` is set; then every pod process, netns, veth, bridge and mount of
     ours is gone. The crash-loop back-off can be shortened (tests) with the arguments or the
     LOCALKUBE_BACKOFF_BASE / LOCALKUBE_BACKOFF_MAX environment variables (seconds)."""
-    quantity.parse(cpu)
-    quantity.parse(memory)
+    parse_quantity(cpu)
+    parse_quantity(memory)
     base = backoff_base if backoff_base is not None else float(os.environ.get("LOCALKUBE_BACKOFF_BASE", "10"))
     cap = backoff_max if backoff_max is not None else float(os.environ.get("LOCALKUBE_BACKOFF_MAX", "300"))
     client = ApiClient.from_kubeconfig(kubeconfig, server=api_url)

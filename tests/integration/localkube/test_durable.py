@@ -23,6 +23,7 @@ from kubernetes.client.api import ApiextensionsV1Api
 
 from localkube.testing import running_apiserver
 from support.clients import client_with_token
+from support.waiting import wait_for
 
 LOCALKUBE = Path(sys.executable).parent / "localkube"
 
@@ -58,13 +59,11 @@ def client(kubeconfig: Path) -> kubernetes.client.ApiClient:
 
 
 def wait_established(ext: ApiextensionsV1Api) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def established() -> bool:
         crd = ext.read_custom_resource_definition("widgets.example.com")
-        if any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or []):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the CRD never became Established")
+        return any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or [])
+
+    wait_for("the CRD to be Established", established, interval=0.05)
 
 
 def test_state_tokens_and_resource_versions_survive_a_restart(tmp_path: Path) -> None:

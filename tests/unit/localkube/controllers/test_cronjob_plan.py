@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from localkube.controllers import podutil
+from kubeschema.timestamps import format_time
 from localkube.controllers.cronjob import SCHEDULED_AT, plan
 
 NOW = datetime(2026, 3, 1, 12, 7, 30, tzinfo=UTC)
@@ -19,7 +19,7 @@ def cronjob(status: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]
             "name": "tick",
             "namespace": "ns",
             "uid": "cj-uid",
-            "creationTimestamp": podutil.format_time(NOW - timedelta(hours=1)),
+            "creationTimestamp": format_time(NOW - timedelta(hours=1)),
         },
         "spec": {
             "schedule": "*/5 * * * *",
@@ -37,7 +37,7 @@ def job(name: str, created: datetime, done: str | None = None) -> dict[str, Any]
             "name": name,
             "namespace": "ns",
             "uid": f"uid-{name}",
-            "creationTimestamp": podutil.format_time(created),
+            "creationTimestamp": format_time(created),
             "ownerReferences": [{"kind": "CronJob", "name": "tick", "uid": "cj-uid", "controller": True}],
         },
         "status": {"conditions": conditions},
