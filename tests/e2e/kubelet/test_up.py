@@ -146,7 +146,6 @@ def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlock
         )  # may wait for the node lock
         now = cleanup.leftovers(host_clean_unlocked)
         assert not set(now.pids) & set(left.pids)
-        assert not set(now.netns) & set(left.netns)
 
         def status(name: str) -> dict[str, Any]:
             out = _kubectl(host_clean_unlocked, "get", "pod", name, "-o", "json").stdout
