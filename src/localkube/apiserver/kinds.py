@@ -174,6 +174,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         cats=("api-extensions",),
     ),
     _b("batch", "v1", "Job", "jobs", cats=("all",), sub=("status",)),
+    _b("batch", "v1", "CronJob", "cronjobs", short=("cj",), cats=("all",), sub=("status",)),
     _b("networking.k8s.io", "v1", "Ingress", "ingresses", short=("ing",), sub=("status",)),
     _b("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", short=("netpol",)),
     _b("apps", "v1", "Deployment", "deployments", short=("deploy",), cats=("all",), sub=("status", "scale")),

@@ -18,6 +18,7 @@ from localkube.client.informer import Informer
 from localkube.controllers import deployment as dep
 from localkube.controllers import events, podcontrol, podutil
 from localkube.controllers import replicaset as rsc
+from localkube.controllers.cronjob_sync import CronJobSync
 from localkube.controllers.job_sync import JobSync
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ class Controllers:
         self.pods.add_handler(self._on_pod)
         self.jobs.add_handler(self._on_job)
         self.job_sync = JobSync(client, self.jobs, self.pods)
+        self.cronjobs = Informer(client, "/apis/batch/v1/cronjobs", resync=True)
+        self.cronjobs.add_handler(self._on_cronjob)
+        self.cronjob_sync = CronJobSync(client, self.cronjobs, self.jobs)
         self._failures: dict[SyncKey, int] = {}
 
     # ------------------------------------------------------------------ events -> keys
@@ -96,7 +100,14 @@ class Controllers:
             self.queue.add(("Deployment", ns, ref["name"]))
 
     def _on_job(self, _etype: str, obj: dict[str, Any]) -> None:
-        self.queue.add(("Job", podutil.meta(obj).get("namespace", ""), podutil.meta(obj)["name"]))
+        ns = podutil.meta(obj).get("namespace", "")
+        self.queue.add(("Job", ns, podutil.meta(obj)["name"]))
+        ref = podutil.controller_ref(obj)
+        if ref and ref.get("kind") == "CronJob":
+            self.queue.add(("CronJob", ns, ref["name"]))
+
+    def _on_cronjob(self, _etype: str, obj: dict[str, Any]) -> None:
+        self.queue.add(("CronJob", podutil.meta(obj).get("namespace", ""), podutil.meta(obj)["name"]))
 
     def _on_pod(self, _etype: str, obj: dict[str, Any]) -> None:
         ref = podutil.controller_ref(obj)
@@ -216,6 +227,8 @@ class Controllers:
                 after = await self.sync_deployment(ns, name)
             elif kind == "Job":
                 after = await self.job_sync.sync(ns, name)
+            elif kind == "CronJob":
+                after = await self.cronjob_sync.sync(ns, name)
             else:
                 after = await self.sync_replicaset(ns, name)
         except ApiError as e:
@@ -243,11 +256,11 @@ class Controllers:
     async def run(self, stop: asyncio.Event) -> None:
         tasks = [
             asyncio.create_task(c.run(), name=f"localkube-controllers-watch-{c.path}")
-            for c in (self.deployments, self.replicasets, self.pods, self.jobs)
+            for c in (self.deployments, self.replicasets, self.pods, self.jobs, self.cronjobs)
         ]
         try:
             # act only once every cache has its first listing, so nothing is created twice
-            caches = (self.deployments, self.replicasets, self.pods, self.jobs)
+            caches = (self.deployments, self.replicasets, self.pods, self.jobs, self.cronjobs)
 
             async def all_synced() -> None:
                 for c in caches:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from localkube.client.apiclient import ApiClient, ApiError
-from localkube.kubelet import backoff, dns, envvars, images, prober, probes, runtime, status, volumes
+from localkube.kubelet import backoff, dns, envvars, images, prober, probes, reboot, runtime, status, volumes
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
 
@@ -94,8 +94,13 @@ class PodWorker:
             ContainerRun(c, ContainerView(c["name"], c.get("image", ""), {"waiting": {"reason": waiting}}))
             for c in spec.get("containers") or []
         ]
+        # a pod this node ran before it restarted: its processes are gone, as after a reboot
+        self.rebooted = reboot.ran_before(pod)
+        if self.rebooted:
+            reboot.carry_over(pod, [r.view for r in self.runs], self.restart_policy)
         self.ip = ""
-        self.start_time = now()
+        kept = (pod.get("status") or {}).get("startTime") if self.rebooted else None
+        self.start_time: str = str(kept) if kept else now()
         self.sandbox_ready = False
         self.initialized = not self.init_runs
         self.init_failed = False
@@ -270,6 +275,11 @@ class PodWorker:
             log.info("volumes of %s/%s not refreshed: %s", self.namespace, self.name, e)
 
     async def _run(self) -> None:
+        if self.rebooted and self.restart_policy == "Never":
+            self.initialized = True  # nothing runs again: the pod has failed
+            self.mark()
+            await self.terminating.wait()
+            return
         self.ip = self.node.allocate_ip()
         await self.sandbox.setup(self.ip)
         self.refresh_hosts()

@@ -3,10 +3,12 @@ after a crash (SIGKILL) removes what the crashed one left."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from localkube.kubelet import cleanup
 from localkube.kubelet.nodelock import NodeLock
@@ -120,9 +122,16 @@ def test_sigterm_stops_localkube_whatever_its_pods_do(host_clean_unlocked: Path)
 
 
 def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlocked: Path) -> None:
+    """...and, as a rebooted node, starts the kept pods again (restartPolicy Always) or reports them
+    failed (Never)."""
     first = _up(host_clean_unlocked)
     try:
         _start_pod(host_clean_unlocked)
+        r = _kubectl(
+            host_clean_unlocked, "run", "once", "--restart=Never", "--image=busybox", "--", "sleep", "300"
+        )
+        assert r.returncode == 0, r.stderr
+        wait_for("running", lambda: "Running" in _kubectl(host_clean_unlocked, "get", "pod", "once").stdout)
     finally:
         first.kill()
         first.wait()
@@ -137,7 +146,24 @@ def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlock
         )  # may wait for the node lock
         now = cleanup.leftovers(host_clean_unlocked)
         assert not set(now.pids) & set(left.pids)
-        assert now.netns == []
+
+        def status(name: str) -> dict[str, Any]:
+            out = _kubectl(host_clean_unlocked, "get", "pod", name, "-o", "json").stdout
+            return dict(json.loads(out).get("status") or {}) if out else {}
+
+        def restarted() -> dict[str, Any] | None:
+            s = status("sleeper")
+            cs = (s.get("containerStatuses") or [{}])[0]
+            return (
+                s if s.get("phase") == "Running" and cs.get("ready") and cs.get("restartCount") == 1 else None
+            )
+
+        sleeper = wait_for("sleeper running again", restarted, timeout=120)
+        lost = sleeper["containerStatuses"][0]["lastState"]["terminated"]
+        assert (lost["exitCode"], lost["reason"]) == (255, "Unknown")
+        once = wait_for("once failed", lambda: status("once").get("phase") == "Failed" and status("once"))
+        ended = once["containerStatuses"][0]["state"]["terminated"]
+        assert (ended["exitCode"], ended["reason"]) == (255, "Unknown")
         second.send_signal(signal.SIGINT)
         assert second.wait(timeout=120) == 0
     finally:

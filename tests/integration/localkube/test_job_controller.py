@@ -71,7 +71,14 @@ class Batch:
 
     def condition(self, name: str, type_: str) -> Any:
         job = self.job(name)
-        return next((c for c in job.status.conditions or [] if c.type == type_ and c.status == "True"), None)
+        return next(
+            (
+                c
+                for c in (job.status and job.status.conditions) or []
+                if c.type == type_ and c.status == "True"
+            ),
+            None,
+        )
 
 
 @pytest.fixture
@@ -138,15 +145,14 @@ def test_a_deleted_pod_counts_as_failed_and_is_replaced(batch: Batch) -> None:
 
 
 def test_active_deadline_stops_the_job(batch: Batch) -> None:
-    batch.create("slow", activeDeadlineSeconds=1)
-    wait_for("a pod", lambda: batch.pods("slow"), timeout=30)
+    batch.create("slow", activeDeadlineSeconds=1)  # its pod may come and go between two looks
     failed = wait_for("Failed by the deadline", lambda: batch.condition("slow", "Failed"), timeout=30)
     assert (failed.reason, failed.message) == (
         "DeadlineExceeded",
         "Job was active longer than specified deadline",
     )
     wait_for("its pod deleted", lambda: not batch.pods("slow"), timeout=30)
-    assert batch.job("slow").status.failed == 1
+    assert batch.job("slow").status.failed == 1  # the pod it started, stopped by the deadline
 
 
 def test_pod_failure_policy_fails_the_job_on_a_matching_exit_code(batch: Batch) -> None:
@@ -173,3 +179,39 @@ def test_ttl_after_finished_deletes_the_job_and_its_pods(batch: Batch) -> None:
 
     wait_for("the Job deleted after it finished", gone, timeout=30)
     wait_for("its pods deleted with it", lambda: not batch.pods("brief"), timeout=30)
+
+
+def test_a_cronjob_starts_jobs_on_its_schedule(batch: Batch) -> None:
+    body = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "tick"},
+        "spec": {
+            "schedule": "* * * * *",
+            "jobTemplate": {
+                "metadata": {"labels": {"app": "tick"}},
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [{"name": "main", "image": "python", "command": ["true"]}],
+                        }
+                    }
+                },
+            },
+        },
+    }
+    cj = batch.batch.create_namespaced_cron_job("default", body)
+    jobs = wait_for(
+        "a Job at the next minute",
+        lambda: batch.batch.list_namespaced_job("default", label_selector="app=tick").items,
+        timeout=90,
+    )
+    ref = jobs[0].metadata.owner_references[0]
+    assert (ref.kind, ref.name, ref.uid, ref.controller) == ("CronJob", "tick", cj.metadata.uid, True)
+    assert jobs[0].metadata.name.startswith("tick-")
+    status = wait_for(
+        "status.active", lambda: batch.batch.read_namespaced_cron_job("tick", "default").status, timeout=30
+    )
+    assert status.last_schedule_time is not None
+    assert [r.name for r in status.active or []] == [jobs[0].metadata.name]
