@@ -1,11 +1,14 @@
 """localkube API server benchmark: pod creates/s from concurrent clients, watch delivery latency,
 and the server's resident memory with the pods stored.
 
-The API server runs as its own process (`python -m localkube.apiserver`; `--whole` runs
-`localkube up --no-kubelet` instead); the load clients and watchers share a second process, so on a
-2-core machine each side has a core.
+The API server runs as its own process (`python -m localkube.apiserver`, in memory; `--whole` runs
+`localkube up --no-kubelet` instead, which keeps its state in SQLite unless `--in-memory`); the load
+clients and watchers share a second process, so on a 2-core machine each side has a core.
+`--restart` then SIGKILLs the server and times a restart with everything stored, until it answers
+and a LIST returns every pod.
 
     .venv/bin/python benchmarks/apiserver_bench.py [--pods 10000] [--clients 4] [--watchers 10]
+    .venv/bin/python benchmarks/apiserver_bench.py --whole [--in-memory | --fsync] [--restart]
 """
 
 from __future__ import annotations
@@ -134,37 +137,51 @@ async def run(url: str, token: str, ca: str, pods: int, clients: int, watchers: 
     }
 
 
+def start(command: list[str], state: Path) -> subprocess.Popen[bytes]:
+    """Start the server; return once it has written its kubeconfig (it answers by then)."""
+    kubeconfig = state / "kubeconfig"
+    kubeconfig.unlink(missing_ok=True)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not kubeconfig.exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"localkube did not start: {server.stderr.read() if server.stderr else ''}")
+        time.sleep(0.02)
+    return server
+
+
+async def count_pods(url: str, token: str, ca: str) -> int:
+    ctx = ssl.create_default_context(cafile=ca)
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+        session.get(f"{url}/api/v1/namespaces/{NAMESPACE}/pods", ssl=ctx) as resp,
+    ):
+        return len((await resp.json())["items"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--watchers", type=int, default=10)
     parser.add_argument("--whole", action="store_true", help="measure `localkube up --no-kubelet` instead")
+    parser.add_argument("--in-memory", action="store_true", help="with --whole: no state file")
+    parser.add_argument("--fsync", action="store_true", help="with --whole: fsync every write")
+    parser.add_argument("--restart", action="store_true", help="with --whole: SIGKILL, then time a restart")
     args = parser.parse_args()
+    up_flags = ["--in-memory"] * args.in_memory + ["--fsync"] * args.fsync
     with tempfile.TemporaryDirectory(prefix="localkube-bench-") as tmp:
         state = Path(tmp)
         # `--whole` measures `localkube up` (API server plus its Deployment/ReplicaSet controllers,
         # which keep their own cache of every pod); by default the API server alone is measured.
         command = (
-            [str(LOCALKUBE), "up", "--dir", str(state), "--port", "0", "--no-kubelet"]
+            [str(LOCALKUBE), "up", "--dir", str(state), "--port", "0", "--no-kubelet", *up_flags]
             if args.whole
             else [sys.executable, "-m", "localkube.apiserver", "--dir", str(state), "--port", "0"]
         )
-        server = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        server = start(command, state)
         try:
-            kubeconfig = state / "kubeconfig"
-            deadline = time.monotonic() + 30
-            while not kubeconfig.exists():
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(
-                        f"localkube did not start: {server.stderr.read() if server.stderr else ''}"
-                    )
-                time.sleep(0.05)
-            config = yaml.safe_load(kubeconfig.read_text())
+            config = yaml.safe_load((state / "kubeconfig").read_text())
             cluster = config["clusters"][0]["cluster"]
             token = config["users"][0]["user"]["token"]
             idle = rss_mib(server.pid)
@@ -180,6 +197,22 @@ def main() -> int:
             )
             result["rss_idle_mib"] = idle
             result["rss_with_pods_mib"] = rss_mib(server.pid)
+            if args.whole and args.restart:
+                server.kill()
+                server.wait(30)
+                started = time.perf_counter()
+                server = start(command, state)
+                answering = time.perf_counter() - started
+                config = yaml.safe_load((state / "kubeconfig").read_text())
+                listed = asyncio.run(
+                    count_pods(
+                        config["clusters"][0]["cluster"]["server"],
+                        config["users"][0]["user"]["token"],
+                        cluster["certificate-authority"],
+                    )
+                )
+                result["restart_s"] = answering
+                result["restart_listed"] = listed
         finally:
             server.terminate()
             server.wait(30)
@@ -195,6 +228,11 @@ def main() -> int:
         f"server RSS: {result['rss_idle_mib']:.0f} MiB idle, {result['rss_with_pods_mib']:.0f} MiB "
         f"with {result['pods']} pods stored"
     )
+    if "restart_s" in result:
+        print(
+            f"restart after SIGKILL: answering in {result['restart_s']:.2f}s "
+            f"with {result['restart_listed']} pods listed"
+        )
     print(json.dumps(result))
     return 0
 

@@ -6,6 +6,7 @@ import logging
 import secrets
 from typing import Any
 
+from kubeschema.timestamps import format_time
 from localkube.controllers import podutil
 from localkube.kubelet.apiclient import ApiClient, ApiError
 
@@ -19,7 +20,7 @@ def api_message(e: ApiError) -> str:
 
 def event(obj: dict[str, Any], component: str, type_: str, reason: str, message: str) -> dict[str, Any]:
     meta = podutil.meta(obj)
-    stamp = podutil.format_time(podutil.now_utc())
+    stamp = format_time(podutil.now_utc())
     return {
         "apiVersion": "v1",
         "kind": "Event",

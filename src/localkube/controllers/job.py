@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubeschema.timestamps import format_time, parse_time
 from localkube.controllers import podutil
 from localkube.controllers.replicaset import pods_to_delete
 
@@ -157,14 +158,14 @@ def finish_time(pod: dict[str, Any]) -> datetime | None:
     """When the pod ended: its containers' last finishedAt, else its Ready condition's last change,
     else its creation."""
     times = [
-        podutil.parse_time(((cs.get("state") or {}).get("terminated") or {}).get("finishedAt"))
+        parse_time(((cs.get("state") or {}).get("terminated") or {}).get("finishedAt"))
         for cs in _statuses(pod)
     ]
     known = [t for t in times if t is not None]
     if known:
         return max(known)
     ready = podutil.ready_condition(pod)
-    return podutil.parse_time((ready or {}).get("lastTransitionTime")) or podutil.parse_time(
+    return parse_time((ready or {}).get("lastTransitionTime")) or parse_time(
         podutil.meta(pod).get("creationTimestamp")
     )
 
@@ -201,7 +202,7 @@ def _past_backoff_on_failure(job: dict[str, Any], active: list[dict[str, Any]]) 
 def new_condition(
     type_: str, reason: str, message: str, now: datetime, status: str = "True"
 ) -> dict[str, Any]:
-    stamp = podutil.format_time(now)
+    stamp = format_time(now)
     return {
         "type": type_,
         "status": status,
@@ -232,7 +233,7 @@ def _ttl_plan(
     leftovers = tuple(podutil.meta(p)["name"] for p in owned if has_finalizer(p))
     status = dict(job.get("status") or {})
     ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
-    ended = podutil.parse_time(done.get("lastTransitionTime"))
+    ended = parse_time(done.get("lastTransitionTime"))
     if ttl is None or ended is None:
         return JobPlan(unfinalize=leftovers, status=status)
     remaining = ended + timedelta(seconds=int(ttl)) - now
@@ -297,7 +298,7 @@ def plan(job: dict[str, Any], pods: list[dict[str, Any]], now: datetime) -> JobP
     terminating = [p for p in owned if podutil.is_terminating(p) and _phase(p) not in ("Succeeded", "Failed")]
     conditions = [dict(c) for c in old.get("conditions") or []]
     events: list[Event] = []
-    start = podutil.parse_time(old.get("startTime"))
+    start = parse_time(old.get("startTime"))
 
     # 3. Suspension and resumption.
     was_suspended = condition(job, "Suspended") is not None
@@ -368,7 +369,7 @@ def plan(job: dict[str, Any], pods: list[dict[str, Any]], now: datetime) -> JobP
         final = new_condition(final_type, target["reason"], target["message"], now)
         conditions = _set_condition(conditions, final)
         if final_type == "Complete":
-            completion_time = podutil.format_time(now)
+            completion_time = format_time(now)
             events.append(("Normal", "Completed", "Job completed"))
         else:
             events.append(("Warning", target["reason"], target["message"]))
@@ -379,8 +380,8 @@ def plan(job: dict[str, Any], pods: list[dict[str, Any]], now: datetime) -> JobP
     if conditions:
         status["conditions"] = conditions
     if start is not None:
-        unchanged = start == podutil.parse_time(old.get("startTime"))
-        status["startTime"] = old["startTime"] if unchanged else podutil.format_time(start)
+        unchanged = start == parse_time(old.get("startTime"))
+        status["startTime"] = old["startTime"] if unchanged else format_time(start)
     if completion_time:
         status["completionTime"] = completion_time
     active_now = len(active) - len(delete) + create

@@ -6,23 +6,11 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kubeschema.timestamps import parse_time
+
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def format_time(t: datetime) -> str:
-    """metav1.Time's wire format (whole seconds)."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def meta(obj: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from fractions import Fraction
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from localkube.kubelet import images, quantity
+from kubeschema.quantity import parse_quantity
+from localkube.kubelet import images
 
 
 class ConfigError(Exception):
@@ -108,13 +109,12 @@ def resource_value(
         raw = (resources.get("limits") or {}).get(res)
     if raw is None:
         raw = node_alloc.get(res, "0") if kind == "limits" else "0"
-    value = quantity.parse(raw)
-    divisor = quantity.parse(ref.get("divisor") or "1")
+    value = parse_quantity(raw).value
+    divisor = parse_quantity(ref.get("divisor") or "1").value
     if divisor == 0:
-        divisor = Fraction(1)
+        divisor = Decimal(1)
     # Kubernetes rounds up to a whole number of divisors.
-    result = -(-value // divisor)
-    return str(int(result))
+    return str(int((value / divisor).to_integral_value(rounding=ROUND_CEILING)))
 
 
 @dataclass

@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from kubeschema.quantity import parse_quantity
+from kubeschema.timestamps import format_micro_time
 from localkube.apiserver import certs
 from localkube.kubelet import (
     cleanup,
@@ -23,7 +25,6 @@ from localkube.kubelet import (
     envvars,
     ipam,
     network,
-    quantity,
     status,
 )
 from localkube.kubelet.apiclient import ApiClient, ApiError
@@ -458,7 +459,7 @@ def _rmtree(path: Path) -> None:
 
 
 def _micro_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_micro_time(dt.datetime.now(dt.UTC))
 
 
 async def run_node(
@@ -478,8 +479,8 @@ async def run_node(
     """Run the node until `stop` is set; then every pod process, netns, veth, bridge and mount of
     ours is gone. The crash-loop back-off can be shortened (tests) with the arguments or the
     LOCALKUBE_BACKOFF_BASE / LOCALKUBE_BACKOFF_MAX environment variables (seconds)."""
-    quantity.parse(cpu)
-    quantity.parse(memory)
+    parse_quantity(cpu)
+    parse_quantity(memory)
     base = backoff_base if backoff_base is not None else float(os.environ.get("LOCALKUBE_BACKOFF_BASE", "10"))
     cap = backoff_max if backoff_max is not None else float(os.environ.get("LOCALKUBE_BACKOFF_MAX", "300"))
     client = ApiClient.from_kubeconfig(kubeconfig, server=api_url)

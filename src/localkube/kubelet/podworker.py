@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kubeschema.quantity import parse_quantity
 from localkube.kubelet import (
     backoff,
     dns,
@@ -19,7 +20,6 @@ from localkube.kubelet import (
     images,
     prober,
     probes,
-    quantity,
     runtime,
     security,
     status,
@@ -414,8 +414,8 @@ class PodWorker:
         workdir = c.get("workingDir") or "/"
         sec = security.container_security(self.pod, c).to_json()
         limits = (c.get("resources") or {}).get("limits") or {}
-        cpu = float(quantity.parse(limits["cpu"])) if limits.get("cpu") is not None else None
-        memory = int(quantity.parse(limits["memory"])) if limits.get("memory") is not None else None
+        cpu = float(parse_quantity(limits["cpu"]).value) if limits.get("cpu") is not None else None
+        memory = parse_quantity(limits["memory"]).ceil_int() if limits.get("memory") is not None else None
         launch = runtime.LaunchSpec(argv or [], env, workdir, mounts, sec, cpu, memory, bool(c.get("stdin")))
         return launch, env
 

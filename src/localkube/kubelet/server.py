@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from localkube.kubelet import logs, runtime
-from localkube.kubelet.podworker import ContainerRun, PodWorker
+from localkube.kubelet.podworker import ContainerRun, PodWorker, Running
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,10 @@ class KubeletServer:
             return _bad(f'container "{container}" in pod "{pod}" is not valid', 400)
         return worker, container
 
-    def _running(self, request: web.Request) -> tuple[PodWorker, str, ContainerRun] | web.Response:
-        """The pod worker, container name and run of a running container (exec, attach)."""
+    def _running(
+        self, request: web.Request
+    ) -> tuple[PodWorker, str, ContainerRun, Running] | web.Response:
+        """The pod worker, container name, run and running process of a container (exec, attach)."""
         found = self._find(request)
         if isinstance(found, web.Response):
             return found
@@ -137,7 +139,7 @@ class KubeletServer:
         assert run is not None
         if run.running is None:
             return _bad(f'container "{name}" in pod "{worker.name}" is not running', 400)
-        return worker, name, run
+        return worker, name, run, run.running
 
     async def container_logs(self, request: web.Request) -> web.StreamResponse:
         found = self._find(request)
@@ -225,8 +227,8 @@ class KubeletServer:
         found = self._running(request)
         if isinstance(found, web.Response):
             return found
-        worker, name, run = found
-        target = run.running.proc
+        worker, name, run, running = found
+        target = running.proc
         index = logs.latest_restart(worker.sandbox.dir, name) or 0
         path = logs.log_path(worker.sandbox.dir, name, index)
         ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
@@ -280,7 +282,7 @@ class KubeletServer:
         found = self._running(request)
         if isinstance(found, web.Response):
             return found
-        _worker, _name, run = found
+        _worker, _name, _run, running = found
         argv = request.query.getall("command", [])
         if not argv:
             return _bad("you must specify at least one command for the container")
@@ -289,7 +291,7 @@ class KubeletServer:
         ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
         await ws.prepare(request)
         v5 = ws.ws_protocol == PROTOCOLS[0]
-        target = run.running
+        target = running
         spec = runtime.enter_spec(target.proc, argv, dict(target.env), target.workdir)
         master = -1
         if tty:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import kubernetes
 import pytest
 
+from kubeschema.timestamps import now_time
 from localkube.apiserver.server import APIServer
 from localkube.testing import running_controllers
 from support.waiting import wait_for
@@ -56,7 +56,7 @@ class Cluster:
 
     def play_kubelet(self, label: str, limit: int | None = None) -> int:
         """Mark not-yet-ready pods Running and Ready, as a kubelet would report them."""
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = now_time()
         marked = 0
         for pod in self.pods(label):
             if pod.metadata.deletion_timestamp or (pod.status and pod.status.phase == "Running"):

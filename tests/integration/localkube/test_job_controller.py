@@ -4,12 +4,12 @@ the test plays it, moving pods to Succeeded or Failed with their containers' exi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import kubernetes
 import pytest
 
+from kubeschema.timestamps import now_time
 from localkube.apiserver.server import APIServer
 from localkube.testing import running_controllers
 from support.pods import wait_for
@@ -50,7 +50,7 @@ class Batch:
 
     def finish(self, pod: Any, exit_code: int) -> None:
         """Report the pod's container as ended, as a kubelet does."""
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = now_time()
         terminated = {"exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error"}
         body = {
             "status": {

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from localkube.controllers import podutil
+from kubeschema.timestamps import format_time
 from localkube.controllers.job import TRACKING_FINALIZER, new_pod, plan, stray_pods
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-STARTED = podutil.format_time(NOW - timedelta(minutes=5))
+STARTED = format_time(NOW - timedelta(minutes=5))
 
 
 def job(status: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def pod(
         "name": name,
         "namespace": "ns",
         "uid": f"uid-{name}",
-        "creationTimestamp": podutil.format_time(NOW - timedelta(minutes=4)),
+        "creationTimestamp": format_time(NOW - timedelta(minutes=4)),
         "ownerReferences": [
             {"apiVersion": "batch/v1", "kind": "Job", "name": "pi", "uid": owner, "controller": True}
         ],
@@ -56,14 +56,14 @@ def pod(
     if held:
         meta["finalizers"] = [TRACKING_FINALIZER]
     if terminating:
-        meta["deletionTimestamp"] = podutil.format_time(NOW)
+        meta["deletionTimestamp"] = format_time(NOW)
     status: dict[str, Any] = {"phase": phase}
     if exit_code is not None:
         status["containerStatuses"] = [
             {
                 "name": "main",
                 "restartCount": 0,
-                "state": {"terminated": {"exitCode": exit_code, "finishedAt": podutil.format_time(ended)}},
+                "state": {"terminated": {"exitCode": exit_code, "finishedAt": format_time(ended)}},
             }
         ]
     if ready:
@@ -79,7 +79,7 @@ def test_a_new_job_starts_one_pod_and_reports_it_as_kubernetes_does() -> None:
     p = plan(job(status={}), [], NOW)
     assert p.create == 1
     assert p.status == {
-        "startTime": podutil.format_time(NOW),
+        "startTime": format_time(NOW),
         "active": 1,
         "terminating": 0,
         "uncountedTerminatedPods": {},
@@ -115,7 +115,7 @@ def test_a_succeeded_pod_is_recorded_before_its_finalizer_goes_then_counted() ->
     assert second.status["succeeded"] == 1
     assert second.status["uncountedTerminatedPods"] == {}
     assert conditions(second.status)["Complete"][0:2] == ("True", "CompletionsReached")
-    assert second.status["completionTime"] == podutil.format_time(NOW)
+    assert second.status["completionTime"] == format_time(NOW)
     assert ("Normal", "Completed", "Job completed") in second.events
 
 
@@ -163,7 +163,7 @@ def test_replacements_wait_out_the_exponential_backoff() -> None:
 
 
 def test_active_deadline_fails_the_job_and_is_timed() -> None:
-    started = {"startTime": podutil.format_time(NOW - timedelta(seconds=30))}
+    started = {"startTime": format_time(NOW - timedelta(seconds=30))}
     waiting = plan(job(started, activeDeadlineSeconds=100), [pod("r")], NOW)
     assert waiting.requeue_after == timedelta(seconds=70)
     over = plan(job(started, activeDeadlineSeconds=30), [pod("r")], NOW)
@@ -203,7 +203,7 @@ def test_ttl_after_finished_deletes_the_job_when_due() -> None:
     ended = NOW - timedelta(seconds=40)
     done = {
         "conditions": [
-            {"type": "Complete", "status": "True", "lastTransitionTime": podutil.format_time(ended)}
+            {"type": "Complete", "status": "True", "lastTransitionTime": format_time(ended)}
         ]
     }
     assert plan(job(done, ttlSecondsAfterFinished=30), [], NOW).delete_job
