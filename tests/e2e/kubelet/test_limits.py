@@ -33,6 +33,9 @@ spec:
   - name: main
     image: rayproject/ray:2.60.0
     command: [python3, -c, "import ray; ray.init(include_dashboard=False); print(ray.cluster_resources())"]
+    # a new local cluster would otherwise turn on token auth and write ~/.ray/auth_token, which
+    # is the host's /root: every later Ray on the machine would then want that token
+    env: [{name: RAY_AUTH_MODE, value: disabled}]
     resources: {limits: {cpu: "1", memory: 3Gi}, requests: {cpu: "1", memory: 3Gi}}
 """
 
