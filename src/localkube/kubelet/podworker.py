@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kubeschema.quantity import parse_quantity
+from localkube.client.apiclient import ApiClient, ApiError
 from localkube.kubelet import (
     backoff,
     dns,
@@ -25,7 +26,6 @@ from localkube.kubelet import (
     status,
     volumes,
 )
-from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
 
