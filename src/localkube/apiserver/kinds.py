@@ -295,6 +295,13 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             False,
             sub=("status",),
         ),
+        _b("networking.k8s.io", "v1", "IPAddress", "ipaddresses", False, short=("ip",)),
+        _b("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", False, sub=("status",)),
+        _b("storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses", False, short=("vac",)),
+        _b("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False),
+        _b("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
+        _b("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates"),
+        _b("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
     ),
 )
 
