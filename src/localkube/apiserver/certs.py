@@ -1,9 +1,13 @@
-"""localkube's own certificate authority and the API server's serving certificate."""
+"""localkube's own certificate authority, the API server's serving certificate, and the kubelet's
+TLS: its serving certificate and the API server's client certificate for it (the kubelet trusts
+only client certificates of this CA, as kubelet's --client-ca-file). The one place that knows the
+files: PKI_FILES, kubelet_server_context and kubelet_client_context."""
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +89,85 @@ def _san(entry: str) -> x509.GeneralName:
         return x509.IPAddress(ipaddress.ip_address(entry))
     except ValueError:
         return x509.DNSName(entry)
+
+
+# file names under the PKI directory (DIR/pki)
+PKI_FILES = {
+    "ca": "ca.crt",
+    "kubelet-client-cert": "apiserver-kubelet-client.crt",
+    "kubelet-client-key": "apiserver-kubelet-client.key",
+    "kubelet-serving-cert": "kubelet.crt",
+    "kubelet-serving-key": "kubelet.key",
+}
+KUBELET_CLIENT_CN = "kube-apiserver-kubelet-client"
+
+
+def _issue(
+    directory: Path,
+    cn: str,
+    orgs: Sequence[str],
+    sans: Sequence[str],
+    usage: x509.ObjectIdentifier,
+    cert_file: str,
+    key_file: str,
+) -> tuple[Path, Path]:
+    ca_cert, ca_key = _load_or_make_ca(directory)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in orgs]
+    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(subject))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+    )
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName([_san(s) for s in sans]), critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())
+    (directory / cert_file).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_key(directory / key_file, key)
+    return directory / cert_file, directory / key_file
+
+
+def make_kubelet_client_cert(directory: Path) -> tuple[Path, Path]:
+    """The API server's client certificate for kubelets (kube-apiserver --kubelet-client-certificate)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return _issue(
+        directory, KUBELET_CLIENT_CN, ["system:masters"], [], ExtendedKeyUsageOID.CLIENT_AUTH,
+        PKI_FILES["kubelet-client-cert"], PKI_FILES["kubelet-client-key"],
+    )  # fmt: skip
+
+
+def kubelet_server_context(directory: Path, node_ips: Sequence[str]) -> ssl.SSLContext:
+    """The kubelet's TLS: a serving certificate for its addresses, and client certificates of the
+    cluster CA required from every caller; anything else fails the handshake."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = _issue(
+        directory, "localkube-kubelet", [], ["127.0.0.1", *node_ips], ExtendedKeyUsageOID.SERVER_AUTH,
+        PKI_FILES["kubelet-serving-cert"], PKI_FILES["kubelet-serving-key"],
+    )  # fmt: skip
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(directory / PKI_FILES["ca"]))
+    ctx.load_cert_chain(cert, key)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def kubelet_client_context(directory: Path) -> ssl.SSLContext:
+    """What the API server presents to kubelets (and checks their serving certificates against)."""
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(directory / PKI_FILES["ca"]))
+    ctx.load_cert_chain(
+        directory / PKI_FILES["kubelet-client-cert"], directory / PKI_FILES["kubelet-client-key"]
+    )
+    return ctx
 
 
 def make_serving_cert(directory: Path, service_ip: str, extra_sans: Sequence[str] = ()) -> CertPaths:

@@ -1,6 +1,7 @@
 """Pod log/exec/attach/portforward: proxied to the kubelet of the pod's node, as kube-apiserver does.
 
-Logs stream over plain HTTP (`follow` included); exec, attach and portforward are websocket upgrades
+Kubelets speak HTTPS and want the API server's kubelet client certificate. Logs stream
+(`follow` included); exec, attach and portforward are websocket upgrades
 relayed frame by frame in both directions with the subprotocol the client negotiated with the kubelet.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl as ssl_module
 from typing import Any
 from urllib.parse import urlencode
 
@@ -68,10 +70,15 @@ class PodProxy:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._session: aiohttp.ClientSession | None = None
+        # client certificate for kubelets, which answer only the cluster CA's client certificates
+        self.ssl: ssl_module.SSLContext | None = None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+                connector=aiohttp.TCPConnector(ssl=self.ssl if self.ssl is not None else True),
+            )
         return self._session
 
     async def close(self) -> None:
@@ -93,7 +100,7 @@ class PodProxy:
         if sub != "portforward":
             container = pick_container(pod, query.pop("container", None))
             path += f"/{container}"
-        return f"http://{ip}:{port}{path}"
+        return f"https://{ip}:{port}{path}"
 
     async def handle(
         self, request: web.Request, info: ResourceInfo, ns: str, name: str, sub: str

@@ -98,6 +98,8 @@ class APIServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.kubeconfig_path.unlink(missing_ok=True)
         paths = certs.make_serving_cert(self.data_dir / "pki", self.service_ip, self.extra_sans)
+        certs.make_kubelet_client_cert(self.data_dir / "pki")
+        self.proxy.ssl = certs.kubelet_client_context(self.data_dir / "pki")
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(paths.cert, paths.key)
         app = web.Application(client_max_size=4 * 1024 * 1024)

@@ -36,6 +36,10 @@ CLONE_NEWUTS = 0x04000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+SYS_PIVOT_ROOT = 155  # x86_64; glibc has no wrapper everywhere
 MS_NOEXEC = 8
 MS_RDONLY = 1
 MS_NOSUID = 2
@@ -83,9 +87,10 @@ def _setns(path: str, nstype: int) -> None:
         os.close(fd)
 
 
-def _join_cgroup(cgroup: str | None) -> None:
-    if cgroup:
-        with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+def _join_cgroup(cgroup: str | None, others: list[str] | None = None) -> None:
+    """Join the freezer cgroup (process tracking) and the others (cpu and memory limits)."""
+    for path in ([cgroup] if cgroup else []) + list(others or []):
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
             f.write(str(os.getpid()))
 
 
@@ -242,7 +247,8 @@ def _wait_like(child: int, forward: str) -> None:
             continue
     if os.WIFSIGNALED(status):
         died_of = os.WTERMSIG(status)
-        signal.signal(died_of, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL and SIGSTOP have no handler to reset
+            signal.signal(died_of, signal.SIG_DFL)
         os.kill(os.getpid(), died_of)
         os._exit(128 + died_of)
     os._exit(os.waitstatus_to_exitcode(status))
@@ -261,6 +267,9 @@ def _sandbox_mode(spec: dict[str, Any], status_fd: int) -> None:
         _wait_like(child, "")
     os.close(status_fd)
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # The init stays in the host's mount namespace: not dumpable, so a container (without
+    # CAP_SYS_PTRACE) cannot reach the host's files through /proc/1/root.
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     # SIGCHLD stays blocked and is collected with sigwait: no wake-up can be missed between a
@@ -283,7 +292,7 @@ def _mount_proc(root: str) -> None:
 
 
 def _run_mode(spec: dict[str, Any], status_fd: int) -> None:
-    _join_cgroup(spec.get("cgroup"))
+    _join_cgroup(spec.get("cgroup"), spec.get("cgroups"))
     mounts: list[dict[str, Any]] = spec.get("mounts", [])
     root = os.path.realpath(spec["root"])
     if spec.get("netns"):
@@ -320,13 +329,79 @@ def _run_mode(spec: dict[str, Any], status_fd: int) -> None:
         builder.ensure(workdir, True)
     except OSError as e:
         raise LaunchError("RunContainerError", f"creating workingDir {workdir}: {e}") from e
+    for hidden in spec.get("masked") or []:
+        _mask(root, hidden)
+    security = spec.get("security") or {}
+    if security.get("readonly_root"):
+        writable = {m["target"] for m in mounts if not m.get("readonly") and not m.get("rootfs")}
+        _make_root_readonly(root, writable)
+    last_cap = _last_cap()
     os.chdir(root)
-    os.chroot(".")
+    # pivot_root, not chroot: the host's root is detached, so no chroot escape leads back to it
+    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "detaching the host's root")
+    os.chdir("/")
     os.chdir(workdir)
+    _apply_security(security, last_cap)
+
+
+def _mask(root: str, path: str) -> None:
+    """Cover a host directory (localkube's state: PKI, kubeconfig, other pods' files) with an empty,
+    read-only tmpfs; pivot_root then leaves no way around it."""
+    target = _resolve_in_root(root, path)
+    if os.path.isdir(target) and not os.path.islink(target):
+        _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
+
+
+def _mount_points_under(root: str) -> list[str]:
+    prefix = root.rstrip("/")
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            mp = line.split()[4].replace("\\040", " ")
+            if mp == prefix or mp.startswith(prefix + "/"):
+                out.append(mp)
+    return out
+
+
+def _make_root_readonly(root: str, writable: set[str]) -> None:
+    """readOnlyRootFilesystem: every mount of the root read-only but the writable volumes (and
+    what is below them) and /proc, /dev/shm."""
+    keep = [os.path.join(root, t.lstrip("/")) for t in writable | {"/proc", "/dev/shm"}]
+    for mp in _mount_points_under(root):
+        if any(mp == k or mp.startswith(k.rstrip("/") + "/") for k in keep):
+            continue
+        with contextlib.suppress(OSError):
+            _mount("none", mp, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+
+
+def _last_cap() -> int:
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 40
+
+
+def _apply_security(security: dict[str, Any], last_cap: int) -> None:
+    """Capabilities (the bounding set: what root keeps across exec), no_new_privs, then the user.
+    Without a security spec (the node's own use) nothing changes."""
+    if not security:
+        return
+    allowed = set(security.get("caps") or [])
+    for cap in range(last_cap + 1):
+        if cap not in allowed:
+            _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"dropping capability {cap}")
+    if security.get("no_new_privs"):
+        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    uid, gid = int(security.get("uid") or 0), int(security.get("gid") or 0)
+    os.setgroups([int(g) for g in security.get("groups") or []])
+    os.setgid(gid)
+    os.setuid(uid)
 
 
 def _enter_mode(spec: dict[str, Any], status_fd: int) -> None:
-    _join_cgroup(spec.get("cgroup"))
+    _join_cgroup(spec.get("cgroup"), spec.get("cgroups"))
     pid = int(spec["target_pid"])
     root_fd = os.open(f"/proc/{pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     _setns(f"/proc/{pid}/ns/net", CLONE_NEWNET)
@@ -340,7 +415,9 @@ def _enter_mode(spec: dict[str, Any], status_fd: int) -> None:
         os.chdir(spec.get("workdir") or "/")
     except OSError:
         os.chdir("/")
+    last_cap = _last_cap()
     _fork_into_pid_namespace(pidns_fd, status_fd, forward="group" if spec.get("tty") else "")
+    _apply_security(spec.get("security") or {}, last_cap)
     if spec.get("tty"):
         import fcntl  # only tty sessions need these: keep the common start-up lean
         import termios

@@ -16,6 +16,7 @@ from typing import Any
 
 from kubeschema.quantity import parse_quantity
 from kubeschema.timestamps import format_micro_time
+from localkube.apiserver import certs
 from localkube.client.apiclient import ApiClient, ApiError
 from localkube.client.informer import Informer, key_of
 from localkube.kubelet import (
@@ -69,8 +70,12 @@ class NodeRuntime:
         max_pods: int = 250,
         backoff_base: float = 10.0,
         backoff_max: float = 300.0,
+        pki_dir: Path | None = None,
     ):
         self.client = client
+        # the cluster CA's directory: the kubelet's serving certificate comes from it, and only its
+        # client certificates (the API server's) are answered
+        self.pki_dir = pki_dir
         self.node_name = node_name
         self.state_dir = data_dir / "kubelet"
         self.pods_dir = self.state_dir / "pods"
@@ -103,7 +108,8 @@ class NodeRuntime:
         self.workers: dict[str, PodWorker] = {}  # by pod uid
         self.finished: set[str] = set()  # uids whose worker ended (object may linger briefly)
         self.proxy = ServiceProxy()
-        self.server = KubeletServer(self.lookup, pod_cidr, self.host_ip)
+        tls = certs.kubelet_server_context(pki_dir, [self.host_ip]) if pki_dir is not None else None
+        self.server = KubeletServer(self.lookup, pod_cidr, self.host_ip, tls)
         sel = f"spec.nodeName={node_name}"
         self.my_pods = Informer(client, "/api/v1/pods", {"fieldSelector": sel})
         self.pending_pods = Informer(client, "/api/v1/pods", {"fieldSelector": "spec.nodeName="})
@@ -482,6 +488,7 @@ async def run_node(
         node = NodeRuntime(
             client,
             data_dir,
+            pki_dir=kubeconfig.parent / "pki",  # `localkube up` writes DIR/kubeconfig beside DIR/pki
             node_name=node_name,
             cpu=cpu,
             memory=memory,

@@ -12,8 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kubeschema.quantity import parse_quantity
 from localkube.client.apiclient import ApiClient, ApiError
-from localkube.kubelet import backoff, dns, envvars, images, prober, probes, reboot, runtime, status, volumes
+from localkube.kubelet import (
+    backoff,
+    dns,
+    envvars,
+    images,
+    prober,
+    probes,
+    reboot,
+    runtime,
+    security,
+    status,
+    volumes,
+)
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
 
@@ -82,7 +95,10 @@ class PodWorker:
         self.namespace: str = meta.get("namespace", "default")
         spec = pod.get("spec") or {}
         self.restart_policy: str = spec.get("restartPolicy") or "Always"
-        self.sandbox = runtime.PodSandbox(self.uid, self.name, node.pods_dir / self.uid, node.cidr)
+        # pods_dir is DATA/kubelet/pods: all of DATA (PKI, kubeconfig, every pod's files) is hidden
+        self.sandbox = runtime.PodSandbox(
+            self.uid, self.name, node.pods_dir / self.uid, node.cidr, hidden=(str(node.pods_dir.parents[1]),)
+        )
         self.init_runs = [
             ContainerRun(
                 c, ContainerView(c["name"], c.get("image", ""), {"waiting": {"reason": "PodInitializing"}})
@@ -407,14 +423,19 @@ class PodWorker:
         argv = envvars.command_line(c, env)
         mounts = volumes.container_mounts(self.pod, c, self.volumes, env)
         workdir = c.get("workingDir") or "/"
-        return runtime.LaunchSpec(argv or [], env, workdir, mounts), env
+        sec = security.container_security(self.pod, c).to_json()
+        limits = (c.get("resources") or {}).get("limits") or {}
+        cpu = float(parse_quantity(limits["cpu"]).value) if limits.get("cpu") is not None else None
+        memory = parse_quantity(limits["memory"]).ceil_int() if limits.get("memory") is not None else None
+        launch = runtime.LaunchSpec(argv or [], env, workdir, mounts, sec, cpu, memory, bool(c.get("stdin")))
+        return launch, env
 
     async def _start(self, run: ContainerRun) -> bool:
         """Create and start one container attempt; False when it could not start (state set)."""
         v = run.view
         try:
             launch, env = await self._prepare_container(run)
-        except envvars.ConfigError as e:
+        except (envvars.ConfigError, security.SecurityError) as e:
             v.state = {"waiting": {"reason": "CreateContainerConfigError", "message": str(e)}}
             self._event("Warning", "Failed", f"Error: {e}", v.name)
             self.mark()
@@ -537,6 +558,8 @@ class PodWorker:
         if code < 0:  # killed by a signal: shells report 128+n
             code = 128 - code
         reason = "Completed" if code == 0 else "Error"
+        if code == 137 and self.sandbox.oom_killed(v.name):
+            reason = "OOMKilled"
         if run.kill_reason == "FailedPostStartHook":
             reason = "Error"
         v.state = {

@@ -56,6 +56,7 @@ class MountSpec:
     readonly: bool = False
     owned: bool = False  # the source is the pod's own: files may be created inside it
     options: str = ""
+    rootfs: bool = False  # part of the root filesystem: read-only under readOnlyRootFilesystem
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -65,6 +66,7 @@ class MountSpec:
             "readonly": self.readonly,
             "owned": self.owned,
             "options": self.options,
+            "rootfs": self.rootfs,
         }
 
 
@@ -74,6 +76,11 @@ class LaunchSpec:
     env: dict[str, str]
     workdir: str = "/"
     mounts: list[MountSpec] = field(default_factory=list)
+    # user, capabilities, ... (security.Security.to_json()); empty: the node's full privileges
+    security: dict[str, object] = field(default_factory=dict)
+    cpu_limit: float | None = None  # cores
+    memory_limit: int | None = None  # bytes
+    stdin: bool = False  # the container's `stdin: true`: a pipe `kubectl attach -i` writes to
 
 
 @dataclass
@@ -131,6 +138,7 @@ class ContainerProcess:
         self.cgroup_path = cgroup_path
         self._copiers = copiers
         self.main_pid = main_pid or proc.pid
+        self.security: dict[str, object] = {}
 
     @property
     def pid(self) -> int:
@@ -202,8 +210,10 @@ async def spawn_launcher(
 class PodSandbox:
     """Everything a pod's containers share: IP, netns, /tmp, /dev/shm, /etc/hosts, cgroup."""
 
-    def __init__(self, uid: str, name: str, pod_dir: Path, cidr: str):
+    def __init__(self, uid: str, name: str, pod_dir: Path, cidr: str, hidden: tuple[str, ...] = ()):
         self.uid = uid
+        # host directories no container may see (localkube's state: PKI, kubeconfig, other pods)
+        self.hidden = hidden
         self.name = name
         self.dir = pod_dir
         self.cidr = cidr
@@ -273,7 +283,7 @@ class PodSandbox:
 
     def base_mounts(self) -> list[MountSpec]:
         mounts = [
-            MountSpec("/tmp", str(self.dir / "tmp"), owned=True),
+            MountSpec("/tmp", str(self.dir / "tmp"), owned=True, rootfs=True),
             MountSpec("/dev/shm", str(self.dir / "shm"), owned=True),
             MountSpec("/etc/hosts", str(self.hosts_path)),
             MountSpec("/etc/resolv.conf", str(self.resolv_path)),
@@ -288,11 +298,28 @@ class PodSandbox:
                 mounts.append(MountSpec(rc, str(self.dir / "etc" / "empty-rc"), readonly=True))
         return mounts
 
+    @staticmethod
+    def _cgroup_mounts(cg: str) -> list[MountSpec]:
+        """The container's own cpu and memory cgroups where programs look for their limits (Ray
+        reads cpu.cfs_quota_us and memory.limit_in_bytes there), read-only."""
+        return [
+            MountSpec(f"/sys/fs/cgroup/{h}", cgroup.in_hierarchy(cg, h), readonly=True)
+            for h in cgroup.LIMIT_HIERARCHIES
+            if os.path.isdir(cgroup.in_hierarchy(cg, h))
+        ]
+
+    def oom_killed(self, name: str) -> bool:
+        return cgroup.oom_killed(cgroup.path_for(self.uid, name))
+
     async def start_container(self, name: str, restart: int, launch: LaunchSpec) -> ContainerProcess:
         """Start a container; raises StartFailure with a Kubernetes reason when it cannot exec."""
         cg = cgroup.path_for(self.uid, name)
         await asyncio.to_thread(cgroup.remove, cg)
         cgroup.create(cg)
+        try:
+            cgroup.set_limits(cg, launch.cpu_limit, launch.memory_limit)
+        except OSError as e:
+            raise StartFailure("RunContainerError", f"setting the container's limits: {e}") from e
         root = self.dir / "roots" / name
         root.mkdir(parents=True, exist_ok=True)
         logdir = logs.log_dir(self.dir, name)
@@ -307,18 +334,23 @@ class PodSandbox:
             "pidns": self.pidns_path,
             "hostname": self.name,
             "root": str(root),
-            "mounts": [m.to_json() for m in self.base_mounts() + launch.mounts],
+            "cgroups": cgroup.all_paths(cg)[1:],
+            "mounts": [m.to_json() for m in self.base_mounts() + self._cgroup_mounts(cg) + launch.mounts],
             "workdir": launch.workdir,
             "argv": launch.argv,
             "env": launch.env,
+            "masked": list(self.hidden),
+            "security": launch.security,
         }
-        proc, report = await spawn_launcher(spec)
+        stdin = asyncio.subprocess.PIPE if launch.stdin else asyncio.subprocess.DEVNULL
+        proc, report = await spawn_launcher(spec, stdin=stdin)
         assert proc.stdout is not None and proc.stderr is not None
         copiers = [
             asyncio.create_task(logs.copy_stream(proc.stdout, "stdout", log_file)),
             asyncio.create_task(logs.copy_stream(proc.stderr, "stderr", log_file)),
         ]
         cp = ContainerProcess(proc, cg, copiers, report.pid)
+        cp.security = launch.security
         if report.failed:
             await cp.wait()
             raise StartFailure(report.reason, report.message)
@@ -352,7 +384,9 @@ def enter_spec(
     return {
         "mode": "enter",
         "cgroup": target.cgroup_path,
+        "cgroups": cgroup.all_paths(target.cgroup_path)[1:],
         "target_pid": target.main_pid,
+        "security": target.security,
         "workdir": workdir,
         "argv": argv,
         "env": env,

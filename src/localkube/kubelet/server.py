@@ -16,6 +16,7 @@ import os
 import pty
 import signal
 import socket
+import ssl
 import struct
 import termios
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from localkube.kubelet import logs, runtime
-from localkube.kubelet.podworker import PodWorker
+from localkube.kubelet.podworker import ContainerRun, PodWorker, Running
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,19 @@ def _bad(message: str, status: int = 400) -> web.Response:
 
 
 class KubeletServer:
-    def __init__(self, lookup: Lookup, pod_cidr: str = "", gateway: str = ""):
+    def __init__(
+        self, lookup: Lookup, pod_cidr: str = "", gateway: str = "", tls: ssl.SSLContext | None = None
+    ):
         self.lookup = lookup
+        self.tls = tls  # requires client certificates of the cluster CA; None only in unit tests
         self.pod_network = ipaddress.ip_network(pod_cidr) if pod_cidr else None
         self.gateway = gateway
         self.app = web.Application(middlewares=[self._only_from_host])
         self.app.router.add_get("/containerLogs/{ns}/{pod}/{container}", self.container_logs)
         self.app.router.add_get("/exec/{ns}/{pod}/{container}", self.exec)
         self.app.router.add_post("/exec/{ns}/{pod}/{container}", self.exec)
+        self.app.router.add_get("/attach/{ns}/{pod}/{container}", self.attach)
+        self.app.router.add_post("/attach/{ns}/{pod}/{container}", self.attach)
         self.app.router.add_get("/healthz", self.healthz)
         self.runner: web.AppRunner | None = None
         self.port = 0
@@ -89,7 +95,7 @@ class KubeletServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, 0))
         self.port = sock.getsockname()[1]
-        site = web.SockSite(self.runner, sock)
+        site = web.SockSite(self.runner, sock, ssl_context=self.tls)
         await site.start()
         return self.port
 
@@ -120,6 +126,20 @@ class KubeletServer:
         if worker.container(container) is None:
             return _bad(f'container "{container}" in pod "{pod}" is not valid', 400)
         return worker, container
+
+    def _running(
+        self, request: web.Request
+    ) -> tuple[PodWorker, str, ContainerRun, Running] | web.Response:
+        """The pod worker, container name, run and running process of a container (exec, attach)."""
+        found = self._find(request)
+        if isinstance(found, web.Response):
+            return found
+        worker, name = found
+        run = worker.container(name)
+        assert run is not None
+        if run.running is None:
+            return _bad(f'container "{name}" in pod "{worker.name}" is not running', 400)
+        return worker, name, run, run.running
 
     async def container_logs(self, request: web.Request) -> web.StreamResponse:
         found = self._find(request)
@@ -201,15 +221,68 @@ class KubeletServer:
         await resp.write_eof()
         return resp
 
-    async def exec(self, request: web.Request) -> web.StreamResponse:
-        found = self._find(request)
+    async def attach(self, request: web.Request) -> web.StreamResponse:
+        """kubectl attach: the running container's output from now on (read from its log, which
+        holds every byte it writes) and, for a container with `stdin: true`, its stdin."""
+        found = self._running(request)
         if isinstance(found, web.Response):
             return found
-        worker, name = found
-        run = worker.container(name)
-        assert run is not None
-        if run.running is None:
-            return _bad(f'container "{name}" in pod "{worker.name}" is not running', 400)
+        worker, name, run, running = found
+        target = running.proc
+        index = logs.latest_restart(worker.sandbox.dir, name) or 0
+        path = logs.log_path(worker.sandbox.dir, name, index)
+        ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
+        await ws.prepare(request)
+        v5 = ws.ws_protocol == PROTOCOLS[0]
+        stdin = target.proc.stdin if _flag(request, "stdin") else None
+        stdin_once = bool(run.spec.get("stdinOnce"))
+
+        async def read_client() -> None:
+            async for msg in ws:
+                frame = frame_channel(msg.type, msg.data)
+                if frame is None or stdin is None:
+                    continue
+                channel, payload = frame
+                if channel == STDIN and payload:
+                    stdin.write(payload)
+                    with contextlib.suppress(ConnectionError):
+                        await stdin.drain()
+                elif v5 and channel == CLOSE and payload[:1] == bytes([STDIN]) and stdin_once:
+                    stdin.close()
+
+        client = asyncio.create_task(read_client())
+        offset = path.stat().st_size if path.exists() else 0
+        try:
+            while not client.done():
+                ended = run.running is None or run.running.proc is not target
+                chunk = b""
+                with contextlib.suppress(OSError), path.open("rb") as f:
+                    f.seek(offset)
+                    chunk = f.read()
+                chunk = chunk[: chunk.rfind(b"\n") + 1]
+                offset += len(chunk)
+                for raw in chunk.splitlines(keepends=True):
+                    line = logs.parse_line(raw)
+                    if line is not None:
+                        data = line.text + (b"" if line.partial else b"\n")
+                        await ws.send_bytes(bytes([STDERR if line.stream == "stderr" else STDOUT]) + data)
+                if ended and not chunk:
+                    break
+                if not chunk:
+                    # the log file is the one copy of the output: follow it as `logs -f` does
+                    await asyncio.sleep(0.2)
+            with contextlib.suppress(ConnectionError):
+                await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(0, [])).encode())
+        finally:
+            client.cancel()
+            await ws.close()
+        return ws
+
+    async def exec(self, request: web.Request) -> web.StreamResponse:
+        found = self._running(request)
+        if isinstance(found, web.Response):
+            return found
+        _worker, _name, _run, running = found
         argv = request.query.getall("command", [])
         if not argv:
             return _bad("you must specify at least one command for the container")
@@ -218,7 +291,7 @@ class KubeletServer:
         ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
         await ws.prepare(request)
         v5 = ws.ws_protocol == PROTOCOLS[0]
-        target = run.running
+        target = running
         spec = runtime.enter_spec(target.proc, argv, dict(target.env), target.workdir)
         master = -1
         if tty:

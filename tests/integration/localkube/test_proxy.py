@@ -1,5 +1,6 @@
 """Pod logs and exec are proxied to the kubelet named by the pod's Node; here a tiny stand-in
-kubelet (an aiohttp server in this test) answers, and kubectl/the official client do the asking."""
+kubelet (an aiohttp server in this test, with the kubelet's TLS: client certificates of the cluster
+CA required) answers, and kubectl/the official client do the asking."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import kubernetes
 import pytest
 from aiohttp import web
 from kubernetes.client import CoreV1Api
 
+from localkube.apiserver import certs
+from localkube.apiserver.server import APIServer
+
 
 class StandInKubelet:
     """Answers /containerLogs and /exec the way a kubelet does, recording what it was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, pki: Path) -> None:
+        self.pki = pki
         self.requests: list[str] = []
         self.port = 0
         self.loop = asyncio.new_event_loop()
@@ -54,7 +60,8 @@ class StandInKubelet:
         app.router.add_route("*", "/exec/{ns}/{pod}/{container}", self.exec)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        tls = certs.kubelet_server_context(self.pki, ["127.0.0.1"])
+        site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=tls)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -65,8 +72,8 @@ class StandInKubelet:
 
 
 @pytest.fixture
-def node(k8s: kubernetes.client.ApiClient) -> Iterator[StandInKubelet]:
-    kubelet = StandInKubelet()
+def node(k8s: kubernetes.client.ApiClient, apiserver: APIServer) -> Iterator[StandInKubelet]:
+    kubelet = StandInKubelet(apiserver.ca_cert_path.parent)
     kubelet.start()
     try:
         CoreV1Api(k8s).create_node(
