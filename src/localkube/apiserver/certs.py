@@ -30,7 +30,7 @@ class CertPaths:
     key: Path
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -76,7 +76,7 @@ def _load_or_make_ca(directory: Path) -> tuple[x509.Certificate, ec.EllipticCurv
         .sign(key, hashes.SHA256())
     )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(key_path, key)
+    write_key(key_path, key)
     return cert, key
 
 
@@ -115,5 +115,41 @@ def make_serving_cert(directory: Path, service_ip: str, extra_sans: Sequence[str
         directory / "ca.crt", directory / "ca.key", directory / "apiserver.crt", directory / "apiserver.key"
     )
     paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(paths.key, key)
+    write_key(paths.key, key)
     return paths
+
+
+@dataclass(frozen=True)
+class ClientCert:
+    cert: Path
+    key: Path
+
+
+def issue_client_cert(directory: Path, name: str, common_name: str, groups: Sequence[str] = ()) -> ClientCert:
+    """A client certificate from the CA in `directory` (made if missing), written as NAME.crt and
+    NAME.key there: an API server takes CN as the user name and each O as a group."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_cert, ca_key = _load_or_make_ca(directory)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
+    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(subject))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    out = ClientCert(directory / f"{name}.crt", directory / f"{name}.key")
+    out.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_key(out.key, key)
+    return out

@@ -4,26 +4,18 @@ service-account signing key."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from localkube.apiserver import certs
+from localkube.apiserver.certs import ClientCert, issue_client_cert
 
 NODE_GROUP = "system:nodes"
-
-
-@dataclass(frozen=True)
-class ClientCert:
-    cert: Path
-    key: Path
 
 
 @dataclass(frozen=True)
@@ -39,52 +31,6 @@ class Credentials:
     kubelet_client: ClientCert  # the API server's identity towards kubelets
     controller_manager: ClientCert
     scheduler: ClientCert
-
-
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    path.chmod(0o600)
-
-
-def _load_ca(directory: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    cert = x509.load_pem_x509_certificate((directory / "ca.crt").read_bytes())
-    key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise ValueError(f"{directory / 'ca.key'}: expected an EC key (remove the directory to start afresh)")
-    return cert, key
-
-
-def issue_client_cert(directory: Path, name: str, common_name: str, groups: Sequence[str] = ()) -> ClientCert:
-    """A client certificate from the CA in `directory`: the API server takes CN as the user and
-    each O as a group."""
-    ca_cert, ca_key = _load_ca(directory)
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
-    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name(subject))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    out = ClientCert(directory / f"{name}.crt", directory / f"{name}.key")
-    out.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(out.key, key)
-    return out
 
 
 def token_file_lines(admin_token: str, node_token: str, node_name: str) -> str:
@@ -105,7 +51,7 @@ def make_credentials(
     sa = ec.generate_private_key(ec.SECP256R1())
     sa_key, sa_pub = directory / "sa.key", directory / "sa.pub"
     if not sa_key.exists():
-        _write_key(sa_key, sa)
+        certs.write_key(sa_key, sa)
         sa_pub.write_bytes(
             sa.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
