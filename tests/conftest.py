@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def control_plane(pytestconfig: pytest.Config) -> str:
-    """"localkube" or "kubernetes": which control plane this session's API-level tests use."""
+    """ "localkube" or "kubernetes": which control plane this session's API-level tests use."""
     return str(pytestconfig.getoption("--control-plane"))
 
 
@@ -71,16 +71,22 @@ def referee_binaries() -> Path:
 
 
 @pytest.fixture(scope="session")
-def kubernetes_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The real etcd, kube-apiserver, controller-manager and scheduler, without a node, for the
-    whole session."""
+def kubernetes_binaries() -> Path:
+    """The directory with the real etcd, kube-apiserver, controller-manager and scheduler."""
     from localkube.controlplane.plane import ControlPlaneError, find_binaries
-    from localkube.testing import running_kubernetes
 
     try:
-        binaries = find_binaries(referee_binaries())
+        return find_binaries(referee_binaries())
     except ControlPlaneError as e:
         _unavailable(str(e))
-    # a control plane that has its binaries but does not start is a failure, not a skip
-    with running_kubernetes(tmp_path_factory.mktemp("kubernetes"), binaries) as plane:
+        raise
+
+
+@pytest.fixture(scope="session")
+def kubernetes_plane(tmp_path_factory: pytest.TempPathFactory, kubernetes_binaries: Path) -> Iterator[object]:
+    """The real control plane without a node, for the whole session. One that has its binaries
+    but does not start is a failure, not a skip."""
+    from localkube.testing import running_kubernetes
+
+    with running_kubernetes(tmp_path_factory.mktemp("kubernetes"), kubernetes_binaries) as plane:
         yield plane
