@@ -70,6 +70,7 @@ async def up(
                 pod_cidr=pod_cidr,
                 stop=stop,
                 control_plane_controllers=node_kubeconfig is not None,
+                serving_tls=server.node_serving_tls() if isinstance(server, KubernetesControlPlane) else None,
             )
         )
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())

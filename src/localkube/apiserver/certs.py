@@ -87,36 +87,58 @@ def _san(entry: str) -> x509.GeneralName:
         return x509.DNSName(entry)
 
 
-def make_serving_cert(directory: Path, service_ip: str, extra_sans: Sequence[str] = ()) -> CertPaths:
-    """Ensure a CA in `directory` and issue a fresh serving certificate for the API server."""
+def _issue(
+    directory: Path,
+    name: str,
+    common_name: str,
+    *,
+    groups: Sequence[str] = (),
+    sans: Sequence[str] = (),
+    usage: x509.ObjectIdentifier = ExtendedKeyUsageOID.SERVER_AUTH,
+) -> tuple[Path, Path]:
+    """A certificate signed by the CA in `directory` (made if missing), written there as
+    NAME.crt and NAME.key."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_cert, ca_key = _load_or_make_ca(directory)
     key = ec.generate_private_key(ec.SECP256R1())
-    sans: list[str] = ["127.0.0.1", service_ip, *DNS_SANS]
-    sans += [s for s in extra_sans if s not in sans]
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
+    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
     now = dt.datetime.now(dt.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
+        .subject_name(x509.Name(subject))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([_san(s) for s in sans]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
         )
-        .sign(ca_key, hashes.SHA256())
     )
-    paths = CertPaths(
-        directory / "ca.crt", directory / "ca.key", directory / "apiserver.crt", directory / "apiserver.key"
-    )
-    paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    write_key(paths.key, key)
-    return paths
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName([_san(s) for s in sans]), critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())
+    cert_path, key_path = directory / f"{name}.crt", directory / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_key(key_path, key)
+    return cert_path, key_path
+
+
+def make_serving_cert(directory: Path, service_ip: str, extra_sans: Sequence[str] = ()) -> CertPaths:
+    """Ensure a CA in `directory` and issue a fresh serving certificate for the API server."""
+    sans: list[str] = ["127.0.0.1", service_ip, *DNS_SANS]
+    sans += [s for s in extra_sans if s not in sans]
+    cert, key = _issue(directory, "apiserver", "kube-apiserver", sans=sans)
+    return CertPaths(directory / "ca.crt", directory / "ca.key", cert, key)
+
+
+def issue_serving_cert(directory: Path, name: str, common_name: str, sans: Sequence[str]) -> CertPaths:
+    """A serving certificate for another server of the cluster (a kubelet), from the same CA."""
+    cert, key = _issue(directory, name, common_name, sans=sans)
+    return CertPaths(directory / "ca.crt", directory / "ca.key", cert, key)
 
 
 @dataclass(frozen=True)
@@ -128,28 +150,5 @@ class ClientCert:
 def issue_client_cert(directory: Path, name: str, common_name: str, groups: Sequence[str] = ()) -> ClientCert:
     """A client certificate from the CA in `directory` (made if missing), written as NAME.crt and
     NAME.key there: an API server takes CN as the user name and each O as a group."""
-    directory.mkdir(parents=True, exist_ok=True)
-    ca_cert, ca_key = _load_or_make_ca(directory)
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
-    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name(subject))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    out = ClientCert(directory / f"{name}.crt", directory / f"{name}.key")
-    out.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    write_key(out.key, key)
-    return out
+    cert, key = _issue(directory, name, common_name, groups=groups, usage=ExtendedKeyUsageOID.CLIENT_AUTH)
+    return ClientCert(cert, key)

@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from localkube.apiserver import certs
 from localkube.controlplane import etcdstate, flags, kubeconfigs, pki
 from localkube.kubelet.apiclient import ApiClient, ApiError
 
@@ -287,6 +288,21 @@ class KubernetesControlPlane:
                 if event.get("type") == "ADDED":
                     return
         raise self._fail("kube-controller-manager", "made no default ServiceAccount")
+
+    def node_serving_tls(self) -> ssl.SSLContext:
+        """TLS for the node's kubelet API: a serving certificate from the cluster CA for the
+        address kube-apiserver dials (it checks it with --kubelet-certificate-authority), and only
+        clients with a certificate from that CA (kube-apiserver's --kubelet-client-certificate)."""
+        paths = certs.issue_serving_cert(
+            self.layout.pki_dir,
+            "kubelet-serving",
+            f"system:node:{self.node_name}",
+            (self.node_address, self.node_name, "127.0.0.1"),
+        )
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(paths.ca_cert))
+        ctx.load_cert_chain(paths.cert, paths.key)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        return ctx
 
     def snapshot(self) -> int:
         """A point to come back to with `reset`."""

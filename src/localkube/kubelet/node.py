@@ -11,6 +11,7 @@ import logging
 import os
 import platform
 import shutil
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,10 @@ class NodeRuntime:
         backoff_base: float = 10.0,
         backoff_max: float = 300.0,
         control_plane_controllers: bool = False,
+        serving_tls: ssl.SSLContext | None = None,
     ):
         self.client = client
+        self.serving_tls = serving_tls
         # Real Kubernetes: kube-scheduler binds pods and kube-controller-manager writes Endpoints
         # and EndpointSlices, so this node neither schedules nor writes them.
         self.control_plane_controllers = control_plane_controllers
@@ -403,7 +406,7 @@ class NodeRuntime:
             await asyncio.to_thread(_rmtree, self.pods_dir)
             self.pods_dir.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(network.ensure_bridge, self.cidr)
-            await self.server.start(self.host_ip)
+            await self.server.start(self.host_ip, self.serving_tls)
             await self._register()
             self.my_pods.add_handler(self._on_my_pod)
             self.services.add_handler(self._on_service)
@@ -471,12 +474,15 @@ async def run_node(
     backoff_max: float | None = None,
     max_pods: int = 250,
     control_plane_controllers: bool = False,
+    serving_tls: ssl.SSLContext | None = None,
 ) -> None:
     """Run the node until `stop` is set; then every pod process, netns, veth, bridge and mount of
     ours is gone. The crash-loop back-off can be shortened (tests) with the arguments or the
     LOCALKUBE_BACKOFF_BASE / LOCALKUBE_BACKOFF_MAX environment variables (seconds).
     `control_plane_controllers`: the control plane (real Kubernetes) schedules pods and writes
-    Endpoints and EndpointSlices; the node then only runs pods and proxies Services."""
+    Endpoints and EndpointSlices; the node then only runs pods and proxies Services.
+    `serving_tls`: the kubelet API (logs, exec) over HTTPS with this context, as kube-apiserver
+    reaches kubelets."""
     quantity.parse(cpu)
     quantity.parse(memory)
     base = backoff_base if backoff_base is not None else float(os.environ.get("LOCALKUBE_BACKOFF_BASE", "10"))
@@ -494,6 +500,7 @@ async def run_node(
             backoff_base=base,
             backoff_max=cap,
             control_plane_controllers=control_plane_controllers,
+            serving_tls=serving_tls,
         )
         await node.run(stop)
     finally:

@@ -74,6 +74,7 @@ def running_cluster(
                 backoff_max=backoff_max,
                 max_pods=max_pods,
                 control_plane_controllers=node_kubeconfig is not None,
+                serving_tls=server.node_serving_tls() if isinstance(server, KubernetesControlPlane) else None,
             ),
             loop,
         )

@@ -125,3 +125,12 @@ spec:
     )
     pod = wait_phase(core, "client", "Succeeded", timeout=120)
     assert pod.status.container_statuses[0].state.terminated.exit_code == 0
+
+
+def test_kubectl_logs_and_exec_go_through_the_real_apiserver_to_the_kubelet(core: Any, kubectl: Any) -> None:
+    create(core, WEB)
+    wait_ready(core, "web")
+    logs = kubectl("logs", "web")
+    assert "GET /index.html" in logs.stdout, logs.stderr  # the readiness probe's requests
+    out = kubectl("exec", "web", "--", "cat", "/srv/index.html")
+    assert out.stdout.strip() == "hello-from-web", out.stderr

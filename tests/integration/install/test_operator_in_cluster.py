@@ -83,6 +83,7 @@ def cluster(tmp_path: Path, control_plane: str, request: pytest.FixtureRequest) 
             backoff_base=1.0,
             backoff_max=4.0,
             control_plane_controllers=real,
+            serving_tls=server.node_serving_tls() if isinstance(server, KubernetesControlPlane) else None,
         )
         tasks.append(asyncio.run_coroutine_threadsafe(node, loop))
         if not real:  # kube-controller-manager runs these in the real control plane
