@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-from kubelet_helpers import container_status, create, pod_condition, wait_for, wait_phase, wait_ready
+from support.pods import container_status, create, pod_condition, wait_for, wait_phase, wait_ready
 
 
 def test_env_and_volumes(core: Any, kubectl: Any) -> None:

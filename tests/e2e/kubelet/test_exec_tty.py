@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kubelet_helpers import create, wait_for, wait_ready
+from support.pods import create, wait_for, wait_ready
 
 
 def _spawn(argv: list[str]) -> tuple[int, int]:

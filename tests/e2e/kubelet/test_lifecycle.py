@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kubelet_helpers import create, wait_for, wait_ready
-
 from localkube.kubelet import cleanup
+from support.pods import create, wait_for, wait_ready
 
 
 def test_hooks_and_graceful_deletion(core: Any, kubectl: Any, cluster: Any) -> None:

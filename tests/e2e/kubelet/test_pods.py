@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelet_helpers import container_status, create, pod_condition, wait_for, wait_phase, wait_ready
+from support.pods import container_status, create, pod_condition, wait_for, wait_phase, wait_ready
 
 
 def test_pod_runs_gets_ip_and_status_and_is_deleted(core: Any, kubectl: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelet_helpers import create, wait_for, wait_ready
+from support.pods import create, wait_for, wait_ready
 
 HEAD = """
 kind: Pod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kubelet_helpers import create, wait_for, wait_phase, wait_ready
+from support.pods import create, wait_for, wait_phase, wait_ready
 
 WEB = """
 kind: Pod

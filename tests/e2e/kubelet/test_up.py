@@ -8,10 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kubelet_helpers import wait_for
-
 from localkube.kubelet import cleanup
 from localkube.kubelet.nodelock import NodeLock
+from support.pods import wait_for
 
 LOCALKUBE = str(Path(sys.executable).parent / "localkube")
 KUBECTL = str(Path(sys.executable).parent / "kubectl")

@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from walkthrough_helpers import (
+
+from support.walkthrough import (
     Stack,
     actors,
     apply_docs,

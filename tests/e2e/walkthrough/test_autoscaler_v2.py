@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from walkthrough_helpers import (
+
+from support.walkthrough import (
     Stack,
     actors,
     apply_docs,

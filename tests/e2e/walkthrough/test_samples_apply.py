@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from walkthrough_helpers import SAMPLES, Stack, localkube_api_only, pods, wait_for
+
+from support.paths import OUR_SAMPLES
+from support.walkthrough import Stack, localkube_api_only, pods, wait_for
 
 # sample -> (RayCluster name, worker group -> pod count, autoscaling)
 EXPECTED = {
@@ -34,11 +36,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def applied(stack: Stack) -> str:
-    return stack.kubectl.ok("apply", "-f", str(SAMPLES))
+    return stack.kubectl.ok("apply", "-f", str(OUR_SAMPLES))
 
 
 def test_every_sample_the_seeds_name_is_here() -> None:
-    assert sorted(p.name for p in SAMPLES.glob("*.yaml")) == sorted(EXPECTED)
+    assert sorted(p.name for p in OUR_SAMPLES.glob("*.yaml")) == sorted(EXPECTED)
 
 
 def test_kubectl_apply_of_the_samples_directory_creates_every_object(applied: str) -> None:
@@ -108,7 +110,7 @@ def test_sizes_come_from_the_ray_container_limits(stack: Stack, applied: str) ->
 
 def test_deleting_the_samples_removes_their_pods(stack: Stack, applied: str) -> None:
     # runs last in this module (pytest keeps file order): the clusters above are gone afterwards
-    out = stack.kubectl.ok("delete", "-f", str(SAMPLES))
+    out = stack.kubectl.ok("delete", "-f", str(OUR_SAMPLES))
     assert 'raycluster.ray.io "raycluster-mini" deleted' in out
     wait_for(
         "every sample pod to go", lambda: pods(stack.kubectl, "ray.io/is-ray-node=yes") == [], timeout=60

@@ -8,8 +8,9 @@ import ast
 from collections.abc import Iterator
 
 import pytest
-from walkthrough_helpers import (
-    SAMPLES,
+
+from support.paths import OUR_SAMPLES
+from support.walkthrough import (
     Stack,
     exec_in_head,
     localkube_with_node,
@@ -28,7 +29,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def test_mini_sample_is_a_one_node_ray_cluster(stack: Stack) -> None:
     kubectl = stack.kubectl
-    kubectl.ok("apply", "-f", str(SAMPLES / "ray-cluster.mini.yaml"))
+    kubectl.ok("apply", "-f", str(OUR_SAMPLES / "ray-cluster.mini.yaml"))
     try:
         head = wait_head_ready(kubectl, "raycluster-mini")
         out = exec_in_head(
@@ -40,7 +41,7 @@ def test_mini_sample_is_a_one_node_ray_cluster(stack: Stack) -> None:
         )
         assert out.strip().splitlines()[-1] == "1"
     finally:
-        kubectl.ok("delete", "-f", str(SAMPLES / "ray-cluster.mini.yaml"))
+        kubectl.ok("delete", "-f", str(OUR_SAMPLES / "ray-cluster.mini.yaml"))
         wait_for(
             "the mini cluster's pods to go", lambda: pods(kubectl, "ray.io/cluster=raycluster-mini") == []
         )
@@ -48,7 +49,7 @@ def test_mini_sample_is_a_one_node_ray_cluster(stack: Stack) -> None:
 
 def test_heterogeneous_sample_code_sees_five_ray_nodes(stack: Stack) -> None:
     kubectl = stack.kubectl
-    out = kubectl.ok("create", "-f", str(SAMPLES / "ray-cluster.heterogeneous.yaml"))
+    out = kubectl.ok("create", "-f", str(OUR_SAMPLES / "ray-cluster.heterogeneous.yaml"))
     assert "configmap/ray-code created" in out
     assert "raycluster.ray.io/raycluster-heterogeneous created" in out
     selector = "ray.io/cluster=raycluster-heterogeneous"

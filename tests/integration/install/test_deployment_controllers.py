@@ -7,7 +7,6 @@ import asyncio
 import re
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from localkube.apiserver.server import APIServer
 from localkube.controllers import run_controllers
+from support.waiting import wait_for
 
 
 @pytest.fixture
@@ -41,17 +41,6 @@ def controllers(apiserver: APIServer, kubeconfig: Path) -> Iterator[None]:
         thread.join(timeout=30)
         loop.close()
         assert done.is_set(), "the controllers did not stop"
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout:.0f}s: {what} (last: {last!r})")
 
 
 def deployment(
@@ -112,7 +101,7 @@ def cluster(k8s: kubernetes.client.ApiClient, controllers: None) -> Cluster:
 
 def test_a_deployment_gets_a_replicaset_and_pods_and_reports_them_available(cluster: Cluster) -> None:
     cluster.apps.create_namespaced_deployment("default", deployment("web", 3))
-    pods = eventually(lambda: len(cluster.pods("app=web")) == 3 and cluster.pods("app=web"), "3 pods")
+    pods = wait_for("3 pods", lambda: len(cluster.pods("app=web")) == 3 and cluster.pods("app=web"))
     (rs,) = cluster.replicasets("app=web")
     pod_hash = rs.metadata.labels["pod-template-hash"]
     assert rs.metadata.name == f"web-{pod_hash}"
@@ -129,7 +118,7 @@ def test_a_deployment_gets_a_replicaset_and_pods_and_reports_them_available(clus
         d = cluster.deployment("web")
         return d.status and d.status.available_replicas == 3 and d
 
-    d = eventually(available, "deployment available")
+    d = wait_for("deployment available", available)
     assert (d.status.replicas, d.status.ready_replicas, d.status.updated_replicas) == (3, 3, 3)
     assert d.status.observed_generation == d.metadata.generation
     conditions = {c.type: (c.status, c.reason) for c in d.status.conditions}
@@ -145,18 +134,18 @@ def test_a_deployment_gets_a_replicaset_and_pods_and_reports_them_available(clus
 
 def test_scaling_down_and_up_through_the_scale_subresource(cluster: Cluster) -> None:
     cluster.apps.create_namespaced_deployment("default", deployment("api", 3))
-    eventually(lambda: len(cluster.pods("app=api")) == 3, "3 pods")
+    wait_for("3 pods", lambda: len(cluster.pods("app=api")) == 3)
     cluster.apps.patch_namespaced_deployment_scale("api", "default", {"spec": {"replicas": 1}})
-    eventually(
-        lambda: len([p for p in cluster.pods("app=api") if not p.metadata.deletion_timestamp]) == 1, "1 pod"
+    wait_for(
+        "1 pod", lambda: len([p for p in cluster.pods("app=api") if not p.metadata.deletion_timestamp]) == 1
     )
     cluster.apps.patch_namespaced_deployment_scale("api", "default", {"spec": {"replicas": 4}})
-    eventually(lambda: len(cluster.pods("app=api")) == 4, "4 pods")
+    wait_for("4 pods", lambda: len(cluster.pods("app=api")) == 4)
 
 
 def test_a_new_template_rolls_out_to_a_new_replicaset(cluster: Cluster) -> None:
     cluster.apps.create_namespaced_deployment("default", deployment("roll", 2))
-    eventually(lambda: len(cluster.pods("app=roll")) == 2, "2 pods")
+    wait_for("2 pods", lambda: len(cluster.pods("app=roll")) == 2)
     cluster.play_kubelet("app=roll")
     (old,) = cluster.replicasets("app=roll")
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "v2"}]}}}}
@@ -172,19 +161,19 @@ def test_a_new_template_rolls_out_to_a_new_replicaset(cluster: Cluster) -> None:
         ]
         return len(live) == 2 and len(new) == 2
 
-    eventually(rolled, "every pod from the new template")
+    wait_for("every pod from the new template", rolled)
     by_name = {rs.metadata.name: rs for rs in cluster.replicasets("app=roll")}
     assert by_name[old.metadata.name].spec.replicas == 0
     (new_rs,) = [rs for name, rs in by_name.items() if name != old.metadata.name]
     assert new_rs.spec.template.spec.containers[0].image == "v2"
     assert new_rs.metadata.annotations["deployment.kubernetes.io/revision"] == "2"
-    d = eventually(lambda: (d := cluster.deployment("roll")).status.updated_replicas == 2 and d, "status")
+    d = wait_for("status", lambda: (d := cluster.deployment("roll")).status.updated_replicas == 2 and d)
     assert d.metadata.annotations["deployment.kubernetes.io/revision"] == "2"
 
 
 def test_a_replicaset_replaces_a_deleted_pod(cluster: Cluster) -> None:
     cluster.apps.create_namespaced_deployment("default", deployment("heal", 2))
-    pods = eventually(lambda: len(cluster.pods("app=heal")) == 2 and cluster.pods("app=heal"), "2 pods")
+    pods = wait_for("2 pods", lambda: len(cluster.pods("app=heal")) == 2 and cluster.pods("app=heal"))
     victim = pods[0].metadata.name
     cluster.core.delete_namespaced_pod(victim, "default")
 
@@ -192,27 +181,27 @@ def test_a_replicaset_replaces_a_deleted_pod(cluster: Cluster) -> None:
         names = {p.metadata.name for p in cluster.pods("app=heal") if not p.metadata.deletion_timestamp}
         return len(names) == 2 and victim not in names
 
-    eventually(replaced, "a replacement pod")
+    wait_for("a replacement pod", replaced)
 
 
 def test_deleting_the_deployment_removes_its_replicasets_and_pods(cluster: Cluster) -> None:
     cluster.apps.create_namespaced_deployment("default", deployment("gone", 2))
-    eventually(lambda: len(cluster.pods("app=gone")) == 2, "2 pods")
+    wait_for("2 pods", lambda: len(cluster.pods("app=gone")) == 2)
     cluster.apps.delete_namespaced_deployment("gone", "default", propagation_policy="Foreground")
-    eventually(lambda: not cluster.replicasets("app=gone") and not cluster.pods("app=gone"), "all gone")
+    wait_for("all gone", lambda: not cluster.replicasets("app=gone") and not cluster.pods("app=gone"))
 
 
 def test_kubectl_rollout_restart_and_status(
     cluster: Cluster, kubectl: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     cluster.apps.create_namespaced_deployment("default", deployment("ctl", 2))
-    eventually(lambda: len(cluster.pods("app=ctl")) == 2, "2 pods")
+    wait_for("2 pods", lambda: len(cluster.pods("app=ctl")) == 2)
 
     def settled() -> bool:
         cluster.play_kubelet("app=ctl")
         return bool(cluster.deployment("ctl").status.available_replicas == 2)
 
-    eventually(settled, "available")
+    wait_for("available", settled)
     status = kubectl("rollout", "status", "deployment/ctl", "--timeout=60s")
     assert status.returncode == 0, status.stderr
     assert 'deployment "ctl" successfully rolled out' in status.stdout
@@ -226,7 +215,7 @@ def test_kubectl_rollout_restart_and_status(
             and cluster.deployment("ctl").status.updated_replicas == 2
         )
 
-    eventually(two_replicasets, "the restart rolls out a new ReplicaSet")
+    wait_for("the restart rolls out a new ReplicaSet", two_replicasets)
     history = kubectl("rollout", "history", "deployment/ctl")
     assert history.returncode == 0, history.stderr
     assert re.search(r"^1\s", history.stdout, re.M) and re.search(r"^2\s", history.stdout, re.M), (
@@ -247,23 +236,23 @@ def test_kubectl_rollout_restart_and_status(
         first = first_rs.metadata.labels["pod-template-hash"]
         return len(live) == 2 and all(p.metadata.labels["pod-template-hash"] == first for p in live)
 
-    eventually(back_on_the_first_template, "the undo brings the first ReplicaSet back")
+    wait_for("the undo brings the first ReplicaSet back", back_on_the_first_template)
 
     def revision() -> str:
         annotations = cluster.deployment("ctl").metadata.annotations or {}
         return str(annotations.get("deployment.kubernetes.io/revision"))
 
-    eventually(lambda: revision() == "3", "the undone template is revision 3")
+    wait_for("the undone template is revision 3", lambda: revision() == "3")
     assert len(cluster.replicasets("app=ctl")) == 2  # no third ReplicaSet: the first one came back
 
 
 def test_a_recreated_deployment_adopts_the_replicaset_and_pods_it_orphaned(cluster: Cluster) -> None:
     cluster.apps.create_namespaced_deployment("default", deployment("keep", 2))
-    pods = eventually(lambda: len(cluster.pods("app=keep")) == 2 and cluster.pods("app=keep"), "2 pods")
+    pods = wait_for("2 pods", lambda: len(cluster.pods("app=keep")) == 2 and cluster.pods("app=keep"))
     (rs,) = cluster.replicasets("app=keep")
     cluster.apps.delete_namespaced_deployment("keep", "default", propagation_policy="Orphan")
-    eventually(
-        lambda: not cluster.replicasets("app=keep")[0].metadata.owner_references, "the ReplicaSet is orphaned"
+    wait_for(
+        "the ReplicaSet is orphaned", lambda: not cluster.replicasets("app=keep")[0].metadata.owner_references
     )
     cluster.apps.create_namespaced_deployment("default", deployment("keep", 2))
 
@@ -272,7 +261,7 @@ def test_a_recreated_deployment_adopts_the_replicaset_and_pods_it_orphaned(clust
         refs = current.metadata.owner_references or []
         return bool(refs) and refs[0].kind == "Deployment" and refs[0].controller
 
-    eventually(adopted, "the new Deployment adopts the ReplicaSet")
+    wait_for("the new Deployment adopts the ReplicaSet", adopted)
     (current,) = cluster.replicasets("app=keep")
     assert current.metadata.uid == rs.metadata.uid  # the same ReplicaSet, not a new one
     assert {p.metadata.name for p in cluster.pods("app=keep")} == {p.metadata.name for p in pods}

@@ -18,6 +18,7 @@ from kuberay.build.autoscaler import AUTOSCALER_RULES
 from kuberay.install import apply, render_install
 from localkube.apiserver.server import APIServer
 from localkube.testing import running_apiserver
+from support.clients import client_with_token
 
 RAYCLUSTER = {
     "apiVersion": "ray.io/v1",
@@ -52,11 +53,7 @@ def as_service_account(apiserver: APIServer, admin: kubernetes.client.ApiClient,
         "spec": {"expirationSeconds": 3600},
     }
     token = core.create_namespaced_service_account_token(name, ns, request).status.token
-    cfg = kubernetes.client.Configuration()
-    cfg.host = apiserver.url
-    cfg.ssl_ca_cert = str(apiserver.ca_cert_path)
-    cfg.api_key = {"authorization": f"Bearer {token}"}
-    return kubernetes.client.ApiClient(cfg)
+    return client_with_token(apiserver, token)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from kubernetes_asyncio import client, config
 
 from kuberay.controller.leader import ApiLeaseClient, LeaderElector, holder, run_while_leading
 from localkube.apiserver.server import APIServer
+from support.waiting import wait_for_async
 
 # Short, so the tests wait seconds, not the production 15 s.
 FAST = {
@@ -50,14 +51,6 @@ class Candidate:
         self.task.cancel()
 
 
-async def eventually(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not within {timeout:.0f}s: {what}")
-
-
 @contextlib.asynccontextmanager
 async def candidates(
     lease_client: ApiLeaseClient, *names: str, **timing: timedelta
@@ -76,7 +69,7 @@ async def test_of_two_candidates_exactly_one_leads_and_holds_the_lease(
     apiserver: APIServer, lease_client: ApiLeaseClient
 ) -> None:
     async with candidates(lease_client, "replica-a", "replica-b", **FAST) as (a, b):
-        await eventually(lambda: a.is_leader.is_set() or b.is_leader.is_set(), "a leader")
+        await wait_for_async("a leader", lambda: a.is_leader.is_set() or b.is_leader.is_set())
         # watch them through several renewals (> one lease duration): never two leaders
         for _ in range(100):
             assert not (a.is_leader.is_set() and b.is_leader.is_set())
@@ -98,13 +91,13 @@ async def test_a_stopped_leader_releases_and_the_standby_takes_over_before_expir
         "retry_period": timedelta(seconds=0.5),
     }
     async with candidates(lease_client, "replica-a", **slow) as (a,):
-        await eventually(a.is_leader.is_set, "a leads")
+        await wait_for_async("a leads", a.is_leader.is_set)
         async with candidates(lease_client, "replica-b", **slow) as (b,):
             await asyncio.sleep(1.5)  # b has tried, and waits
             assert not b.is_leader.is_set()
             await a.shutdown()
             assert not a.is_leader.is_set()
-            await eventually(b.is_leader.is_set, "b takes over", timeout=60)
+            await wait_for_async("b takes over", b.is_leader.is_set, timeout=60)
             lease = await lease_client.get("default", "kuberay-operator")
             assert holder(lease) == "replica-b"
             assert lease is not None and lease["spec"]["leaseTransitions"] == 1
@@ -114,10 +107,10 @@ async def test_a_crashed_leader_is_replaced_once_its_lease_expires(
     apiserver: APIServer, lease_client: ApiLeaseClient
 ) -> None:
     async with candidates(lease_client, "replica-a", **FAST) as (a,):
-        await eventually(a.is_leader.is_set, "a leads")
+        await wait_for_async("a leads", a.is_leader.is_set)
         async with candidates(lease_client, "replica-b", **FAST) as (b,):
             a.crash()
-            await eventually(b.is_leader.is_set, "b takes over after expiry")
+            await wait_for_async("b takes over after expiry", b.is_leader.is_set)
             lease = await lease_client.get("default", "kuberay-operator")
             assert holder(lease) == "replica-b"
 
@@ -126,13 +119,13 @@ async def test_a_leader_whose_lease_is_taken_stops_leading(
     apiserver: APIServer, lease_client: ApiLeaseClient
 ) -> None:
     async with candidates(lease_client, "replica-a", **FAST) as (a,):
-        await eventually(a.is_leader.is_set, "a leads")
+        await wait_for_async("a leads", a.is_leader.is_set)
         # someone (an admin, a partitioned peer that won) rewrites the Lease to another holder
         lease = await lease_client.get("default", "kuberay-operator")
         assert lease is not None
         lease["spec"]["holderIdentity"] = "intruder"
         await lease_client.replace("default", "kuberay-operator", lease)
-        await eventually(lambda: not a.is_leader.is_set(), "a steps down")
+        await wait_for_async("a steps down", lambda: not a.is_leader.is_set())
 
 
 class Replica:
@@ -167,14 +160,14 @@ async def test_only_the_leader_works_and_a_stopped_leader_hands_over(
     active: set[str] = set()
     overlaps: list[set[str]] = []
     a = Replica(lease_client, "replica-a", active, overlaps)
-    await eventually(a.worked.is_set, "a works")
+    await wait_for_async("a works", a.worked.is_set)
     b = Replica(lease_client, "replica-b", active, overlaps)
     try:
         await asyncio.sleep(1.5)
         assert active == {"replica-a"}
         a.stop.set()
         assert await asyncio.wait_for(a.task, 30) is True  # a clean stop
-        await eventually(b.worked.is_set, "b works")
+        await wait_for_async("b works", b.worked.is_set)
         assert active == {"replica-b"}
         assert not overlaps
     finally:
@@ -187,7 +180,7 @@ async def test_work_stops_when_leadership_is_lost(apiserver: APIServer, lease_cl
     active: set[str] = set()
     a = Replica(lease_client, "replica-a", active, [])
     try:
-        await eventually(a.worked.is_set, "a works")
+        await wait_for_async("a works", a.worked.is_set)
         lease = await lease_client.get("default", "kuberay-operator")
         assert lease is not None
         lease["spec"]["holderIdentity"] = "intruder"

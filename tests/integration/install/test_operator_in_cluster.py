@@ -7,13 +7,12 @@ Needs root (the kubelet's network namespaces); serialized with other node tests 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,11 @@ from localkube.kubelet import cleanup, ipam
 from localkube.kubelet.names import DEFAULT_POD_CIDR
 from localkube.kubelet.node import run_node
 from localkube.kubelet.nodelock import NodeLock
+from support.paths import DEPLOY, KUBECTL
+from support.waiting import wait_for
+
+# The operator runs as a pod on a real node here: minutes on a busy machine, so look less often.
+slow_wait_for = functools.partial(wait_for, timeout=120.0, interval=0.5)
 
 pytestmark = pytest.mark.e2e
 
@@ -113,17 +117,6 @@ def cluster(tmp_path: Path, control_plane: str, request: pytest.FixtureRequest) 
         assert left.empty(), f"left behind: {left}"
 
 
-def eventually(check: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"not within {timeout:.0f}s: {what} (last: {last!r})")
-
-
 def raycluster(name: str) -> dict[str, Any]:
     # The head pod is kept unschedulable: its creation is what shows the operator at work, and the
     # test need not start Ray itself.
@@ -163,10 +156,10 @@ def test_the_installed_operator_runs_in_cluster_and_reconciles_within_its_rbac(c
         d = apps.read_namespaced_deployment("kuberay-operator", "ray-system")
         return d.status is not None and (d.status.available_replicas or 0) >= 1 and d
 
-    eventually(available, "the operator Deployment is available")
+    slow_wait_for("the operator Deployment is available", available)
     custom = kubernetes.client.CustomObjectsApi(cluster.api)
     custom.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", raycluster("first"))
-    pods = eventually(lambda: head_pods(cluster, "first"), "the operator creates the head pod")
+    pods = slow_wait_for("the operator creates the head pod", lambda: head_pods(cluster, "first"))
     assert pods[0].metadata.owner_references[0].name == "first"
 
     # Take pod creation away from the operator: localkube's RBAC now refuses it, so no head pod.
@@ -181,7 +174,7 @@ def test_the_installed_operator_runs_in_cluster_and_reconciles_within_its_rbac(c
         events = core.list_namespaced_event("default", field_selector="involvedObject.name=second").items
         return [e for e in events if "forbidden" in (e.message or "").lower()]
 
-    eventually(refused, "a Warning event saying the pod creation was forbidden")
+    slow_wait_for("a Warning event saying the pod creation was forbidden", refused)
     assert not head_pods(cluster, "second")
 
 
@@ -195,7 +188,7 @@ def test_two_replicas_one_leads_and_deleting_the_leader_pod_hands_over(cluster: 
         d = apps.read_namespaced_deployment("kuberay-operator", "ray-system")
         return d.status is not None and d.status.available_replicas == 2
 
-    eventually(both_available, "both replicas available (the standby is ready too)")
+    slow_wait_for("both replicas available (the standby is ready too)", both_available)
 
     def holder() -> str:
         try:
@@ -204,25 +197,23 @@ def test_two_replicas_one_leads_and_deleting_the_leader_pod_hands_over(cluster: 
             return ""
         return lease.spec.holder_identity or ""
 
-    first = eventually(holder, "a leader holds the Lease")
+    first = slow_wait_for("a leader holds the Lease", holder)
     pods = core.list_namespaced_pod(
         "ray-system", label_selector="app.kubernetes.io/name=kuberay-operator"
     ).items
     # the identity starts with the pod's hostname, which is its name
     (leader_pod,) = [p.metadata.name for p in pods if first.startswith(p.metadata.name + "_")]
     core.delete_namespaced_pod(leader_pod, "ray-system")
-    second = eventually(lambda: (h := holder()) and h != first and h, "the standby takes the Lease", 60)
+    second = slow_wait_for(
+        "the standby takes the Lease", lambda: (h := holder()) and h != first and h, timeout=60
+    )
     assert not second.startswith(leader_pod + "_")
     custom = kubernetes.client.CustomObjectsApi(cluster.api)
     custom.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", raycluster("after"))
-    eventually(lambda: head_pods(cluster, "after"), "the new leader reconciles")
+    slow_wait_for("the new leader reconciles", lambda: head_pods(cluster, "after"))
     # the ReplicaSet replaced the deleted pod: two replicas again
-    eventually(both_available, "a replacement standby")
+    slow_wait_for("a replacement standby", both_available)
     assert len(head_pods(cluster, "after")) == 1
-
-
-KUBECTL = Path(sys.executable).parent / "kubectl"
-DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 
 
 def test_kubectl_create_k_runs_ray_operator_in_ray_system_as_the_seed_shows(
@@ -241,12 +232,12 @@ def test_kubectl_create_k_runs_ray_operator_in_ray_system_as_the_seed_shows(
         out = kubectl("get", "deployments", "-n", "ray-system").stdout
         return out if re.search(r"^ray-operator\s+1/1\s+1\s+1\s", out, re.M) else ""
 
-    eventually(ready, "`kubectl get deployments -n ray-system` shows ray-operator 1/1")
+    slow_wait_for("`kubectl get deployments -n ray-system` shows ray-operator 1/1", ready)
     pods = kubectl("get", "pods", "-n", "ray-system").stdout
     assert re.search(r"^ray-operator-[a-z0-9]+-[a-z0-9]{5}\s+1/1\s+Running\s", pods, re.M), pods
     custom = kubernetes.client.CustomObjectsApi(cluster.api)
     custom.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", raycluster("kustomized"))
-    eventually(lambda: head_pods(cluster, "kustomized"), "the operator creates the head pod")
+    slow_wait_for("the operator creates the head pod", lambda: head_pods(cluster, "kustomized"))
 
 
 def test_helm_install_runs_the_operator(cluster: Cluster) -> None:
@@ -265,7 +256,7 @@ def test_helm_install_runs_the_operator(cluster: Cluster) -> None:
         d = apps.read_namespaced_deployment("kuberay-operator", "ray-system")
         return d.status is not None and (d.status.available_replicas or 0) >= 1
 
-    eventually(available, "the chart's Deployment is available")
+    slow_wait_for("the chart's Deployment is available", available)
     custom = kubernetes.client.CustomObjectsApi(cluster.api)
     custom.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", raycluster("charted"))
-    eventually(lambda: head_pods(cluster, "charted"), "the operator creates the head pod")
+    slow_wait_for("the operator creates the head pod", lambda: head_pods(cluster, "charted"))

@@ -10,9 +10,12 @@ from typing import Any
 import kubernetes
 import pytest
 import yaml
-from kuberay_harness import SHARED, Kube, OperatorProcess, wait_for
 
 from kuberay.api.crd import render_crd
+from support.kuberay import Kube
+from support.operator import OperatorProcess
+from support.paths import KUBERAY_CRD
+from support.waiting import wait_for
 
 
 @pytest.fixture
@@ -44,10 +47,10 @@ def operator(
 ) -> Iterator[OperatorProcess]:
     """Our CRD installed and the operator running (KubeRay's CRD instead with the marker kuberay_crd)."""
     if request.node.get_closest_marker("kuberay_crd"):
-        install_crd(yaml.safe_load((SHARED / "kuberay" / "crds" / "ray.io_rayclusters.yaml").read_text()))
+        install_crd(yaml.safe_load(KUBERAY_CRD.read_text()))
     else:
         install_crd(render_crd())
-    op = OperatorProcess(kubeconfig, tmp_path / "operator.log", [])
+    op = OperatorProcess(kubeconfig, tmp_path / "operator.log")
     try:
         op.start()
         yield op

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kuberay_harness import Kube, OperatorProcess, sample_cluster, wait_for
+from support.kuberay import Kube, sample_cluster
+from support.operator import OperatorProcess
+from support.waiting import wait_for
 
 
 def test_only_the_leader_writes_and_a_standby_takes_over(

@@ -6,7 +6,10 @@ import time
 from typing import Any
 
 import pytest
-from kuberay_harness import Kube, OperatorProcess, load_sample, sample_cluster, wait_for
+
+from support.kuberay import Kube, load_sample, sample_cluster
+from support.operator import OperatorProcess
+from support.waiting import wait_for
 
 
 def names(pods: list[Any]) -> set[str]:

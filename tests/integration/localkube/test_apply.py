@@ -18,6 +18,7 @@ from kubernetes.client import ApiException, CoreV1Api
 from kubernetes.dynamic import DynamicClient
 
 from localkube.apiserver.server import APIServer
+from support.paths import RAYCLUSTER_SAMPLES
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 KUBERAY_CRD = Path("/work/shared/kuberay/crds/ray.io_rayclusters.yaml")
@@ -219,9 +220,7 @@ def test_client_side_apply_create_update_and_unchanged(kubectl: Kubectl, kind: s
     assert ("kubectl-client-side-apply", "Update") in managers(obj)
 
 
-@pytest.mark.parametrize(
-    "sample", sorted(Path("/work/shared/kuberay/samples").glob("*.yaml")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("sample", RAYCLUSTER_SAMPLES, ids=lambda p: p.name)
 def test_server_side_apply_of_kuberay_samples_twice(kubectl: Kubectl, sample: Path) -> None:
     """Defaulted list keys (a port's protocol) match the applied items: the repeat changes nothing."""
     ok(kubectl("apply", "--server-side", "-f", str(KUBERAY_CRD)))

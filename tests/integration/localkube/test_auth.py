@@ -12,21 +12,13 @@ from kubernetes.client import ApiException, CoreV1Api, RbacAuthorizationV1Api
 
 from localkube.apiserver.server import APIServer
 from localkube.testing import running_apiserver
+from support.clients import client_with_token
 
 
 @pytest.fixture
 def rbac_server(tmp_path: Path) -> Iterator[APIServer]:
     with running_apiserver(tmp_path / "rbac", authorization="RBAC") as server:
         yield server
-
-
-def client_with_token(server: APIServer, token: str) -> kubernetes.client.ApiClient:
-    conf = kubernetes.client.Configuration()
-    conf.host = server.url
-    conf.ssl_ca_cert = str(server.ca_cert_path)
-    conf.api_key = {"BearerToken": token}
-    conf.api_key_prefix = {"BearerToken": "Bearer"}
-    return kubernetes.client.ApiClient(conf)
 
 
 def sa_token(admin: kubernetes.client.ApiClient, name: str) -> str:

@@ -7,11 +7,13 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from support.paths import RAYCLUSTER_SAMPLES
+
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 
 SHARED = Path("/work/shared/kuberay")
 RAYCLUSTER_CRD = SHARED / "crds" / "ray.io_rayclusters.yaml"
-SAMPLES = sorted((SHARED / "samples").glob("*.yaml"))
+SAMPLES = RAYCLUSTER_SAMPLES
 
 
 def ok(result) -> str:  # type: ignore[no-untyped-def]

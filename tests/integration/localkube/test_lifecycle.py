@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import kubernetes
 import pytest
 from kubernetes.client import ApiException, CoreV1Api
 
-
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail("condition not reached")
-        time.sleep(0.05)
+from support.waiting import wait_for
 
 
 def cm(name: str, owner: object | None = None, finalizers: list[str] | None = None) -> dict:
@@ -68,7 +59,7 @@ def test_background_deletion_collects_dependents(k8s: kubernetes.client.ApiClien
     v1.create_namespaced_config_map("default", cm("grandchild", grandchild_owner))
     v1.delete_namespaced_config_map("owner", "default", propagation_policy="Background")
     assert not exists(v1, "owner")
-    eventually(lambda: not exists(v1, "child") and not exists(v1, "grandchild"))
+    wait_for("the dependents collected", lambda: not exists(v1, "child") and not exists(v1, "grandchild"))
 
 
 def test_orphan_deletion_keeps_dependents_without_owner_reference(k8s: kubernetes.client.ApiClient) -> None:
@@ -76,7 +67,7 @@ def test_orphan_deletion_keeps_dependents_without_owner_reference(k8s: kubernete
     owner = v1.create_namespaced_config_map("default", cm("owner"))
     v1.create_namespaced_config_map("default", cm("child", owner))
     v1.delete_namespaced_config_map("owner", "default", propagation_policy="Orphan")
-    eventually(lambda: not exists(v1, "owner"))
+    wait_for("the owner gone", lambda: not exists(v1, "owner"))
     child = v1.read_namespaced_config_map("child", "default")
     assert not child.metadata.owner_references
 
@@ -87,13 +78,14 @@ def test_foreground_deletion_waits_for_dependents(k8s: kubernetes.client.ApiClie
     v1.create_namespaced_config_map("default", cm("child", owner, finalizers=["example.com/slow"]))
     v1.delete_namespaced_config_map("owner", "default", propagation_policy="Foreground")
     # the owner stays, marked for foreground deletion, while its dependent is held by a finalizer
-    eventually(
+    wait_for(
+        "the dependent marked for deletion",
         lambda: v1.read_namespaced_config_map("child", "default").metadata.deletion_timestamp is not None
     )
     still = v1.read_namespaced_config_map("owner", "default")
     assert "foregroundDeletion" in still.metadata.finalizers and still.metadata.deletion_timestamp
     v1.patch_namespaced_config_map("child", "default", {"metadata": {"finalizers": None}})
-    eventually(lambda: not exists(v1, "owner"))
+    wait_for("the owner gone", lambda: not exists(v1, "owner"))
 
 
 def test_dependent_of_missing_owner_is_collected(k8s: kubernetes.client.ApiClient) -> None:
@@ -101,7 +93,7 @@ def test_dependent_of_missing_owner_is_collected(k8s: kubernetes.client.ApiClien
     owner = v1.create_namespaced_config_map("default", cm("gone"))
     v1.delete_namespaced_config_map("gone", "default")
     v1.create_namespaced_config_map("default", cm("stray", owner))
-    eventually(lambda: not exists(v1, "stray"))
+    wait_for("the stray collected", lambda: not exists(v1, "stray"))
 
 
 def test_namespace_deletion_removes_contents(k8s: kubernetes.client.ApiClient) -> None:
@@ -116,13 +108,13 @@ def test_namespace_deletion_removes_contents(k8s: kubernetes.client.ApiClient) -
         v1.create_namespaced_config_map("team", cm("late"))
     assert e.value.status == 403
     assert "because it is being terminated" in e.value.body
-    eventually(lambda: not exists(v1, "a", "team"))
+    wait_for("the namespace emptied", lambda: not exists(v1, "a", "team"))
     v1.patch_namespaced_config_map("b", "team", {"metadata": {"finalizers": None}})
 
     def namespace_gone() -> bool:
         return "team" not in [n.metadata.name for n in v1.list_namespace().items]
 
-    eventually(namespace_gone)
+    wait_for("the namespace gone", namespace_gone)
 
 
 def test_system_namespaces_cannot_be_deleted(k8s: kubernetes.client.ApiClient) -> None:

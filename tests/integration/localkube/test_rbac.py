@@ -13,21 +13,13 @@ import pytest
 from kubernetes.client import ApiException, CoreV1Api, RbacAuthorizationV1Api
 
 from localkube.apiserver.server import APIServer
+from support.clients import client_with_token
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 
 NS = "team"
 SA = "reader"
 USER = f"system:serviceaccount:{NS}:{SA}"
-
-
-def client_with_token(server: APIServer, token: str) -> kubernetes.client.ApiClient:
-    conf = kubernetes.client.Configuration()
-    conf.host = server.url
-    conf.ssl_ca_cert = str(server.ca_cert_path)
-    conf.api_key = {"BearerToken": token}
-    conf.api_key_prefix = {"BearerToken": "Bearer"}
-    return kubernetes.client.ApiClient(conf)
 
 
 def request_token(admin: kubernetes.client.ApiClient, spec: dict[str, object]) -> str:

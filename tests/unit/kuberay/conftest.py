@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-SAMPLES_DIR = Path("/work/shared/kuberay/samples")
-KUBERAY_CRD = Path("/work/shared/kuberay/crds/ray.io_rayclusters.yaml")
+from support.paths import KUBERAY_SAMPLES, RAYCLUSTER_SAMPLES
 
 
 def load_sample(name: str) -> dict[str, Any]:
     """The RayCluster document of a sample file, as the API server would hand it to us."""
-    for doc in yaml.safe_load_all((SAMPLES_DIR / name).read_text()):
+    for doc in yaml.safe_load_all((KUBERAY_SAMPLES / name).read_text()):
         if doc and doc.get("kind") == "RayCluster":
             doc.setdefault("metadata", {}).setdefault("namespace", "default")
             doc["metadata"].setdefault("uid", "0f1e2d3c-aaaa-bbbb-cccc-000000000001")
@@ -24,7 +22,7 @@ def load_sample(name: str) -> dict[str, Any]:
     raise AssertionError(f"no RayCluster in {name}")
 
 
-SAMPLE_NAMES = sorted(p.name for p in SAMPLES_DIR.glob("*.yaml"))
+SAMPLE_NAMES = [p.name for p in RAYCLUSTER_SAMPLES]
 
 
 @pytest.fixture(params=SAMPLE_NAMES)

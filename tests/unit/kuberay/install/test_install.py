@@ -24,10 +24,10 @@ from kuberay.install import (
     render,
     render_install,
 )
+from support.paths import DEPLOY
 
-ROOT = Path(__file__).resolve().parents[3]
-CHART = ROOT / "deploy" / "helm" / "kuberay-operator"
-KUSTOMIZE = ROOT / "deploy" / "kustomize" / "default"
+CHART = DEPLOY / "helm" / "kuberay-operator"
+KUSTOMIZE = DEPLOY / "kustomize" / "default"
 KUBECTL = Path(sys.executable).parent / "kubectl"
 HELM_ONLY_LABELS = ("helm.sh/chart", "app.kubernetes.io/managed-by")
 

@@ -16,8 +16,9 @@ from kuberay.demo.raystatus import describe_demand, parse_cluster_status
 from kuberay.demo.timeline import Sample, Timeline
 from kuberay.demo.view import Screen, pod_row, render
 from kuberay.demo.walkthrough import prepare_sample
+from support.paths import OUR_SAMPLES
 
-SAMPLE = Path(__file__).resolve().parents[3] / "config" / "samples" / "ray-cluster.autoscaler.yaml"
+SAMPLE = OUR_SAMPLES / "ray-cluster.autoscaler.yaml"
 
 
 def test_preflight_names_the_fix_for_each_missing_piece() -> None:

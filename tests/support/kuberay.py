@@ -4,110 +4,17 @@ the kubelet by writing pod status, as envtest-based KubeRay tests do."""
 from __future__ import annotations
 
 import copy
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import kubernetes
 import yaml
 
-KUBERAY = Path(sys.executable).parent / "kuberay"
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-SAMPLES = SHARED / "kuberay" / "samples"
-
-
-def wait_for(what: str, predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
-    """Poll until `predicate()` is truthy; fail naming `what` otherwise."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
-
-
-class OperatorProcess:
-    """`kuberay operator` as a user runs it, in a subprocess that the test always stops."""
-
-    def __init__(self, kubeconfig: Path, log_path: Path, extra: list[str]) -> None:
-        self.kubeconfig = kubeconfig
-        self.log_path = log_path
-        self.extra = extra
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.metrics_url = ""
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [
-                str(KUBERAY),
-                "operator",
-                "--kubeconfig",
-                str(self.kubeconfig),
-                "--metrics-addr",
-                "127.0.0.1:0",
-                "--health-addr",
-                "127.0.0.1:0",
-                *self.extra,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        log.close()
-        start = self.log_path.stat().st_size if self.log_path.exists() else 0
-
-        def endpoints() -> str | None:
-            text = self.log_path.read_text(errors="replace")
-            found = re.findall(r"endpoints on \[\('127\.0\.0\.1', (\d+)\), \('127\.0\.0\.1', (\d+)\)\]", text)
-            return found[-1][0] if found and len(text) >= start else None
-
-        port = wait_for("the operator to serve its endpoints", endpoints, timeout=30)
-        self.metrics_url = f"http://127.0.0.1:{port}/metrics"
-
-    def writes(self) -> float:
-        """Writes to the cluster's objects so far, from the operator's own metrics (its Lease
-        renewals, the price of leader election, are not counted)."""
-        body = urllib.request.urlopen(self.metrics_url, timeout=5).read().decode()
-        total = 0.0
-        for line in body.splitlines():
-            if not line.startswith("kuberay_operator_api_requests_total{"):
-                continue
-            labels = line[line.index("{") + 1 : line.index("}")]
-            if 'verb="GET"' in labels or 'resource="Lease"' in labels:
-                continue
-            total += float(line.rsplit(" ", 1)[1])
-        return total
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+from support.paths import KUBERAY_SAMPLES
 
 
 def load_sample(name: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all((SAMPLES / name).read_text()) if d]
+    return [d for d in yaml.safe_load_all((KUBERAY_SAMPLES / name).read_text()) if d]
 
 
 class Kube:

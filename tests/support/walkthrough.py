@@ -9,10 +9,7 @@ import copy
 import json
 import os
 import re
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +21,9 @@ from localkube.kubelet import cleanup
 from localkube.kubelet.nodelock import NodeLock
 from localkube.kubelet.testing import running_cluster
 from localkube.testing import running_apiserver
-
-BIN = Path(sys.executable).parent
-KUBECTL = BIN / "kubectl"
-KUBERAY = BIN / "kuberay"
-REPO = Path(__file__).resolve().parents[3]
-SAMPLES = REPO / "config" / "samples"
+from support import waiting
+from support.operator import OperatorProcess
+from support.paths import KUBECTL, KUBERAY, OUR_SAMPLES
 
 # Ray's autoscaler looks at the cluster every 5 s by default; 1 s keeps the tests short without
 # changing what it decides (the variable is read as an integer).
@@ -37,16 +31,9 @@ FAST_AUTOSCALER_ENV = [{"name": "AUTOSCALER_UPDATE_INTERVAL_S", "value": "1"}]
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 1.0) -> Any:
-    """Poll until `check()` gives something other than None or False (an empty list counts as an
-    answer); fail naming `what` and the last thing seen otherwise."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last is not None and last is not False:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
+    """The walkthrough's pace: each poll runs kubectl, a process, so once a second; and an empty
+    list is an answer here (only None and False mean "not yet")."""
+    return waiting.wait_for(what, check, timeout, interval, accept=waiting.answered)
 
 
 class Kubectl:
@@ -80,51 +67,10 @@ class Kubectl:
         return other
 
 
-class Operator:
-    """`kuberay operator` as a user starts it, in its own process; its log goes to a file."""
-
-    def __init__(self, kubeconfig: Path, log_path: Path) -> None:
-        self.kubeconfig = kubeconfig
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    str(KUBERAY),
-                    "operator",
-                    "--kubeconfig",
-                    str(self.kubeconfig),
-                    "--metrics-addr",
-                    "127.0.0.1:0",
-                    "--health-addr",
-                    "127.0.0.1:0",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        wait_for("the operator to serve its endpoints", lambda: "endpoints on" in self.log(), timeout=60)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
 @dataclass
 class Stack:
     kubectl: Kubectl
-    operator: Operator
+    operator: OperatorProcess
     kubeconfig: Path
 
 
@@ -139,7 +85,7 @@ def install_crd(kubectl: Kubectl) -> None:
 def operator_on(kubeconfig: Path, workdir: Path) -> Iterator[Stack]:
     kubectl = Kubectl(kubeconfig, workdir / "home")
     install_crd(kubectl)
-    operator = Operator(kubeconfig, workdir / "operator.log")
+    operator = OperatorProcess(kubeconfig, workdir / "operator.log")
     try:
         operator.start()
         yield Stack(kubectl, operator, kubeconfig)
@@ -187,7 +133,7 @@ def localkube_api_only(workdir: Path) -> Iterator[Stack]:
 
 
 def load_sample(name: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all((SAMPLES / name).read_text()) if d]
+    return [d for d in yaml.safe_load_all((OUR_SAMPLES / name).read_text()) if d]
 
 
 def raycluster_of(docs: list[dict[str, Any]]) -> dict[str, Any]:

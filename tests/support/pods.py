@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from support import waiting
+
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+    """`support.waiting.wait_for` with the patience real processes need (pods start in seconds)."""
+    return waiting.wait_for(what, check, timeout, interval)
 
 
 def pod_condition(pod: Any, ctype: str) -> str:

@@ -1,0 +1,89 @@
+"""`kuberay operator` as a user starts it, in its own process that the test always stops."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from support.paths import KUBERAY
+from support.waiting import wait_for
+
+# The operator logs the addresses its metrics and health endpoints bound (port 0 picks free ones).
+_ENDPOINTS = re.compile(r"endpoints on \[\('127\.0\.0\.1', (\d+)\), \('127\.0\.0\.1', (\d+)\)\]")
+
+
+class OperatorProcess:
+    """One operator process; its output is appended to `log_path`, so a restart keeps the history."""
+
+    def __init__(self, kubeconfig: Path, log_path: Path, extra: Sequence[str] = ()) -> None:
+        self.kubeconfig = kubeconfig
+        self.log_path = log_path
+        self.extra = list(extra)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.metrics_url = ""
+
+    def start(self, timeout: float = 60) -> None:
+        """Start and wait until it serves its endpoints (it has its informers and caches by then)."""
+        offset = len(self.log())
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    str(KUBERAY),
+                    "operator",
+                    "--kubeconfig",
+                    str(self.kubeconfig),
+                    "--metrics-addr",
+                    "127.0.0.1:0",
+                    "--health-addr",
+                    "127.0.0.1:0",
+                    *self.extra,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+
+        def metrics_port() -> str | None:
+            found = _ENDPOINTS.findall(self.log()[offset:])
+            return found[-1][0] if found else None
+
+        port = wait_for("the operator to serve its endpoints", metrics_port, timeout=timeout)
+        self.metrics_url = f"http://127.0.0.1:{port}/metrics"
+
+    def writes(self) -> float:
+        """Writes to the cluster's objects so far, from the operator's own metrics (its Lease
+        renewals, the price of leader election, are not counted)."""
+        body = urllib.request.urlopen(self.metrics_url, timeout=5).read().decode()
+        total = 0.0
+        for line in body.splitlines():
+            if not line.startswith("kuberay_operator_api_requests_total{"):
+                continue
+            labels = line[line.index("{") + 1 : line.index("}")]
+            if 'verb="GET"' in labels or 'resource="Lease"' in labels:
+                continue
+            total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def kill(self) -> None:
+        """Die without cleaning up, as on a node failure."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
