@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubelet_helpers import create, wait_for, wait_phase, wait_ready
+from support.pods import create, wait_for, wait_phase, wait_ready
 
 from localkube.kubelet.testing import Cluster, running_cluster
 
