@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.pods import create, wait_for, wait_phase, wait_ready
 
 from localkube.kubelet.testing import Cluster, running_cluster
+from support.pods import create, wait_for, wait_phase, wait_ready
 
 WEB = """
 kind: Pod
