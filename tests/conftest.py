@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from support.referees import known_difference
+
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "tools" / "referees" / "build"
 REQUIRE_ENV = "KUBERAY_REQUIRE_REFEREES"
@@ -42,6 +44,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None:
             why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "localkube internals")
             item.add_marker(pytest.mark.skip(reason=f"localkube only: {why}"))
+        elif difference := known_difference(item.nodeid):
+            # listed with its reason in tests/support/referees.py and docs/referees.md
+            item.add_marker(
+                pytest.mark.xfail(reason=f"differs on real Kubernetes: {difference}", strict=False)
+            )
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from localkube.apiserver import certs
 from localkube.controlplane import etcdstate, flags, kubeconfigs, pki
@@ -309,8 +311,29 @@ class KubernetesControlPlane:
         return etcdstate.revision(self.etcd_url)
 
     def reset(self, since: int) -> list[str]:
-        """Delete every object created after the snapshot `since` (blocking; returns their keys)."""
+        """Delete every object created after the snapshot `since` (blocking; returns their keys).
+        CustomResourceDefinitions go through the API first: the apiserver serves their resources
+        until its own finalizer has run, and a CRD removed behind its back stays half-served."""
+        self._delete_crds()
         return etcdstate.reset(self.etcd_url, since)
+
+    def _api(self, method: str, path: str) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"Bearer {self.admin_token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30, context=self._client_ssl()) as resp:
+            result: dict[str, Any] = json.loads(resp.read())
+            return result
+
+    def _delete_crds(self) -> None:
+        crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        names = [c["metadata"]["name"] for c in self._api("GET", crds).get("items") or []]
+        for name in names:
+            with contextlib.suppress(urllib.error.HTTPError):
+                self._api("DELETE", f"{crds}/{name}")
+        deadline = time.monotonic() + START_TIMEOUT
+        while self._api("GET", crds).get("items") and time.monotonic() < deadline:
+            time.sleep(0.1)  # bounded: the apiserver's finalizer removes the CRD's objects first
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._stop)
