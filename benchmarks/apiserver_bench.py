@@ -1,15 +1,19 @@
 """localkube API server benchmark: pod creates/s from concurrent clients, watch delivery latency,
 and the server's resident memory with the pods stored.
 
-The API server runs as its own process (`python -m localkube.apiserver`; `--whole` runs
-`localkube up --no-kubelet` instead); the load clients and watchers share a second process, so on a
-2-core machine each side has a core.
+The API server runs as its own process (`python -m localkube.apiserver`, in memory; `--whole` runs
+`localkube up --no-kubelet` instead, which keeps its state in SQLite unless `--in-memory`); the load
+clients and watchers share a second process, so on a 2-core machine each side has a core.
+`--restart` then SIGKILLs the server and times a restart with everything stored, until it answers
+and a LIST returns every pod.
 
     .venv/bin/python benchmarks/apiserver_bench.py [--pods 10000] [--clients 4] [--watchers 10]
+    .venv/bin/python benchmarks/apiserver_bench.py --whole [--in-memory | --fsync] [--restart]
+    .venv/bin/python benchmarks/apiserver_bench.py --against kubernetes
 
-`--against kubernetes` measures the real control plane (`localkube up --control-plane kubernetes
---no-kubelet`, binaries from tools/referees/build) in the same run, after localkube, and prints
-both with their ratio; its memory is kube-apiserver's plus etcd's.
+`--against kubernetes` then measures the real control plane in the same run (`localkube up
+--control-plane kubernetes --no-kubelet`, binaries from tools/referees/build) and prints both with
+their ratio; its memory is kube-apiserver's plus etcd's, the processes that hold the pods.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def pod(name: str) -> dict[str, Any]:
             "annotations": {"bench/sent": repr(time.time())},
         },
         "spec": {
-            # no scheduler takes these, so kube-scheduler adds no load (and no Events) to the real one
+            # no scheduler takes these, so kube-scheduler adds no load (nor Events) to the real one
             "schedulerName": "bench-unscheduled",
             "containers": [{"name": "c", "image": "python:3.11", "command": ["sleep", "infinity"]}],
         },
@@ -143,56 +147,26 @@ async def run(url: str, token: str, ca: str, pods: int, clients: int, watchers: 
     }
 
 
-def measure(command: list[str], state: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Start the server `command` (which writes state/kubeconfig when ready), load it, stop it."""
+def start(command: list[str], state: Path) -> subprocess.Popen[bytes]:
+    """Start the server; return once it has written its kubeconfig (it answers by then)."""
+    kubeconfig = state / "kubeconfig"
+    kubeconfig.unlink(missing_ok=True)
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        kubeconfig = state / "kubeconfig"
-        deadline = time.monotonic() + 300
-        while not kubeconfig.exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start: {server.stderr.read() if server.stderr else ''}")
-            time.sleep(0.05)
-        config = yaml.safe_load(kubeconfig.read_text())
-        cluster = config["clusters"][0]["cluster"]
-        token = config["users"][0]["user"]["token"]
-        # the real control plane's memory is kube-apiserver's and etcd's (the processes that hold
-        # the pods); localkube's is its one process
-        pid_files = [state / "logs" / f"{name}.pid" for name in ("kube-apiserver", "etcd")]
-        pids = [int(f.read_text()) for f in pid_files if f.exists()] or [server.pid]
-        idle = sum(rss_mib(pid) for pid in pids)
-        result = asyncio.run(
-            run(
-                cluster["server"],
-                token,
-                cluster["certificate-authority"],
-                args.pods,
-                args.clients,
-                args.watchers,
-            )
-        )
-        result["rss_idle_mib"] = idle
-        result["rss_with_pods_mib"] = sum(rss_mib(pid) for pid in pids)
-        return result
-    finally:
-        server.terminate()  # `localkube up` stops every process it started
-        server.wait(120)
+    deadline = time.monotonic() + 300  # the real control plane takes seconds
+    while not kubeconfig.exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"localkube did not start: {server.stderr.read() if server.stderr else ''}")
+        time.sleep(0.02)
+    return server
 
 
-def report(name: str, result: dict[str, Any], args: argparse.Namespace) -> None:
-    print(
-        f"{name}: creates: {result['pods']} pods from {args.clients} clients in {result['seconds']:.2f}s "
-        f"= {result['creates_per_s']:.0f} creates/s"
-    )
-    print(
-        f"{name}: watch delivery ({args.watchers} watchers, {result['watch_events']} events, "
-        f"send->receive): p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-        f"max {result['max_ms']:.1f} ms"
-    )
-    print(
-        f"{name}: server RSS: {result['rss_idle_mib']:.0f} MiB idle, {result['rss_with_pods_mib']:.0f} MiB "
-        f"with {result['pods']} pods stored"
-    )
+async def count_pods(url: str, token: str, ca: str) -> int:
+    ctx = ssl.create_default_context(cafile=ca)
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+        session.get(f"{url}/api/v1/namespaces/{NAMESPACE}/pods", ssl=ctx) as resp,
+    ):
+        return len((await resp.json())["items"])
 
 
 def main() -> int:
@@ -201,6 +175,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--watchers", type=int, default=10)
     parser.add_argument("--whole", action="store_true", help="measure `localkube up --no-kubelet` instead")
+    parser.add_argument("--in-memory", action="store_true", help="with --whole: no state file")
+    parser.add_argument("--fsync", action="store_true", help="with --whole: fsync every write")
+    parser.add_argument("--restart", action="store_true", help="with --whole: SIGKILL, then time a restart")
     parser.add_argument(
         "--against",
         choices=("kubernetes",),
@@ -208,41 +185,122 @@ def main() -> int:
     )
     parser.add_argument("--kubernetes-binaries", type=Path, help="directory printed by tools/referees/build")
     args = parser.parse_args()
-    results: dict[str, dict[str, Any]] = {}
+    up_flags = ["--in-memory"] * args.in_memory + ["--fsync"] * args.fsync
     with tempfile.TemporaryDirectory(prefix="localkube-bench-") as tmp:
-        state = Path(tmp) / "localkube"
+        state = Path(tmp)
         # `--whole` measures `localkube up` (API server plus its Deployment/ReplicaSet controllers,
         # which keep their own cache of every pod); by default the API server alone is measured.
         command = (
-            [str(LOCALKUBE), "up", "--dir", str(state), "--port", "0", "--no-kubelet"]
+            [str(LOCALKUBE), "up", "--dir", str(state), "--port", "0", "--no-kubelet", *up_flags]
             if args.whole
             else [sys.executable, "-m", "localkube.apiserver", "--dir", str(state), "--port", "0"]
         )
-        results["localkube"] = measure(command, state, args)
-        report("localkube", results["localkube"], args)
-        if args.against == "kubernetes":
-            binaries = args.kubernetes_binaries or Path(
-                subprocess.run([str(BUILD)], check=True, capture_output=True, text=True).stdout.strip()
+        server = start(command, state)
+        try:
+            config = yaml.safe_load((state / "kubeconfig").read_text())
+            cluster = config["clusters"][0]["cluster"]
+            token = config["users"][0]["user"]["token"]
+            idle = rss_mib(server.pid)
+            result = asyncio.run(
+                run(
+                    cluster["server"],
+                    token,
+                    cluster["certificate-authority"],
+                    args.pods,
+                    args.clients,
+                    args.watchers,
+                )
             )
-            state = Path(tmp) / "kubernetes"
-            command = [
-                str(LOCALKUBE), "up", "--dir", str(state), "--port", "0", "--no-kubelet",
-                "--control-plane", "kubernetes", "--kubernetes-binaries", str(binaries),
-            ]  # fmt: skip
-            results["kubernetes"] = measure(command, state, args)
-            report("kubernetes", results["kubernetes"], args)
-            lk, k8s = results["localkube"], results["kubernetes"]
-            print("| what | localkube | kubernetes v1.37.2 | localkube / kubernetes |")
-            print("| --- | --- | --- | --- |")
-            for label, key, unit in (
-                ("pod creates/s, 4 clients", "creates_per_s", "/s"),
-                ("watch delivery p50", "p50_ms", " ms"),
-                ("watch delivery p99", "p99_ms", " ms"),
-                (f"resident memory with {lk['pods']} pods", "rss_with_pods_mib", " MiB"),
-            ):
-                print(f"| {label} | {lk[key]:.1f}{unit} | {k8s[key]:.1f}{unit} | {lk[key] / k8s[key]:.2f} |")
-    print(json.dumps(results))
+            result["rss_idle_mib"] = idle
+            result["rss_with_pods_mib"] = rss_mib(server.pid)
+            if args.whole and args.restart:
+                server.kill()
+                server.wait(30)
+                started = time.perf_counter()
+                server = start(command, state)
+                answering = time.perf_counter() - started
+                config = yaml.safe_load((state / "kubeconfig").read_text())
+                listed = asyncio.run(
+                    count_pods(
+                        config["clusters"][0]["cluster"]["server"],
+                        config["users"][0]["user"]["token"],
+                        cluster["certificate-authority"],
+                    )
+                )
+                result["restart_s"] = answering
+                result["restart_listed"] = listed
+        finally:
+            server.terminate()
+            server.wait(30)
+    print(
+        f"creates: {result['pods']} pods from {args.clients} clients in {result['seconds']:.2f}s "
+        f"= {result['creates_per_s']:.0f} creates/s"
+    )
+    print(
+        f"watch delivery ({args.watchers} watchers, {result['watch_events']} events, send->receive): "
+        f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms"
+    )
+    print(
+        f"server RSS: {result['rss_idle_mib']:.0f} MiB idle, {result['rss_with_pods_mib']:.0f} MiB "
+        f"with {result['pods']} pods stored"
+    )
+    if "restart_s" in result:
+        print(
+            f"restart after SIGKILL: answering in {result['restart_s']:.2f}s "
+            f"with {result['restart_listed']} pods listed"
+        )
+    if args.against == "kubernetes":
+        real = measure_kubernetes(args)
+        print("| what | localkube | kubernetes v1.37.2 | localkube / kubernetes |")
+        print("| --- | --- | --- | --- |")
+        for label, key in (
+            (f"pod creates/s, {args.clients} clients", "creates_per_s"),
+            (f"watch delivery p50 (ms), {args.watchers} watchers", "p50_ms"),
+            ("watch delivery p99 (ms)", "p99_ms"),
+            (f"resident memory (MiB) with {result['pods']} pods", "rss_with_pods_mib"),
+        ):
+            print(f"| {label} | {result[key]:.1f} | {real[key]:.1f} | {result[key] / real[key]:.2f} |")
+        result = {"localkube": result, "kubernetes": real}
+    print(json.dumps(result))
     return 0
+
+
+def measure_kubernetes(args: argparse.Namespace) -> dict[str, Any]:
+    binaries = args.kubernetes_binaries or Path(
+        subprocess.run([str(BUILD)], check=True, capture_output=True, text=True).stdout.strip()
+    )
+    with tempfile.TemporaryDirectory(prefix="localkube-bench-k8s-") as tmp:
+        state = Path(tmp)
+        command = [
+            str(LOCALKUBE), "up", "--dir", str(state), "--port", "0", "--no-kubelet",
+            "--control-plane", "kubernetes", "--kubernetes-binaries", str(binaries),
+        ]  # fmt: skip
+        server = start(command, state)
+        try:
+            pids = [int((state / "logs" / f"{name}.pid").read_text()) for name in ("kube-apiserver", "etcd")]
+            config = yaml.safe_load((state / "kubeconfig").read_text())
+            cluster = config["clusters"][0]["cluster"]
+            idle = sum(rss_mib(pid) for pid in pids)
+            result = asyncio.run(
+                run(
+                    cluster["server"],
+                    config["users"][0]["user"]["token"],
+                    cluster["certificate-authority"],
+                    args.pods,
+                    args.clients,
+                    args.watchers,
+                )
+            )
+            result["rss_idle_mib"] = idle
+            result["rss_with_pods_mib"] = sum(rss_mib(pid) for pid in pids)
+        finally:
+            server.terminate()  # `localkube up` stops every process it started
+            server.wait(120)
+    print(
+        f"kubernetes: {result['creates_per_s']:.0f} creates/s; watch p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms; kube-apiserver + etcd RSS {result['rss_with_pods_mib']:.0f} MiB"
+    )
+    return result
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from typing import Any
 import kubernetes
 
 from kuberay.api.crd import render_crd
+from kubeschema.timestamps import now_time
 
 BIN = Path(sys.executable).parent
 MINIMUM_CREATES = 1 + 1 + 3  # head service, head pod, three workers
@@ -120,7 +121,7 @@ class FakeKubelet(threading.Thread):
     def mark_running(self, pod: Any) -> None:
         self.ip += 1
         ip = f"10.244.{self.ip // 250}.{self.ip % 250 + 2}"
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        now = now_time()
         conditions = [
             {"type": t, "status": "True", "lastTransitionTime": now}
             for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")

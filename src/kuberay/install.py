@@ -57,6 +57,15 @@ _OPERATOR_RULES: list[dict[str, Any]] = [
         "verbs": ["create", "delete", "get", "list", "patch", "watch"],
     },
     {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["create", "get", "list", "watch"]},
+    # authOptions.mode token: the operator creates `<cluster>` holding the token; it never reads
+    # other Secrets' data for anything but noticing its own exist.
+    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "get", "list", "watch"]},
+    # headGroupSpec.enableIngress: the head's dashboard Ingress.
+    {
+        "apiGroups": ["networking.k8s.io"],
+        "resources": ["ingresses"],
+        "verbs": ["create", "get", "list", "update", "watch"],
+    },
     {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
     {
@@ -100,6 +109,9 @@ class InstallOptions:
     tolerations: tuple[dict[str, Any], ...] = ()
     affinity: dict[str, Any] = field(default_factory=dict)
     env: tuple[dict[str, Any], ...] = ()
+    # KubeRay's batchScheduler values: passed on, and refused by the operator at start.
+    batch_scheduler: str = ""
+    enable_batch_scheduler: bool = False
     pod_annotations: dict[str, str] = field(default_factory=dict)
     service_monitor: bool = False
     service_monitor_interval: str = "30s"
@@ -150,6 +162,10 @@ def operator_args(opts: InstallOptions) -> list[str]:
     if opts.leader_elect:
         args.append("--leader-elect")
     args.extend(f"--namespace={ns}" for ns in opts.watch_namespaces)
+    if opts.batch_scheduler:
+        args.append(f"--batch-scheduler={opts.batch_scheduler}")
+    if opts.enable_batch_scheduler:
+        args.append("--enable-batch-scheduler")
     return args
 
 

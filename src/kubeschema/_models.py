@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import Any
-
-import kubernetes_asyncio.client.models as _models
 
 _LIST = re.compile(r"^list\[(.+)\]$")
 _DICT = re.compile(r"^dict\(str, (.+)\)$")
@@ -23,8 +22,17 @@ class Field:
     description: str
 
 
+@cache
+def _models_module() -> ModuleType:
+    # Importing the models takes about a second: only schema lookups pay it, not the kubelet or
+    # the controllers, which use kubeschema's quantities and timestamps.
+    import kubernetes_asyncio.client.models as models
+
+    return models
+
+
 def model_class(name: str) -> Any:
-    cls = getattr(_models, name, None)
+    cls = getattr(_models_module(), name, None)
     if not isinstance(cls, type) or not hasattr(cls, "openapi_types"):
         raise AttributeError(name)
     return cls
@@ -32,12 +40,13 @@ def model_class(name: str) -> Any:
 
 @cache
 def model_names() -> tuple[str, ...]:
+    models = _models_module()
     return tuple(
         n
-        for n in dir(_models)
+        for n in dir(models)
         if n[:1].isupper()
-        and isinstance(getattr(_models, n), type)
-        and hasattr(getattr(_models, n), "openapi_types")
+        and isinstance(getattr(models, n), type)
+        and hasattr(getattr(models, n), "openapi_types")
     )
 
 
@@ -53,7 +62,7 @@ def element_type(type_str: str) -> tuple[str, str]:
 
 
 def is_model(type_str: str) -> bool:
-    return type_str not in _PRIMITIVES and hasattr(_models, type_str)
+    return type_str not in _PRIMITIVES and hasattr(_models_module(), type_str)
 
 
 @cache

@@ -1,4 +1,4 @@
-"""The `localkube` command line: `localkube up --dir DIR [--port N] [--no-kubelet]
+"""The `localkube` command line: `localkube up --dir DIR [--port N] [--no-kubelet] [--in-memory]
 [--control-plane localkube|kubernetes]`."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ async def up(
     node_cpu: str = "64",
     node_memory: str = "256Gi",
     pod_cidr: str = "10.244.0.0/16",
+    durable: bool = True,
+    fsync: bool = False,
     control_plane: str = "localkube",
     kubernetes_binaries: Path | None = None,
 ) -> int:
@@ -39,7 +41,7 @@ async def up(
             print(f"localkube: {e}", file=sys.stderr)
             return 2
     else:
-        server = APIServer(data_dir, port=port, extra_sans=(gateway,))
+        server = APIServer(data_dir, port=port, extra_sans=(gateway,), durable=durable, fsync=fsync)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -108,7 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="run the API server (and the kubelet) in the foreground")
-    p_up.add_argument("--dir", required=True, type=Path, help="state directory (certificates, kubeconfig)")
+    p_up.add_argument(
+        "--dir", required=True, type=Path, help="state directory (objects, certificates, kubeconfig)"
+    )
+    p_up.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="keep the API's objects in memory only: a restart forgets them",
+    )
+    p_up.add_argument(
+        "--fsync",
+        action="store_true",
+        help="fsync every write: it then survives a power failure too, not only a crash (fewer writes/s)",
+    )
     p_up.add_argument("--port", type=int, default=6443, help="HTTPS port (0: any free port)")
     p_up.add_argument("--no-kubelet", action="store_true", help="serve the API only, run no node")
     p_up.add_argument("--node-cpu", default="64", help="the node's cpu capacity (a Kubernetes quantity)")
@@ -142,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                 args.node_cpu,
                 args.node_memory,
                 args.pod_cidr,
-                args.control_plane,
-                args.kubernetes_binaries,
+                durable=not args.in_memory,
+                fsync=args.fsync,
+                control_plane=args.control_plane,
+                kubernetes_binaries=args.kubernetes_binaries,
             )
         )
     return 2

@@ -47,3 +47,31 @@ def running_kubernetes(data_dir: Path, binaries: Path, **kwargs: Any) -> Iterato
         yield plane
     finally:
         asyncio.run(plane.stop())
+
+
+@contextmanager
+def running_controllers(url: str, kubeconfig: Path) -> Iterator[None]:
+    """Run the control plane's controllers against the API at `url` in a thread, as `localkube up` does;
+    they are always stopped (and the thread joined) on exit."""
+    from localkube.controllers import run_controllers
+
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    done = threading.Event()
+
+    def main() -> None:
+        try:
+            loop.run_until_complete(run_controllers(url, kubeconfig, stop))
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=main, name="localkube-controllers", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
+        loop.close()
+        if not done.is_set():
+            raise RuntimeError("the controllers did not stop within 30 s")

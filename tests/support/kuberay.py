@@ -4,12 +4,12 @@ the kubelet by writing pod status, as envtest-based KubeRay tests do."""
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 import kubernetes
 import yaml
 
+from kubeschema.timestamps import now_time
 from support.paths import KUBERAY_SAMPLES
 
 
@@ -51,7 +51,7 @@ class Kube:
 
     def run_pod(self, pod: Any, ip: str) -> None:
         """Play the kubelet: the pod is Running, its containers ready."""
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        now = now_time()
         statuses = [
             {
                 "name": c.name,

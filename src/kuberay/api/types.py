@@ -189,7 +189,7 @@ class RayClusterUpgradeStrategy(_Model):
 
 
 class AuthOptions(_Model):
-    enable_k8s_token_auth: bool | None = None
+    enable_k8s_token_auth: bool | None = Field(default=None, alias="enableK8sTokenAuth")
     secret_name: str | None = None
     mode: Literal["disabled", "token"] | None = None
 

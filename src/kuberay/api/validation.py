@@ -697,5 +697,25 @@ def validate_raycluster(obj: dict[str, Any], pods: list[dict[str, Any]] | None =
                     f"Remove spec.{field_name}.",
                 )
             )
+    problems.extend(_validate_serve_service(annotations, ray_head))
     problems.extend(_validate_status(_dict(obj.get("status"))))
     return problems
+
+
+def _validate_serve_service(annotations: dict[str, Any], ray_head: dict[str, Any]) -> list[Problem]:
+    """KubeRay fails every reconcile of such a cluster; we say so once, up front. A head container
+    that declares no ports gets KubeRay's default ports, serve (8000) among them."""
+    if annotations.get("ray.io/enable-serve-service") != "true":
+        return []
+    names = [p.get("name") or "" for p in _list(ray_head.get("ports")) if isinstance(p, dict)]
+    if not names or any(n == "serve" or n.startswith("serve-") for n in names):
+        return []
+    return [
+        Problem(
+            "metadata.annotations[ray.io/enable-serve-service]",
+            "the Serve Service needs a port named 'serve' (or with the prefix 'serve-', e.g. 'serve-grpc') "
+            "in the Ray head container",
+            "Add a containerPort named serve to spec.headGroupSpec.template.spec.containers[0].ports, "
+            "or remove the annotation.",
+        )
+    ]

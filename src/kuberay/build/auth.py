@@ -31,12 +31,17 @@ def auth_secret_name(cluster: dict[str, Any]) -> str:
     return str(custom) if custom else naming.check_name(naming.cluster_name(cluster))
 
 
+def operator_makes_secret(cluster: dict[str, Any]) -> bool:
+    """Token auth with neither the user's secretName nor Kubernetes token auth."""
+    options = cluster["spec"].get("authOptions") or {}
+    return is_auth_enabled(cluster) and not is_k8s_auth_enabled(cluster) and not options.get("secretName")
+
+
 def build_auth_secret(cluster: dict[str, Any], token: str) -> dict[str, Any] | None:
     """The Secret holding the cluster's Ray auth token, or None when the operator should not create
     one (auth off, the user's own secretName, or Kubernetes token auth). `token` is passed in so
     this stays pure: KubeRay uses 32 random bytes, base64-encoded."""
-    options = cluster["spec"].get("authOptions") or {}
-    if not is_auth_enabled(cluster) or is_k8s_auth_enabled(cluster) or options.get("secretName"):
+    if not operator_makes_secret(cluster):
         return None
     return {
         "apiVersion": "v1",

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from kuberay.build import naming
-from kuberay.build.quantity import QuantityError, go_float, parse_quantity
+from kubeschema.quantity import QuantityError, go_float, parse_quantity
 
 # `ray start` flags that take an explicit true/false value rather than being bare switches.
 _EXPLICIT_BOOL_FLAGS = ("log-color", "include-dashboard", "include-log-monitor")

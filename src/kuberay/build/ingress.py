@@ -67,3 +67,27 @@ def build_head_ingress(cluster: dict[str, Any]) -> dict[str, Any] | None:
         },
         "spec": spec,
     }
+
+
+def ingress_update(existing: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any] | None:
+    """The existing Ingress with KubeRay's labels, annotations and spec, or None when it already
+    has them. An ingress class the cluster does not ask for is the API server's (a default
+    IngressClass) and is kept, or every pass would fight it."""
+    spec = copy.deepcopy(wanted["spec"])
+    existing_spec = existing.get("spec") or {}
+    if "ingressClassName" not in spec and "ingressClassName" in existing_spec:
+        spec["ingressClassName"] = existing_spec["ingressClassName"]
+    meta = existing["metadata"]
+    want_meta = wanted["metadata"]
+    if (
+        (meta.get("labels") or {}) == want_meta["labels"]
+        and (meta.get("annotations") or {}) == want_meta["annotations"]
+        and existing_spec == spec
+    ):
+        return None
+    updated = copy.deepcopy(existing)
+    updated.pop("status", None)
+    updated["metadata"]["labels"] = dict(want_meta["labels"])
+    updated["metadata"]["annotations"] = dict(want_meta["annotations"])
+    updated["spec"] = spec
+    return updated

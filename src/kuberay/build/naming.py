@@ -11,6 +11,7 @@ import base64
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ CREATED_BY_LABEL = "app.kubernetes.io/created-by"
 REPLICA_INDEX_LABEL = "ray.io/worker-group-replica-index"
 REPLICA_NAME_LABEL = "ray.io/worker-group-replica-name"
 HOST_INDEX_LABEL = "ray.io/replica-host-index"
+ORIGINATED_FROM_CR_NAME_LABEL = "ray.io/originated-from-cr-name"
+ORIGINATED_FROM_CRD_LABEL = "ray.io/originated-from-crd"
+SERVE_LABEL = "ray.io/serve"
+HEADLESS_WORKER_SERVICE_LABEL = "ray.io/headless-worker-svc"
 APP_NAME = "kuberay"
 COMPONENT_NAME = "kuberay-operator"
 HEAD_GROUP_LABEL_VALUE = "headgroup"
@@ -33,6 +38,9 @@ HEAD_GROUP_LABEL_VALUE = "headgroup"
 OVERWRITE_CMD_ANNOTATION = "ray.io/overwrite-container-cmd"
 FT_ENABLED_ANNOTATION = "ray.io/ft-enabled"
 EXTERNAL_STORAGE_NS_ANNOTATION = "ray.io/external-storage-namespace"
+ENABLE_SERVE_SERVICE_ANNOTATION = "ray.io/enable-serve-service"
+# Set by RayJob's sidecar mode: once provisioned, a lost head pod is not recreated.
+DISABLE_PROVISIONED_HEAD_RESTART_ANNOTATION = "ray.io/disable-provisioned-head-restart"
 
 # Ports
 DEFAULT_GCS_PORT = 6379
@@ -59,9 +67,38 @@ class BuildOptions:
     # ENABLE_RAY_HEAD_CLUSTER_IP_SERVICE: KubeRay makes the head service headless unless set.
     head_cluster_ip_service: bool = False
     deterministic_head_pod_name: bool = False  # ENABLE_DETERMINISTIC_HEAD_POD_NAME
+    # ENABLE_RANDOM_POD_DELETE: with in-tree autoscaling, extra pods are deleted too (without it
+    # only the autoscaler picks victims, through workersToDelete).
+    random_pod_delete: bool = False
 
 
 DEFAULT_OPTIONS = BuildOptions()
+
+# KubeRay's operator environment variables -> BuildOptions fields. KubeRay reads the enable-by-
+# default ones as "anything but false" and the disable-by-default ones as "true" (any case).
+_ENV_ON_UNLESS_FALSE = {
+    "ENABLE_INIT_CONTAINER_INJECTION": "enable_init_container_injection",
+    "ENABLE_PROBES_INJECTION": "enable_probes_injection",
+}
+_ENV_OFF_UNLESS_TRUE = {
+    "ENABLE_LOGIN_SHELL": "enable_login_shell",
+    "ENABLE_RAY_HEAD_CLUSTER_IP_SERVICE": "head_cluster_ip_service",
+    "ENABLE_DETERMINISTIC_HEAD_POD_NAME": "deterministic_head_pod_name",
+    "ENABLE_RANDOM_POD_DELETE": "random_pod_delete",
+}
+OPTION_ENV_VARS = ("CLUSTER_DOMAIN", *_ENV_ON_UNLESS_FALSE, *_ENV_OFF_UNLESS_TRUE)
+
+
+def options_from_env(env: Mapping[str, str]) -> BuildOptions:
+    """The BuildOptions a KubeRay operator started with this environment would use."""
+    values: dict[str, Any] = {}
+    if env.get("CLUSTER_DOMAIN"):
+        values["cluster_domain"] = env["CLUSTER_DOMAIN"]
+    for var, name in _ENV_ON_UNLESS_FALSE.items():
+        values[name] = env.get(var, "").lower() != "false"
+    for var, name in _ENV_OFF_UNLESS_TRUE.items():
+        values[name] = env.get(var, "").lower() == "true"
+    return BuildOptions(**values)
 
 
 def check_name(s: str) -> str:

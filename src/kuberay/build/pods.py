@@ -9,6 +9,7 @@ container of each template, as in KubeRay.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from kuberay.build import auth, command, naming
@@ -75,6 +76,20 @@ def _ensure_metrics_port(container: dict[str, Any]) -> None:
         ports.append({"name": "metrics", "containerPort": naming.DEFAULT_METRICS_PORT})
 
 
+_REDIS_CREDENTIALS = (
+    ("redisUsername", "REDIS_USERNAME", "redis-username"),
+    ("redisPassword", "REDIS_PASSWORD", "redis-password"),
+)
+
+
+def _redis_credential_params(cluster: dict[str, Any]) -> dict[str, str]:
+    """rayStartParams pointing `ray start` at the Redis credentials' env vars (head only)."""
+    options = cluster["spec"].get("gcsFaultToleranceOptions") or {}
+    return {
+        param: f"${env_name}" for key, env_name, param in _REDIS_CREDENTIALS if options.get(key) is not None
+    }
+
+
 def _configure_gcs_ft(
     cluster: dict[str, Any], template: dict[str, Any], params: dict[str, str], node_type: str
 ) -> None:
@@ -102,13 +117,9 @@ def _configure_gcs_ft(
         env.append({"name": "RAY_external_storage_namespace", "value": storage_ns})
     if options is not None:
         env.append({"name": "RAY_REDIS_ADDRESS", "value": options.get("redisAddress", "")})
-        for key, env_name, param in (
-            ("redisUsername", "REDIS_USERNAME", "redis-username"),
-            ("redisPassword", "REDIS_PASSWORD", "redis-password"),
-        ):
+        for key, env_name, _ in _REDIS_CREDENTIALS:
             cred = options.get(key)
             if cred is not None:
-                params[param] = f"${env_name}"
                 entry: dict[str, Any] = {"name": env_name}
                 if cred.get("value"):
                     entry["value"] = cred["value"]
@@ -119,47 +130,108 @@ def _configure_gcs_ft(
         env.append({"name": "REDIS_PASSWORD", "value": params["redis-password"]})
 
 
-def _head_template(cluster: dict[str, Any], params: dict[str, str], options: BuildOptions) -> dict[str, Any]:
-    head = cluster["spec"]["headGroupSpec"]
-    template = copy.deepcopy(head["template"])
-    meta = template.setdefault("metadata", {})
-    prefix = naming.pod_name_prefix(
-        naming.cluster_name(cluster), HEAD, not options.deterministic_head_pod_name
-    )
-    if options.deterministic_head_pod_name:
-        meta["name"] = prefix
+def start_params(
+    cluster: dict[str, Any], group: dict[str, Any], node_type: str, options: BuildOptions
+) -> dict[str, str]:
+    """The `ray start` flags of a head or worker group: the user's rayStartParams plus what KubeRay
+    derives from the group, the cluster and the Ray container's resources (a new dict)."""
+    params = dict(group.get("rayStartParams") or {})
+    command.apply_group_resources(params, group.get("resources"))
+    command.apply_group_labels(params, group.get("labels"))
+    fqdn = naming.head_fqdn(cluster, options) if node_type == WORKER else ""
+    command.set_missing_params(params, node_type, naming.head_port(cluster), fqdn)
+    if node_type == HEAD:
+        if naming.is_autoscaling_enabled(cluster):
+            # Ray's own monitor cannot drive Kubernetes; the sidecar autoscaler does instead.
+            params["no-monitor"] = "true"
+        params.update(_redis_credential_params(cluster))
+    containers = ((group.get("template") or {}).get("spec") or {}).get("containers") or [{}]
+    command.add_resource_params(params, containers[0].get("resources") or {})
+    return params
+
+
+def _add_autoscaler(cluster: dict[str, Any], spec: dict[str, Any], options: BuildOptions) -> None:
+    """The head's autoscaler sidecar, its service account and the autoscaler version's env."""
+    spec["serviceAccountName"] = naming.autoscaler_service_account_name(cluster)
+    image = _ray_container(spec).get("image", "")
+    spec["containers"].append(build_autoscaler_container(cluster, image, options))
+    version = naming.autoscaler_version(cluster)
+    ray_env = _ray_container(spec).setdefault("env", [])
+    if version == "v2":
+        ray_env.append({"name": "RAY_enable_autoscaler_v2", "value": "true"})
+        spec["restartPolicy"] = "Never"
+    elif version == "v1":
+        ray_env.append({"name": "RAY_enable_autoscaler_v2", "value": "false"})
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a pod sits in its cluster: node type, group, and (workers) its replica and host."""
+
+    node_type: str
+    group: dict[str, Any]
+    replica_index: int = 0
+    replica_name: str | None = None
+    host_index: int = 0
+
+    @property
+    def group_label(self) -> str:
+        return naming.HEAD_GROUP_LABEL_VALUE if self.node_type == HEAD else str(self.group["groupName"])
+
+
+def _pod_metadata(
+    cluster: dict[str, Any], meta: dict[str, Any], place: _Place, options: BuildOptions
+) -> None:
+    """Name (or generateName), namespace and KubeRay's labels on the template's metadata."""
+    name = naming.cluster_name(cluster)
+    if place.node_type == HEAD and options.deterministic_head_pod_name:
+        meta["name"] = naming.pod_name_prefix(name, HEAD, generate=False)
     else:
+        # Replicas share one template, so a fixed name would collide (KubeRay names heads randomly too).
         meta.pop("name", None)
-        meta["generateName"] = prefix
+        prefix = name if place.node_type == HEAD else f"{name}-{place.group['groupName']}"
+        meta["generateName"] = naming.pod_name_prefix(prefix, place.node_type)
     meta["namespace"] = naming.cluster_namespace(cluster)
+    user_labels = {**(meta.get("labels") or {}), **(place.group.get("labels") or {})}
+    labels = _labels(cluster, place.node_type, place.group_label, user_labels)
+    if place.node_type == WORKER:
+        labels[naming.REPLICA_INDEX_LABEL] = str(place.replica_index)
+        if int(place.group.get("numOfHosts") or 1) > 1:
+            labels[naming.REPLICA_NAME_LABEL] = place.replica_name or ""
+            labels[naming.HOST_INDEX_LABEL] = str(place.host_index)
+    meta["labels"] = labels
 
-    command.apply_group_resources(params, head.get("resources"))
-    command.apply_group_labels(params, head.get("labels"))
-    user_labels = {**(meta.get("labels") or {}), **(head.get("labels") or {})}
-    meta["labels"] = _labels(cluster, HEAD, naming.HEAD_GROUP_LABEL_VALUE, user_labels)
-    command.set_missing_params(params, HEAD, naming.head_port(cluster), "")
-    _init_annotations(cluster, template)
 
+def _template(
+    cluster: dict[str, Any], place: _Place, params: dict[str, str], options: BuildOptions
+) -> dict[str, Any]:
+    """The group's pod template with KubeRay's additions, one path for head and workers."""
+    template = copy.deepcopy(place.group["template"])
+    meta = template.setdefault("metadata", {})
     spec = template.setdefault("spec", {})
-    if naming.is_autoscaling_enabled(cluster):
-        # Ray's own monitor cannot drive Kubernetes; the sidecar autoscaler does instead.
-        params["no-monitor"] = "true"
-        spec["serviceAccountName"] = naming.autoscaler_service_account_name(cluster)
-        image = _ray_container(spec).get("image", "")
-        spec["containers"].append(build_autoscaler_container(cluster, image, options))
-        version = naming.autoscaler_version(cluster)
-        ray_env = _ray_container(spec).setdefault("env", [])
-        if version == "v2":
-            ray_env.append({"name": "RAY_enable_autoscaler_v2", "value": "true"})
-            spec["restartPolicy"] = "Never"
-        elif version == "v1":
-            ray_env.append({"name": "RAY_enable_autoscaler_v2", "value": "false"})
-
-    _configure_gcs_ft(cluster, template, params, HEAD)
+    if place.node_type == WORKER and options.enable_init_container_injection:
+        # Copied from the Ray container before anything is added to it, as KubeRay does.
+        fqdn, port = naming.head_fqdn(cluster, options), naming.head_port(cluster)
+        spec.setdefault("initContainers", []).append(
+            _wait_gcs_ready_container(_ray_container(spec), fqdn, port, options)
+        )
+    _pod_metadata(cluster, meta, place, options)
+    _init_annotations(cluster, template)
+    autoscaling = naming.is_autoscaling_enabled(cluster)
+    if place.node_type == HEAD and autoscaling:
+        _add_autoscaler(cluster, spec, options)
+    _configure_gcs_ft(cluster, template, params, place.node_type)
     _ensure_metrics_port(_ray_container(spec))
+    if place.node_type == WORKER and autoscaling and naming.autoscaler_version(cluster) == "v2":
+        spec["restartPolicy"] = "Never"
     if auth.is_auth_enabled(cluster):
         auth.configure_pod_auth(cluster, spec)
     return template
+
+
+def _build_pod(cluster: dict[str, Any], place: _Place, options: BuildOptions) -> dict[str, Any]:
+    params = start_params(cluster, place.group, place.node_type, options)
+    return _finish_pod(cluster, _template(cluster, place, params, options), place.node_type, params, options)
 
 
 def _init_annotations(cluster: dict[str, Any], template: dict[str, Any]) -> None:
@@ -209,50 +281,6 @@ done
     if ray.get("securityContext") is not None:
         init["securityContext"] = copy.deepcopy(ray["securityContext"])
     return init
-
-
-def _worker_template(
-    cluster: dict[str, Any],
-    group: dict[str, Any],
-    params: dict[str, str],
-    replica_index: int,
-    replica_name: str | None,
-    host_index: int,
-    options: BuildOptions,
-) -> dict[str, Any]:
-    template = copy.deepcopy(group["template"])
-    meta = template.setdefault("metadata", {})
-    spec = template.setdefault("spec", {})
-    fqdn = naming.head_fqdn(cluster, options)
-    port = naming.head_port(cluster)
-    meta["generateName"] = naming.pod_name_prefix(
-        f"{naming.cluster_name(cluster)}-{group['groupName']}", WORKER
-    )
-    meta["namespace"] = naming.cluster_namespace(cluster)
-    if options.enable_init_container_injection:
-        init = _wait_gcs_ready_container(_ray_container(spec), fqdn, port, options)
-        spec.setdefault("initContainers", []).append(init)
-    # Many replicas share one template: a fixed name would collide.
-    meta.pop("name", None)
-
-    command.apply_group_resources(params, group.get("resources"))
-    command.apply_group_labels(params, group.get("labels"))
-    user_labels = {**(meta.get("labels") or {}), **(group.get("labels") or {})}
-    labels = _labels(cluster, WORKER, group["groupName"], user_labels)
-    labels[naming.REPLICA_INDEX_LABEL] = str(replica_index)
-    if int(group.get("numOfHosts") or 1) > 1:
-        labels[naming.REPLICA_NAME_LABEL] = replica_name or ""
-        labels[naming.HOST_INDEX_LABEL] = str(host_index)
-    meta["labels"] = labels
-    command.set_missing_params(params, WORKER, port, fqdn)
-    _init_annotations(cluster, template)
-    _configure_gcs_ft(cluster, template, params, WORKER)
-    _ensure_metrics_port(_ray_container(spec))
-    if naming.is_autoscaling_enabled(cluster) and naming.autoscaler_version(cluster) == "v2":
-        spec["restartPolicy"] = "Never"
-    if auth.is_auth_enabled(cluster):
-        auth.configure_pod_auth(cluster, spec)
-    return template
 
 
 def _memory_size_limit(container: dict[str, Any]) -> Any:
@@ -392,7 +420,6 @@ def _finish_pod(
         _add_empty_dir(pod, ray, RAY_LOG_VOLUME, RAY_LOG_PATH, memory=False)
         _add_empty_dir(pod, autoscaler, RAY_LOG_VOLUME, RAY_LOG_PATH, memory=False)
 
-    command.add_resource_params(params, ray.get("resources") or {})
     start_cmd = command.ray_start_command(node_type, params)
     user_cmd = command.user_command_string(ray)
     annotations = pod["metadata"].get("annotations") or {}
@@ -428,9 +455,7 @@ def _drop_empty(pod: dict[str, Any]) -> None:
 
 def build_head_pod(cluster: dict[str, Any], options: BuildOptions = DEFAULT_OPTIONS) -> dict[str, Any]:
     """The head Pod KubeRay creates for this RayCluster (metadata.generateName, no name)."""
-    params = dict(cluster["spec"]["headGroupSpec"].get("rayStartParams") or {})
-    template = _head_template(cluster, params, options)
-    pod = _finish_pod(cluster, template, HEAD, params, options)
+    pod = _build_pod(cluster, _Place(HEAD, cluster["spec"]["headGroupSpec"]), options)
     # What upgradeStrategy Recreate compares against (see scaling.needs_recreate).
     annotations = pod["metadata"].setdefault("annotations", {})
     annotations[naming.UPGRADE_HASH_ANNOTATION] = naming.spec_hash(cluster)
@@ -449,7 +474,5 @@ def build_worker_pod(
 ) -> dict[str, Any]:
     """A worker Pod of `group` (index or groupName). Multi-host groups (numOfHosts > 1) name the
     replica (`replica_name`, shared by its hosts) and the host within it (`host_index`)."""
-    spec = naming.find_group(cluster, group)
-    params = dict(spec.get("rayStartParams") or {})
-    template = _worker_template(cluster, spec, params, replica_index, replica_name, host_index, options)
-    return _finish_pod(cluster, template, WORKER, params, options)
+    place = _Place(WORKER, naming.find_group(cluster, group), replica_index, replica_name, host_index)
+    return _build_pod(cluster, place, options)

@@ -29,6 +29,17 @@ class PodDeletion:
     name: str
     group: str  # worker group name, or "headgroup" for the head
     reason: str
+    # The incarnation the plan saw: the delete is made conditional on it, so a same-named
+    # newer pod is never removed by a stale plan.
+    uid: str = ""
+
+    @property
+    def is_head(self) -> bool:
+        return self.group == naming.HEAD_GROUP_LABEL_VALUE
+
+
+def _deletion(pod: dict[str, Any], group: str, reason: str) -> PodDeletion:
+    return PodDeletion(_name(pod), group, reason, str(pod["metadata"].get("uid") or ""))
 
 
 @dataclass(frozen=True)
@@ -178,7 +189,7 @@ def _next_indices(used: set[int], count: int) -> list[int]:
 def _plan_single_host(
     group: dict[str, Any],
     pods: list[dict[str, Any]],
-    autoscaling: bool,
+    autoscaler_picks: bool,
     delete: list[PodDeletion],
     create: list[PodCreation],
 ) -> bool:
@@ -189,7 +200,7 @@ def _plan_single_host(
         bad, reason = should_delete_pod(pod, WORKER)
         if bad and not is_terminating(pod):
             unhealthy.append(pod)
-            delete.append(PodDeletion(_name(pod), name, reason))
+            delete.append(_deletion(pod, name, reason))
     if unhealthy:
         return False
     to_delete = set((group.get("scaleStrategy") or {}).get("workersToDelete") or [])
@@ -197,7 +208,7 @@ def _plan_single_host(
     for pod in pods:
         if _name(pod) in to_delete:
             if not is_terminating(pod):
-                delete.append(PodDeletion(_name(pod), name, "listed in scaleStrategy.workersToDelete"))
+                delete.append(_deletion(pod, name, "listed in scaleStrategy.workersToDelete"))
         else:
             remaining.append(pod)
     desired = desired_worker_pods(group)
@@ -208,16 +219,16 @@ def _plan_single_host(
     if missing > 0:
         used = {i for i in map(_replica_index, remaining) if i is not None}
         create.extend(PodCreation(name, index) for index in _next_indices(used, missing))
-    elif len(live) > desired and not autoscaling:
+    elif len(live) > desired and not autoscaler_picks:
         for pod in _scale_down_order(live)[: len(live) - desired]:
-            delete.append(PodDeletion(_name(pod), name, "more pods than the group's desired replicas"))
+            delete.append(_deletion(pod, name, "more pods than the group's desired replicas"))
     return True
 
 
 def _plan_multi_host(
     group: dict[str, Any],
     pods: list[dict[str, Any]],
-    autoscaling: bool,
+    autoscaler_picks: bool,
     delete: list[PodDeletion],
     create: list[PodCreation],
     new_suffix: Callable[[], str],
@@ -233,7 +244,7 @@ def _plan_multi_host(
     def drop(replica: str, reason: str) -> None:
         for pod in replicas.pop(replica):
             if not is_terminating(pod):
-                delete.append(PodDeletion(_name(pod), name, reason))
+                delete.append(_deletion(pod, name, reason))
 
     # A replica is all-or-nothing: partial or unhealthy replicas go entirely.
     incomplete = [r for r, members in replicas.items() if len(members) < hosts]
@@ -258,7 +269,7 @@ def _plan_multi_host(
         for index in _next_indices(used, diff):
             replica_name = f"{name}-{new_suffix()}"
             create.extend(PodCreation(name, index, replica_name, host) for host in range(hosts))
-    elif diff < 0 and not autoscaling:
+    elif diff < 0 and not autoscaler_picks:
         for replica in sorted(replicas)[:-diff]:
             drop(replica, "more replicas than the group's desired replicas")
     return True
@@ -269,11 +280,13 @@ def plan_workers(
     pods: list[dict[str, Any]],
     *,
     new_suffix: Callable[[], str] = _random_suffix,
+    random_pod_delete: bool = False,
 ) -> WorkerPlan:
     """Decide worker pod deletions and creations for `cluster`, given its current pods.
 
     `pods` are the cluster's pods as listed (head pods are ignored here). `new_suffix` names new
     multi-host replicas (`<group>-<suffix>`); pass a deterministic one in tests.
+    `random_pod_delete` (KubeRay's ENABLE_RANDOM_POD_DELETE) lets extra pods go under autoscaling too.
     """
     cluster_label = naming.cluster_name(cluster)
     workers = [
@@ -286,7 +299,8 @@ def plan_workers(
     create: list[PodCreation] = []
     desired: dict[str, int] = {}
     deferred: list[str] = []
-    autoscaling = naming.is_autoscaling_enabled(cluster)
+    # With in-tree autoscaling, only Ray's autoscaler chooses which workers go (workersToDelete).
+    autoscaler_picks = naming.is_autoscaling_enabled(cluster) and not random_pod_delete
     suspended = bool(cluster["spec"].get("suspend"))
     groups = naming.worker_groups(cluster)
     known = {g["groupName"] for g in groups}
@@ -296,22 +310,20 @@ def plan_workers(
         if suspended or group.get("suspend"):
             desired[name] = 0
             why = "the RayCluster is suspended" if suspended else f"worker group {name} is suspended"
-            delete.extend(PodDeletion(_name(p), name, why) for p in members if not is_terminating(p))
+            delete.extend(_deletion(p, name, why) for p in members if not is_terminating(p))
             continue
         desired[name] = desired_worker_pods(group)
         if num_of_hosts(group) > 1:
-            ok = _plan_multi_host(group, members, autoscaling, delete, create, new_suffix)
+            ok = _plan_multi_host(group, members, autoscaler_picks, delete, create, new_suffix)
         else:
-            ok = _plan_single_host(group, members, autoscaling, delete, create)
+            ok = _plan_single_host(group, members, autoscaler_picks, delete, create)
         if not ok:
             deferred.append(name)
     # Pods of a group that was removed from the spec no longer belong to the cluster's shape.
     for pod in workers:
         group_name = _labels(pod).get(naming.GROUP_LABEL, "")
         if group_name not in known and not is_terminating(pod):
-            delete.append(
-                PodDeletion(_name(pod), group_name, f"worker group {group_name} is not in the spec")
-            )
+            delete.append(_deletion(pod, group_name, f"worker group {group_name} is not in the spec"))
     return WorkerPlan(delete=delete, create=create, desired=desired, deferred=deferred)
 
 
@@ -328,12 +340,13 @@ def plan_head(cluster: dict[str, Any], pods: list[dict[str, Any]]) -> HeadPlan:
     if cluster["spec"].get("suspend"):
         return HeadPlan(
             delete=[
-                PodDeletion(_name(p), group, "the RayCluster is suspended")
-                for p in heads
-                if not is_terminating(p)
+                _deletion(p, group, "the RayCluster is suspended") for p in heads if not is_terminating(p)
             ]
         )
     if not heads:
+        if _provisioned(cluster) and _head_restart_disabled(cluster):
+            # RayJob's sidecar mode: a new head would start an empty cluster the job never sees.
+            return HeadPlan()
         return HeadPlan(create=True)
     if len(heads) > 1:
         names = sorted(_name(p) for p in heads)
@@ -341,8 +354,35 @@ def plan_head(cluster: dict[str, Any], pods: list[dict[str, Any]]) -> HeadPlan:
     head = heads[0]
     bad, reason = should_delete_pod(head, HEAD)
     if bad and not is_terminating(head):
-        return HeadPlan(delete=[PodDeletion(_name(head), group, reason)])
+        return HeadPlan(delete=[_deletion(head, group, reason)])
     return HeadPlan()
+
+
+def _provisioned(cluster: dict[str, Any]) -> bool:
+    conditions = (cluster.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "RayClusterProvisioned" and c.get("status") == "True" for c in conditions)
+
+
+def _head_restart_disabled(cluster: dict[str, Any]) -> bool:
+    annotations = cluster["metadata"].get("annotations") or {}
+    return annotations.get(naming.DISABLE_PROVISIONED_HEAD_RESTART_ANNOTATION) == "true"
+
+
+def plan_recreate(
+    cluster: dict[str, Any], pods: list[dict[str, Any]], kuberay_version: str = "nightly"
+) -> list[PodDeletion]:
+    """upgradeStrategy Recreate: every live pod of the cluster when its head was built from another
+    spec, else nothing. Terminating pods are not looked at, so once the old pods are on their way
+    out the next pass builds new ones instead of deleting again."""
+    name = naming.cluster_name(cluster)
+    mine = [p for p in pods if _labels(p).get(naming.CLUSTER_LABEL) == name and not is_terminating(p)]
+    if not needs_recreate(cluster, mine, kuberay_version):
+        return []
+    reason = "the RayCluster spec changed and its upgradeStrategy is Recreate"
+    return [
+        _deletion(p, _labels(p).get(naming.GROUP_LABEL, ""), reason)
+        for p in sorted(mine, key=lambda p: (_labels(p).get(naming.NODE_TYPE_LABEL) != HEAD, _name(p)))
+    ]
 
 
 def needs_recreate(

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from kuberay.build import naming
-from kuberay.build.naming import DEFAULT_OPTIONS, HEAD, BuildOptions
+from kuberay.build.naming import DEFAULT_OPTIONS, HEAD, WORKER, BuildOptions
 
 DEFAULT_PORTS = {
     "client": naming.DEFAULT_CLIENT_PORT,
@@ -101,4 +101,91 @@ def build_head_service(cluster: dict[str, Any], options: BuildOptions = DEFAULT_
             "ownerReferences": owner,
         },
         "spec": spec,
+    }
+
+
+def is_serving_port(name: str) -> bool:
+    """KubeRay serves every head port named `serve` or `serve-...` (HTTP and gRPC proxies)."""
+    return name == "serve" or name.startswith("serve-")
+
+
+def wants_serve_service(cluster: dict[str, Any]) -> bool:
+    annotations = cluster["metadata"].get("annotations") or {}
+    return annotations.get(naming.ENABLE_SERVE_SERVICE_ANNOTATION) == "true"
+
+
+def serve_service_name(cluster: dict[str, Any]) -> str:
+    return f"{naming.cluster_name(cluster)}-serve-svc"
+
+
+def build_serve_service(cluster: dict[str, Any]) -> dict[str, Any] | None:
+    """`<cluster>-serve-svc` for the annotation ray.io/enable-serve-service: "true"; None when not
+    asked for. It selects every pod of the cluster (Serve proxies may run on any node) and carries
+    KubeRay's originated-from labels rather than ray.io/cluster, as KubeRay's does.
+
+    Raises ValueError when the head container declares no serve port, as KubeRay refuses then."""
+    if not wants_serve_service(cluster):
+        return None
+    name = naming.cluster_name(cluster)
+    ports = [
+        {"name": port_name, "port": port}
+        for port_name, port in sorted(service_ports(cluster).items())
+        if is_serving_port(port_name)
+    ]
+    if not ports:
+        raise ValueError(
+            "Please specify a port named 'serve' (or with the prefix 'serve-', e.g. 'serve-grpc') in the "
+            "Ray head container; otherwise, the Kubernetes service for Ray Serve will not be created."
+        )
+    spec: dict[str, Any] = {"selector": {naming.CLUSTER_LABEL: name}, "ports": ports}
+    service_type = cluster["spec"]["headGroupSpec"].get("serviceType")
+    if service_type:
+        spec["type"] = service_type
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": serve_service_name(cluster),
+            "namespace": naming.cluster_namespace(cluster),
+            "labels": {
+                naming.ORIGINATED_FROM_CR_NAME_LABEL: name,
+                naming.ORIGINATED_FROM_CRD_LABEL: "RayCluster",
+                naming.SERVE_LABEL: f"{name}-serve",
+            },
+            "ownerReferences": [naming.owner_reference(cluster)],
+        },
+        "spec": spec,
+    }
+
+
+def is_multi_host(cluster: dict[str, Any]) -> bool:
+    return any(int(g.get("numOfHosts") or 1) > 1 for g in naming.worker_groups(cluster))
+
+
+def headless_service_name(cluster: dict[str, Any]) -> str:
+    return f"{naming.cluster_name(cluster)}-headless"
+
+
+def build_headless_service(cluster: dict[str, Any]) -> dict[str, Any] | None:
+    """`<cluster>-headless`, the worker Service multi-host groups (numOfHosts > 1) use to find
+    their peers by DNS; None when no group is multi-host. Not-ready addresses are published
+    because peers must find each other before Ray is up on all of them."""
+    if not is_multi_host(cluster):
+        return None
+    name = naming.cluster_name(cluster)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": headless_service_name(cluster),
+            "namespace": naming.cluster_namespace(cluster),
+            "labels": {naming.HEADLESS_WORKER_SERVICE_LABEL: name},
+            "ownerReferences": [naming.owner_reference(cluster)],
+        },
+        "spec": {
+            "clusterIP": "None",
+            "selector": {naming.CLUSTER_LABEL: name, naming.NODE_TYPE_LABEL: WORKER},
+            "type": "ClusterIP",
+            "publishNotReadyAddresses": True,
+        },
     }

@@ -15,8 +15,8 @@ from typing import Any
 from kuberay.build import naming
 from kuberay.build.command import is_gpu_resource_key
 from kuberay.build.naming import HEAD, WORKER
-from kuberay.build.quantity import Quantity, QuantityError, parse_quantity
 from kuberay.build.scaling import MAX_INT32, desired_worker_pods, num_of_hosts
+from kubeschema.quantity import Quantity, QuantityError, parse_quantity
 
 HEAD_POD_READY = "HeadPodReady"
 PROVISIONED = "RayClusterProvisioned"
@@ -213,35 +213,46 @@ def compute_status(
     name = naming.cluster_name(cluster)
     old: dict[str, Any] = copy.deepcopy(cluster.get("status") or {})
     pods = [p for p in pods if _labels(p).get(naming.CLUSTER_LABEL) == name]
-    spec = cluster["spec"]
+    heads = [p for p in pods if _labels(p).get(naming.NODE_TYPE_LABEL) == HEAD]
+    head = heads[0] if heads else None
+    service = _head_service(cluster, services)
     groups = naming.worker_groups(cluster)
-    conditions: list[dict[str, Any]] = copy.deepcopy(old.get("conditions") or [])
-    status: dict[str, Any] = {}
+    desired = sum(desired_worker_pods(g) for g in groups)
 
+    conditions = _conditions(old.get("conditions") or [], cluster, pods, head, error, now)
+    state, reason = _state(old, cluster, pods, desired, error, problems)
+    status: dict[str, Any] = {}
+    if state:
+        status["state"] = state
+    status.update(_desired_resources_status(cluster))
+    endpoints = _endpoints_status(old, service)
+    if endpoints:
+        status["endpoints"] = endpoints
+    head_info = _head_info(head, service)
+    if head_info:
+        status["head"] = head_info
+    if reason:
+        status["reason"] = reason
+    if conditions:
+        status["conditions"] = conditions
+    status.update(_replica_counts(cluster, pods, desired))
+    return _stamped(old, status, now)
+
+
+def _conditions(
+    old: list[dict[str, Any]],
+    cluster: dict[str, Any],
+    pods: list[dict[str, Any]],
+    head: dict[str, Any] | None,
+    error: ReconcileError | None,
+    now: str,
+) -> list[dict[str, Any]]:
+    """ReplicaFailure, HeadPodReady, RayClusterProvisioned and the suspend pair, in that order."""
+    conditions = copy.deepcopy(old)
     if error is not None and error.reason:
         _set_condition(conditions, REPLICA_FAILURE, "True", error.reason, error.message, now)
     elif error is None:
         conditions = [c for c in conditions if c["type"] != REPLICA_FAILURE]
-
-    workers = [p for p in pods if _labels(p).get(naming.NODE_TYPE_LABEL) == WORKER]
-    heads = [p for p in pods if _labels(p).get(naming.NODE_TYPE_LABEL) == HEAD]
-    head = heads[0] if heads else None
-    desired = sum(desired_worker_pods(g) for g in groups)
-    active = [g for g in groups if not g.get("suspend")]
-    minimum = sum(int(g.get("minReplicas") or 0) * num_of_hosts(g) for g in active)
-    maximum = min(
-        MAX_INT32,
-        sum(
-            (MAX_INT32 if g.get("maxReplicas") is None else int(g["maxReplicas"])) * num_of_hosts(g)
-            for g in active
-        ),
-    )
-    resources = desired_resources(cluster)
-
-    state = old.get("state")
-    reason = old.get("reason")
-    if error is None and not problems and len(pods) == desired + 1 and _all_pods_running(pods):
-        state, reason = "ready", None
 
     if head is None:
         _set_condition(conditions, HEAD_POD_READY, "False", "HeadPodNotFound", "Head Pod not found", now)
@@ -269,9 +280,16 @@ def compute_status(
                 "RayCluster Pods are being provisioned for first time",
                 now,
             )
-    suspend = bool(spec.get("suspend"))
-    if suspend_status == SUSPENDING:
-        if not pods:
+    _advance_suspend(conditions, suspend_status, bool(cluster["spec"].get("suspend")), bool(pods), now)
+    return conditions
+
+
+def _advance_suspend(
+    conditions: list[dict[str, Any]], current: str, suspend: bool, has_pods: bool, now: str
+) -> None:
+    """Suspending becomes Suspended once the last pod is gone; Suspended ends when suspend does."""
+    if current == SUSPENDING:
+        if not has_pods:
             _set_condition(
                 conditions,
                 PROVISIONED,
@@ -282,62 +300,95 @@ def compute_status(
             )
             _set_condition(conditions, SUSPENDING, "False", SUSPENDING, "", now)
             _set_condition(conditions, SUSPENDED, "True", SUSPENDED, "", now)
-    elif suspend_status == SUSPENDED:
+    elif current == SUSPENDED:
         if not suspend:
             _set_condition(conditions, SUSPENDED, "False", SUSPENDED, "", now)
     else:
         _set_condition(conditions, SUSPENDED, "False", SUSPENDED, "", now)
         _set_condition(conditions, SUSPENDING, "True" if suspend else "False", SUSPENDING, "", now)
 
-    if suspend and not pods:
+
+def _state(
+    old: dict[str, Any],
+    cluster: dict[str, Any],
+    pods: list[dict[str, Any]],
+    desired: int,
+    error: ReconcileError | None,
+    problems: Sequence[object] | None,
+) -> tuple[str | None, str | None]:
+    """(state, reason): ready once every desired pod runs, suspended once none is left, failed
+    with the validation problems; otherwise what it was."""
+    state, reason = old.get("state"), old.get("reason")
+    if error is None and not problems and len(pods) == desired + 1 and _all_pods_running(pods):
+        state, reason = "ready", None
+    if cluster["spec"].get("suspend") and not pods:
         state = "suspended"
     if problems:
         state, reason = "failed", "; ".join(str(p) for p in problems)
+    return state, reason
 
-    if state:
-        status["state"] = state
-    status["desiredCPU"] = str(resources.get("cpu", parse_quantity(0)))
-    status["desiredMemory"] = str(resources.get("memory", parse_quantity(0)))
-    status["desiredGPU"] = str(
-        _sum(q for k, q in resources.items() if is_gpu_resource_key(k) and not q.is_zero())
-    )
-    status["desiredTPU"] = str(resources.get("google.com/tpu", parse_quantity(0)))
-    service = _head_service(cluster, services)
-    if service is not None:
-        endpoints = {**(old.get("endpoints") or {}), **_endpoints(service)}
-        if endpoints:
-            status["endpoints"] = endpoints
-    elif old.get("endpoints"):
-        status["endpoints"] = old["endpoints"]
-    head_info: dict[str, str] = {}
+
+def _desired_resources_status(cluster: dict[str, Any]) -> dict[str, str]:
+    resources = desired_resources(cluster)
+    zero = parse_quantity(0)
+    gpus = _sum(q for k, q in resources.items() if is_gpu_resource_key(k) and not q.is_zero())
+    return {
+        "desiredCPU": str(resources.get("cpu", zero)),
+        "desiredMemory": str(resources.get("memory", zero)),
+        "desiredGPU": str(gpus),
+        "desiredTPU": str(resources.get("google.com/tpu", zero)),
+    }
+
+
+def _endpoints_status(old: dict[str, Any], service: dict[str, Any] | None) -> dict[str, str]:
+    """The head Service's ports; kept as last seen while the Service is not in the cache."""
+    known: dict[str, str] = dict(old.get("endpoints") or {})
+    return {**known, **_endpoints(service)} if service is not None else known
+
+
+def _head_info(head: dict[str, Any] | None, service: dict[str, Any] | None) -> dict[str, str]:
+    info: dict[str, str] = {}
     if head is not None:
         if head.get("status", {}).get("podIP"):
-            head_info["podIP"] = head["status"]["podIP"]
-        head_info["podName"] = head["metadata"]["name"]
+            info["podIP"] = head["status"]["podIP"]
+        info["podName"] = head["metadata"]["name"]
     if service is not None:
         cluster_ip = service.get("spec", {}).get("clusterIP")
+        # A headless Service has no IP of its own: it resolves to the head pod.
         ip = (head or {}).get("status", {}).get("podIP") if cluster_ip == "None" else cluster_ip
         if ip:
-            head_info["serviceIP"] = ip
-        head_info["serviceName"] = service["metadata"]["name"]
-    if head_info:
-        status["head"] = head_info
-    if reason:
-        status["reason"] = reason
-    if conditions:
-        status["conditions"] = conditions
-    for key, value in (
-        ("readyWorkerReplicas", sum(1 for p in workers if _is_running_and_ready(p))),
-        ("availableWorkerReplicas", sum(1 for p in workers if _is_running(p))),
-        ("desiredWorkerReplicas", desired),
-        ("minWorkerReplicas", minimum),
-        ("maxWorkerReplicas", maximum),
-        ("observedGeneration", int(cluster["metadata"].get("generation") or 0)),
-    ):
-        if value:  # zero is omitted, as KubeRay's omitempty does
-            status[key] = value
+            info["serviceIP"] = ip
+        info["serviceName"] = service["metadata"]["name"]
+    return info
 
+
+def _replica_counts(cluster: dict[str, Any], pods: list[dict[str, Any]], desired: int) -> dict[str, int]:
+    workers = [p for p in pods if _labels(p).get(naming.NODE_TYPE_LABEL) == WORKER]
+    active = [g for g in naming.worker_groups(cluster) if not g.get("suspend")]
+    minimum = sum(int(g.get("minReplicas") or 0) * num_of_hosts(g) for g in active)
+    maximum = min(
+        MAX_INT32,
+        sum(
+            (MAX_INT32 if g.get("maxReplicas") is None else int(g["maxReplicas"])) * num_of_hosts(g)
+            for g in active
+        ),
+    )
+    counts = {
+        "readyWorkerReplicas": sum(1 for p in workers if _is_running_and_ready(p)),
+        "availableWorkerReplicas": sum(1 for p in workers if _is_running(p)),
+        "desiredWorkerReplicas": desired,
+        "minWorkerReplicas": minimum,
+        "maxWorkerReplicas": maximum,
+        "observedGeneration": int(cluster["metadata"].get("generation") or 0),
+    }
+    return {k: v for k, v in counts.items() if v}  # zero is omitted, as KubeRay's omitempty does
+
+
+def _stamped(old: dict[str, Any], status: dict[str, Any], now: str) -> dict[str, Any]:
+    """stateTransitionTimes and lastUpdateTime move only when what they stamp changed, so the same
+    inputs give the same status and a steady cluster needs no write."""
     transitions = dict(old.get("stateTransitionTimes") or {})
+    state = status.get("state")
     if state and state != old.get("state"):
         transitions[state] = now
     if transitions:

@@ -6,7 +6,7 @@ reconcile already sees every existing pod: an operator restart cannot create dup
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import kopf
@@ -14,7 +14,24 @@ import kopf
 ClusterKey = tuple[str, str]  # (namespace, name)
 
 CLUSTER_LABEL = "ray.io/cluster"
-RBAC_PLURALS = ("serviceaccounts", "roles", "rolebindings")
+# Other children known by name only: (kind, name) is all a reconcile needs to know they exist.
+NAMED_PLURALS = ("serviceaccounts", "roles", "rolebindings", "secrets")
+
+
+def owning_cluster(obj: Mapping[str, Any]) -> str | None:
+    """The RayCluster an object belongs to: its ray.io/cluster label, else its controller
+    ownerReference (KubeRay's serve and headless Services carry no ray.io/cluster label)."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    if labels.get(CLUSTER_LABEL):
+        return str(labels[CLUSTER_LABEL])
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if (
+            ref.get("controller")
+            and ref.get("kind") == "RayCluster"
+            and str(ref.get("apiVersion", "")).startswith("ray.io/")
+        ):
+            return str(ref.get("name"))
+    return None
 
 
 def slim(body: kopf.Body) -> dict[str, Any]:
@@ -33,13 +50,15 @@ class Cache:
         self._clusters: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._pods: kopf.Index[ClusterKey, dict[str, Any]] | None = None
         self._services: kopf.Index[ClusterKey, dict[str, Any]] | None = None
-        self._rbac: list[kopf.Index[ClusterKey, tuple[str, str]]] = []
+        self._ingresses: kopf.Index[ClusterKey, dict[str, Any]] | None = None
+        self._named: list[kopf.Index[ClusterKey, tuple[str, str]]] = []
 
     def attach(self, indexes: dict[str, Any]) -> None:
         self._clusters = indexes["ray_clusters"]
         self._pods = indexes["ray_pods"]
         self._services = indexes["ray_services"]
-        self._rbac = [indexes[f"ray_rbac_{plural}"] for plural in RBAC_PLURALS]
+        self._ingresses = indexes["ray_ingresses"]
+        self._named = [indexes[f"ray_named_{plural}"] for plural in NAMED_PLURALS]
 
     @property
     def ready(self) -> bool:
@@ -64,6 +83,9 @@ class Cache:
     def services(self, key: ClusterKey) -> list[dict[str, Any]]:
         return list(self._services.get(key, ())) if self._services is not None else []
 
-    def rbac(self, key: ClusterKey) -> set[tuple[str, str]]:
-        """(kind, name) of the ServiceAccounts, Roles and RoleBindings labelled for this cluster."""
-        return {entry for index in self._rbac for entry in index.get(key, ())}
+    def ingresses(self, key: ClusterKey) -> list[dict[str, Any]]:
+        return list(self._ingresses.get(key, ())) if self._ingresses is not None else []
+
+    def named(self, key: ClusterKey) -> set[tuple[str, str]]:
+        """(kind, name) of this cluster's ServiceAccounts, Roles, RoleBindings and Secrets."""
+        return {entry for index in self._named for entry in index.get(key, ())}

@@ -10,19 +10,15 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from kuberay.controller.kubeapi import KubeAPI, KubeError
+from kubeschema.timestamps import now_time
 
 log = logging.getLogger(__name__)
 
 COMPONENT = "raycluster-controller"
 _AGGREGATE_WINDOW_SECONDS = 600.0
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -49,10 +45,10 @@ class EventRecorder:
                 seen.count += 1
                 seen.at = now
                 await self.api.merge_patch(
-                    "v1", "Event", ns, seen.name, {"count": seen.count, "lastTimestamp": _now()}
+                    "v1", "Event", ns, seen.name, {"count": seen.count, "lastTimestamp": now_time()}
                 )
                 return
-            stamp = _now()
+            stamp = now_time()
             name = f"{meta['name']}.{secrets.token_hex(8)}"
             await self.api.create(
                 {

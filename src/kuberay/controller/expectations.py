@@ -59,6 +59,17 @@ class Expectations:
         if not entry.creates and not entry.deletes:
             del self._pending[key]
 
+    def gone(self, key: Hashable, name: str) -> None:
+        """The watch reported the pod deleted. A pod created and deleted within one watch batch
+        is never seen alive, yet its creation happened: it must not hold the cluster back."""
+        entry = self._pending.get(key)
+        if entry is None:
+            return
+        entry.creates.discard(name)
+        entry.deletes.discard(name)
+        if not entry.creates and not entry.deletes:
+            del self._pending[key]
+
     def satisfied(self, key: Hashable) -> bool:
         entry = self._pending.get(key)
         if entry is None:

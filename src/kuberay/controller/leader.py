@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kuberay.controller.kubeapi import KubeAPI
+from kubeschema.timestamps import format_micro_time, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +56,6 @@ class Action:
     def leads(self) -> bool:
         """Whether the write, if it succeeds, makes (or keeps) us the leader."""
         return self.kind is not ActionKind.WAIT
-
-
-def format_micro_time(t: datetime) -> str:
-    """metav1.MicroTime's wire format."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    text = value.replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def holder(lease: dict[str, Any] | None) -> str:

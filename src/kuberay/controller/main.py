@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from kuberay.api.fields import SETTINGS_REFUSED
+from kuberay.build.naming import options_from_env
 from kuberay.controller.connection import connect
 from kuberay.controller.leader import ApiLeaseClient, LeaderElector, default_namespace
 from kuberay.controller.operator import Operator, OperatorOptions
@@ -43,16 +46,97 @@ def add_operator_command(sub: argparse._SubParsersAction[argparse.ArgumentParser
         metavar="NS",
         help="watch only this namespace (repeatable; default: all namespaces)",
     )
+    p.add_argument(
+        "--watch-namespace",
+        default="",
+        metavar="NS1,NS2",
+        help="KubeRay's form of --namespace: namespaces to watch, separated by commas",
+    )
     p.add_argument("--metrics-addr", default=":8080", help="Prometheus metrics bind address (KubeRay: :8080)")
     p.add_argument(
-        "--health-addr", default=":8082", help="/healthz and /readyz bind address (KubeRay: :8082)"
+        "--health-addr",
+        "--health-probe-bind-address",
+        dest="health_addr",
+        default=":8082",
+        help="/healthz and /readyz bind address (KubeRay: --health-probe-bind-address, :8082)",
     )
-    p.add_argument("--workers", type=int, default=8, help="clusters reconciled at the same time")
-    p.add_argument("--leader-elect", action="store_true", help="run only while holding the leader Lease")
+    p.add_argument(
+        "--workers",
+        "--reconcile-concurrency",
+        dest="workers",
+        type=int,
+        default=8,
+        help="clusters reconciled at the same time (KubeRay: --reconcile-concurrency)",
+    )
+    _bool_flag(
+        p,
+        "--leader-elect",
+        "--enable-leader-election",
+        help="run only while holding the leader Lease (KubeRay: --enable-leader-election[=false])",
+    )
     p.add_argument("--leader-election-namespace", default=None, help="namespace of the leader Lease")
     p.add_argument("--leader-election-id", default="kuberay-operator", help="name of the leader Lease")
+    p.add_argument(
+        "--batch-scheduler",
+        default="",
+        help="KubeRay's gang-scheduler integration (volcano, yunikorn, ...): not provided, refused when set",
+    )
+    _bool_flag(
+        p, "--enable-batch-scheduler", help="KubeRay's deprecated form of --batch-scheduler=volcano: refused"
+    )
+    for flag in _REFUSED_FLAGS:
+        # Accepted so that the operator can say why it stops, rather than argparse's bare "unrecognized".
+        p.add_argument(flag, dest=_dest(flag), nargs="?", const="true", default=None, help=argparse.SUPPRESS)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=run_operator_command)
+
+
+def _bool_flag(p: argparse.ArgumentParser, *names: str, help: str) -> None:
+    """A boolean flag written `--flag`, `--flag=true` or `--flag=false`, as Go's flag package reads it."""
+    p.add_argument(
+        *names, nargs="?", const="true", default="false", type=_flag_bool, metavar="true|false", help=help
+    )
+
+
+# KubeRay's flags this operator does not take, besides the batch scheduler's (handled above).
+_REFUSED_FLAGS = [f for f in SETTINGS_REFUSED if f not in ("--batch-scheduler", "--enable-batch-scheduler")]
+
+
+def _dest(flag: str) -> str:
+    return "kuberay_" + flag.lstrip("-").replace("-", "_")
+
+
+def _flag_bool(value: str) -> bool:
+    """Go's flag package spelling of booleans, so KubeRay's `--flag=false` works unchanged."""
+    lowered = value.lower()
+    if lowered in ("1", "t", "true"):
+        return True
+    if lowered in ("0", "f", "false"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def operator_settings(args: argparse.Namespace, env: Mapping[str, str]) -> OperatorOptions:
+    """The operator's settings from KubeRay's flags and environment variables, or SettingsError
+    naming what this operator cannot do."""
+    if args.batch_scheduler or args.enable_batch_scheduler:
+        name = args.batch_scheduler or "volcano"
+        raise SettingsError(
+            f"--batch-scheduler={name}: this operator has no batch scheduler integration (KubeRay's "
+            "volcano, yunikorn, kai-scheduler, scheduler-plugins); pods are scheduled by the default "
+            "scheduler. Remove the flag (Helm: batchScheduler.name and batchScheduler.enabled)."
+        )
+    for flag in _REFUSED_FLAGS:
+        if getattr(args, _dest(flag)) is not None:
+            raise SettingsError(f"{flag}: {SETTINGS_REFUSED[flag]}")
+    if args.workers < 1:
+        raise SettingsError(f"--reconcile-concurrency={args.workers}: must be at least 1")
+    watched = [*args.namespace, *(ns.strip() for ns in args.watch_namespace.split(",") if ns.strip())]
+    return OperatorOptions(namespaces=watched, workers=args.workers, build=options_from_env(env))
+
+
+class SettingsError(Exception):
+    """A flag or environment setting the operator refuses, with the reason and the fix."""
 
 
 def run_operator_command(args: argparse.Namespace) -> int:
@@ -75,11 +159,16 @@ async def _run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        options = operator_settings(args, os.environ)
+    except SettingsError as err:
+        print(f"kuberay operator: {err}", file=sys.stderr)
+        return 2
+    try:
         conn = await connect(args.kubeconfig)
     except Exception as err:  # any config error is the user's to fix, not a traceback
         print(f"kuberay operator: cannot load Kubernetes credentials: {err}", file=sys.stderr)
         return 1
-    operator = Operator(conn, OperatorOptions(namespaces=args.namespace, workers=args.workers))
+    operator = Operator(conn, options)
     elector: LeaderElector | None = None
     is_leader = LeadershipFlag()
     lease_api = conn.api_client()
@@ -95,7 +184,7 @@ async def _run(args: argparse.Namespace) -> int:
         return operator.ready.is_set() or (elector is not None and not is_leader.is_set())
 
     runner, bound = await start_endpoints(args.metrics_addr, args.health_addr, ready)
-    scope = ", ".join(args.namespace) if args.namespace else "all namespaces"
+    scope = ", ".join(options.namespaces) if options.namespaces else "all namespaces"
     log.info("connecting through %s; watching %s; endpoints on %s", conn.source, scope, bound)
     try:
         if elector is None:

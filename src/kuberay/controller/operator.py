@@ -16,7 +16,8 @@ from typing import Any
 import kopf
 
 from kuberay import metrics
-from kuberay.controller.cache import CLUSTER_LABEL, Cache, ClusterKey, slim
+from kuberay.build import BuildOptions
+from kuberay.controller.cache import CLUSTER_LABEL, NAMED_PLURALS, Cache, ClusterKey, owning_cluster, slim
 from kuberay.controller.connection import Connection, kopf_credentials
 from kuberay.controller.events import EventRecorder
 from kuberay.controller.expectations import Expectations
@@ -27,13 +28,21 @@ from kuberay.controller.workqueue import WorkQueue
 log = logging.getLogger(__name__)
 
 CONTROLLER = "raycluster"
-_RBAC_KINDS = {"serviceaccounts": "ServiceAccount", "roles": "Role", "rolebindings": "RoleBinding"}
+# plural -> (API group, kind) of the children only looked up by name.
+_NAMED_KINDS = {
+    "serviceaccounts": ("", "ServiceAccount"),
+    "roles": ("rbac.authorization.k8s.io", "Role"),
+    "rolebindings": ("rbac.authorization.k8s.io", "RoleBinding"),
+    "secrets": ("", "Secret"),
+}
 
 
 @dataclass
 class OperatorOptions:
     namespaces: Sequence[str] = ()
     workers: int = 8
+    # KubeRay's operator environment (ENABLE_PROBES_INJECTION, CLUSTER_DOMAIN, ...), read once.
+    build: BuildOptions = field(default_factory=BuildOptions)
 
 
 @dataclass
@@ -73,28 +82,37 @@ class Operator:
         ) -> dict[ClusterKey, Any]:
             return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
 
-        @kopf.index("v1", "services", id="ray_services", labels=ray_member, registry=registry)
-        async def ray_services(
+        def owned(body: kopf.Body, **_: Any) -> bool:
+            return owning_cluster(body) is not None
+
+        # KubeRay's serve and headless Services are known by their owner, not a ray.io/cluster label.
+        @kopf.index("v1", "services", id="ray_services", when=owned, registry=registry)
+        async def ray_services(*, namespace: str | None, body: kopf.Body, **_: Any) -> dict[ClusterKey, Any]:
+            return {(namespace or "", owning_cluster(body) or ""): slim(body)}
+
+        # Ingresses are compared with what the cluster asks for, so they are kept whole.
+        @kopf.index(
+            "networking.k8s.io", "v1", "ingresses", id="ray_ingresses", labels=ray_member, registry=registry
+        )
+        async def ray_ingresses(
             *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
         ) -> dict[ClusterKey, Any]:
             return {(namespace or "", labels[CLUSTER_LABEL]): slim(body)}
 
-        def rbac_index(plural: str) -> None:
-            kind = _RBAC_KINDS[plural]
-            group = "" if plural == "serviceaccounts" else "rbac.authorization.k8s.io"
-            version = "v1"
+        def named_index(plural: str) -> None:
+            group, kind = _NAMED_KINDS[plural]
 
-            async def ray_rbac(
+            async def ray_named(
                 *, namespace: str | None, name: str, labels: kopf.Labels, **_: Any
             ) -> dict[ClusterKey, tuple[str, str]]:
                 return {(namespace or "", labels[CLUSTER_LABEL]): (kind, name)}
 
-            kopf.index(group, version, plural, id=f"ray_rbac_{plural}", labels=ray_member, registry=registry)(
-                ray_rbac
+            kopf.index(group, "v1", plural, id=f"ray_named_{plural}", labels=ray_member, registry=registry)(
+                ray_named
             )
 
-        for plural in _RBAC_KINDS:
-            rbac_index(plural)
+        for plural in NAMED_PLURALS:
+            named_index(plural)
 
         def enqueue_for(key: ClusterKey, kwargs: dict[str, Any]) -> None:
             if not cache.ready:
@@ -113,11 +131,23 @@ class Operator:
         async def on_member(*, namespace: str | None, labels: kopf.Labels, **kwargs: Any) -> None:
             enqueue_for((namespace or "", labels[CLUSTER_LABEL]), kwargs)
 
-        kopf.on.event("v1", "pods", labels=ray_member, registry=registry)(on_member)
-        kopf.on.event("v1", "services", labels=ray_member, registry=registry)(on_member)
-        for plural in _RBAC_KINDS:
-            group = "" if plural == "serviceaccounts" else "rbac.authorization.k8s.io"
+        async def on_owned(*, namespace: str | None, body: kopf.Body, **kwargs: Any) -> None:
+            enqueue_for((namespace or "", owning_cluster(body) or ""), kwargs)
+
+        async def on_pod(
+            *, namespace: str | None, name: str, type: str, labels: kopf.Labels, **kwargs: Any
+        ) -> None:
+            key = (namespace or "", labels[CLUSTER_LABEL])
+            if type == "DELETED":
+                reconciler.expectations.gone(key, name)
+            enqueue_for(key, kwargs)
+
+        kopf.on.event("v1", "pods", labels=ray_member, registry=registry)(on_pod)
+        kopf.on.event("v1", "services", when=owned, registry=registry)(on_owned)
+        for plural in NAMED_PLURALS:
+            group = _NAMED_KINDS[plural][0]
             kopf.on.event(group, "v1", plural, labels=ray_member, registry=registry)(on_member)
+        kopf.on.event("networking.k8s.io", "v1", "ingresses", labels=ray_member, registry=registry)(on_member)
 
         @kopf.on.startup(registry=registry)
         async def start_workers(**_: Any) -> None:
@@ -153,7 +183,13 @@ class Operator:
         async with self.conn.api_client() as api_client:
             api = KubeAPI(api_client)
             reconciler = Reconciler(
-                self.cache, api, EventRecorder(api), Expectations(), self.queue, may_write=self.may_write
+                self.cache,
+                api,
+                EventRecorder(api),
+                Expectations(),
+                self.queue,
+                options=self.options.build,
+                may_write=self.may_write,
             )
             registry = self.registry(reconciler)
             metrics.REGISTRY.register(metrics.ClusterInfoCollector(self.cache.clusters))

@@ -234,6 +234,10 @@ _DISCOVERY_URLS = [
 _PUBLIC_INFO_URLS = ["/healthz", "/livez", "/readyz", "/version", "/version/"]
 
 
+_READ = ["get", "list", "watch"]
+_WRITE = ["create", "delete", "deletecollection", "patch", "update"]
+
+
 def bootstrap_policy() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(ClusterRoles, ClusterRoleBindings) kube-apiserver creates at start: cluster-admin for
     system:masters, and discovery, self-review and health endpoints for every authenticated user
@@ -267,17 +271,80 @@ def bootstrap_policy() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         ),
     ]
     roles += _user_facing_roles()
+    roles += [_bootstrap_role(name, rules) for name, rules in _SYSTEM_ROLES.items()]
     bindings = [
         _bootstrap_binding("cluster-admin", [PRIVILEGED_GROUP]),
         _bootstrap_binding("system:discovery", [ALL_AUTHENTICATED]),
         _bootstrap_binding("system:basic-user", [ALL_AUTHENTICATED]),
         _bootstrap_binding("system:public-info-viewer", [ALL_AUTHENTICATED, UNAUTHENTICATED]),
+        _bootstrap_binding("system:monitoring", ["system:monitoring"]),
+        _bootstrap_binding("system:service-account-issuer-discovery", [ALL_SERVICE_ACCOUNTS]),
     ]
-    return roles, bindings
+    node_proxier = _bootstrap_binding("system:node-proxier", [])
+    node_proxier["subjects"] = [{"apiGroup": RBAC_GROUP, "kind": "User", "name": "system:kube-proxy"}]
+    kube_dns = _bootstrap_binding("system:kube-dns", [])
+    kube_dns["subjects"] = [{"kind": "ServiceAccount", "name": "kube-dns", "namespace": "kube-system"}]
+    return roles, [*bindings, node_proxier, kube_dns]
 
 
-_READ = ["get", "list", "watch"]
-_WRITE = ["create", "delete", "deletecollection", "patch", "update"]
+def _rule(groups: list[str], resources: list[str], verbs: list[str], **more: Any) -> dict[str, Any]:
+    return {"apiGroups": groups, "resources": resources, "verbs": verbs, **more}
+
+
+_SIGNERS = ("kube-apiserver-client", "kube-apiserver-client-kubelet", "kubelet-serving", "legacy-unknown")
+_CERTS = "certificates.k8s.io"
+# The other ClusterRoles every cluster has (kube-apiserver's bootstrap policy), which charts and
+# operators bind to by name: system:auth-delegator above all, for webhooks and metrics proxies.
+_SYSTEM_ROLES: dict[str, list[dict[str, Any]]] = {
+    "system:auth-delegator": [
+        _rule(["authentication.k8s.io"], ["tokenreviews"], ["create"]),
+        _rule(["authorization.k8s.io"], ["subjectaccessreviews"], ["create"]),
+    ],
+    "system:monitoring": [
+        {"nonResourceURLs": ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis",
+                             "/readyz", "/readyz/*"], "verbs": ["get"]},
+    ],
+    "system:service-account-issuer-discovery": [
+        {"nonResourceURLs": ["/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+                             "/openid/v1/jwks", "/openid/v1/jwks/"], "verbs": ["get"]},
+    ],
+    "system:heapster": [
+        _rule([""], ["events", "namespaces", "nodes", "pods"], list(_READ)),
+        _rule(["extensions"], ["deployments"], list(_READ)),
+    ],
+    "system:kube-aggregator": [_rule([""], ["endpoints", "services"], list(_READ))],
+    "system:kube-dns": [_rule([""], ["endpoints", "services"], ["list", "watch"])],
+    "system:kubelet-api-admin": [
+        _rule([""], ["nodes"], ["get", "list", "watch", "proxy"]),
+        _rule([""], ["nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats"], ["*"]),
+    ],
+    "system:node-proxier": [
+        _rule([""], ["endpoints", "services"], ["list", "watch"]),
+        _rule([""], ["nodes"], list(_READ)),
+        _rule(["", "events.k8s.io"], ["events"], ["create", "patch", "update"]),
+        _rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
+    ],
+    "system:persistent-volume-provisioner": [
+        _rule([""], ["persistentvolumes"], ["create", "delete", "get", "list", "watch"]),
+        _rule([""], ["persistentvolumeclaims"], ["get", "list", "update", "watch"]),
+        _rule(["storage.k8s.io"], ["storageclasses"], list(_READ)),
+        _rule(["", "events.k8s.io"], ["events"], ["create", "patch", "update", "watch"]),
+    ],
+    "system:certificates.k8s.io:certificatesigningrequests:nodeclient": [
+        _rule([_CERTS], ["certificatesigningrequests/nodeclient"], ["create"]),
+    ],
+    "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient": [
+        _rule([_CERTS], ["certificatesigningrequests/selfnodeclient"], ["create"]),
+    ],
+    **{
+        f"system:certificates.k8s.io:{signer}-approver": [
+            _rule([_CERTS], ["signers"], ["approve"], resourceNames=[f"kubernetes.io/{signer}"])
+        ]
+        for signer in _SIGNERS
+    },
+}  # fmt: skip
+
+
 # What the user-facing roles cover, by API group (kube-apiserver's aggregate-to-view/-edit rules).
 _VIEWABLE = {
     "": [
@@ -333,6 +400,7 @@ def _user_facing_roles() -> list[dict[str, Any]]:
         {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]},
         {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},
         {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]},
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": [*_READ, *_WRITE]},
     ]  # fmt: skip
     admin_only = [
         {"apiGroups": [RBAC_GROUP], "resources": ["rolebindings", "roles"], "verbs": [*_READ, *_WRITE]},

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import crds, defaults, errors, metadata, patches, ssa_merge, versions
+from kubeschema.timestamps import now_time as now
+from kubeschema.timestamps import time_in
+from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, versions
 from localkube.apiserver import schema as schemas
+from localkube.apiserver.apply import merge as ssa_merge
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, TYPE_INVALID, FieldError
 from localkube.apiserver.ipalloc import Allocator
@@ -61,14 +63,6 @@ def patch_options_invalid(err: FieldError) -> APIError:
     return errors.invalid("PatchOptions", "meta.k8s.io", "", [err])
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _later(seconds: int) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 random_suffix = defaults.random_suffix
 
 
@@ -88,6 +82,8 @@ class WriteOptions:
     size_hint: int = MAX_OBJECT_BYTES
     # The body was decoded for this request alone and may be changed in place.
     fresh_body: bool = False
+    # checks that depend on the client and on other objects (admission.py); None for the server's own
+    admit: Callable[[ResourceInfo, dict[str, Any], dict[str, Any] | None], None] | None = None
 
 
 @dataclass
@@ -186,6 +182,8 @@ class Core:
         # attached after admission, which need not walk them
         meta.pop("managedFields", None)
         warnings = self._admit(info, obj, None, opts)
+        if info.has_status and not info.custom:
+            obj.setdefault("status", {})  # a built-in kind's status is a struct: `{}` when empty
         if managed:
             meta["managedFields"] = managed
         name = str(meta.get("name") or "")
@@ -324,6 +322,8 @@ class Core:
                 )
         if errs:
             raise errors.invalid(info.kind, info.group, str(meta.get("name") or ""), errs)
+        if opts.admit is not None:
+            opts.admit(info, obj, old)
         if info.storage_key == CRD_KEY:
             obj["status"] = crds.status(obj, now())
             if crds.CLEANUP_FINALIZER not in (meta.get("finalizers") or []) and not meta.get(
@@ -447,6 +447,11 @@ class Core:
         if subresource == "finalize":
             new = copy.deepcopy(old)
             new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get("finalizers") or []
+        elif subresource == "approval":
+            # a CSR's approval writes its conditions only (kubectl certificate approve/deny)
+            new = copy.deepcopy(old)
+            conditions = (obj.get("status") or {}).get("conditions")
+            new.setdefault("status", {})["conditions"] = conditions
         elif subresource == "status":
             new = copy.deepcopy(old)
             if "status" in obj:
@@ -538,9 +543,12 @@ class Core:
             else:
                 raise errors.unsupported_media_type(content_type, PATCH_TYPES)
         except patches.PatchError as e:
-            raise APIError(422, "Invalid", str(e), {}) from e
+            raise limits.patch_error(e) from e
         if not isinstance(patched, dict):
             raise errors.bad_request("the patch did not produce an object")
+        limits.check_patched(patched, name, ns if info.namespaced else "")
+        # a JSON patch's copies can grow the object beyond what the request's size suggests
+        opts = dataclasses.replace(opts, size_hint=MAX_OBJECT_BYTES)
         patched = copy.deepcopy(patched)
         if patched.get("kind") != info.kind or not isinstance(patched.get("metadata"), dict):
             raise errors.bad_request("the patch may not change the object's kind or metadata type")
@@ -716,12 +724,12 @@ class Core:
         meta = new["metadata"]
         meta["finalizers"] = finalizers
         if not meta.get("deletionTimestamp"):
-            meta["deletionTimestamp"] = _later(grace or 0)
+            meta["deletionTimestamp"] = time_in(grace or 0)
             meta["deletionGracePeriodSeconds"] = grace or 0
             if _tracks_generation(info):
                 meta["generation"] = int(meta.get("generation") or 0) + 1
         elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
-            meta["deletionTimestamp"] = _later(grace)
+            meta["deletionTimestamp"] = time_in(grace)
             meta["deletionGracePeriodSeconds"] = grace
         if is_namespace:
             new.setdefault("status", {})["phase"] = "Terminating"

@@ -210,14 +210,25 @@ def secret_data_error(obj: dict[str, Any]) -> str | None:
         if not isinstance(value, str):
             return "json: cannot unmarshal into Go struct field Secret.data of type []uint8"
         try:
-            base64.b64decode(value, validate=True)
+            base64.b64decode(_unwrapped(value), validate=True)
         except (binascii.Error, ValueError):
             return "illegal base64 data at input byte 0"
     return None
 
 
+def _unwrapped(value: str) -> str:
+    # Go's base64 decoder skips line breaks: line-wrapped data (`base64` without -w0, the TLS
+    # examples of the Kubernetes docs) is accepted, and stored re-encoded on one line
+    return value.replace("\r", "").replace("\n", "")
+
+
 def secret(obj: dict[str, Any]) -> None:
     obj.setdefault("type", "Opaque")
+    data = obj.get("data")
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(v, str) and ("\n" in v or "\r" in v):
+                data[k] = _unwrapped(v)
     string_data = obj.pop("stringData", None)
     if isinstance(string_data, dict):
         data = obj.get("data")

@@ -22,6 +22,7 @@ class APIError(Exception):
         self.details = details
 
     def status(self) -> dict[str, Any]:
+        # kube-apiserver's field order (metav1.Status): details come before code
         body: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -29,10 +30,10 @@ class APIError(Exception):
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         if self.details is not None:
             body["details"] = self.details
+        body["code"] = self.code
         return body
 
 

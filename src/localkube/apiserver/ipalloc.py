@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from localkube.apiserver.fielderrors import INVALID, FieldError
 
@@ -80,3 +81,13 @@ class Allocator:
     def release_port(self, port: int | None) -> None:
         if port:
             self.ports.discard(port)
+
+    def reserve(self, service: dict[str, Any]) -> None:
+        """Mark a stored Service's cluster IPs and node ports taken (after a restart)."""
+        spec = service.get("spec") or {}
+        for ip in [spec.get("clusterIP"), *(spec.get("clusterIPs") or [])]:
+            if isinstance(ip, str) and ip not in ("", "None"):
+                self.used.add(ip)
+        for port in spec.get("ports") or []:
+            if isinstance(port, dict) and isinstance(port.get("nodePort"), int):
+                self.ports.add(port["nodePort"])

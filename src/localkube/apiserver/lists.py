@@ -129,6 +129,28 @@ def parse_rv(text: str | None) -> int | None:
         ) from e
 
 
+def _too_large_rv(rv: int, current: int) -> errors.APIError:
+    return errors.APIError(
+        504,
+        "Timeout",
+        f"Too large resource version: {rv}, current: {current}",
+        {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        },
+    )
+
+
+def _check_timeout(text: str | None) -> None:
+    """timeoutSeconds is an int64 in ListOptions: anything else is 400, as its decoding fails."""
+    if text is None:
+        return
+    try:
+        int(text)
+    except ValueError as e:
+        raise errors.bad_request(f'strconv.ParseInt: parsing "{text}": invalid syntax') from e
+
+
 def build_list(store: Store, info: ResourceInfo, ns: str | None, params: Mapping[str, str]) -> bytes:
     match = matcher(info, params.get("labelSelector"), params.get("fieldSelector"))
     limit_text = params.get("limit") or "0"
@@ -151,22 +173,16 @@ def build_list(store: Store, info: ResourceInfo, ns: str | None, params: Mapping
             "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
             "resourceVersion is provided"
         )
+    _check_timeout(params.get("timeoutSeconds"))
     at = token.rv if token is not None else (rv if rv_match == "Exact" else None)
     objects: list[dict[str, Any]]
     raws: list[bytes | None]
+    newest = at if at is not None else rv
+    if newest is not None and newest > store.rv:
+        # "not older than" a version the server has not reached: kube-apiserver waits briefly for
+        # it, then answers this; here every write is already visible, so there is nothing to await
+        raise _too_large_rv(newest, store.rv)
     if at is not None and at != store.rv:
-        if at > store.rv:
-            raise errors.APIError(
-                504,
-                "Timeout",
-                f"Too large resource version: {at}, current: {store.rv}",
-                {
-                    "causes": [
-                        {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
-                    ],
-                    "retryAfterSeconds": 1,
-                },
-            )
         try:
             objects = store.items_at(info.storage_key, ns, at)
         except TooOld as e:

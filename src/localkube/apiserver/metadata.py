@@ -209,6 +209,7 @@ _NAME_RULE_BY_KIND = {
     "ClusterRole": "path-segment",
     "RoleBinding": "path-segment",
     "ClusterRoleBinding": "path-segment",
+    "APIService": "path-segment",
 }
 
 

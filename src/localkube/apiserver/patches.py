@@ -22,6 +22,13 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
+from localkube.apiserver import codec
+
+# kube-apiserver's cap on a JSON patch's operations
+MAX_JSON_PATCH_OPERATIONS = 10_000
+# what copy operations may add in all: the request body limit (an object is 1.5 MiB at most)
+MAX_COPY_BYTES = 3 * 1024 * 1024
+
 
 class PatchError(ValueError):
     """A patch that is malformed (code 400) or does not apply to the object (code 422)."""
@@ -47,7 +54,13 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
         raise PatchError(
             f"json: cannot unmarshal {_json_kind(ops)} into Go value of type jsonpatch.Patch", 400
         )
+    if len(ops) > MAX_JSON_PATCH_OPERATIONS:
+        raise PatchError(
+            f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}",
+            413,
+        )
     result: Any = copy.deepcopy(doc)
+    copied = 0
     for op in ops:
         if not isinstance(op, Mapping):
             raise PatchError(
@@ -65,6 +78,14 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
             # evanphx/json-patch v4, which the API server uses, sets a missing member of an existing
             # object on replace; Ray's autoscaler relies on it (replace .../scaleStrategy).
             op = {**op, "op": "add"}
+        if kind == "copy":
+            # each copy can double the object: its growth is bounded before it is made
+            copied += _copy_size(result, op.get("from"))
+            if copied > MAX_COPY_BYTES:
+                raise PatchError(
+                    "Unable to complete the copy, the accumulated size increase of copy is "
+                    f"{copied}, exceeding the limit {MAX_COPY_BYTES}"
+                )
         try:
             result = jsonpatch.JsonPatch([dict(op)]).apply(result, in_place=True)
         except jsonpatch.JsonPatchTestFailed:
@@ -76,6 +97,17 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise PatchError("json patch result is not an object", 422)
     return result
+
+
+def _copy_size(doc: Any, source: Any) -> int:
+    """The JSON size of what a copy operation would duplicate (0 if the source is missing)."""
+    if not isinstance(source, str):
+        return 0
+    try:
+        value = jsonpointer.resolve_pointer(doc, source)
+    except (jsonpointer.JsonPointerException, TypeError, KeyError, IndexError, ValueError):
+        return 0
+    return len(codec.dumps(value))
 
 
 def _parent(doc: Any, path: str) -> Any:

@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from kubeschema.timestamps import format_time
+
 MAGIC = b"k8s\x00"
 
 
@@ -303,6 +305,33 @@ MESSAGES: dict[str, dict[int, F]] = {
         3: F("pathType", "string"),
         2: F("backend", "IngressBackend"),
     },
+    # certificates.k8s.io/v1: `kubectl certificate approve|deny` sends the whole CSR
+    "CertificateSigningRequest": {
+        1: F("metadata", META),
+        2: F("spec", "CertificateSigningRequestSpec"),
+        3: F("status", "CertificateSigningRequestStatus"),
+    },
+    "CertificateSigningRequestSpec": {
+        1: F("request", "bytes"),
+        7: F("signerName", "string"),
+        8: F("expirationSeconds", "int", pointer=True),
+        5: F("usages", "string", repeated=True),
+        2: F("username", "string"),
+        3: F("uid", "string"),
+        4: F("groups", "string", repeated=True),
+    },
+    "CertificateSigningRequestStatus": {
+        1: F("conditions", "CertificateSigningRequestCondition", repeated=True),
+        2: F("certificate", "bytes"),
+    },
+    "CertificateSigningRequestCondition": {
+        1: F("type", "string"),
+        6: F("status", "string"),
+        2: F("reason", "string"),
+        3: F("message", "string"),
+        4: F("lastUpdateTime", "Time"),
+        5: F("lastTransitionTime", "Time"),
+    },
     "Unknown": {
         1: F("typeMeta", "TypeMeta"),
         2: F("raw", "bytes"),
@@ -335,6 +364,7 @@ KINDS = {
     ("rbac.authorization.k8s.io/v1", "ClusterRole"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("certificates.k8s.io/v1", "CertificateSigningRequest"),
 }
 
 
@@ -390,7 +420,7 @@ def _time(buf: bytes) -> str | None:
     if not msg:
         return None
     stamp = dt.datetime.fromtimestamp(int(msg.get("seconds", 0)), dt.UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(stamp)
 
 
 def _scalar(type_: str, value: int | bytes) -> Any:

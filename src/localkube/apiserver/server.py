@@ -15,9 +15,11 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from localkube.apiserver import authz, certs
+from kubeschema.timestamps import now_time
+from localkube.apiserver import apiservices, authz, certs
 from localkube.apiserver.controllers import Controllers
 from localkube.apiserver.core import Core, WriteOptions
+from localkube.apiserver.durable import StateFile
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.ipalloc import Allocator
 from localkube.apiserver.kinds import Registry, ResourceInfo
@@ -41,6 +43,9 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 10)
 
 
+STATE_FILE = "state.db"
+
+
 class APIServer:
     """A Kubernetes API server on one machine. `start()` returns once it answers on `url`."""
 
@@ -53,6 +58,8 @@ class APIServer:
         service_cidr: str = "10.96.0.0/12",
         extra_sans: Sequence[str] = (),
         authorization: str = "RBAC",
+        durable: bool = False,
+        fsync: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -64,9 +71,13 @@ class APIServer:
         self.authorization = authorization
         self.kubeconfig_path = self.data_dir / "kubeconfig"
         self.ca_cert_path = self.data_dir / "pki" / "ca.crt"
-        self.tokens = TokenAuthority()
+        # durable: objects, resourceVersion and the token signing key survive a restart
+        self.durable = durable
+        self.tokens = (
+            TokenAuthority.kept_in(self.data_dir / "pki" / "tokens.json") if durable else TokenAuthority()
+        )
         self.admin_token = self.tokens.admin_token
-        self.store = Store()
+        self.store = Store(state=StateFile(self.data_dir / STATE_FILE, sync=fsync) if durable else None)
         self.registry = Registry()
         self.allocator = Allocator(service_cidr)
         self.core = Core(self.store, self.registry, self.allocator)
@@ -98,6 +109,9 @@ class APIServer:
             rest.decide = rbac.decide
             rest.rules = rbac.rules
         self.core.after_create.append(self._namespace_created)
+        if self.store.load():
+            for service in self.store.items(("", "services"), None):
+                self.allocator.reserve(service.obj)
         # every request is logged when the server's logger is at DEBUG (`localkube up -v`)
         access_log = logging.getLogger("localkube.access") if log.isEnabledFor(logging.DEBUG) else None
         self._runner = web.AppRunner(app, access_log=access_log, handle_signals=False, shutdown_timeout=1.0)
@@ -128,6 +142,7 @@ class APIServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.store.close()
 
     async def _wait_answering(self, _ctx: ssl.SSLContext) -> None:
         # The kubeconfig appears only when a real HTTPS request is answered.
@@ -173,15 +188,41 @@ class APIServer:
     # ------------------------------------------------------------------ bootstrap objects
 
     def _create(
-        self, plural: str, ns: str, obj: dict[str, Any], group: str = "", version: str = "v1"
+        self,
+        plural: str,
+        ns: str,
+        obj: dict[str, Any],
+        group: str = "",
+        version: str = "v1",
+        *,
+        refresh: bool = False,
     ) -> None:
+        """Create a bootstrap object; `refresh`: one kept from an earlier run is brought up to
+        date (the `kubernetes` Service and Endpoints name this run's port)."""
         info = self.registry.get(group, version, plural)
         assert info is not None
+        opts = WriteOptions(field_validation="Ignore")
         try:
-            self.core.create(info, ns, obj, WriteOptions(field_validation="Ignore"))
+            self.core.create(info, ns, obj, opts)
         except APIError as e:
             if e.code != 409:
                 raise
+            if refresh:
+                name = obj["metadata"]["name"]
+                old = self.core.get(info, ns, name).obj
+                meta = {**obj["metadata"], "resourceVersion": old["metadata"]["resourceVersion"]}
+                self.core.update(info, ns, name, {**old, **obj, "metadata": meta}, opts)
+
+    def _create_with_status(self, plural: str, obj: dict[str, Any], group: str) -> None:
+        """A cluster-scoped object whose status the server reports itself (a create drops it)."""
+        self._create(plural, "", obj, group)
+        info = self.registry.get(group, "v1", plural)
+        assert info is not None
+        stored = self.core.get(info, "", obj["metadata"]["name"])
+        body = {**stored.obj, "status": obj["status"]}
+        self.core.update(
+            info, "", obj["metadata"]["name"], body, WriteOptions(field_validation="Ignore"), "status"
+        )
 
     def _bootstrap(self) -> None:
         roles, bindings = authz.bootstrap_policy()
@@ -190,6 +231,8 @@ class APIServer:
         for binding in bindings:
             self._create("clusterrolebindings", "", binding, authz.RBAC_GROUP)
         self.controllers.aggregate_cluster_roles()
+        for service in apiservices.local_apiservices(self.registry, now_time()):
+            self._create_with_status("apiservices", service, "apiregistration.k8s.io")
         for ns in SYSTEM_NAMESPACES:
             self._create(
                 "namespaces", "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
@@ -210,6 +253,7 @@ class APIServer:
                     "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": self.port}],
                 },
             },
+            refresh=True,
         )
         self._create(
             "endpoints",
@@ -228,6 +272,7 @@ class APIServer:
                     }
                 ],
             },
+            refresh=True,
         )
 
     def _namespace_created(self, info: ResourceInfo, obj: dict[str, Any]) -> None:

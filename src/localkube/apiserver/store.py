@@ -1,4 +1,5 @@
-"""In-memory object storage: one global resourceVersion, per-resource tables, bounded watch history.
+"""Object storage: one global resourceVersion, per-resource tables, bounded watch history; in memory,
+and written through to a StateFile (durable.py) when given one, so it survives a restart.
 
 Stored objects are never mutated after commit: readers share them, and each object is serialized
 to JSON once (its bytes serve every GET, LIST and watcher). All methods are synchronous and run on
@@ -8,11 +9,13 @@ the server's event loop, so a commit and its fan-out to watchers are atomic.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from localkube.apiserver import codec
+from localkube.apiserver.durable import StateFile
 
 Key = tuple[str, str]  # (group, plural)
 ObjKey = tuple[Key, str, str]  # (resource, namespace, name)
@@ -22,8 +25,7 @@ DEFAULT_HISTORY = 10_000
 WATCHER_BACKLOG = 100_000
 
 
-def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+dumps = codec.dumps
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ Listener = Callable[[Key, Event], None]
 
 
 class Store:
-    def __init__(self, history: int = DEFAULT_HISTORY) -> None:
+    def __init__(self, history: int = DEFAULT_HISTORY, state: StateFile | None = None) -> None:
+        self.state = state
         self.rv = 0
         self.history_size = history
         self.tables: dict[Key, Table] = {}
@@ -139,7 +142,38 @@ class Store:
             t = self.tables[key] = Table(key, floor=self.rv)
         return t
 
+    def load(self) -> int:
+        """Read the state file's objects (once, before serving), and tell the listeners about each
+        as ADDED, as informers see a fresh list. resourceVersion continues from the last one
+        handed out; no watch can resume from before it (410 Gone, as after etcd compaction)."""
+        if self.state is None:
+            return 0
+        loaded: list[tuple[Key, Stored]] = []
+        for row in self.state.rows():
+            obj = codec.loads(row.raw)
+            meta = obj["metadata"]
+            t = self.tables.get(row.key) or self.tables.setdefault(row.key, Table(row.key))
+            stored = Stored(obj, row.raw)
+            t.objects.setdefault(meta.get("namespace", ""), {})[meta["name"]] = stored
+            t.count += 1
+            self._index(obj, (row.key, meta.get("namespace", ""), meta["name"]))
+            loaded.append((row.key, stored))
+        self.rv = self.state.last_rv()
+        for t in self.tables.values():
+            t.floor = self.rv
+        for key, stored in loaded:
+            ev = Event(stored.rv, "ADDED", stored.obj, stored.raw, None, event_line("ADDED", stored.raw))
+            for listener in self.listeners:
+                listener(key, ev)
+        return len(loaded)
+
+    def close(self) -> None:
+        if self.state is not None:
+            self.state.close()
+
     def drop_table(self, key: Key) -> None:
+        if self.state is not None:
+            self.state.drop(key)
         t = self.tables.pop(key, None)
         if t is not None:
             for w in list(t.watchers):
@@ -229,6 +263,8 @@ class Store:
         names = t.objects.setdefault(ns, {})
         old = names.get(name)
         rv, stamped, raw = self._stamp(obj)
+        if self.state is not None:  # on disk before anyone is told
+            self.state.put(key, ns, name, rv, raw)
         stored = Stored(stamped, raw)
         names[name] = stored
         if old is None:
@@ -245,14 +281,17 @@ class Store:
         if t is None:
             return None
         names = t.objects.get(namespace, {})
-        old = names.pop(name, None)
+        old = names.get(name)
         if old is None:
             return None
+        rv, stamped, raw = self._stamp(old.obj)
+        if self.state is not None:
+            self.state.delete(key, namespace, name, rv)
+        del names[name]
         if not names:
             t.objects.pop(namespace, None)
         t.count -= 1
         self._unindex(old.obj, (key, namespace, name))
-        rv, stamped, raw = self._stamp(old.obj)
         self._emit(t, Event(rv, "DELETED", stamped, raw, old.obj, event_line("DELETED", raw)))
         return Stored(stamped, raw)
 

@@ -11,9 +11,11 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
@@ -44,6 +46,27 @@ class TokenAuthority:
     def __init__(self, admin_token: str | None = None, key: bytes | None = None) -> None:
         self.admin_token = admin_token or secrets.token_urlsafe(32)
         self.key = key or secrets.token_bytes(32)
+
+    @classmethod
+    def kept_in(cls, path: Path) -> TokenAuthority:
+        """The signing key and admin token stored in `path` (made there on first use, mode 0600),
+        so tokens issued before a restart stay valid after it, as with kube-apiserver's
+        --service-account-key-file."""
+        try:
+            saved = json.loads(path.read_text())
+            return cls(str(saved["admin_token"]), _unb64(str(saved["key"])))
+        except FileNotFoundError:
+            pass
+        made = cls()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"admin_token": made.admin_token, "key": _b64(made.key)}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+        return made
 
     def issue(
         self,
@@ -100,6 +123,9 @@ class TokenAuthority:
         if not authorization or not authorization.startswith("Bearer "):
             return None
         token = authorization[7:].strip()
+        if not token.isascii():
+            # a forged token; header bytes beyond ASCII cannot be compared as digests
+            return None
         if hmac.compare_digest(token.encode(), self.admin_token.encode()):
             return ADMIN
         claims = self.verify(token)

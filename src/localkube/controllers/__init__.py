@@ -1,4 +1,4 @@
-"""kube-controller-manager's Deployment and ReplicaSet controllers, for localkube.
+"""kube-controller-manager's Deployment, ReplicaSet and Job controllers, for localkube.
 
 They are ordinary API clients (HTTPS, bearer token from the kubeconfig), started by `localkube up`
 beside the API server: `await run_controllers(api_url, kubeconfig, stop)`.

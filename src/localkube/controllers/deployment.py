@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubeschema.timestamps import format_time, parse_time
 from localkube.controllers import podutil
 
 HASH_LABEL = "pod-template-hash"
@@ -314,7 +315,7 @@ def compute_status(
     }
     if old_status.get("collisionCount") is not None:
         status["collisionCount"] = old_status["collisionCount"]
-    stamp = podutil.format_time(now)
+    stamp = format_time(now)
     conditions: list[dict[str, Any]] = list(old_status.get("conditions") or [])
     if available >= desired - max_unavailable(deployment):
         avail = _condition(
@@ -348,7 +349,7 @@ def _progressing(
     deadline = spec.get("progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE)
     if deadline is None or new is None:
         return conditions
-    stamp = podutil.format_time(now)
+    stamp = format_time(now)
     name = podutil.meta(new)["name"]
     desired = spec_replicas(deployment)
     complete = (
@@ -390,7 +391,7 @@ def _progressing(
             ),
             touch=True,
         )
-    last = podutil.parse_time(current.get("lastUpdateTime"))
+    last = parse_time(current.get("lastUpdateTime"))
     if current.get("status") == "True" and last is not None and now - last > timedelta(seconds=int(deadline)):
         return set_condition(
             conditions,
@@ -415,7 +416,7 @@ def _deadline_wait(deployment: dict[str, Any], status: dict[str, Any], now: date
         or current.get("reason") in ("NewReplicaSetAvailable", "ProgressDeadlineExceeded")
     ):
         return None
-    last = podutil.parse_time(current.get("lastUpdateTime"))
+    last = parse_time(current.get("lastUpdateTime"))
     if last is None:
         return None
     return max(last + timedelta(seconds=int(deadline) + 1) - now, timedelta(seconds=1))

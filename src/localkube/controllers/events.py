@@ -6,15 +6,21 @@ import logging
 import secrets
 from typing import Any
 
+from kubeschema.timestamps import format_time
 from localkube.controllers import podutil
 from localkube.kubelet.apiclient import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
 
 
+def api_message(e: ApiError) -> str:
+    """The API's own wording (`pods "x-" is forbidden: ...`), as the controllers report it."""
+    return str(e.body.get("message", "")) if isinstance(e.body, dict) else str(e.body)
+
+
 def event(obj: dict[str, Any], component: str, type_: str, reason: str, message: str) -> dict[str, Any]:
     meta = podutil.meta(obj)
-    stamp = podutil.format_time(podutil.now_utc())
+    stamp = format_time(podutil.now_utc())
     return {
         "apiVersion": "v1",
         "kind": "Event",

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from kubeschema.timestamps import parse_time
 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def format_time(t: datetime) -> str:
-    """metav1.Time's wire format (whole seconds)."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -156,11 +145,24 @@ _KEPT_POD_META = (
     "ownerReferences",
     "deletionTimestamp",
     "creationTimestamp",
+    "finalizers",
 )
 
 
+def _container_summary(c: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": c.get("name"), "restartCount": c.get("restartCount", 0)}
+    terminated = (c.get("state") or {}).get("terminated")
+    if terminated:
+        # the Job controller matches exit codes (podFailurePolicy) and times its back-off from them
+        out["state"] = {
+            "terminated": {k: terminated[k] for k in ("exitCode", "finishedAt") if k in terminated}
+        }
+    return out
+
+
 def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:
-    """What the workload controllers read of a pod: ownership, phase, readiness, restarts, node.
+    """What the workload controllers read of a pod: ownership, phase, conditions, restarts, exit
+    codes, node.
 
     The controllers watch every pod in the cluster; holding whole pods would double the memory
     of a localkube with many pods.
@@ -172,9 +174,31 @@ def pod_summary(pod: dict[str, Any]) -> dict[str, Any]:
         "spec": {"nodeName": (pod.get("spec") or {}).get("nodeName")},
         "status": {
             "phase": status.get("phase"),
-            "conditions": [c for c in status.get("conditions") or [] if c.get("type") == "Ready"],
-            "containerStatuses": [
-                {"restartCount": c.get("restartCount", 0)} for c in status.get("containerStatuses") or []
+            "conditions": [
+                {k: c[k] for k in ("type", "status", "lastTransitionTime") if k in c}
+                for c in status.get("conditions") or []
+            ],
+            "containerStatuses": [_container_summary(c) for c in status.get("containerStatuses") or []],
+            "initContainerStatuses": [
+                _container_summary(c) for c in status.get("initContainerStatuses") or []
             ],
         },
     }
+
+
+def pod_from_template(owner: dict[str, Any]) -> dict[str, Any]:
+    """A pod from a workload's pod template, controlled by it: named `<owner>-<random>` by the API
+    server."""
+    template = copy.deepcopy((owner.get("spec") or {}).get("template") or {})
+    tmeta = template.get("metadata") or {}
+    metadata: dict[str, Any] = {
+        "generateName": f"{meta(owner)['name']}-",
+        "namespace": meta(owner).get("namespace"),
+        "labels": dict(tmeta.get("labels") or {}),
+        "ownerReferences": [owner_reference(owner)],
+    }
+    if tmeta.get("annotations"):
+        metadata["annotations"] = dict(tmeta["annotations"])
+    if tmeta.get("finalizers"):
+        metadata["finalizers"] = list(tmeta["finalizers"])
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec") or {}}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubeschema.timestamps import format_time, parse_time
 from localkube.controllers import podutil
 
 # kube-controller-manager creates/deletes at most this many pods per sync.
@@ -42,11 +43,11 @@ def _deletion_rank(pod: dict[str, Any], now: datetime) -> tuple[Any, ...]:
     spec = pod.get("spec") or {}
     ready = podutil.ready_condition(pod)
     is_ready = ready is not None and ready.get("status") == "True"
-    ready_since = podutil.parse_time(ready.get("lastTransitionTime")) if (ready and is_ready) else None
+    ready_since = parse_time(ready.get("lastTransitionTime")) if (ready and is_ready) else None
     # Ready for less time goes first: sort by negative age.
     ready_for = (now - ready_since).total_seconds() if ready_since else 0.0
     restarts = sum(int(c.get("restartCount") or 0) for c in status.get("containerStatuses") or [])
-    created = podutil.parse_time(podutil.meta(pod).get("creationTimestamp"))
+    created = parse_time(podutil.meta(pod).get("creationTimestamp"))
     created_ts = created.timestamp() if created else 0.0
     return (
         1 if spec.get("nodeName") else 0,
@@ -119,19 +120,7 @@ def plan(rs: dict[str, Any], pods: list[dict[str, Any]], now: datetime) -> Repli
 
 def new_pod(rs: dict[str, Any]) -> dict[str, Any]:
     """A pod from the ReplicaSet's template: named `<rs>-<random>` by the API server."""
-    template = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
-    tmeta = template.get("metadata") or {}
-    metadata: dict[str, Any] = {
-        "generateName": f"{podutil.meta(rs)['name']}-",
-        "namespace": podutil.meta(rs).get("namespace"),
-        "labels": dict(tmeta.get("labels") or {}),
-        "ownerReferences": [podutil.owner_reference(rs)],
-    }
-    if tmeta.get("annotations"):
-        metadata["annotations"] = dict(tmeta["annotations"])
-    if tmeta.get("finalizers"):
-        metadata["finalizers"] = list(tmeta["finalizers"])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec") or {}}
+    return podutil.pod_from_template(rs)
 
 
 def with_failure(status: dict[str, Any], message: str | None, now: datetime) -> dict[str, Any]:
@@ -146,7 +135,7 @@ def with_failure(status: dict[str, Any], message: str | None, now: datetime) -> 
                 "status": "True",
                 "reason": "FailedCreate",
                 "message": message,
-                "lastTransitionTime": since or podutil.format_time(now),
+                "lastTransitionTime": since or format_time(now),
             }
         )
     out = {k: v for k, v in status.items() if k != "conditions"}

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from localkube.controllers import deployment as dep
-from localkube.controllers import events, podutil
+from localkube.controllers import events, podcontrol, podutil
 from localkube.controllers import replicaset as rsc
 from localkube.controllers.cache import Cache
+from localkube.controllers.job_sync import JobSync
 from localkube.kubelet.apiclient import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
@@ -26,11 +27,6 @@ RS_COMPONENT = "replicaset-controller"
 DEPLOYMENT_COMPONENT = "deployment-controller"
 RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
-
-
-def _message(e: ApiError) -> str:
-    """The API's own wording (`pods "x-" is forbidden: ...`), as the controllers report it."""
-    return str(e.body.get("message", "")) if isinstance(e.body, dict) else str(e.body)
 
 
 class Queue:
@@ -77,6 +73,8 @@ class Controllers:
         self.deployments = Cache(client, "/apis/apps/v1/deployments", self._on_deployment)
         self.replicasets = Cache(client, "/apis/apps/v1/replicasets", self._on_replicaset)
         self.pods = Cache(client, "/api/v1/pods", self._on_pod, keep=podutil.pod_summary)
+        self.jobs = Cache(client, "/apis/batch/v1/jobs", self._on_job)
+        self.job_sync = JobSync(client, self.jobs, self.pods)
         self._failures: dict[SyncKey, int] = {}
 
     # ------------------------------------------------------------------ events -> keys
@@ -92,10 +90,13 @@ class Controllers:
         if ref and ref.get("kind") == "Deployment":
             self.queue.add(("Deployment", ns, ref["name"]))
 
+    def _on_job(self, _etype: str, obj: dict[str, Any]) -> None:
+        self.queue.add(("Job", podutil.meta(obj).get("namespace", ""), podutil.meta(obj)["name"]))
+
     def _on_pod(self, _etype: str, obj: dict[str, Any]) -> None:
         ref = podutil.controller_ref(obj)
-        if ref and ref.get("kind") == "ReplicaSet":
-            self.queue.add(("ReplicaSet", podutil.meta(obj).get("namespace", ""), ref["name"]))
+        if ref and ref.get("kind") in ("ReplicaSet", "Job"):
+            self.queue.add((ref["kind"], podutil.meta(obj).get("namespace", ""), ref["name"]))
 
     # ------------------------------------------------------------------------ syncs
 
@@ -107,41 +108,11 @@ class Controllers:
         selector = (rs.get("spec") or {}).get("selector")
         await self._claim(rs, "Pod", self.pods, selector)
         plan = rsc.plan(rs, self.pods.in_namespace(namespace), now)
-        failure: ApiError | None = None
-        for _ in range(plan.create):
-            try:
-                pod = await self.client.create(_path("Pod", namespace), rsc.new_pod(rs))
-            except ApiError as e:  # forbidden, quota, namespace terminating, invalid template
-                failure = e
-                await events.post(
-                    self.client, rs, RS_COMPONENT, "Warning", "FailedCreate", f"Error creating: {_message(e)}"
-                )
-                break
-            self.pods.put(pod)
-            await events.post(
-                self.client,
-                rs,
-                RS_COMPONENT,
-                "Normal",
-                "SuccessfulCreate",
-                f"Created pod: {podutil.meta(pod)['name']}",
-            )
-        for victim in plan.delete:
-            try:
-                gone = await self.client.delete(_path("Pod", namespace, victim))
-            except ApiError as e:
-                if e.status != 404:
-                    raise
-                self.pods.drop(namespace, victim)
-                continue
-            if gone.get("kind") == "Pod" and podutil.is_terminating(gone):
-                self.pods.put(gone)
-            else:
-                self.pods.drop(namespace, victim)
-            await events.post(
-                self.client, rs, RS_COMPONENT, "Normal", "SuccessfulDelete", f"Deleted pod: {victim}"
-            )
-        status = rsc.with_failure(plan.status, _message(failure) if failure else None, now)
+        failure = await podcontrol.create_pods(
+            self.client, self.pods, rs, RS_COMPONENT, plan.create, rsc.new_pod
+        )
+        await podcontrol.delete_pods(self.client, self.pods, rs, RS_COMPONENT, plan.delete)
+        status = rsc.with_failure(plan.status, events.api_message(failure) if failure else None, now)
         if rsc.status_changed(rs, status):
             body = {**rs, "status": status}
             self.replicasets.put(await self.client.put(_path("ReplicaSet", namespace, name, "status"), body))
@@ -238,6 +209,8 @@ class Controllers:
         try:
             if kind == "Deployment":
                 after = await self.sync_deployment(ns, name)
+            elif kind == "Job":
+                after = await self.job_sync.sync(ns, name)
             else:
                 after = await self.sync_replicaset(ns, name)
         except ApiError as e:
@@ -265,11 +238,11 @@ class Controllers:
     async def run(self, stop: asyncio.Event) -> None:
         tasks = [
             asyncio.create_task(c.run(), name=f"localkube-controllers-watch-{c.path}")
-            for c in (self.deployments, self.replicasets, self.pods)
+            for c in (self.deployments, self.replicasets, self.pods, self.jobs)
         ]
         try:
             # act only once every cache has its first listing, so nothing is created twice
-            caches = (self.deployments, self.replicasets, self.pods)
+            caches = (self.deployments, self.replicasets, self.pods, self.jobs)
 
             async def all_synced() -> None:
                 for c in caches:

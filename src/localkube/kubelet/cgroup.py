@@ -22,6 +22,11 @@ def path_for(pod_uid: str, container: str) -> str:
     return os.path.join(names.CGROUP_ROOT, pod_uid, container)
 
 
+def sandbox_path_for(pod_uid: str) -> str:
+    """The pod init's cgroup: beside the pod's, so the pod's cgroup empties when its containers end."""
+    return os.path.join(names.CGROUP_ROOT, f"{pod_uid}.init")
+
+
 def create(path: str) -> None:
     os.makedirs(path, exist_ok=True)
 

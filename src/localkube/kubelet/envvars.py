@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from fractions import Fraction
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from localkube.kubelet import quantity
+from kubeschema.quantity import parse_quantity
+from localkube.kubelet import images
 
 
 class ConfigError(Exception):
@@ -108,13 +109,12 @@ def resource_value(
         raw = (resources.get("limits") or {}).get(res)
     if raw is None:
         raw = node_alloc.get(res, "0") if kind == "limits" else "0"
-    value = quantity.parse(raw)
-    divisor = quantity.parse(ref.get("divisor") or "1")
+    value = parse_quantity(raw).value
+    divisor = parse_quantity(ref.get("divisor") or "1").value
     if divisor == 0:
-        divisor = Fraction(1)
+        divisor = Decimal(1)
     # Kubernetes rounds up to a whole number of divisors.
-    result = -(-value // divisor)
-    return str(int(result))
+    return str(int((value / divisor).to_integral_value(rounding=ROUND_CEILING)))
 
 
 @dataclass
@@ -228,8 +228,12 @@ def build_env(
     return env
 
 
-def command_line(container: dict[str, Any], env: dict[str, str]) -> list[str]:
-    """command + args with $(VAR) expanded. Without a command there is no image entrypoint to fall back
-    on, so args alone are the command."""
-    parts = list(container.get("command") or []) + list(container.get("args") or [])
-    return [expand(str(p), env) for p in parts]
+def command_line(container: dict[str, Any], env: dict[str, str]) -> list[str] | None:
+    """command + args with $(VAR) expanded, by Kubernetes' rules against the image's built-in
+    defaults (images.py); None when there is nothing to run."""
+    parts = images.command_for(
+        str(container.get("image") or ""),
+        [str(p) for p in container.get("command") or []],
+        [str(p) for p in container.get("args") or []],
+    )
+    return None if parts is None else [expand(p, env) for p in parts]

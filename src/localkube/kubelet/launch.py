@@ -3,20 +3,30 @@
 It runs as `python -I -S launch.py SPEC_JSON STATUS_FD`, single-threaded (setns on a mount namespace
 refuses multi-threaded callers), and only uses the standard library so its start-up stays cheap.
 
-`run` mode: join the container's cgroup, enter the pod's network namespace, unshare a private mount
-and UTS namespace, build a root from bind mounts of the host's top-level entries (so missing mount
-points can be created on tmpfs without touching the host), mount the pod's volumes, chroot, then exec.
-`enter` mode: join a running container's cgroup and namespaces and root, then exec (kubectl exec).
+`sandbox` mode: the pod's init. Join the pod's network namespace, unshare a PID namespace and fork
+its pid 1, which only reaps orphans (as the pause container does); every container of the pod joins
+that PID namespace, so a pod sees (and `ray stop` kills) only its own processes.
+`run` mode: join the container's cgroup, the pod's network and PID namespaces, fork; the child
+unshares a private mount and UTS namespace, builds a root from bind mounts of the host's top-level
+entries (so missing mount points can be created on tmpfs without touching the host), mounts a /proc
+of the pod's PID namespace and the pod's volumes, chroots, then execs.
+`enter` mode: join a running container's cgroup, namespaces and root, fork, exec (kubectl exec).
 
-Anything that fails before exec is written to STATUS_FD as one JSON line; a successful exec closes the
-fd (it is close-on-exec), so the kubelet reads EOF and knows the container started.
+Joining a PID namespace only applies to children, hence the fork: the launcher stays behind as a
+parent that ignores termination signals (the kubelet signals the whole cgroup, which includes the
+child) and exits with its child's status, so the kubelet's process handle still tells the outcome.
+Its first JSON line on STATUS_FD is `{"pid": N}`, the child's host pid. Anything that fails before
+exec is written there as one JSON line `{"reason": ..., "message": ...}`; a successful exec closes
+the fd (it is close-on-exec), so the kubelet reads EOF and knows the container started.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
+import signal
 import stat
 import sys
 from typing import Any
@@ -24,6 +34,9 @@ from typing import Any
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWPID = 0x20000000
+PR_SET_PDEATHSIG = 1
+MS_NOEXEC = 8
 MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
@@ -171,27 +184,120 @@ class RootBuilder:
         for i, name in enumerate(missing):
             current = os.path.join(current, name)
             last = i == len(missing) - 1
+            # Another process of the pod (a second container, an earlier attempt's child) may
+            # create the same path at the same moment in the pod's shared /tmp: never exclusive.
             if last and not is_dir:
-                with open(current, "w"):
-                    pass
+                os.close(os.open(current, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
             else:
-                os.mkdir(current, 0o755)
+                try:
+                    os.mkdir(current, 0o755)
+                except FileExistsError:
+                    if not os.path.isdir(current):
+                        raise
                 self.owned.add(current)
         return path
 
 
-def _run_mode(spec: dict[str, Any]) -> None:
+def _report(status_fd: int, message: dict[str, Any]) -> None:
+    os.write(status_fd, (json.dumps(message) + "\n").encode())
+
+
+def _fork_into_pid_namespace(pidns_fd: int | None, status_fd: int, forward: str = "") -> None:
+    """Join the pod's PID namespace, fork, and in the parent wait for the child and exit as it did.
+    Returns only in the child, which is then inside the pod's PID namespace."""
+    if pidns_fd is not None:
+        try:
+            _check(_libc.setns(pidns_fd, CLONE_NEWPID), "setns pid namespace")
+        finally:
+            os.close(pidns_fd)
+    child = os.fork()
+    if child == 0:
+        # The child must not outlive its launcher: the kubelet's handle is the launcher.
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        return
+    _report(status_fd, {"pid": child})
+    os.close(status_fd)
+    _wait_like(child, forward)
+
+
+def _wait_like(child: int, forward: str) -> None:
+    """Wait for the child, then exit with its status. Termination signals are the kubelet's to send
+    to the whole cgroup (the child included): ignored here; a terminal exec session, which leads its
+    own process group, gets them passed on (the client hung up: SIGHUP)."""
+
+    def pass_on(sig: int, _frame: object) -> None:
+        try:
+            os.killpg(child, sig)
+        except ProcessLookupError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, sig)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, pass_on if forward else signal.SIG_IGN)
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        died_of = os.WTERMSIG(status)
+        signal.signal(died_of, signal.SIG_DFL)
+        os.kill(os.getpid(), died_of)
+        os._exit(128 + died_of)
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def _sandbox_mode(spec: dict[str, Any], status_fd: int) -> None:
+    """The pod's init: pid 1 of a new PID namespace, reaping whatever is orphaned to it."""
+    _join_cgroup(spec.get("cgroup"))
+    if spec.get("netns"):
+        _setns(spec["netns"], CLONE_NEWNET)
+    _check(_libc.unshare(CLONE_NEWPID), "unshare pid namespace")
+    child = os.fork()
+    if child != 0:
+        _report(status_fd, {"pid": child})
+        os.close(status_fd)
+        _wait_like(child, "")
+    os.close(status_fd)
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    # SIGCHLD stays blocked and is collected with sigwait: no wake-up can be missed between a
+    # wait that found no child and the next sleep.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    while True:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+        signal.sigwait({signal.SIGCHLD})
+
+
+def _mount_proc(root: str) -> None:
+    """A /proc of the pod's PID namespace in place of the host's."""
+    proc = os.path.join(root, "proc")
+    _libc.umount2(proc.encode(), MNT_DETACH)
+    _mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def _run_mode(spec: dict[str, Any], status_fd: int) -> None:
     _join_cgroup(spec.get("cgroup"))
     mounts: list[dict[str, Any]] = spec.get("mounts", [])
     root = os.path.realpath(spec["root"])
     if spec.get("netns"):
         _setns(spec["netns"], CLONE_NEWNET)
+    pidns = spec.get("pidns")
+    _fork_into_pid_namespace(os.open(pidns, os.O_RDONLY | os.O_CLOEXEC) if pidns else None, status_fd)
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     hostname = spec.get("hostname", "")[:64].encode()
     _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
     builder = RootBuilder(root)
     builder.build_root()
+    if spec.get("pidns"):
+        _mount_proc(root)
     # Host paths stay valid until the chroot: nothing is ever mounted over them, only inside root.
     for m in mounts:
         try:
@@ -219,18 +325,13 @@ def _run_mode(spec: dict[str, Any]) -> None:
     os.chdir(workdir)
 
 
-def _enter_mode(spec: dict[str, Any]) -> None:
+def _enter_mode(spec: dict[str, Any], status_fd: int) -> None:
     _join_cgroup(spec.get("cgroup"))
-    if spec.get("tty"):
-        import fcntl  # only tty sessions need these: keep the common start-up lean
-        import termios
-
-        # The pty on stdin becomes our controlling terminal (we lead a new session already).
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
     pid = int(spec["target_pid"])
     root_fd = os.open(f"/proc/{pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     _setns(f"/proc/{pid}/ns/net", CLONE_NEWNET)
     _setns(f"/proc/{pid}/ns/uts", CLONE_NEWUTS)
+    pidns_fd = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     _setns(f"/proc/{pid}/ns/mnt", CLONE_NEWNS)
     os.fchdir(root_fd)
     os.chroot(".")
@@ -239,6 +340,14 @@ def _enter_mode(spec: dict[str, Any]) -> None:
         os.chdir(spec.get("workdir") or "/")
     except OSError:
         os.chdir("/")
+    _fork_into_pid_namespace(pidns_fd, status_fd, forward="group" if spec.get("tty") else "")
+    if spec.get("tty"):
+        import fcntl  # only tty sessions need these: keep the common start-up lean
+        import termios
+
+        # The pty on stdin becomes the controlling terminal of the session's own new session.
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def _exec(spec: dict[str, Any]) -> None:
@@ -264,17 +373,19 @@ def main() -> None:
     os.set_inheritable(status_fd, False)
     try:
         try:
-            if spec["mode"] == "enter":
-                _enter_mode(spec)
+            if spec["mode"] == "sandbox":
+                _sandbox_mode(spec, status_fd)
+            elif spec["mode"] == "enter":
+                _enter_mode(spec, status_fd)
             else:
-                _run_mode(spec)
+                _run_mode(spec, status_fd)
         except LaunchError:
             raise
         except OSError as e:
             raise LaunchError("RunContainerError", str(e)) from e
         _exec(spec)
     except LaunchError as e:
-        os.write(status_fd, (json.dumps({"reason": e.reason, "message": e.message}) + "\n").encode())
+        _report(status_fd, {"reason": e.reason, "message": e.message})
         os._exit(e.exit_code)
 
 

@@ -15,6 +15,8 @@ import ssl
 from pathlib import Path
 from typing import Any
 
+from kubeschema.quantity import parse_quantity
+from kubeschema.timestamps import format_micro_time
 from localkube.kubelet import (
     cleanup,
     dns,
@@ -23,7 +25,6 @@ from localkube.kubelet import (
     envvars,
     ipam,
     network,
-    quantity,
     status,
 )
 from localkube.kubelet.apiclient import ApiClient, ApiError
@@ -457,7 +458,7 @@ def _rmtree(path: Path) -> None:
 
 
 def _micro_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_micro_time(dt.datetime.now(dt.UTC))
 
 
 async def run_node(
@@ -483,8 +484,8 @@ async def run_node(
     Endpoints and EndpointSlices; the node then only runs pods and proxies Services.
     `serving_tls`: the kubelet API (logs, exec) over HTTPS with this context, as kube-apiserver
     reaches kubelets."""
-    quantity.parse(cpu)
-    quantity.parse(memory)
+    parse_quantity(cpu)
+    parse_quantity(memory)
     base = backoff_base if backoff_base is not None else float(os.environ.get("LOCALKUBE_BACKOFF_BASE", "10"))
     cap = backoff_max if backoff_max is not None else float(os.environ.get("LOCALKUBE_BACKOFF_MAX", "300"))
     client = ApiClient.from_kubeconfig(kubeconfig, server=api_url)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from localkube.kubelet import backoff, dns, envvars, prober, probes, runtime, status, volumes
+from localkube.kubelet import backoff, dns, envvars, images, prober, probes, runtime, status, volumes
 from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
@@ -278,8 +278,7 @@ class PodWorker:
         self.mark()
         if not await self._prepare_volumes():
             return
-        if not await self._run_init_containers():
-            await self.terminating.wait()
+        if not await self._init_or_terminate():
             return
         self.initialized = True
         for r in self.runs:
@@ -293,6 +292,25 @@ class PodWorker:
         for t in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
+
+    async def _init_or_terminate(self) -> bool:
+        """Run the init containers; False if the pod is not to go on. A deletion stops a running
+        init container like any other (Killing event, SIGTERM, SIGKILL after the grace period)."""
+        init = asyncio.create_task(self._run_init_containers())
+        term = asyncio.create_task(self.terminating.wait())
+        try:
+            await asyncio.wait({init, term}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            term.cancel()
+        if init.done() and init.result():
+            return True
+        if not init.done() or not self.terminating.is_set():
+            await self.terminating.wait()
+        await self._terminate_containers()
+        init.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await init
+        return False
 
     def refresh_hosts(self) -> None:
         if self.sandbox_ready or self.ip:
@@ -379,7 +397,7 @@ class PodWorker:
         argv = envvars.command_line(c, env)
         mounts = volumes.container_mounts(self.pod, c, self.volumes, env)
         workdir = c.get("workingDir") or "/"
-        return runtime.LaunchSpec(argv, env, workdir, mounts), env
+        return runtime.LaunchSpec(argv or [], env, workdir, mounts), env
 
     async def _start(self, run: ContainerRun) -> bool:
         """Create and start one container attempt; False when it could not start (state set)."""
@@ -392,7 +410,9 @@ class PodWorker:
             self.mark()
             return False
         if not launch.argv:
-            v.state = {"waiting": {"reason": "CreateContainerError", "message": "no command specified"}}
+            message = images.not_present_message(v.image)
+            v.state = {"waiting": {"reason": "ErrImageNeverPull", "message": message}}
+            self._event("Warning", "ErrImageNeverPull", message, v.name)
             self.mark()
             return False
         for what in ("livenessProbe", "readinessProbe", "startupProbe"):
@@ -590,6 +610,9 @@ class PodWorker:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.grace
         hooks = []
+        for run in self.init_runs:
+            if run.running is not None:
+                self._event("Normal", "Killing", f"Stopping container {run.view.name}", run.view.name)
         for run in self.runs:
             hook = (run.spec.get("lifecycle") or {}).get("preStop")
             if hook and run.running is not None:

@@ -89,13 +89,48 @@ def image_path() -> str:
     return f"{bindir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-class ContainerProcess:
-    """One started container (or exec session): its launcher process and its log copiers."""
+@dataclass(frozen=True)
+class LaunchReport:
+    """What the launcher said before its child exec'd: the child's host pid, or why it failed."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, cgroup_path: str, copiers: list[asyncio.Task[None]]):
+    pid: int = 0
+    reason: str = ""
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.reason)
+
+
+def parse_report(raw: bytes) -> LaunchReport:
+    pid = 0
+    for line in raw.decode(errors="replace").splitlines():
+        with contextlib.suppress(ValueError):
+            info = json.loads(line)
+            if "reason" in info:
+                return LaunchReport(pid, str(info["reason"]), str(info.get("message", "")))
+            pid = int(info.get("pid", pid))
+    if not pid:
+        return LaunchReport(0, "StartError", raw.decode(errors="replace") or "the launcher died")
+    return LaunchReport(pid)
+
+
+class ContainerProcess:
+    """One started container (or exec session): its launcher process (which stays behind, outside
+    the pod's PID namespace, and exits as the container's main process does), the main process's
+    host pid, and the log copiers."""
+
+    def __init__(
+        self,
+        proc: asyncio.subprocess.Process,
+        cgroup_path: str,
+        copiers: list[asyncio.Task[None]],
+        main_pid: int = 0,
+    ):
         self.proc = proc
         self.cgroup_path = cgroup_path
         self._copiers = copiers
+        self.main_pid = main_pid or proc.pid
 
     @property
     def pid(self) -> int:
@@ -138,8 +173,8 @@ async def spawn_launcher(
     stdin: int | None = asyncio.subprocess.DEVNULL,
     stdout: int | None = asyncio.subprocess.PIPE,
     stderr: int | None = asyncio.subprocess.PIPE,
-) -> tuple[asyncio.subprocess.Process, bytes]:
-    """Start the launcher; returns the process and the launcher's failure report (empty if exec'd)."""
+) -> tuple[asyncio.subprocess.Process, LaunchReport]:
+    """Start the launcher; returns the process and its report (the child's pid, or a failure)."""
     r, w = os.pipe()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -160,7 +195,7 @@ async def spawn_launcher(
         os.close(w)
         raise
     os.close(w)
-    report = await _read_status(r)
+    report = parse_report(await _read_status(r))
     return proc, report
 
 
@@ -175,6 +210,13 @@ class PodSandbox:
         self.ip = ""
         self.netns_path = ""
         self.cgroup_root = cgroup.path_for(uid, "")[:-1]
+        self.init_cgroup = cgroup.sandbox_path_for(uid)
+        self.init: ContainerProcess | None = None
+
+    @property
+    def pidns_path(self) -> str:
+        """The pod's PID namespace, held by its init."""
+        return f"/proc/{self.init.main_pid}/ns/pid" if self.init else ""
 
     @property
     def hosts_path(self) -> Path:
@@ -197,6 +239,21 @@ class PodSandbox:
         (self.dir / "etc" / "hostname").write_text(self.name + "\n")
         cgroup.create(self.cgroup_root)
         self.netns_path = await asyncio.to_thread(network.create_pod_network, self.uid, ip, self.cidr)
+        await self._start_init()
+
+    async def _start_init(self) -> None:
+        """The pod's init: pid 1 of the pod's PID namespace, in a cgroup beside the containers' so
+        waiting for the containers to end never waits for it."""
+        await asyncio.to_thread(cgroup.remove, self.init_cgroup)
+        cgroup.create(self.init_cgroup)
+        spec = {"mode": "sandbox", "cgroup": self.init_cgroup, "netns": self.netns_path}
+        proc, report = await spawn_launcher(
+            spec, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
+        if report.failed:
+            await proc.wait()
+            raise StartFailure(report.reason, f"starting the pod's init: {report.message}")
+        self.init = ContainerProcess(proc, self.init_cgroup, [], report.pid)
 
     def _write_login_files(self) -> None:
         """Login shells (KubeRay runs `bash -lc`) reset PATH from /etc/profile and read the host
@@ -247,6 +304,7 @@ class PodSandbox:
             "mode": "run",
             "cgroup": cg,
             "netns": self.netns_path,
+            "pidns": self.pidns_path,
             "hostname": self.name,
             "root": str(root),
             "mounts": [m.to_json() for m in self.base_mounts() + launch.mounts],
@@ -260,11 +318,10 @@ class PodSandbox:
             asyncio.create_task(logs.copy_stream(proc.stdout, "stdout", log_file)),
             asyncio.create_task(logs.copy_stream(proc.stderr, "stderr", log_file)),
         ]
-        cp = ContainerProcess(proc, cg, copiers)
-        if report:
+        cp = ContainerProcess(proc, cg, copiers, report.pid)
+        if report.failed:
             await cp.wait()
-            info = json.loads(report.decode().splitlines()[0])
-            raise StartFailure(info.get("reason", "StartError"), info.get("message", ""))
+            raise StartFailure(report.reason, report.message)
         return cp
 
     async def stop_all(self, grace: float) -> None:
@@ -279,6 +336,10 @@ class PodSandbox:
 
     async def teardown(self) -> None:
         await asyncio.to_thread(cgroup.remove, self.cgroup_root)
+        await asyncio.to_thread(cgroup.remove, self.init_cgroup)
+        if self.init is not None:
+            await self.init.proc.wait()
+            self.init = None
         await asyncio.to_thread(network.delete_pod_network, self.uid)
         await asyncio.to_thread(mounts.unmount_under, self.dir)
         await asyncio.to_thread(shutil.rmtree, self.dir, True)
@@ -291,7 +352,7 @@ def enter_spec(
     return {
         "mode": "enter",
         "cgroup": target.cgroup_path,
-        "target_pid": target.pid,
+        "target_pid": target.main_pid,
         "workdir": workdir,
         "argv": argv,
         "env": env,
@@ -309,10 +370,9 @@ async def exec_capture(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    if report:
+    if report.failed:
         await proc.wait()
-        info = json.loads(report.decode().splitlines()[0])
-        return 126 if info.get("reason") != "StartError" else 127, info.get("message", "").encode()
+        return 126 if report.reason != "StartError" else 127, report.message.encode()
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:

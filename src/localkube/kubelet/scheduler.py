@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 
-from localkube.kubelet import quantity
+from kubeschema.quantity import parse_quantity
 
-Resources = dict[str, Fraction]
+Resources = dict[str, Decimal]
 
 
 def container_requests(container: dict[str, Any]) -> Resources:
     res = container.get("resources") or {}
     # An unset request defaults to the limit, as the API server's defaulting does.
     merged = {**(res.get("limits") or {}), **(res.get("requests") or {})}
-    return {k: quantity.parse(v) for k, v in merged.items()}
+    return {k: parse_quantity(v).value for k, v in merged.items()}
 
 
 def pod_requests(pod: dict[str, Any]) -> Resources:
@@ -23,12 +23,12 @@ def pod_requests(pod: dict[str, Any]) -> Resources:
     total: Resources = {}
     for c in spec.get("containers") or []:
         for k, v in container_requests(c).items():
-            total[k] = total.get(k, Fraction(0)) + v
+            total[k] = total.get(k, Decimal(0)) + v
     for c in spec.get("initContainers") or []:
         for k, v in container_requests(c).items():
-            total[k] = max(total.get(k, Fraction(0)), v)
+            total[k] = max(total.get(k, Decimal(0)), v)
     for k, v in (spec.get("overhead") or {}).items():
-        total[k] = total.get(k, Fraction(0)) + quantity.parse(v)
+        total[k] = total.get(k, Decimal(0)) + parse_quantity(v).value
     return total
 
 
@@ -47,18 +47,18 @@ def unfit_reasons(
     if not node_selector_matches(pod, node_labels):
         return ["node(s) didn't match Pod's node affinity/selector"]
     reasons = []
-    max_pods = int(quantity.parse(allocatable.get("pods", "110")))
+    max_pods = int(parse_quantity(allocatable.get("pods", "110")).value)
     if len(bound_pods) + 1 > max_pods:
         reasons.append("Too many pods")
     used: Resources = {}
     for p in bound_pods:
         for k, v in pod_requests(p).items():
-            used[k] = used.get(k, Fraction(0)) + v
+            used[k] = used.get(k, Decimal(0)) + v
     for name, want in sorted(pod_requests(pod).items()):
         if want == 0:
             continue
-        have = quantity.parse(allocatable[name]) if name in allocatable else Fraction(0)
-        if used.get(name, Fraction(0)) + want > have:
+        have = parse_quantity(allocatable[name]).value if name in allocatable else Decimal(0)
+        if used.get(name, Decimal(0)) + want > have:
             reasons.append(f"Insufficient {name}")
     return reasons
 

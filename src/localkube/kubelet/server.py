@@ -1,6 +1,7 @@
 """The kubelet's HTTP server, which the API server proxies `pods/log` and `pods/exec` to:
 `/containerLogs/NS/POD/CONTAINER` and the `/exec/NS/POD/CONTAINER` websocket (remotecommand
-v5/v4.channel.k8s.io: binary frames whose first byte is the stream; 3 carries the final Status)."""
+v5/v4.channel.k8s.io: frames whose first byte is the stream; 3 carries the final Status; v5 adds
+255, closing a stream such as stdin). Client frames may be binary or text."""
 
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def exit_status(code: int, argv: list[str]) -> dict[str, Any]:
         "reason": "NonZeroExitCode",
         "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
     }
+
+
+def frame_channel(kind: WSMsgType, data: object) -> tuple[int, bytes] | None:
+    """(channel, payload) of a remotecommand frame. Clients may send binary frames or, as the
+    official Python client does for str stdin, text frames whose first character is the channel."""
+    if kind == WSMsgType.BINARY and isinstance(data, bytes) and data:
+        return data[0], data[1:]
+    if kind == WSMsgType.TEXT and isinstance(data, str) and data:
+        return ord(data[0]), data[1:].encode()
+    return None
 
 
 def _flag(request: web.Request, name: str) -> bool:
@@ -226,15 +237,14 @@ class KubeletServer:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
-        if report:
+        if report.failed:
             await proc.wait()
             if master >= 0:
                 os.close(master)
-            info = json.loads(report.decode().splitlines()[0])
             status = {
                 "metadata": {},
                 "status": "Failure",
-                "message": f"exec failed: {info.get('message', '')}",
+                "message": f"exec failed: {report.message}",
                 "reason": "InternalError",
                 "details": {"causes": [{"reason": "ExitCode", "message": "126"}]},
             }
@@ -267,10 +277,10 @@ class KubeletServer:
 
         async def read_client() -> None:
             async for msg in ws:
-                if msg.type != WSMsgType.BINARY or not msg.data:
+                frame = frame_channel(msg.type, msg.data)
+                if frame is None:
                     continue
-                data: bytes = msg.data
-                channel, payload = data[0], data[1:]
+                channel, payload = frame
                 if channel == STDIN and payload:
                     if tty:
                         await loop.run_in_executor(None, os.write, master, payload)

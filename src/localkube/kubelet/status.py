@@ -3,13 +3,10 @@ phase, conditions and QoS class."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from kubeschema.timestamps import now_time as now
 
 
 @dataclass

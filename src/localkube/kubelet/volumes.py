@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localkube.kubelet import envvars, mounts, quantity
+from kubeschema.quantity import parse_quantity
+from localkube.kubelet import envvars, mounts
 from localkube.kubelet.runtime import MountSpec
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -212,7 +213,7 @@ def materialize(
             if ed.get("medium") == "Memory" and not mounts.is_mountpoint(target):
                 opts = "mode=1777"
                 if ed.get("sizeLimit"):
-                    opts += f",size={int(quantity.parse(ed['sizeLimit']))}"
+                    opts += f",size={int(parse_quantity(ed['sizeLimit']).value)}"
                 mounts.mount_tmpfs(target, opts)
             else:
                 os.chmod(target, 0o777)

@@ -73,6 +73,52 @@ def test_sigterm_stops_every_pod_and_removes_our_network(host_clean_unlocked: Pa
     assert left.empty(), left
 
 
+STUBBORN = """
+kind: Pod
+apiVersion: v1
+metadata: {name: stubborn}
+spec:
+  terminationGracePeriodSeconds: 600
+  initContainers:
+  - name: ignores-sigterm
+    image: busybox
+    command: [sh, -c, "trap '' TERM; while true; do sleep 1; done"]
+  containers:
+  - {name: main, image: busybox, command: [sleep, infinity]}
+"""
+
+
+def test_sigterm_stops_localkube_whatever_its_pods_do(host_clean_unlocked: Path) -> None:
+    proc = _up(host_clean_unlocked)
+    try:
+        wait_for("kubeconfig", lambda: (host_clean_unlocked / "kubeconfig").exists(), timeout=60)
+        wait_for("node", lambda: "Ready" in _kubectl(host_clean_unlocked, "get", "nodes").stdout, timeout=900)
+        r = subprocess.run(
+            [KUBECTL, "--kubeconfig", str(host_clean_unlocked / "kubeconfig"), "apply", "-f", "-"],
+            input=STUBBORN, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        wait_for(
+            "init container running",
+            lambda: "Init:0/1" in _kubectl(host_clean_unlocked, "get", "pod", "stubborn").stdout,
+            timeout=60,
+        )
+        proc.send_signal(signal.SIGTERM)
+        # a hang guard: the node gives pods at most a few seconds when it shuts down
+        assert proc.wait(timeout=90) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    lock = NodeLock()
+    lock.acquire()
+    try:
+        left = cleanup.leftovers(host_clean_unlocked)
+    finally:
+        lock.release()
+    assert left.empty(), left
+
+
 def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlocked: Path) -> None:
     first = _up(host_clean_unlocked)
     try:

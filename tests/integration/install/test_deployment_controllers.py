@@ -3,44 +3,24 @@ official client. No kubelet: the test plays it by marking pods Running and Ready
 
 from __future__ import annotations
 
-import asyncio
 import re
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import kubernetes
 import pytest
 
+from kubeschema.timestamps import now_time
 from localkube.apiserver.server import APIServer
-from localkube.controllers import run_controllers
+from localkube.testing import running_controllers
 from support.waiting import wait_for
 
 
 @pytest.fixture
-def controllers(apiserver: APIServer, kubeconfig: Path) -> Iterator[None]:
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    done = threading.Event()
-
-    def main() -> None:
-        try:
-            loop.run_until_complete(run_controllers(apiserver.url, kubeconfig, stop))
-        finally:
-            done.set()
-
-    thread = threading.Thread(target=main, name="controllers", daemon=True)
-    thread.start()
-    try:
+def controllers(apiserver: APIServer) -> Iterator[None]:
+    with running_controllers(apiserver.url, apiserver.kubeconfig_path):
         yield
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(timeout=30)
-        loop.close()
-        assert done.is_set(), "the controllers did not stop"
 
 
 def deployment(
@@ -76,7 +56,7 @@ class Cluster:
 
     def play_kubelet(self, label: str, limit: int | None = None) -> int:
         """Mark not-yet-ready pods Running and Ready, as a kubelet would report them."""
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = now_time()
         marked = 0
         for pod in self.pods(label):
             if pod.metadata.deletion_timestamp or (pod.status and pod.status.phase == "Running"):

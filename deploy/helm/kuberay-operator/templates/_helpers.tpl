@@ -46,6 +46,14 @@ subjects:
 - apiGroups: [""]
   resources: [serviceaccounts]
   verbs: [create, get, list, watch]
+# authOptions.mode token: the operator creates the Secret holding the token
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [create, get, list, watch]
+# headGroupSpec.enableIngress: the head's dashboard Ingress
+- apiGroups: [networking.k8s.io]
+  resources: [ingresses]
+  verbs: [create, get, list, update, watch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

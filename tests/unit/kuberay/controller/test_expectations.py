@@ -46,3 +46,12 @@ def test_lost_event_expires_after_ttl() -> None:
     assert not exp.satisfied("c")
     clock.now = 11
     assert exp.satisfied("c")
+
+
+def test_a_pod_created_and_deleted_before_the_cache_saw_it_does_not_block() -> None:
+    exp = Expectations()
+    exp.expect_created("c", "head-abcde")
+    exp.observe("c", [])
+    assert not exp.satisfied("c")
+    exp.gone("c", "head-abcde")  # the watch's DELETED event, the only one it saw
+    assert exp.satisfied("c")

@@ -145,7 +145,9 @@ def test_operator_rules_hold_no_wildcards_nor_deletes_of_anything_but_pods_and_s
         assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
     deletable = {r for rule in rules if "delete" in rule["verbs"] for r in rule["resources"]}
     assert deletable == {"pods", "services"}
-    assert not _allows(rules, "", "secrets", "get")
+    # Secrets only for the auth token the operator creates: it never changes or deletes one.
+    assert _allows(rules, "", "secrets", "create") and not _allows(rules, "", "secrets", "update")
+    assert _allows(rules, "networking.k8s.io", "ingresses", "create")
 
 
 def test_no_leader_election_drops_its_role_and_flag() -> None:
@@ -200,6 +202,7 @@ CHART_CASES: list[tuple[dict[str, Any], InstallOptions]] = [
             },
             "env": [{"name": "RAY_LOG", "value": "1"}],
             "podAnnotations": {"prometheus.io/scrape": "true"},
+            "batchScheduler": {"enabled": True, "name": "volcano"},
             "metrics": {
                 "serviceMonitor": {"enabled": True, "interval": "10s", "labels": {"release": "prom"}}
             },
@@ -226,6 +229,8 @@ CHART_CASES: list[tuple[dict[str, Any], InstallOptions]] = [
             },
             env=({"name": "RAY_LOG", "value": "1"},),
             pod_annotations={"prometheus.io/scrape": "true"},
+            batch_scheduler="volcano",
+            enable_batch_scheduler=True,
             service_monitor=True,
             service_monitor_interval="10s",
             service_monitor_labels={"release": "prom"},

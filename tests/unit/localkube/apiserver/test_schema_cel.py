@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from localkube.apiserver.schema import validate
-from localkube.apiserver.schema_cel import CelError, compile_rule
+from localkube.apiserver.schema.cel import CelError, compile_rule
 
 EXPRESSIONS = [
     ("self == oldSelf", {"self": 1, "old": 1}, True),

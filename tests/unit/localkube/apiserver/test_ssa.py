@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from localkube.apiserver import ssa_fieldset as fs
-from localkube.apiserver import ssa_merge
-from localkube.apiserver.ssa_merge import APPLY, UPDATE, Conflicts, Entry
+from localkube.apiserver.apply import fieldset as fs
+from localkube.apiserver.apply import merge as ssa_merge
+from localkube.apiserver.apply.merge import APPLY, UPDATE, Conflicts, Entry
 
 POD_SCHEMA: dict[str, Any] = {
     "type": "object",

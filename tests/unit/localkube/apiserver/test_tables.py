@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
+from kubeschema.timestamps import format_time
 from localkube.apiserver.tables import MISSING, human_duration, jsonpath_lookup, to_table
 
 NOW = datetime(2026, 1, 10, 12, 0, 0, tzinfo=UTC)
 
 
 def ago(**delta: float) -> str:
-    return (NOW - timedelta(**delta)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(NOW - timedelta(**delta))
 
 
 def table(

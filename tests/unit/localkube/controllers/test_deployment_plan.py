@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kubeschema.timestamps import format_time
 from localkube.controllers import deployment as dep
 from localkube.controllers import podutil
 from localkube.controllers import replicaset as rsc
@@ -61,7 +62,7 @@ class World:
 
     def stamp(self) -> str:
         # creation order must be visible in whole seconds
-        return podutil.format_time(NOW + timedelta(seconds=next(self._created)))
+        return format_time(NOW + timedelta(seconds=next(self._created)))
 
     def sync_deployment(self) -> dep.DeploymentPlan:
         p = dep.plan(self.d, list(self.rs.values()), list(self.pods.values()), self.now)
@@ -97,7 +98,7 @@ class World:
             pod["status"] = {
                 "phase": "Running",
                 "conditions": [
-                    {"type": "Ready", "status": "True", "lastTransitionTime": podutil.format_time(self.now)}
+                    {"type": "Ready", "status": "True", "lastTransitionTime": format_time(self.now)}
                 ],
             }
         for rs in self.rs.values():
@@ -263,7 +264,7 @@ def test_recreate_waits_while_an_old_pod_still_runs() -> None:
     w.sync_deployment()
     # a pod of the old ReplicaSet is still shutting down (terminating, but running)
     lingering = next(iter(w.pods.values()))
-    lingering["metadata"]["deletionTimestamp"] = podutil.format_time(w.now)
+    lingering["metadata"]["deletionTimestamp"] = format_time(w.now)
     w.rs[old_name]["spec"]["replicas"] = 0
     assert w.sync_deployment().create is None
 

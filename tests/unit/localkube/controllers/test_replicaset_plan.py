@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from localkube.controllers import podutil
+from kubeschema.timestamps import format_time
 from localkube.controllers.replicaset import new_pod, plan, pods_to_delete
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def pod(
         "name": name,
         "namespace": "ns",
         "labels": {"app": "web", "pod-template-hash": "abc"},
-        "creationTimestamp": podutil.format_time(created),
+        "creationTimestamp": format_time(created),
         "ownerReferences": [
             {
                 "apiVersion": "apps/v1",
@@ -58,11 +58,11 @@ def pod(
         ],
     }
     if terminating:
-        meta["deletionTimestamp"] = podutil.format_time(NOW)
+        meta["deletionTimestamp"] = format_time(NOW)
     status: dict[str, Any] = {"phase": phase, "containerStatuses": [{"name": "c", "restartCount": restarts}]}
     if ready_since is not None:
         status["conditions"] = [
-            {"type": "Ready", "status": "True", "lastTransitionTime": podutil.format_time(ready_since)}
+            {"type": "Ready", "status": "True", "lastTransitionTime": format_time(ready_since)}
         ]
     spec: dict[str, Any] = {"nodeName": node} if node else {}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}

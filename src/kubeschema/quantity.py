@@ -1,7 +1,8 @@
 """Kubernetes resource quantities ("500m", "5Gi", "1e3", 4): parsing, arithmetic, formatting.
 
-Only what the builders need: exact decimal values, Go's `Quantity.Value()` (round up), and the
-canonical string Kubernetes prints for a sum (so status fields read like KubeRay's).
+The one parser for the operator's builders and localkube's kubelet: exact decimal values, Go's
+`Quantity.Value()` (round up), and the canonical string Kubernetes prints for a sum (so status
+fields read like KubeRay's).
 """
 
 from __future__ import annotations

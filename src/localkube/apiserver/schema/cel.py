@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from localkube.apiserver.schema_values import json_equal, json_type
+from localkube.apiserver.schema.values import json_equal, json_type
 
 __all__ = ["CelError", "CelProgram", "compile_rule"]
 

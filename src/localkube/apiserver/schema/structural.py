@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from localkube.apiserver import cel_syntax
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.schema.compiled import CompiledSchema
+from localkube.apiserver.schema.node import NIL_PATH
+from localkube.apiserver.schema.values import deep_copy
 
 DEFAULT_PATH = "spec.validation.openAPIV3Schema"
 
@@ -327,6 +331,10 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> No
         if not isinstance(rule, dict) or not rule.get("rule"):
             errs.append(FieldError(f"{rpath}.rule", fe.REQUIRED, "rule is not specified"))
             continue
+        for key in ("rule", "messageExpression"):
+            why = cel_syntax.syntax_error(rule[key]) if isinstance(rule.get(key), str) else ""
+            if why:
+                errs.append(FieldError(f"{rpath}.{key}", fe.INVALID, why, rule[key]))
         msg = rule.get("message")
         if msg is not None and isinstance(msg, str):
             if not msg.strip():
@@ -581,8 +589,6 @@ def _complete_nested(v: dict[str, Any], s: Any, s_path: str, v_path: str, errs: 
 
 def _check_defaults(schema: dict[str, Any], path: str) -> list[FieldError]:
     """Every default must validate against its node and have nothing to prune."""
-    from localkube.apiserver.schema_values import deep_copy
-
     errs: list[FieldError] = []
 
     def walk(s: Any, p: str) -> None:
@@ -602,8 +608,6 @@ def _check_defaults(schema: dict[str, Any], path: str) -> list[FieldError]:
 
 
 def _check_one_default(s: dict[str, Any], p: str, value: Any, errs: list[FieldError]) -> None:
-    from localkube.apiserver.schema import NIL_PATH, CompiledSchema
-
     # Not compile_schema(): these sub-schemas must not crowd the cache of whole CRD schemas.
     compiled = CompiledSchema(s)
     dpath = _child(p, "default")

@@ -10,8 +10,8 @@ from typing import Any
 
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
-from localkube.apiserver.schema_node import FLOAT32_MAX, INT32, INT64, NIL_PATH, TYPE_OF, Node, child
-from localkube.apiserver.schema_values import go_float, go_number, json_equal, json_key
+from localkube.apiserver.schema.node import FLOAT32_MAX, INT32, INT64, NIL_PATH, TYPE_OF, Node, child
+from localkube.apiserver.schema.values import go_float, go_number, json_equal, json_key
 
 
 def _type_error(path: str, type_name: str, actual: str) -> FieldError:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from localkube.apiserver.schema_cel import CelError, CelProgram, compile_rule
-from localkube.apiserver.schema_formats import string_format_checker
+from localkube.apiserver.schema.cel import CelError, CelProgram, compile_rule
+from localkube.apiserver.schema.formats import string_format_checker
 
 # kube-openapi reports errors not tied to one field (anyOf/oneOf/allOf/not, range conversions) with a
 # nil field path, which apimachinery prints as "<nil>".

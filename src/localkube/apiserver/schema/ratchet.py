@@ -17,8 +17,8 @@ from typing import Any
 
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
-from localkube.apiserver.schema_node import NIL_PATH, Node
-from localkube.apiserver.schema_values import json_equal
+from localkube.apiserver.schema.node import NIL_PATH, Node
+from localkube.apiserver.schema.values import json_equal
 
 _QUOTED_PATH = re.compile(r'^"([^"]*)" must ')
 _CHECKED_PATH = re.compile(r"^Checked value must be of type .* in (.*)$")

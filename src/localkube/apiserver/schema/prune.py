@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from localkube.apiserver.schema_node import META_FIELDS, OBJECT_META_FIELDS, Node, child
-from localkube.apiserver.schema_values import deep_copy
+from localkube.apiserver.schema.node import META_FIELDS, OBJECT_META_FIELDS, Node, child
+from localkube.apiserver.schema.values import deep_copy
 
 
 def prune_unknown(n: Node | None, v: Any, path: str, embedded_root: bool, out: list[str]) -> None:

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from localkube.apiserver import ssa_fieldset as fs
-from localkube.apiserver.ssa_fieldset import FieldSet, Path
+from localkube.apiserver.apply import fieldset as fs
+from localkube.apiserver.apply.fieldset import FieldSet, Path
 
 APPLY = "Apply"
 UPDATE = "Update"

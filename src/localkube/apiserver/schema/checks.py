@@ -9,9 +9,9 @@ from typing import Any
 
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
-from localkube.apiserver.schema_cel import CelError
-from localkube.apiserver.schema_node import NIL_PATH, TYPE_OF, Node, Rule, child
-from localkube.apiserver.schema_values import json_equal, json_key
+from localkube.apiserver.schema.cel import CelError
+from localkube.apiserver.schema.node import NIL_PATH, TYPE_OF, Node, Rule, child
+from localkube.apiserver.schema.values import json_equal, json_key
 
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _GROUP_VERSION = re.compile(r"^([^/]+/)?[^/]+$")

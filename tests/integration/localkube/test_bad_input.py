@@ -1,0 +1,348 @@
+"""Hostile or odd request bodies get the 4xx Kubernetes answers, never a 5xx or a dropped
+connection, and never poison the store: every LIST stays valid JSON (issue 16, "Bad input").
+The last tests are properties: whatever body a client sends to create, patch or apply."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import kubernetes
+import pytest
+import urllib3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kubernetes.client import ApiException, CoreV1Api, CustomObjectsApi
+
+from localkube.apiserver.codec import MAX_DEPTH
+
+GROUP = "fuzz.example.com"
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": f"blobs.{GROUP}"},
+    "spec": {
+        "group": GROUP,
+        "scope": "Namespaced",
+        "names": {"plural": "blobs", "singular": "blob", "kind": "Blob", "listKind": "BlobList"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+BLOBS = f"/apis/{GROUP}/v1/namespaces/default/blobs"
+CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
+
+
+class Client:
+    """Exact bytes over the official client's connection pool, with the admin token."""
+
+    def __init__(self, k8s: kubernetes.client.ApiClient) -> None:
+        self.conf = k8s.configuration
+        self.pool = k8s.rest_client.pool_manager
+
+    def send(
+        self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json",
+        token: str | None = None,
+    ) -> urllib3.BaseHTTPResponse:  # fmt: skip
+        auth = token if token is not None else self.conf.get_api_key_with_prefix("BearerToken") or ""
+        headers = {"Content-Type": content_type, "Accept": "application/json", "Authorization": auth}
+        return self.pool.request(method, self.conf.host + path, headers=headers, body=body, retries=False)
+
+    def list_is_valid(self, path: str) -> list[dict[str, Any]]:
+        r = self.send("GET", path)
+        assert r.status == 200, r.data[:300]
+        return list(json.loads(r.data)["items"])
+
+
+@pytest.fixture
+def api(k8s: kubernetes.client.ApiClient) -> Iterator[Client]:
+    client = Client(k8s)
+    r = client.send(
+        "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json.dumps(CRD).encode()
+    )
+    assert r.status == 201, r.data
+    for _ in range(100):
+        if client.send("GET", BLOBS).status == 200:
+            break
+        time.sleep(0.05)
+    yield client
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"n": value}
+    return value
+
+
+def blob(name: str, spec: Any) -> bytes:
+    doc = {"apiVersion": f"{GROUP}/v1", "kind": "Blob", "metadata": {"name": name}, "spec": spec}
+    return json.dumps(doc).encode()
+
+
+def deep_json_text(depth: int) -> bytes:
+    # built as text: the standard library could not encode this value itself
+    return (
+        b'{"apiVersion":"' + GROUP.encode() + b'/v1","kind":"Blob","metadata":{"name":"deep"},"spec":'
+        + b'{"n":' * depth + b"1" + b"}" * depth + b"}"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 10, 900, 100_000])
+def test_deep_json_create_is_400_and_shallower_works(api: Client, depth: int) -> None:
+    r = api.send("POST", BLOBS, deep_json_text(depth))
+    assert r.status == 400, r.data[:300]
+    assert "nested more than" in json.loads(r.data)["message"]
+    assert api.send("POST", BLOBS, blob("ok", nested(MAX_DEPTH - 10))).status == 201
+    assert [b["metadata"]["name"] for b in api.list_is_valid(BLOBS)] == ["ok"]
+
+
+def test_deep_yaml_is_400(api: Client) -> None:
+    depth = 5000
+    text = f"apiVersion: {GROUP}/v1\nkind: Blob\nmetadata:\n  name: deep\nspec: " + "[" * depth + "]" * depth
+    r = api.send("POST", BLOBS, text.encode(), "application/yaml")
+    assert r.status == 400, r.data[:300]
+    assert api.list_is_valid(BLOBS) == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/merge-patch+json", "application/apply-patch+yaml", "application/json-patch+json"],
+)
+def test_deep_patches_and_apply_are_4xx(api: Client, content_type: str) -> None:
+    assert api.send("POST", BLOBS, blob("target", {"a": 1})).status == 201
+    depth = 700
+    if content_type == "application/json-patch+json":
+        # each add is shallow, but together they nest the object past the limit
+        ops = [{"op": "add", "path": "/spec/n", "value": nested(MAX_DEPTH - 5)}]
+        ops.append({"op": "add", "path": "/spec/n" + "/n" * (MAX_DEPTH - 7) + "/more", "value": nested(50)})
+        body = json.dumps(ops).encode()
+    elif content_type == "application/apply-patch+yaml":
+        body = (
+            b'{"apiVersion":"' + GROUP.encode() + b'/v1","kind":"Blob","metadata":{"name":"target"},"spec":'
+        )
+        body += b'{"n":' * depth + b"1" + b"}" * depth + b"}"
+    else:
+        body = b'{"spec":' + b'{"n":' * depth + b"1" + b"}" * depth + b"}"
+    r = api.send("PATCH", BLOBS + "/target?fieldManager=fuzz", body, content_type)
+    assert 400 <= r.status < 500, r.data[:300]
+    [item] = api.list_is_valid(BLOBS)
+    assert item["spec"] == {"a": 1}
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_nan_and_infinity_are_400_and_lists_stay_valid(api: Client, kubectl: Any, literal: str) -> None:
+    body = (
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nan","annotations":{}},"x":'
+        + literal.encode()
+        + b"}"
+    )
+    r = api.send("POST", CONFIGMAPS, body)
+    assert r.status == 400, r.data
+    yaml_body = f"apiVersion: {GROUP}/v1\nkind: Blob\nmetadata:\n  name: nan\nspec:\n  v: .nan\n  w: -.inf\n"
+    r = api.send("POST", BLOBS, yaml_body.encode(), "application/yaml")
+    assert r.status == 400, r.data
+    api.list_is_valid(CONFIGMAPS)
+    assert kubectl("get", "configmaps,blobs", "-o", "json").returncode == 0
+
+
+def test_json_patch_copies_cannot_grow_an_object_past_the_limit(api: Client) -> None:
+    assert api.send("POST", BLOBS, blob("grow", {"a": "x" * 100_000})).status == 201
+    # a handful of copies of a 100 kB value exceed the 1.5 MiB object limit
+    ops = [{"op": "copy", "from": "/spec/a", "path": f"/spec/c{i}"} for i in range(20)]
+    r = api.send("PATCH", BLOBS + "/grow", json.dumps(ops).encode(), "application/json-patch+json")
+    assert r.status == 413, r.data[:300]
+    # copies that double the object each time are stopped before they are made
+    ops = [{"op": "copy", "from": "/spec", "path": f"/spec/x{i}"} for i in range(40)]
+    r = api.send("PATCH", BLOBS + "/grow", json.dumps(ops).encode(), "application/json-patch+json")
+    assert r.status == 422, r.data[:300]
+    assert "accumulated size increase of copy" in json.loads(r.data)["message"]
+    [item] = api.list_is_valid(BLOBS)
+    assert list(item["spec"]) == ["a"]
+
+
+def test_json_patch_is_capped_at_10000_operations(api: Client, k8s: kubernetes.client.ApiClient) -> None:
+    CoreV1Api(k8s).create_namespaced_config_map("default", {"metadata": {"name": "ops"}, "data": {"a": "1"}})
+    ops = [{"op": "test", "path": "/data/a", "value": "1"}] * 60_000
+    r = api.send("PATCH", CONFIGMAPS + "/ops", json.dumps(ops).encode(), "application/json-patch+json")
+    assert r.status == 413
+    assert (
+        json.loads(r.data)["message"] == "The allowed maximum operations in a JSON patch is 10000, got 60000"
+    )
+
+
+def test_forged_token_with_non_ascii_bytes_is_401(api: Client) -> None:
+    r = api.send("GET", CONFIGMAPS, token="Bearer eyJ\xe9\xff.abc.d\xe9f")
+    assert r.status == 401 and json.loads(r.data)["reason"] == "Unauthorized"
+
+
+@pytest.mark.parametrize("field", ["bad\nname", "nul\x00name", "cr\rname"])
+def test_field_names_with_control_characters_are_answered(api: Client, field: str) -> None:
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ctl"}, field: "v"}
+    r = api.send("POST", CONFIGMAPS, json.dumps(body).encode())
+    assert r.status == 201, r.data
+    warning = r.headers.get("Warning", "")
+    assert "unknown field" in warning and "\n" not in warning and "\x00" not in warning
+    r = api.send(
+        "POST",
+        CONFIGMAPS + "?fieldValidation=Strict",
+        json.dumps({**body, "metadata": {"name": "x"}}).encode(),
+    )
+    assert r.status == 400
+    api.list_is_valid(CONFIGMAPS)
+
+
+def test_grace_period_beyond_int64_is_400(api: Client, k8s: kubernetes.client.ApiClient) -> None:
+    pod = {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}], "terminationGracePeriodSeconds": 10**30},
+    }  # fmt: skip
+    r = api.send("POST", "/api/v1/namespaces/default/pods", json.dumps(pod).encode())
+    assert r.status == 400, r.data
+    assert "10" * 1 + "0" * 29 in json.loads(r.data)["message"]
+    # the largest int64 is valid; deleting such a pod is answered too
+    pod["spec"]["terminationGracePeriodSeconds"] = 2**63 - 1
+    r = api.send("POST", "/api/v1/namespaces/default/pods", json.dumps(pod).encode())
+    assert r.status == 201, r.data
+    r = api.send("DELETE", "/api/v1/namespaces/default/pods/p")
+    assert r.status in (200, 202), r.data
+
+
+def test_list_options_are_checked(api: Client) -> None:
+    r = api.send("GET", CONFIGMAPS + "?timeoutSeconds=abc")
+    assert r.status == 400
+    current = int(json.loads(api.send("GET", CONFIGMAPS).data)["metadata"]["resourceVersion"])
+    r = api.send("GET", CONFIGMAPS + f"?resourceVersion={current + 1000}")
+    body = json.loads(r.data)
+    assert r.status == 504 and body["reason"] == "Timeout"
+    assert body["message"].startswith("Too large resource version")
+
+
+def test_json_patch_may_not_rename_the_object(api: Client, k8s: kubernetes.client.ApiClient) -> None:
+    CoreV1Api(k8s).create_namespaced_config_map("default", {"metadata": {"name": "named"}})
+    ops = [{"op": "replace", "path": "/metadata/name", "value": "renamed"}]
+    r = api.send("PATCH", CONFIGMAPS + "/named", json.dumps(ops).encode(), "application/json-patch+json")
+    assert r.status == 400
+    assert json.loads(r.data)["message"] == (
+        "the name of the object (renamed) does not match the name on the URL (named)"
+    )
+    assert [c["metadata"]["name"] for c in api.list_is_valid(CONFIGMAPS)][-1] == "named"
+
+
+def test_duplicate_keys_under_strict_validation_are_400(api: Client) -> None:
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"},"data":{}}'
+    r = api.send("POST", CONFIGMAPS + "?fieldValidation=Strict", body)
+    assert r.status == 400
+    assert 'duplicate field "name"' in json.loads(r.data)["message"]
+    # without Strict, the last value wins, as Go's decoder keeps it
+    assert api.send("POST", CONFIGMAPS, body).status == 201
+    assert "dup2" in [c["metadata"]["name"] for c in api.list_is_valid(CONFIGMAPS)]
+
+
+def test_bad_body_through_the_official_client_is_a_4xx(k8s: kubernetes.client.ApiClient, api: Client) -> None:
+    objs = CustomObjectsApi(k8s)
+    with pytest.raises(ApiException) as e:
+        objs.create_namespaced_custom_object(
+            GROUP, "v1", "default", "blobs", json.loads(blob("x", nested(MAX_DEPTH + 5)))
+        )
+    assert e.value.status == 400
+
+
+# ------------------------------------------------------------------ properties (hypothesis)
+
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+keys = st.text(min_size=0, max_size=12)  # control characters, NUL and non-ASCII included
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=25,
+)
+# raw texts JSON decoders disagree on: NaN, huge exponents, duplicate keys, deep nesting, bad UTF-8
+raw_texts = st.sampled_from(
+    [
+        b'{"a":NaN}', b'{"a":1e999}', b'{"a":1,"a":2}', b"[" * 5000, b'{"a":"\xff"}', b"", b"null", b"[]",
+        b'{"metadata":{"name":"x\\u0000"}}', b'{"metadata":' * (MAX_DEPTH + 2),
+    ]
+)  # fmt: skip
+NAMES = st.sampled_from(["a", "b", "c"])
+
+
+def cm(name: str, extra: dict[str, Any], data: Any) -> bytes:
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data, **extra}
+    return json.dumps(body).encode()
+
+
+def answered(api: Client, method: str, path: str, body: bytes, content_type: str) -> None:
+    r = api.send(method, path, body, content_type)
+    assert r.status < 500, (r.status, body[:200], r.data[:300])
+    assert api.list_is_valid(CONFIGMAPS) is not None
+    api.list_is_valid(BLOBS)
+
+
+@SETTINGS
+@given(name=NAMES, extra=st.dictionaries(keys, values, max_size=3), data=values, strict=st.booleans())
+def test_create_bodies(api: Client, name: str, extra: dict[str, Any], data: Any, strict: bool) -> None:
+    query = "?fieldValidation=Strict" if strict else ""
+    answered(api, "POST", CONFIGMAPS + query, cm(name, extra, data), "application/json")
+    answered(api, "POST", BLOBS + query, blob(name, data), "application/json")
+
+
+@SETTINGS
+@given(raw=raw_texts, media=st.sampled_from(["application/json", "application/yaml"]))
+def test_raw_bodies(api: Client, raw: bytes, media: str) -> None:
+    answered(api, "POST", CONFIGMAPS, raw, media)
+    answered(api, "PATCH", BLOBS + "/a", raw, "application/merge-patch+json")
+
+
+ops = st.fixed_dictionaries(
+    {
+        "op": st.sampled_from(["add", "remove", "replace", "move", "copy", "test", "bogus"]),
+        "path": st.sampled_from(["/spec", "/spec/x", "/spec/x/0", "/metadata/name", "/", "", "/spec/~1"]),
+    },
+    optional={"value": values, "from": st.sampled_from(["/spec", "/spec/x", "/metadata", "/nope"])},
+)
+
+
+@SETTINGS
+@given(
+    patch=values,
+    json_ops=st.lists(ops, max_size=6),
+    kind=st.sampled_from(["merge", "json", "apply", "strategic"]),
+)
+def test_patch_and_apply_bodies(api: Client, patch: Any, json_ops: list[Any], kind: str) -> None:
+    api.send("POST", BLOBS, blob("a", {"x": [1, 2]}))
+    api.send("POST", CONFIGMAPS, cm("a", {}, {"k": "v"}))
+    if kind == "json":
+        body, media = json.dumps(json_ops).encode(), "application/json-patch+json"
+    elif kind == "apply":
+        doc = {"apiVersion": f"{GROUP}/v1", "kind": "Blob", "metadata": {"name": "a"}, "spec": patch}
+        body, media = json.dumps(doc).encode(), "application/apply-patch+yaml"
+    else:
+        body = json.dumps({"spec": patch, "data": patch}).encode()
+        media = f"application/{kind}-patch+json"
+    answered(api, "PATCH", BLOBS + "/a?fieldManager=fuzz", body, media)
+    answered(api, "PATCH", CONFIGMAPS + "/a?fieldManager=fuzz", body, media)
