@@ -15,14 +15,20 @@ from kuberay.install import add_install_subcommand
 
 
 def _cmd_crd(args: argparse.Namespace) -> int:
-    from kuberay.api.crd import render_crd
+    from kuberay.api.crd import render_crd, render_crds
 
-    sys.stdout.write(yaml.safe_dump(render_crd(), sort_keys=False, default_flow_style=False))
+    crds = render_crds() if args.kind is None else [render_crd(args.kind)]
+    sys.stdout.write(yaml.safe_dump_all(crds, sort_keys=False, default_flow_style=False))
     return 0
 
 
 def _add_crd(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("crd", help="print the ray.io/v1 RayCluster CustomResourceDefinition as YAML")
+    from kuberay.api.crd import KINDS
+
+    p = sub.add_parser(
+        "crd", help="print the ray.io/v1 CustomResourceDefinitions (RayCluster, RayJob) as YAML"
+    )
+    p.add_argument("--kind", choices=sorted(KINDS), help="print only this kind's CRD")
     p.set_defaults(func=_cmd_crd)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from kuberay.api.crd import render_crd
+from kuberay.api.crd import render_crds
 from kuberay.build.autoscaler import AUTOSCALER_RULES
 
 COMPONENT = "kuberay-operator"
@@ -75,6 +75,20 @@ _OPERATOR_RULES: list[dict[str, Any]] = [
     },
     {"apiGroups": ["ray.io"], "resources": ["rayclusters"], "verbs": ["get", "list", "patch", "watch"]},
     {"apiGroups": ["ray.io"], "resources": ["rayclusters/status"], "verbs": ["get", "patch", "update"]},
+    # RayJob: its clusters (created and deleted), its finalizer, its submitter Jobs
+    {"apiGroups": ["ray.io"], "resources": ["rayclusters"], "verbs": ["create", "delete", "update"]},
+    {
+        "apiGroups": ["ray.io"],
+        "resources": ["rayjobs"],
+        "verbs": ["delete", "get", "list", "patch", "update", "watch"],
+    },
+    {"apiGroups": ["ray.io"], "resources": ["rayjobs/status"], "verbs": ["get", "patch", "update"]},
+    {"apiGroups": ["ray.io"], "resources": ["rayjobs/finalizers"], "verbs": ["update"]},
+    {
+        "apiGroups": ["batch"],
+        "resources": ["jobs"],
+        "verbs": ["create", "delete", "get", "list", "patch", "watch"],
+    },
 ]
 
 # kopf resolves resources by listing and watching CRDs (cluster-scoped); when it watches named
@@ -305,7 +319,7 @@ def render(opts: InstallOptions) -> list[dict[str, Any]]:
     if opts.with_namespace:
         objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": opts.namespace}})
     if opts.with_crd:
-        objects.append(render_crd())
+        objects.extend(render_crds())
     objects.append(
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(opts, opts.name, opts.namespace)}
     )
@@ -341,9 +355,16 @@ def render_install(
 
 # The kustomize base: names as seed 003 shows them (`ray-operator` in `ray-system`).
 KUSTOMIZE_OPTIONS = InstallOptions(namespace="ray-system", name="ray-operator")
+
+
+def _crd_file(crd: dict[str, Any]) -> str:
+    """KubeRay's file name for a CRD: `rayjobs.ray.io` -> `ray.io_rayjobs.yaml`."""
+    plural, group = crd["metadata"]["name"].split(".", 1)
+    return f"{group}_{plural}.yaml"
+
+
 _KUSTOMIZE_FILES = {
     "Namespace": "namespace.yaml",
-    "CustomResourceDefinition": "ray.io_rayclusters.yaml",
     "Service": "manager.yaml",
     "Deployment": "manager.yaml",
 }
@@ -356,6 +377,7 @@ namespace: ray-system
 resources:
   - namespace.yaml
   - ray.io_rayclusters.yaml
+  - ray.io_rayjobs.yaml
   - rbac.yaml
   - manager.yaml
 """
@@ -368,12 +390,13 @@ def kustomize_files(opts: InstallOptions = KUSTOMIZE_OPTIONS) -> dict[str, str]:
     """File name -> content of deploy/kustomize/default."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for obj in render(opts):
-        grouped.setdefault(_KUSTOMIZE_FILES.get(obj["kind"], "rbac.yaml"), []).append(obj)
+        name = _crd_file(obj) if obj["kind"] == "CustomResourceDefinition" else None
+        grouped.setdefault(name or _KUSTOMIZE_FILES.get(obj["kind"], "rbac.yaml"), []).append(obj)
     files = {"kustomization.yaml": _KUSTOMIZATION}
     for name, objects in grouped.items():
         text = dump_yaml(objects)
-        # the CRD file stays byte-identical to `kuberay crd`
-        files[name] = text if name == "ray.io_rayclusters.yaml" else _GENERATED + text
+        # each CRD file stays byte-identical to `kuberay crd --kind KIND`
+        files[name] = text if name.startswith("ray.io_") else _GENERATED + text
     return files
 
 
@@ -520,6 +543,5 @@ if __name__ == "__main__":  # regenerate the committed kustomize base and the ch
     _deploy = Path(__file__).resolve().parents[2] / "deploy"
     for _name, _text in kustomize_files().items():
         (_deploy / "kustomize" / "default" / _name).write_text(_text)
-    (_deploy / "helm" / "kuberay-operator" / "crds" / "ray.io_rayclusters.yaml").write_text(
-        dump_yaml([render_crd()])
-    )
+    for _crd in render_crds():
+        (_deploy / "helm" / "kuberay-operator" / "crds" / _crd_file(_crd)).write_text(dump_yaml([_crd]))

@@ -20,7 +20,7 @@ import yaml
 from localkube.kubelet import cleanup
 from localkube.kubelet.nodelock import NodeLock
 from localkube.kubelet.testing import running_cluster
-from localkube.testing import running_apiserver
+from localkube.testing import running_apiserver, running_controllers
 from support import waiting
 from support.operator import OperatorProcess
 from support.paths import KUBECTL, KUBERAY, OUR_SAMPLES
@@ -97,9 +97,10 @@ def operator_on(kubeconfig: Path, workdir: Path) -> Iterator[Stack]:
 
 
 @contextlib.contextmanager
-def localkube_with_node(workdir: Path) -> Iterator[Stack]:
-    """API server + node in this process, CRD, operator. Afterwards nothing of ours remains on the
-    host, or the caller fails."""
+def localkube_with_node(workdir: Path, *, controllers: bool = False) -> Iterator[Stack]:
+    """API server + node in this process, CRD, operator (with `controllers`, also localkube's
+    Deployment/ReplicaSet/Job controllers, as `localkube up` runs them). Afterwards nothing of ours
+    remains on the host, or the caller fails."""
     if os.geteuid() != 0:
         raise AssertionError("the walkthrough needs root: network namespaces, mounts, cgroups")
     data = workdir / "data"
@@ -111,6 +112,9 @@ def localkube_with_node(workdir: Path) -> Iterator[Stack]:
         try:
             with (
                 running_cluster(data, backoff_base=1.0, backoff_max=4.0) as cluster,
+                running_controllers(cluster.url, cluster.kubeconfig)
+                if controllers
+                else contextlib.nullcontext(),
                 operator_on(cluster.kubeconfig, workdir) as stack,
             ):
                 yield stack

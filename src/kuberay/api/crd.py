@@ -1,4 +1,4 @@
-"""Our `ray.io/v1` RayCluster CustomResourceDefinition, generated from the typed models.
+"""Our `ray.io/v1` RayCluster and RayJob CustomResourceDefinitions, generated from the typed models.
 
 pydantic's JSON Schema is turned into a Kubernetes *structural* schema: every node has a type,
 no `$ref`, no nullable unions, and the Kubernetes built-in types the spec embeds (pod templates,
@@ -8,8 +8,12 @@ env vars, resources, services) get their full schemas from `kubeschema`.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
+from kuberay.api.rayjob_types import RAYJOB_KIND, RayJob
 from kuberay.api.types import API_GROUP, KIND, RayCluster
 from kubeschema import type_schema
 
@@ -31,6 +35,30 @@ PRINTER_COLUMNS: list[dict[str, Any]] = [
     {"name": "head pod IP", "type": "string", "jsonPath": ".status.head.podIP", "priority": 1},
     {"name": "head service IP", "type": "string", "jsonPath": ".status.head.serviceIP", "priority": 1},
 ]
+# KubeRay's `kubectl get rayjobs` columns.
+RAYJOB_PRINTER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "job status", "type": "string", "jsonPath": ".status.jobStatus"},
+    {"name": "deployment status", "type": "string", "jsonPath": ".status.jobDeploymentStatus"},
+    {"name": "ray cluster name", "type": "string", "jsonPath": ".status.rayClusterName"},
+    {"name": "start time", "type": "string", "jsonPath": ".status.startTime"},
+    {"name": "end time", "type": "string", "jsonPath": ".status.endTime"},
+    {"name": "age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    kind: str
+    plural: str
+    model: type[BaseModel]
+    columns: list[dict[str, Any]]
+
+
+# `kuberay crd --kind NAME` takes these keys.
+KINDS: dict[str, _Kind] = {
+    "raycluster": _Kind(KIND, "rayclusters", RayCluster, PRINTER_COLUMNS),
+    "rayjob": _Kind(RAYJOB_KIND, "rayjobs", RayJob, RAYJOB_PRINTER_COLUMNS),
+}
 
 _DROP_KEYS = {"title"}
 
@@ -118,35 +146,37 @@ def _structural(node: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
-def openapi_schema() -> dict[str, Any]:
-    """The RayCluster openAPIV3Schema (structural) generated from `kuberay.api.types`."""
-    raw = RayCluster.model_json_schema(by_alias=True, mode="validation")
+def openapi_schema(kind: str = "raycluster") -> dict[str, Any]:
+    """The openAPIV3Schema (structural) of one of our KINDS, generated from its typed model."""
+    raw = KINDS[kind].model.model_json_schema(by_alias=True, mode="validation")
     defs = raw.get("$defs", {})
     schema = _structural(raw, defs)
-    schema.pop("required", None)  # KubeRay accepts a RayCluster without spec at the schema level
+    schema.pop("required", None)  # KubeRay accepts its objects without spec at the schema level
     props = schema["properties"]
     props["apiVersion"] = {"type": "string"}
     props["kind"] = {"type": "string"}
     props["metadata"] = {"type": "object"}
     schema["type"] = "object"
-    schema["description"] = "RayCluster is the Schema for the RayClusters API"
+    k = KINDS[kind]
+    schema["description"] = f"{k.kind} is the Schema for the {k.kind}s API"
     return schema
 
 
-def render_crd() -> dict[str, Any]:
-    """The full `rayclusters.ray.io` CustomResourceDefinition manifest."""
+def render_crd(kind: str = "raycluster") -> dict[str, Any]:
+    """The full CustomResourceDefinition manifest of one of our KINDS (`rayclusters.ray.io`...)."""
+    k = KINDS[kind]
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"rayclusters.{API_GROUP}"},
+        "metadata": {"name": f"{k.plural}.{API_GROUP}"},
         "spec": {
             "group": API_GROUP,
             "names": {
                 "categories": ["all"],
-                "kind": KIND,
-                "listKind": f"{KIND}List",
-                "plural": "rayclusters",
-                "singular": "raycluster",
+                "kind": k.kind,
+                "listKind": f"{k.kind}List",
+                "plural": k.plural,
+                "singular": kind,
             },
             "scope": "Namespaced",
             "versions": [
@@ -155,9 +185,14 @@ def render_crd() -> dict[str, Any]:
                     "served": True,
                     "storage": True,
                     "subresources": {"status": {}},
-                    "additionalPrinterColumns": copy.deepcopy(PRINTER_COLUMNS),
-                    "schema": {"openAPIV3Schema": openapi_schema()},
+                    "additionalPrinterColumns": copy.deepcopy(k.columns),
+                    "schema": {"openAPIV3Schema": openapi_schema(kind)},
                 }
             ],
         },
     }
+
+
+def render_crds() -> list[dict[str, Any]]:
+    """Every CRD this operator serves, in install order."""
+    return [render_crd(kind) for kind in KINDS]

@@ -31,6 +31,7 @@ class _Seen:
 @dataclass
 class EventRecorder:
     api: KubeAPI
+    component: str = COMPONENT  # KubeRay's recorder name: raycluster-controller, rayjob-controller
     _seen: dict[tuple[str, str, str, str, str], _Seen] = field(default_factory=dict)
 
     async def record(self, obj: dict[str, Any], type_: str, reason: str, message: str) -> None:
@@ -69,9 +70,9 @@ class EventRecorder:
                     "count": 1,
                     "firstTimestamp": stamp,
                     "lastTimestamp": stamp,
-                    "source": {"component": COMPONENT},
-                    "reportingComponent": COMPONENT,
-                    "reportingInstance": COMPONENT,
+                    "source": {"component": self.component},
+                    "reportingComponent": self.component,
+                    "reportingInstance": self.component,
                 }
             )
             self._seen[key] = _Seen(name, 1, now)

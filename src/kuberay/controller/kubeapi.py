@@ -46,6 +46,8 @@ _ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("rbac.authorization.k8s.io/v1", "Role"): ("/apis/rbac.authorization.k8s.io/v1", "roles"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("/apis/rbac.authorization.k8s.io/v1", "rolebindings"),
     ("ray.io/v1", "RayCluster"): ("/apis/ray.io/v1", "rayclusters"),
+    ("ray.io/v1", "RayJob"): ("/apis/ray.io/v1", "rayjobs"),
+    ("batch/v1", "Job"): ("/apis/batch/v1", "jobs"),
     ("coordination.k8s.io/v1", "Lease"): ("/apis/coordination.k8s.io/v1", "leases"),
 }
 
@@ -107,12 +109,22 @@ class KubeAPI:
         return await self._request("POST", path, obj["kind"], obj)
 
     async def delete(
-        self, api_version: str, kind: str, namespace: str, name: str, *, uid: str | None = None
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str,
+        name: str,
+        *,
+        uid: str | None = None,
+        background: bool = False,
     ) -> None:
-        """Delete; with `uid`, only that incarnation (a same-named newer object is left alone)."""
+        """Delete; with `uid`, only that incarnation (a same-named newer object is left alone);
+        `background` also deletes its dependents (a batch Job's default would orphan its pods)."""
         body: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions"}
         if uid:
             body["preconditions"] = {"uid": uid}
+        if background:
+            body["propagationPolicy"] = "Background"
         await self._request("DELETE", _path(api_version, kind, namespace, name), kind, body)
 
     async def merge_patch(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,17 @@ from kuberay.controller.connection import Connection, kopf_credentials
 from kuberay.controller.events import EventRecorder
 from kuberay.controller.expectations import Expectations
 from kuberay.controller.kubeapi import KubeAPI
+from kuberay.controller.rayjob import wiring as rayjob_wiring
+from kuberay.controller.rayjob.actor import RayJobActor, RetryLater
+from kuberay.controller.rayjob.dashboard import Dashboard
+from kuberay.controller.rayjob.metrics import RayJobInfoCollector
 from kuberay.controller.reconciler import Reconciler
 from kuberay.controller.workqueue import WorkQueue
 
 log = logging.getLogger(__name__)
 
 CONTROLLER = "raycluster"
+JOB_CONTROLLER = "rayjob"
 # plural -> (API group, kind) of the children only looked up by name.
 _NAMED_KINDS = {
     "serviceaccounts": ("", "ServiceAccount"),
@@ -51,11 +56,14 @@ class Operator:
     options: OperatorOptions = field(default_factory=OperatorOptions)
     cache: Cache = field(default_factory=Cache)
     queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
+    jobs: rayjob_wiring.JobCache = field(default_factory=rayjob_wiring.JobCache)
+    job_queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     # Leader election's verdict, checked before every reconcile's writes.
     may_write: Callable[[], bool] = lambda: True
 
-    def registry(self, reconciler: Reconciler) -> kopf.OperatorRegistry:
+    def registry(self, reconciler: Reconciler, job_actor: RayJobActor) -> kopf.OperatorRegistry:
         registry = kopf.OperatorRegistry()
         cache, queue = self.cache, self.queue
         ray_member = {CLUSTER_LABEL: kopf.PRESENT}
@@ -149,34 +157,54 @@ class Operator:
             kopf.on.event(group, "v1", plural, labels=ray_member, registry=registry)(on_member)
         kopf.on.event("networking.k8s.io", "v1", "ingresses", labels=ray_member, registry=registry)(on_member)
 
+        rayjob_wiring.register(registry, self.jobs, self.job_queue, job_actor.forget)
+
         @kopf.on.startup(registry=registry)
         async def start_workers(**_: Any) -> None:
+            loop = asyncio.get_running_loop()
             for i in range(self.options.workers):
-                asyncio.get_running_loop().create_task(self._worker(reconciler), name=f"reconcile-{i}")
+                self._tasks.append(
+                    loop.create_task(
+                        self._worker(self.queue, reconciler.reconcile, CONTROLLER), name=f"reconcile-{i}"
+                    )
+                )
+                self._tasks.append(
+                    loop.create_task(
+                        self._worker(self.job_queue, job_actor.reconcile, JOB_CONTROLLER), name=f"rayjob-{i}"
+                    )
+                )
 
         return registry
 
-    async def _worker(self, reconciler: Reconciler) -> None:
+    async def _worker(
+        self,
+        queue: WorkQueue[ClusterKey],
+        reconcile: Callable[[ClusterKey], Awaitable[float | None]],
+        name: str,
+    ) -> None:
         while True:
-            key = await self.queue.get()
-            metrics.QUEUE_DEPTH.labels(name=CONTROLLER).set(len(self.queue))
+            key = await queue.get()
+            metrics.QUEUE_DEPTH.labels(name=name).set(len(queue))
             try:
-                with metrics.RECONCILE_TIME.labels(controller=CONTROLLER).time():
-                    requeue_after = await reconciler.reconcile(key)
-            except Exception:  # a bad cluster must never stop the others
-                log.exception("reconcile of %s/%s failed", *key)
-                metrics.RECONCILE_ERRORS.labels(controller=CONTROLLER).inc()
-                metrics.RECONCILE_TOTAL.labels(controller=CONTROLLER, result="error").inc()
-                self.queue.retry(key)
-            else:
-                self.queue.forget(key)
-                if requeue_after is not None:
-                    metrics.RECONCILE_TOTAL.labels(controller=CONTROLLER, result="requeue_after").inc()
-                    self.queue.add_after(key, requeue_after)
+                with metrics.RECONCILE_TIME.labels(controller=name).time():
+                    requeue_after = await reconcile(key)
+            except Exception as err:  # a bad object must never stop the others
+                if isinstance(err, RetryLater):
+                    log.info("reconcile of %s %s/%s: %s", name, *key, err)
                 else:
-                    metrics.RECONCILE_TOTAL.labels(controller=CONTROLLER, result="success").inc()
+                    log.exception("reconcile of %s %s/%s failed", name, *key)
+                metrics.RECONCILE_ERRORS.labels(controller=name).inc()
+                metrics.RECONCILE_TOTAL.labels(controller=name, result="error").inc()
+                queue.retry(key)
+            else:
+                queue.forget(key)
+                if requeue_after is not None:
+                    metrics.RECONCILE_TOTAL.labels(controller=name, result="requeue_after").inc()
+                    queue.add_after(key, requeue_after)
+                else:
+                    metrics.RECONCILE_TOTAL.labels(controller=name, result="success").inc()
             finally:
-                self.queue.done(key)
+                queue.done(key)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set."""
@@ -191,8 +219,18 @@ class Operator:
                 options=self.options.build,
                 may_write=self.may_write,
             )
-            registry = self.registry(reconciler)
+            dashboard = Dashboard()
+            job_actor = RayJobActor(
+                self.cache,
+                self.jobs,
+                api,
+                EventRecorder(api, component="rayjob-controller"),
+                dashboard,
+                may_write=lambda: self.may_write(),
+            )
+            registry = self.registry(reconciler, job_actor)
             metrics.REGISTRY.register(metrics.ClusterInfoCollector(self.cache.clusters))
+            metrics.REGISTRY.register(RayJobInfoCollector(self.jobs.all))
             ready = asyncio.Event()
             watch_ready = asyncio.get_running_loop().create_task(self._mark_ready(ready))
             try:
@@ -207,6 +245,8 @@ class Operator:
             finally:
                 watch_ready.cancel()
                 self.queue.shutdown()
+                self.job_queue.shutdown()
+                await dashboard.close()
 
     async def _mark_ready(self, ready: asyncio.Event) -> None:
         await ready.wait()

@@ -29,6 +29,7 @@ _PRIORITIES: dict[str, tuple[int, int]] = {
     "discovery.k8s.io/v1": (16200, 15),
     "flowcontrol.apiserver.k8s.io/v1": (16100, 21),
     "apiregistration.k8s.io/v1": (18000, 15),
+    "resource.k8s.io/v1": (15900, 15),
 }
 
 

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import kubeschema
 from kubeschema.timestamps import now_time as now
 from kubeschema.timestamps import time_in
 from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, versions
+from localkube.apiserver import scale as scales
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.apply import merge as ssa_merge
 from localkube.apiserver.errors import APIError
@@ -33,8 +35,6 @@ NODE_KEY: Key = ("", "nodes")
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
 NS_FINALIZER = "kubernetes"
-# Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
-CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 # the manager of writes made inside the server (its controllers), as kube-controller-manager's
 DEFAULT_MANAGER = "kube-controller-manager"
@@ -139,6 +139,25 @@ class Core:
             raise errors.not_found(info.plural, info.group, name)
         return found
 
+    def find(self, key: Key, ns: str, name: str) -> dict[str, Any] | None:
+        """The stored object under a storage key (group, plural), or None where absence is an
+        answer rather than a 404 (is a token's service account or pod still there?)."""
+        found = self.store.get(key, ns, name)
+        return found.obj if found is not None else None
+
+    def stored_items(self, info: ResourceInfo, ns: str | None) -> list[dict[str, Any]]:
+        """Every stored object of the resource (in `ns`, or everywhere for None), in store order."""
+        return [s.obj for s in self.store.items(info.storage_key, ns)]
+
+    @property
+    def resource_version(self) -> int:
+        return self.store.rv
+
+    def put_binding(self, info: ResourceInfo, pod: dict[str, Any]) -> None:
+        """The scheduler's write of a bound pod: no admission, no managedFields entry, as the
+        binding subresource writes in Kubernetes (callers checked it can be bound)."""
+        self.store.put(info.storage_key, pod)
+
     def served(self, info: ResourceInfo, stored: Stored) -> tuple[dict[str, Any], bytes]:
         """The object as the requested version shows it (custom resources may be served at several)."""
         if stored.obj.get("apiVersion") == info.api_version:
@@ -183,7 +202,8 @@ class Core:
         meta.pop("managedFields", None)
         warnings = self._admit(info, obj, None, opts)
         if info.has_status and not info.custom:
-            obj.setdefault("status", {})  # a built-in kind's status is a struct: `{}` when empty
+            # a built-in kind's status is a struct: `{}` when empty, required scalars at zero
+            obj.setdefault("status", kubeschema.empty_status(obj.get("apiVersion", ""), info.kind))
         if managed:
             meta["managedFields"] = managed
         name = str(meta.get("name") or "")
@@ -293,11 +313,7 @@ class Core:
                 )
             if opts.field_validation != "Ignore":
                 warnings += [f'unknown field "{u}"' for u in unknown]
-        errs = metadata.validate_metadata(
-            obj,
-            namespaced=info.namespaced,
-            name_rule="subdomain" if info.custom else metadata.name_rule_for(info.kind),
-        )
+        errs = metadata.validate_metadata(obj, namespaced=info.namespaced, name_rule=info.name_rule)
         if info.custom:
             if info.schema is not None:
                 errs += schemas.validate(obj, info.schema, old=old)
@@ -408,7 +424,7 @@ class Core:
         meta["name"] = name
         current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
-            if subresource is None and (info.group, info.kind) in CREATE_ON_UPDATE:
+            if subresource is None and info.create_on_update:
                 meta.pop("resourceVersion", None)
                 return self.create(info, ns, obj, opts)
             raise errors.not_found(info.plural, info.group, name)
@@ -558,6 +574,14 @@ class Core:
             patched["metadata"]["namespace"] = ns
         info, patched = self._storage_form(info, patched)
         return self._replace(info, current, patched, opts, subresource)
+
+    def scale(self, info: ResourceInfo, ns: str, name: str, new_scale: Any, opts: WriteOptions) -> Result:
+        """The scale subresource's write: the object with the Scale's replicas, recorded in
+        managedFields as the scale subresource, as kube-apiserver's are."""
+        current = self.get(info, ns, name)
+        obj = scales.with_replicas(info, current.obj, name, new_scale)
+        opts.recorded_subresource = "scale"
+        return self._replace(info, current, obj, opts, None)
 
     def _apply(
         self,
@@ -782,21 +806,6 @@ class Core:
                 self.registry.set_custom(name, crds.resources(ev.obj))
 
 
-# Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
-GENERATION_KINDS = {
-    ("", "Pod"),
-    ("apps", "Deployment"),
-    ("apps", "ReplicaSet"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("batch", "Job"),
-    ("networking.k8s.io", "Ingress"),
-    ("networking.k8s.io", "NetworkPolicy"),
-    ("policy", "PodDisruptionBudget"),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-}
-
-
 _GO_JSON = {
     "integer": "number",
     "number": "number",
@@ -853,7 +862,7 @@ def _meta_type_error(meta: dict[str, Any]) -> str | None:
 
 
 def _tracks_generation(info: ResourceInfo) -> bool:
-    return info.custom or (info.group, info.kind) in GENERATION_KINDS
+    return info.custom or info.generation
 
 
 def _crd_storage_key(crd: dict[str, Any]) -> Key:
@@ -923,7 +932,7 @@ def bind(core: Core, info: ResourceInfo, ns: str, name: str, node: str, dry_run:
     )
     new["status"]["conditions"] = conditions
     if not dry_run:
-        core.store.put(info.storage_key, new)
+        core.put_binding(info, new)
 
 
 def _comparable_pods(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

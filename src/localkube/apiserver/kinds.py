@@ -50,6 +50,9 @@ class ResourceInfo:
     verbs: tuple[str, ...] = ALL_VERBS
     categories: tuple[str, ...] = ()
     name_rule: str = "subdomain"
+    # What the kind's registry strategy does: maintain metadata.generation, let a PUT create.
+    generation: bool = False
+    create_on_update: bool = False
     # Custom resources only: the version's openAPIV3Schema, scale paths, printer columns.
     custom: bool = False
     schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
@@ -77,6 +80,23 @@ class ResourceInfo:
         return "status" in self.subresources
 
 
+# Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
+_GENERATION = {
+    ("", "Pod"),
+    ("apps", "Deployment"),
+    ("apps", "ReplicaSet"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("batch", "Job"),
+    ("networking.k8s.io", "Ingress"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("policy", "PodDisruptionBudget"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+}
+# Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
+_CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
+
+
 def _b(
     group: str,
     version: str,
@@ -92,7 +112,20 @@ def _b(
 ) -> ResourceInfo:
     scale = ScalePaths(".spec.replicas", ".status.replicas", ".spec.selector") if "scale" in sub else None
     return ResourceInfo(
-        group, version, kind, plural, kind.lower(), namespaced, short, sub, verbs, cats, rule, scale=scale
+        group,
+        version,
+        kind,
+        plural,
+        kind.lower(),
+        namespaced,
+        short,
+        sub,
+        verbs,
+        cats,
+        rule,
+        generation=(group, kind) in _GENERATION,
+        create_on_update=(group, kind) in _CREATE_ON_UPDATE,
+        scale=scale,
     )
 
 
@@ -262,6 +295,13 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             False,
             sub=("status",),
         ),
+        _b("networking.k8s.io", "v1", "IPAddress", "ipaddresses", False, short=("ip",)),
+        _b("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", False, sub=("status",)),
+        _b("storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses", False, short=("vac",)),
+        _b("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False),
+        _b("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
+        _b("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates"),
+        _b("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
     ),
 )
 

@@ -202,22 +202,6 @@ NAME_RULES: dict[str, Callable[[str], list[str]]] = {
 }
 
 # Kinds whose names are not DNS subdomains (everything else built-in is "subdomain").
-_NAME_RULE_BY_KIND = {
-    "Namespace": "label",
-    "Service": "label",
-    "Role": "path-segment",
-    "ClusterRole": "path-segment",
-    "RoleBinding": "path-segment",
-    "ClusterRoleBinding": "path-segment",
-    "APIService": "path-segment",
-}
-
-
-def name_rule_for(kind: str) -> str:
-    """The `name_rule` a built-in kind's names follow; custom resources use "subdomain"."""
-    return _NAME_RULE_BY_KIND.get(kind, "subdomain")
-
-
 # --- metadata ------------------------------------------------------------------------------------
 
 

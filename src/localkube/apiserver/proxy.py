@@ -79,19 +79,19 @@ class PodProxy:
             await self._session.close()
 
     def target(self, ns: str, name: str, sub: str, query: dict[str, str]) -> str:
-        pod = self.core.store.get(("", "pods"), ns, name)
+        pod = self.core.find(("", "pods"), ns, name)
         if pod is None:
             raise errors.not_found("pods", "", name)
-        node_name = (pod.obj.get("spec") or {}).get("nodeName")
+        node_name = (pod.get("spec") or {}).get("nodeName")
         if not node_name:
             raise errors.bad_request(f"pod {name} does not have a host assigned")
-        node = self.core.store.get(NODE_KEY, "", node_name)
+        node = self.core.find(NODE_KEY, "", node_name)
         if node is None:
             raise errors.not_found("nodes", "", node_name)
-        ip, port = kubelet_address(node.obj)
+        ip, port = kubelet_address(node)
         path = f"/{KUBELET_PATHS[sub]}/{ns}/{name}"
         if sub != "portforward":
-            container = pick_container(pod.obj, query.pop("container", None))
+            container = pick_container(pod, query.pop("container", None))
             path += f"/{container}"
         return f"http://{ip}:{port}{path}"
 

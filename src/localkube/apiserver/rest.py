@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,7 +24,6 @@ from localkube.apiserver import (
     openapi,
     openapi_v2,
     partial,
-    patches,
     protobuf,
     reviews,
     tables,
@@ -33,6 +31,7 @@ from localkube.apiserver import (
     versions,
     watchstream,
 )
+from localkube.apiserver import scale as scales
 from localkube.apiserver.authz import RequestAttrs
 from localkube.apiserver.core import (
     PATCH_TYPES,
@@ -44,7 +43,6 @@ from localkube.apiserver.core import (
     now,
     patch_options_invalid,
 )
-from localkube.apiserver.crds import get_path, set_path
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo
@@ -103,6 +101,19 @@ async def read_body(request: web.Request) -> bytes:
     raw = b"".join(chunks)
     codec.refuse_duplicates(raw, request.query.get("fieldValidation"), _media_type(request))
     return raw
+
+
+async def read_decoded(request: web.Request, *, empty: Any = None) -> tuple[bytes, Any]:
+    """The request body, raw and decoded by its Content-Type; an empty body gives `empty` when the
+    verb allows one (DELETE's options), else it is decoded (and refused) like any other."""
+    raw = await read_body(request)
+    if empty is not None and not raw.strip():
+        return raw, empty
+    return raw, decode(raw, _media_type(request))
+
+
+def _watching(q: Mapping[str, str]) -> bool:
+    return q.get("watch") in ("true", "1", "True")
 
 
 def _media_type(request: web.Request) -> str:
@@ -225,9 +236,8 @@ def _is_resource_path(path: str) -> bool:
 
 def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
     """The authorization verb of a request (Kubernetes' RequestInfo)."""
-    watching = q.get("watch") in ("true", "1", "True")
     if method == "GET":
-        if watching:
+        if _watching(q):
             return "watch"
         return "get" if rt.name else "list"
     if method == "DELETE" and not rt.name:
@@ -235,22 +245,6 @@ def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
     return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(
         method, method.lower()
     )
-
-
-def selector_text(selector: dict[str, Any]) -> str:
-    """A metav1.LabelSelector as the string a Scale's status.selector carries."""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or ():
-        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts)
 
 
 def _wants_table(request: web.Request) -> bool:
@@ -375,14 +369,14 @@ class RestAPI:
         if not user.name.startswith("system:serviceaccount:"):
             return True
         ns, _, name = user.name.removeprefix("system:serviceaccount:").partition(":")
-        sa = self.core.store.get(("", "serviceaccounts"), ns, name)
-        if sa is None or sa.obj["metadata"]["uid"] != user.uid:
+        sa = self.core.find(("", "serviceaccounts"), ns, name)
+        if sa is None or sa["metadata"]["uid"] != user.uid:
             return False
         pod_uid = user.extra.get(tokens.POD_UID_EXTRA)
         if pod_uid:
             pod_name = (user.extra.get(tokens.POD_NAME_EXTRA) or [""])[0]
-            pod = self.core.store.get(("", "pods"), ns, pod_name)
-            return pod is not None and pod.obj["metadata"]["uid"] == pod_uid[0]
+            pod = self.core.find(("", "pods"), ns, pod_name)
+            return pod is not None and pod["metadata"]["uid"] == pod_uid[0]
         return True
 
     async def health(self, request: web.Request) -> web.StreamResponse:
@@ -519,7 +513,7 @@ class RestAPI:
         if info.group in reviews.REVIEW_GROUPS:
             if m != "POST" or rt.name:
                 raise errors.method_not_allowed()
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             return respond(
                 reviews.review(
                     info, ns, body, request[USER_KEY], self._decision, self.rules, self._authenticate_token
@@ -532,23 +526,21 @@ class RestAPI:
             return await self.subresource(request, rt)
         if not rt.name:
             if m == "GET":
-                if q.get("watch") in ("true", "1", "True"):
+                if _watching(q):
                     return await watchstream.serve(
                         request, self.core.store, info, rt.namespace, q, self._watch_render(request, info, q)
                     )
                 return self.list(request, info, rt.namespace, q)
             if m == "POST" and (rt.namespace is not None or not info.namespaced):
-                raw = await read_body(request)
-                body = decode(raw, _media_type(request))
+                raw, body = await read_decoded(request)
                 res = self.core.create(info, ns, body, _opts(request, len(raw)))
                 return self._result(info, res, 201)
             if m == "DELETE" and (rt.namespace is not None or not info.namespaced):
-                raw = await read_body(request)
-                body = decode(raw, _media_type(request)) if raw.strip() else {}
+                _, body = await read_decoded(request, empty={})
                 return self.delete_collection(info, rt.namespace, q, body)
             raise errors.method_not_allowed()
         if m == "GET":
-            if q.get("watch") in ("true", "1", "True"):
+            if _watching(q):
                 params = dict(q)
                 params["fieldSelector"] = f"metadata.name={rt.name}"
                 return await watchstream.serve(
@@ -563,16 +555,14 @@ class RestAPI:
                 )
             return respond(raw)
         if m == "PUT":
-            raw = await read_body(request)
-            body = decode(raw, _media_type(request))
+            raw, body = await read_decoded(request)
             res = self.core.update(info, ns, rt.name, body, _opts(request, len(raw)))
             return self._result(info, res, 200)
         if m == "PATCH":
             res = await self._patch(request, rt, None)
             return self._result(info, res, 201 if res.created else 200)
         if m == "DELETE":
-            raw = await read_body(request)
-            body = decode(raw, _media_type(request)) if raw.strip() else {}
+            _, body = await read_decoded(request, empty={})
             res = self.core.delete(info, ns, rt.name, _delete_options(q, body))
             pending = bool(res.obj.get("metadata", {}).get("deletionTimestamp")) and res.raw is not None
             return self._result(info, res, 202 if pending else 200)
@@ -627,10 +617,10 @@ class RestAPI:
         match = lists.matcher(info, q.get("labelSelector"), q.get("fieldSelector"))
         opts = _delete_options(q, body)
         items = []
-        for stored in self.core.store.items(info.storage_key, ns):
-            if match is not None and not match(stored.obj):
+        for obj in self.core.stored_items(info, ns):
+            if match is not None and not match(obj):
                 continue
-            meta = stored.obj["metadata"]
+            meta = obj["metadata"]
             try:
                 res = self.core.delete(info, meta.get("namespace", ""), meta["name"], opts)
             except APIError as e:
@@ -642,7 +632,7 @@ class RestAPI:
             {
                 "kind": info.list_kind,
                 "apiVersion": info.api_version,
-                "metadata": {"resourceVersion": str(self.core.store.rv)},
+                "metadata": {"resourceVersion": str(self.core.resource_version)},
                 "items": items,
             }
         )
@@ -657,8 +647,7 @@ class RestAPI:
             if m == "GET":
                 return respond(self.core.served(info, self.core.get(info, ns, rt.name))[1])
             if m == "PUT":
-                raw = await read_body(request)
-                body = decode(raw, _media_type(request))
+                raw, body = await read_decoded(request)
                 return self._result(
                     info,
                     self.core.update(info, ns, rt.name, body, _opts(request, len(raw)), rt.sub),
@@ -668,7 +657,7 @@ class RestAPI:
                 return self._result(info, await self._patch(request, rt, rt.sub), 200)
             raise errors.method_not_allowed()
         if rt.sub == "finalize" and m == "PUT":
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             return self._result(
                 info,
                 self.core.update(info, ns, rt.name, body, _opts(request), "finalize"),
@@ -677,7 +666,7 @@ class RestAPI:
         if rt.sub == "scale":
             return await self.scale(request, rt)
         if rt.sub == "binding" and m == "POST":
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             target = body.get("target") if isinstance(body, dict) else None
             node = str((target or {}).get("name", ""))
             bind(self.core, info, ns, rt.name, node, _opts(request).dry_run)
@@ -686,7 +675,7 @@ class RestAPI:
             )
         if rt.sub == "eviction" and m == "POST":
             # no PodDisruptionBudget controller runs here, so every eviction is allowed: a delete
-            body = decode(await read_body(request), _media_type(request))
+            _, body = await read_decoded(request)
             options = (body.get("deleteOptions") if isinstance(body, dict) else None) or {}
             self.core.delete(info, ns, rt.name, _delete_options(request.query, options))
             return respond(
@@ -703,68 +692,24 @@ class RestAPI:
             return await self.proxy(request, info, ns, rt.name, rt.sub)
         raise errors.method_not_allowed()
 
-    def _scale_of(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
-        assert info.scale is not None
-        meta = obj["metadata"]
-        status: dict[str, Any] = {"replicas": get_path(obj, info.scale.status_replicas) or 0}
-        if info.scale.label_selector:
-            sel = get_path(obj, info.scale.label_selector)
-            if isinstance(sel, dict):
-                sel = selector_text(sel)
-            if sel:
-                status["selector"] = sel
-        return {
-            "kind": "Scale",
-            "apiVersion": "autoscaling/v1",
-            "metadata": {
-                k: meta[k]
-                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                if k in meta
-            },
-            "spec": {"replicas": get_path(obj, info.scale.spec_replicas) or 0},
-            "status": status,
-        }
-
     async def scale(self, request: web.Request, rt: Route) -> web.StreamResponse:
         info, ns, m = rt.info, rt.namespace or "", request.method
         if info.scale is None:
             raise errors.resource_not_found()
-        current = self.core.get(info, ns, rt.name)
-        scale = self._scale_of(info, current.obj)
+        current = scales.scale_of(info, self.core.get(info, ns, rt.name).obj)
         if m == "GET":
-            return respond(scale)
+            return respond(current)
         if m not in ("PUT", "PATCH"):
             raise errors.method_not_allowed()
-        media = _media_type(request)
-        body = decode(await read_body(request), media)
-        if m == "PUT":
-            new_scale = body
-        else:
-            try:
-                if media == "application/json-patch+json":
-                    new_scale = patches.json_patch(scale, body)
-                elif media in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
-                    new_scale = patches.merge_patch(scale, body)
-                else:
-                    raise errors.unsupported_media_type(media, PATCH_TYPES[:3])
-            except patches.PatchError as e:
-                raise APIError(422, "Invalid", str(e), {}) from e
-        replicas = (new_scale.get("spec") or {}).get("replicas") if isinstance(new_scale, dict) else None
-        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            raise errors.invalid("Scale", "autoscaling", rt.name, [])
-        obj = copy.deepcopy(current.obj)
-        rv = (new_scale.get("metadata") or {}).get("resourceVersion")
-        obj["metadata"]["resourceVersion"] = rv or obj["metadata"]["resourceVersion"]
-        set_path(obj, info.scale.spec_replicas, replicas)
-        opts = _opts(request)
-        opts.recorded_subresource = "scale"  # managedFields name it, as kube-apiserver's do
-        res = self.core._replace(info, current, obj, opts, None)
-        return respond(self._scale_of(info, res.obj))
+        _, body = await read_decoded(request)
+        new_scale = body if m == "PUT" else scales.patched(current, _media_type(request), body)
+        res = self.core.scale(info, ns, rt.name, new_scale, _opts(request))
+        return respond(scales.scale_of(info, res.obj))
 
     async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:
         ns = rt.namespace or ""
         sa = self.core.get(rt.info, ns, rt.name).obj
-        body = decode(await read_body(request), _media_type(request))
+        _, body = await read_decoded(request)
         spec = (body.get("spec") if isinstance(body, dict) else None) or {}
         seconds = spec.get("expirationSeconds") or 3600
         problem = ""
@@ -786,10 +731,10 @@ class RestAPI:
         bound: dict[str, Any] = {}
         ref = spec.get("boundObjectRef") or {}
         if ref.get("kind") == "Pod":
-            pod = self.core.store.get(("", "pods"), ns, str(ref.get("name") or ""))
+            pod = self.core.find(("", "pods"), ns, str(ref.get("name") or ""))
             if pod is None:
                 raise errors.not_found("pods", "", str(ref.get("name") or ""))
-            uid = pod.obj["metadata"]["uid"]
+            uid = pod["metadata"]["uid"]
             if ref.get("uid") and ref["uid"] != uid:
                 raise errors.conflict(
                     "pods",

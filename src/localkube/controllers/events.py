@@ -7,8 +7,8 @@ import secrets
 from typing import Any
 
 from kubeschema.timestamps import format_time
+from localkube.client.apiclient import ApiClient, ApiError
 from localkube.controllers import podutil
-from localkube.kubelet.apiclient import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import Informer
 from localkube.controllers import events, podcontrol, podutil
 from localkube.controllers import job as jobplan
-from localkube.controllers.cache import Cache
-from localkube.kubelet.apiclient import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _pods(namespace: str, name: str | None = None) -> str:
 
 
 class JobSync:
-    def __init__(self, client: ApiClient, jobs: Cache, pods: Cache) -> None:
+    def __init__(self, client: ApiClient, jobs: Informer, pods: Informer) -> None:
         self.client = client
         self.jobs = jobs
         self.pods = pods

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import Informer
 from localkube.controllers import events, podutil
-from localkube.controllers.cache import Cache
-from localkube.kubelet.apiclient import ApiClient, ApiError
 
 
 def _pods(namespace: str, name: str | None = None) -> str:
@@ -17,7 +17,7 @@ def _pods(namespace: str, name: str | None = None) -> str:
 
 async def create_pods(
     client: ApiClient,
-    pods: Cache,
+    pods: Informer,
     owner: dict[str, Any],
     component: str,
     count: int,
@@ -39,7 +39,7 @@ async def create_pods(
 
 
 async def delete_pods(
-    client: ApiClient, pods: Cache, owner: dict[str, Any], component: str, names: tuple[str, ...]
+    client: ApiClient, pods: Informer, owner: dict[str, Any], component: str, names: tuple[str, ...]
 ) -> None:
     namespace = str(podutil.meta(owner).get("namespace") or "")
     for victim in names:

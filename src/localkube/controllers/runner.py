@@ -13,12 +13,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import Informer
 from localkube.controllers import deployment as dep
 from localkube.controllers import events, podcontrol, podutil
 from localkube.controllers import replicaset as rsc
-from localkube.controllers.cache import Cache
 from localkube.controllers.job_sync import JobSync
-from localkube.kubelet.apiclient import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,15 @@ class Controllers:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
         self.queue = Queue()
-        self.deployments = Cache(client, "/apis/apps/v1/deployments", self._on_deployment)
-        self.replicasets = Cache(client, "/apis/apps/v1/replicasets", self._on_replicaset)
-        self.pods = Cache(client, "/api/v1/pods", self._on_pod, keep=podutil.pod_summary)
-        self.jobs = Cache(client, "/apis/batch/v1/jobs", self._on_job)
+        # resync: after a gap in a watch every object is looked at again, not only the changed ones
+        self.deployments = Informer(client, "/apis/apps/v1/deployments", resync=True)
+        self.replicasets = Informer(client, "/apis/apps/v1/replicasets", resync=True)
+        self.pods = Informer(client, "/api/v1/pods", keep=podutil.pod_summary, resync=True)
+        self.jobs = Informer(client, "/apis/batch/v1/jobs", resync=True)
+        self.deployments.add_handler(self._on_deployment)
+        self.replicasets.add_handler(self._on_replicaset)
+        self.pods.add_handler(self._on_pod)
+        self.jobs.add_handler(self._on_job)
         self.job_sync = JobSync(client, self.jobs, self.pods)
         self._failures: dict[SyncKey, int] = {}
 
@@ -159,7 +164,7 @@ class Controllers:
             self.deployments.put(await self.client.put(_path("Deployment", namespace, name, "status"), body))
         return plan.requeue_after.total_seconds() if plan.requeue_after is not None else None
 
-    async def _claim(self, owner: dict[str, Any], kind: str, cache: Cache, selector: Any) -> None:
+    async def _claim(self, owner: dict[str, Any], kind: str, cache: Informer, selector: Any) -> None:
         """Adopt matching orphans and release what no longer matches, as the controllers' ref managers."""
         ns = podutil.meta(owner).get("namespace", "")
         adopt, release = podutil.claims(owner, cache.in_namespace(ns), selector)

@@ -4,7 +4,7 @@ processes instead of containers.
 Entry point: `node.run_node(api_url, kubeconfig, data_dir, *, node_name, cpu, memory, pod_cidr, stop)`;
 tests use `testing.running_cluster(data_dir)` (API server + node on a background thread).
 
-Modules, API side:       node (wiring, Node object, lease), informer/apiclient (watches over HTTPS),
+Modules, API side:       node (wiring, Node object, lease), localkube.client (API client, informers),
                          binder + scheduler (placement), endpointsctl + endpoints (Endpoints and
                          EndpointSlices), proxy (Service IPs), dns (per-pod /etc/hosts), events.
 Modules, pod side:       podworker (one pod's life), prober + probes, envvars, volumes, status (pure).

@@ -9,10 +9,10 @@ import logging
 import time
 from typing import Any
 
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import key_of
 from localkube.kubelet import scheduler, status
-from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.events import EventRecorder
-from localkube.kubelet.informer import key_of
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import contextlib
 import logging
 from typing import Any
 
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import key_of
 from localkube.kubelet import endpoints
-from localkube.kubelet.apiclient import ApiClient, ApiError
-from localkube.kubelet.informer import key_of
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import logging
 import uuid
 from typing import Any
 
-from localkube.kubelet.apiclient import ApiClient
+from localkube.client.apiclient import ApiClient
 from localkube.kubelet.status import now
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,8 @@ from typing import Any
 
 from kubeschema.quantity import parse_quantity
 from kubeschema.timestamps import format_micro_time
+from localkube.client.apiclient import ApiClient, ApiError
+from localkube.client.informer import Informer, key_of
 from localkube.kubelet import (
     cleanup,
     dns,
@@ -27,10 +29,8 @@ from localkube.kubelet import (
     network,
     status,
 )
-from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.binder import Binder
 from localkube.kubelet.events import EventRecorder
-from localkube.kubelet.informer import Informer, key_of
 from localkube.kubelet.nodelock import NodeLock
 from localkube.kubelet.podworker import PodWorker
 from localkube.kubelet.proxy import ServiceProxy

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from localkube.client.apiclient import ApiClient, ApiError
 from localkube.kubelet import backoff, dns, envvars, images, prober, probes, runtime, status, volumes
-from localkube.kubelet.apiclient import ApiClient, ApiError
 from localkube.kubelet.events import EventRecorder
 from localkube.kubelet.status import ContainerView, now
 

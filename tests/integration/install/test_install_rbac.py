@@ -90,6 +90,19 @@ class Operator:
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "demo"},
         }
         self.rbac.create_namespaced_role_binding(ns, binding)
+        # authOptions token: the Secret holding it; enableIngress: the head Ingress, kept up to date.
+        self.core.create_namespaced_secret(
+            ns, {"metadata": {"name": "demo"}, "stringData": {"auth_token": "t"}}
+        )
+        self.core.list_namespaced_secret(ns, label_selector="ray.io/cluster")
+        networking = kubernetes.client.NetworkingV1Api(self.api)
+        ingress = {
+            "metadata": {"name": "demo-head-ingress"},
+            "spec": {"defaultBackend": {"service": {"name": "demo-head-svc", "port": {"number": 8265}}}},
+        }
+        created_ingress = networking.create_namespaced_ingress(ns, ingress)
+        networking.list_namespaced_ingress(ns, label_selector="ray.io/cluster")
+        networking.replace_namespaced_ingress("demo-head-ingress", ns, created_ingress)
         event = {
             "metadata": {"name": "demo.1"},
             "involvedObject": {
@@ -152,8 +165,11 @@ def test_the_installed_rbac_lets_the_operator_do_its_work_in_any_namespace(opera
 
 
 def test_the_operator_can_do_nothing_beyond_its_rules(operator: Operator) -> None:
-    forbidden(operator.core.list_namespaced_secret, "team")
-    forbidden(operator.custom.delete_namespaced_custom_object, "ray.io", "v1", "team", "rayclusters", "demo")
+    # Secrets: only to create the auth token's and to notice it exists; never to change or delete one.
+    forbidden(operator.core.delete_namespaced_secret, "x", "team")
+    forbidden(operator.core.patch_namespaced_secret, "x", "team", {"metadata": {"labels": {"a": "b"}}})
+    forbidden(operator.core.list_namespaced_config_map, "team")
+    # (RayClusters it may delete: a RayJob's own cluster goes when the job is done, as in KubeRay)
     forbidden(operator.core.delete_namespace, "team")
     forbidden(operator.rbac.create_cluster_role, {"metadata": {"name": "x"}, "rules": []})
     # leader election only in its own namespace

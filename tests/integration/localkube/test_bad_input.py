@@ -311,6 +311,30 @@ def test_create_bodies(api: Client, name: str, extra: dict[str, Any], data: Any,
     answered(api, "POST", BLOBS + query, blob(name, data), "application/json")
 
 
+META_FIELDS = st.sampled_from(
+    ["labels", "annotations", "finalizers", "ownerReferences", "generateName", "namespace", "uid",
+     "resourceVersion", "creationTimestamp", "deletionTimestamp", "managedFields", "generation"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(meta=st.dictionaries(META_FIELDS, values, max_size=4), kind=st.sampled_from(["cm", "blob", "pod"]))
+def test_metadata_bodies(api: Client, meta: dict[str, Any], kind: str) -> None:
+    doc: dict[str, Any] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m", **meta}}
+    path = CONFIGMAPS
+    if kind == "blob":
+        doc = {**doc, "apiVersion": f"{GROUP}/v1", "kind": "Blob"}
+        path = BLOBS
+    elif kind == "pod":
+        doc = {**doc, "kind": "Pod", "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+        path = "/api/v1/namespaces/default/pods"
+    answered(api, "POST", path, json.dumps(doc).encode(), "application/json")
+    answered(
+        api, "PATCH", path + "/m", json.dumps({"metadata": meta}).encode(), "application/merge-patch+json"
+    )
+    answered(api, "DELETE", path + "/m", b"", "application/json")
+
+
 @SETTINGS
 @given(raw=raw_texts, media=st.sampled_from(["application/json", "application/yaml"]))
 def test_raw_bodies(api: Client, raw: bytes, media: str) -> None:

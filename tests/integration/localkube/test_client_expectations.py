@@ -22,6 +22,7 @@ from kubernetes.client import (
 
 from localkube.apiserver.server import APIServer
 from support.clients import client_with_token
+from support.waiting import wait_for
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 PARTIAL_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -175,6 +176,9 @@ def test_kinds_of_a_real_clusters_discovery(k8s: ApiClient, kubectl: Kubectl) ->
         "horizontalpodautoscalers.autoscaling",
         "flowschemas.flowcontrol.apiserver.k8s.io",
         "validatingwebhookconfigurations.admissionregistration.k8s.io",
+        "resourceclaims.resource.k8s.io",
+        "servicecidrs.networking.k8s.io",
+        "volumeattributesclasses.storage.k8s.io",
     }
     assert wanted <= names
     capacity = {"metadata": {"name": "cap"}, "storageClassName": "standard", "capacity": "10Gi"}
@@ -203,3 +207,55 @@ def test_a_crd_rule_that_is_not_cel_is_422(kubectl: Kubectl) -> None:
     assert "x-kubernetes-validations[0].rule" in r.stderr
     r = kubectl("apply", "-f", "-", input=crd("!has(self.x) || self.x > 1"))
     assert r.returncode == 0, r.stderr
+
+
+def test_rules_beyond_the_subset_run_through_cel_python(k8s: ApiClient) -> None:
+    group = "dur.example.com"
+    schema = {"type": "object", "properties": {"spec": {
+        "type": "object", "properties": {"timeout": {"type": "string"}},
+        "x-kubernetes-validations": [{"rule": 'duration(self.timeout) < duration("1h")',
+                                      "message": "timeout must be under an hour"}]}}}  # fmt: skip
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"waits.{group}"},
+        "spec": {"group": group, "scope": "Namespaced", "names": {"plural": "waits", "kind": "Wait"},
+                 "versions": [{"name": "v1", "served": True, "storage": True,
+                               "schema": {"openAPIV3Schema": schema}}]},
+    }  # fmt: skip
+    kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(crd)
+    objs = kubernetes.client.CustomObjectsApi(k8s)
+
+    def wait(name: str, timeout: str) -> dict[str, object]:
+        return {
+            "apiVersion": f"{group}/v1",
+            "kind": "Wait",
+            "metadata": {"name": name},
+            "spec": {"timeout": timeout},
+        }
+
+    def served() -> bool:
+        try:
+            objs.list_namespaced_custom_object(group, "v1", "default", "waits")
+        except kubernetes.client.ApiException as e:
+            assert e.status == 404
+            return False
+        return True
+
+    wait_for("the Wait CRD to be served", served)
+    objs.create_namespaced_custom_object(group, "v1", "default", "waits", wait("short", "30m"))
+    with pytest.raises(kubernetes.client.ApiException) as e:
+        objs.create_namespaced_custom_object(group, "v1", "default", "waits", wait("long", "2h"))
+    assert e.value.status == 422 and "timeout must be under an hour" in e.value.body
+
+
+def test_a_new_replicaset_reads_back_through_typed_clients(k8s: ApiClient) -> None:
+    # ReplicaSetStatus.replicas has no omitempty: a new ReplicaSet shows `"replicas": 0`, which the
+    # typed clients require
+    template = {"metadata": {"labels": {"app": "rs"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    body = {
+        "metadata": {"name": "rs"},
+        "spec": {"selector": {"matchLabels": {"app": "rs"}}, "template": template},
+    }
+    apps = kubernetes.client.AppsV1Api(k8s)
+    apps.create_namespaced_replica_set("default", body)
+    assert apps.read_namespaced_replica_set("rs", "default").status.replicas == 0

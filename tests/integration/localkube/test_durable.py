@@ -22,6 +22,8 @@ from kubernetes.client import ApiException, CoreV1Api, CustomObjectsApi
 from kubernetes.client.api import ApiextensionsV1Api
 
 from localkube.testing import running_apiserver
+from support.clients import client_with_token
+from support.waiting import wait_for
 
 LOCALKUBE = Path(sys.executable).parent / "localkube"
 
@@ -56,22 +58,12 @@ def client(kubeconfig: Path) -> kubernetes.client.ApiClient:
     return kubernetes.config.new_client_from_config(config_file=str(kubeconfig))
 
 
-def client_with_token(server: str, ca: Path, token: str) -> kubernetes.client.ApiClient:
-    config = kubernetes.client.Configuration()
-    config.host = server
-    config.ssl_ca_cert = str(ca)
-    config.api_key = {"authorization": f"Bearer {token}"}
-    return kubernetes.client.ApiClient(config)
-
-
 def wait_established(ext: ApiextensionsV1Api) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def established() -> bool:
         crd = ext.read_custom_resource_definition("widgets.example.com")
-        if any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or []):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the CRD never became Established")
+        return any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or [])
+
+    wait_for("the CRD to be Established", established, interval=0.05)
 
 
 def test_state_tokens_and_resource_versions_survive_a_restart(tmp_path: Path) -> None:
@@ -130,7 +122,7 @@ def test_state_tokens_and_resource_versions_survive_a_restart(tmp_path: Path) ->
                 pass
         assert gone.value.status == 410
         # the token issued before the restart still names the service account
-        as_bot = client_with_token(server.url, server.ca_cert_path, token)
+        as_bot = client_with_token(server, token)
         with pytest.raises(ApiException) as denied:
             CoreV1Api(as_bot).list_namespaced_secret("default")
         assert denied.value.status == 403

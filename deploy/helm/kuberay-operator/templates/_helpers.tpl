@@ -69,6 +69,22 @@ subjects:
 - apiGroups: [ray.io]
   resources: [rayclusters/status]
   verbs: [get, patch, update]
+# RayJob: its clusters (created and deleted), its finalizer, its submitter Jobs
+- apiGroups: [ray.io]
+  resources: [rayclusters]
+  verbs: [create, delete, update]
+- apiGroups: [ray.io]
+  resources: [rayjobs]
+  verbs: [delete, get, list, patch, update, watch]
+- apiGroups: [ray.io]
+  resources: [rayjobs/status]
+  verbs: [get, patch, update]
+- apiGroups: [ray.io]
+  resources: [rayjobs/finalizers]
+  verbs: [update]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [create, delete, get, list, patch, watch]
 {{- end -}}
 
 {{- define "kuberay-operator.crdRule" -}}

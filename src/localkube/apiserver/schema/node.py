@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from localkube.apiserver.schema import cel_python
 from localkube.apiserver.schema.cel import CelError, CelProgram, compile_rule
 from localkube.apiserver.schema.formats import string_format_checker
 
@@ -265,7 +266,7 @@ def _compile_rule(raw: dict[str, Any]) -> Rule:
     try:
         program: CelProgram | None = compile_rule(text)
     except CelError:
-        program = None
+        program = cel_python.fallback(text)
     message = raw.get("message") if isinstance(raw.get("message"), str) else ""
     field_path = raw.get("fieldPath") if isinstance(raw.get("fieldPath"), str) else ""
     reason = raw.get("reason") if isinstance(raw.get("reason"), str) else None

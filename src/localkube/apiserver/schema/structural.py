@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from localkube.apiserver import cel_syntax
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.schema import cel_python
 from localkube.apiserver.schema.compiled import CompiledSchema
 from localkube.apiserver.schema.node import NIL_PATH
 from localkube.apiserver.schema.values import deep_copy
@@ -332,7 +332,7 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> No
             errs.append(FieldError(f"{rpath}.rule", fe.REQUIRED, "rule is not specified"))
             continue
         for key in ("rule", "messageExpression"):
-            why = cel_syntax.syntax_error(rule[key]) if isinstance(rule.get(key), str) else ""
+            why = cel_python.syntax_error(rule[key]) if isinstance(rule.get(key), str) else ""
             if why:
                 errs.append(FieldError(f"{rpath}.{key}", fe.INVALID, why, rule[key]))
         msg = rule.get("message")

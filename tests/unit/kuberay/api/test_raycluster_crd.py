@@ -138,7 +138,10 @@ def test_crd_is_small_enough_for_kubectl_apply() -> None:
 
 def test_kuberay_crd_cli_prints_the_crd_as_yaml() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "kuberay.cli", "crd"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "kuberay.cli", "crd", "--kind", "raycluster"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert yaml.safe_load(out) == render_crd()
 

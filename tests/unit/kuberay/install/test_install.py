@@ -139,12 +139,14 @@ def test_operator_holds_every_permission_it_grants_the_autoscaler() -> None:
                     assert _allows(rules, group, resource, verb), (group, resource, verb)
 
 
-def test_operator_rules_hold_no_wildcards_nor_deletes_of_anything_but_pods_and_services() -> None:
+def test_operator_rules_hold_no_wildcards_nor_deletes_of_anything_but_what_it_owns() -> None:
     rules = operator_rules()
     for rule in rules:
         assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
     deletable = {r for rule in rules if "delete" in rule["verbs"] for r in rule["resources"]}
-    assert deletable == {"pods", "services"}
+    # RayCluster pods and services; a RayJob's cluster and submitter Job, and the RayJob itself
+    # (deletionStrategy DeleteSelf)
+    assert deletable == {"pods", "services", "rayclusters", "jobs", "rayjobs"}
     # Secrets only for the auth token the operator creates: it never changes or deletes one.
     assert _allows(rules, "", "secrets", "create") and not _allows(rules, "", "secrets", "update")
     assert _allows(rules, "networking.k8s.io", "ingresses", "create")

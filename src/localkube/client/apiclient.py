@@ -1,5 +1,5 @@
-"""A small asyncio client for the Kubernetes API over HTTPS, as the kubelet uses it: bearer token and
-CA from a kubeconfig, JSON in and out, and watch streams."""
+"""A small asyncio client for the Kubernetes API over HTTPS, as the kubelet and the controllers use
+it: bearer token and CA from a kubeconfig, JSON in and out, and watch streams."""
 
 from __future__ import annotations
 
