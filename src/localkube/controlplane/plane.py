@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from localkube.apiserver import certs
+from localkube.client.apiclient import ApiClient, ApiError
 from localkube.controlplane import etcdstate, flags, kubeconfigs, pki
-from localkube.kubelet.apiclient import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
 
