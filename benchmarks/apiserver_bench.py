@@ -9,6 +9,11 @@ and a LIST returns every pod.
 
     .venv/bin/python benchmarks/apiserver_bench.py [--pods 10000] [--clients 4] [--watchers 10]
     .venv/bin/python benchmarks/apiserver_bench.py --whole [--in-memory | --fsync] [--restart]
+    .venv/bin/python benchmarks/apiserver_bench.py --against kubernetes
+
+`--against kubernetes` then measures the real control plane in the same run (`localkube up
+--control-plane kubernetes --no-kubelet`, binaries from tools/referees/build) and prints both with
+their ratio; its memory is kube-apiserver's plus etcd's, the processes that hold the pods.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import aiohttp
 import yaml
 
 LOCALKUBE = Path(sys.executable).parent / "localkube"
+BUILD = Path(__file__).resolve().parent.parent / "tools" / "referees" / "build"
 NAMESPACE = "default"
 MARK = b'"bench/sent":"'
 
@@ -42,7 +48,11 @@ def pod(name: str) -> dict[str, Any]:
             "labels": {"app": "bench"},
             "annotations": {"bench/sent": repr(time.time())},
         },
-        "spec": {"containers": [{"name": "c", "image": "python:3.11", "command": ["sleep", "infinity"]}]},
+        "spec": {
+            # no scheduler takes these, so kube-scheduler adds no load (nor Events) to the real one
+            "schedulerName": "bench-unscheduled",
+            "containers": [{"name": "c", "image": "python:3.11", "command": ["sleep", "infinity"]}],
+        },
     }
 
 
@@ -142,7 +152,7 @@ def start(command: list[str], state: Path) -> subprocess.Popen[bytes]:
     kubeconfig = state / "kubeconfig"
     kubeconfig.unlink(missing_ok=True)
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # the real control plane takes seconds
     while not kubeconfig.exists():
         if server.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"localkube did not start: {server.stderr.read() if server.stderr else ''}")
@@ -168,6 +178,12 @@ def main() -> int:
     parser.add_argument("--in-memory", action="store_true", help="with --whole: no state file")
     parser.add_argument("--fsync", action="store_true", help="with --whole: fsync every write")
     parser.add_argument("--restart", action="store_true", help="with --whole: SIGKILL, then time a restart")
+    parser.add_argument(
+        "--against",
+        choices=("kubernetes",),
+        help="also measure the real control plane (tools/referees/build) in the same run",
+    )
+    parser.add_argument("--kubernetes-binaries", type=Path, help="directory printed by tools/referees/build")
     args = parser.parse_args()
     up_flags = ["--in-memory"] * args.in_memory + ["--fsync"] * args.fsync
     with tempfile.TemporaryDirectory(prefix="localkube-bench-") as tmp:
@@ -233,8 +249,58 @@ def main() -> int:
             f"restart after SIGKILL: answering in {result['restart_s']:.2f}s "
             f"with {result['restart_listed']} pods listed"
         )
+    if args.against == "kubernetes":
+        real = measure_kubernetes(args)
+        print("| what | localkube | kubernetes v1.37.2 | localkube / kubernetes |")
+        print("| --- | --- | --- | --- |")
+        for label, key in (
+            (f"pod creates/s, {args.clients} clients", "creates_per_s"),
+            (f"watch delivery p50 (ms), {args.watchers} watchers", "p50_ms"),
+            ("watch delivery p99 (ms)", "p99_ms"),
+            (f"resident memory (MiB) with {result['pods']} pods", "rss_with_pods_mib"),
+        ):
+            print(f"| {label} | {result[key]:.1f} | {real[key]:.1f} | {result[key] / real[key]:.2f} |")
+        result = {"localkube": result, "kubernetes": real}
     print(json.dumps(result))
     return 0
+
+
+def measure_kubernetes(args: argparse.Namespace) -> dict[str, Any]:
+    binaries = args.kubernetes_binaries or Path(
+        subprocess.run([str(BUILD)], check=True, capture_output=True, text=True).stdout.strip()
+    )
+    with tempfile.TemporaryDirectory(prefix="localkube-bench-k8s-") as tmp:
+        state = Path(tmp)
+        command = [
+            str(LOCALKUBE), "up", "--dir", str(state), "--port", "0", "--no-kubelet",
+            "--control-plane", "kubernetes", "--kubernetes-binaries", str(binaries),
+        ]  # fmt: skip
+        server = start(command, state)
+        try:
+            pids = [int((state / "logs" / f"{name}.pid").read_text()) for name in ("kube-apiserver", "etcd")]
+            config = yaml.safe_load((state / "kubeconfig").read_text())
+            cluster = config["clusters"][0]["cluster"]
+            idle = sum(rss_mib(pid) for pid in pids)
+            result = asyncio.run(
+                run(
+                    cluster["server"],
+                    config["users"][0]["user"]["token"],
+                    cluster["certificate-authority"],
+                    args.pods,
+                    args.clients,
+                    args.watchers,
+                )
+            )
+            result["rss_idle_mib"] = idle
+            result["rss_with_pods_mib"] = sum(rss_mib(pid) for pid in pids)
+        finally:
+            server.terminate()  # `localkube up` stops every process it started
+            server.wait(120)
+    print(
+        f"kubernetes: {result['creates_per_s']:.0f} creates/s; watch p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms; kube-apiserver + etcd RSS {result['rss_with_pods_mib']:.0f} MiB"
+    )
+    return result
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The `localkube` command line: `localkube up --dir DIR [--port N] [--no-kubelet] [--in-memory]`."""
+"""The `localkube` command line: `localkube up --dir DIR [--port N] [--no-kubelet] [--in-memory]
+[--control-plane localkube|kubernetes]`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from localkube.apiserver.server import APIServer, tune_gc
 from localkube.controllers.runner import run_controllers
+from localkube.controlplane.plane import ControlPlaneError, KubernetesControlPlane
 from localkube.kubelet.node import run_node
 
 
@@ -25,32 +27,52 @@ async def up(
     pod_cidr: str = "10.244.0.0/16",
     durable: bool = True,
     fsync: bool = False,
+    control_plane: str = "localkube",
+    kubernetes_binaries: Path | None = None,
 ) -> int:
     gateway = str(ipaddress.ip_network(pod_cidr).network_address + 1)
-    server = APIServer(data_dir, port=port, extra_sans=(gateway,), durable=durable, fsync=fsync)
+    server: APIServer | KubernetesControlPlane
+    if control_plane == "kubernetes":
+        try:
+            server = KubernetesControlPlane(
+                data_dir, binaries=kubernetes_binaries, port=port, node_address=gateway
+            )
+        except ControlPlaneError as e:
+            print(f"localkube: {e}", file=sys.stderr)
+            return 2
+    else:
+        server = APIServer(data_dir, port=port, extra_sans=(gateway,), durable=durable, fsync=fsync)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await server.start()
+    try:
+        await server.start()
+    except ControlPlaneError as e:
+        print(f"localkube: {e}", file=sys.stderr)
+        return 1
     tune_gc()
     print(f"localkube: API server at {server.url}", flush=True)
     print(f"localkube: kubeconfig at {server.kubeconfig_path}", flush=True)
     print(f"localkube: export KUBECONFIG={server.kubeconfig_path}", flush=True)
-    # The control plane's controllers run in every mode; the node only without --no-kubelet.
-    parts: dict[str, asyncio.Task[object]] = {
-        "controllers": asyncio.create_task(run_controllers(server.url, server.kubeconfig_path, stop)),
-    }
+    # localkube's controllers run with its API server (kube-controller-manager is the real
+    # control plane's); the node only without --no-kubelet.
+    parts: dict[str, asyncio.Task[object]] = {}
+    if isinstance(server, APIServer):
+        parts["controllers"] = asyncio.create_task(run_controllers(server.url, server.kubeconfig_path, stop))
     if kubelet:
+        node_kubeconfig = server.node_kubeconfig_path if isinstance(server, KubernetesControlPlane) else None
         parts["node"] = asyncio.create_task(
             run_node(
                 server.url,
-                server.kubeconfig_path,
+                node_kubeconfig or server.kubeconfig_path,
                 data_dir,
                 cpu=node_cpu,
                 memory=node_memory,
                 pod_cidr=pod_cidr,
                 stop=stop,
+                control_plane_controllers=node_kubeconfig is not None,
+                serving_tls=server.node_serving_tls() if isinstance(server, KubernetesControlPlane) else None,
             )
         )
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
@@ -106,6 +128,19 @@ def main(argv: list[str] | None = None) -> int:
     p_up.add_argument("--node-cpu", default="64", help="the node's cpu capacity (a Kubernetes quantity)")
     p_up.add_argument("--node-memory", default="256Gi", help="the node's memory capacity")
     p_up.add_argument("--pod-cidr", default="10.244.0.0/16", help="pod IPs; the bridge takes the first")
+    p_up.add_argument(
+        "--control-plane",
+        choices=("localkube", "kubernetes"),
+        default="localkube",
+        help="localkube's own API server, or the real etcd, kube-apiserver, kube-controller-manager and "
+        "kube-scheduler (built by tools/referees/build)",
+    )
+    p_up.add_argument(
+        "--kubernetes-binaries",
+        type=Path,
+        help="directory printed by tools/referees/build (default: $LOCALKUBE_KUBERNETES_BINARIES, "
+        "else kube-apiserver's directory on PATH)",
+    )
     p_up.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -123,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.pod_cidr,
                 durable=not args.in_memory,
                 fsync=args.fsync,
+                control_plane=args.control_plane,
+                kubernetes_binaries=args.kubernetes_binaries,
             )
         )
     return 2

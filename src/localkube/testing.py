@@ -8,9 +8,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localkube.apiserver.server import APIServer
+
+if TYPE_CHECKING:
+    from localkube.controlplane.plane import KubernetesControlPlane
 
 
 @contextmanager
@@ -30,6 +33,20 @@ def running_apiserver(data_dir: Path, **kwargs: Any) -> Iterator[APIServer]:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=30)
             loop.close()
+
+
+@contextmanager
+def running_kubernetes(data_dir: Path, binaries: Path, **kwargs: Any) -> Iterator[KubernetesControlPlane]:
+    """The real control plane (see localkube.controlplane) for tests: started, and always stopped
+    on exit with every process it began."""
+    from localkube.controlplane.plane import KubernetesControlPlane
+
+    plane = KubernetesControlPlane(data_dir, binaries=binaries, **kwargs)
+    try:
+        asyncio.run(plane.start())
+        yield plane
+    finally:
+        asyncio.run(plane.stop())
 
 
 @contextmanager

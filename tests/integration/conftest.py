@@ -18,7 +18,17 @@ KUBECTL = Path(sys.executable).parent / "kubectl"
 
 
 @pytest.fixture
-def apiserver(tmp_path: Path) -> Iterator[APIServer]:
+def apiserver(tmp_path: Path, control_plane: str, request: pytest.FixtureRequest) -> Iterator[APIServer]:
+    """A fresh localkube API server; with `--control-plane kubernetes`, the session's real
+    control plane instead, emptied of what the test made once it ends."""
+    if control_plane == "kubernetes":
+        plane = request.getfixturevalue("kubernetes_plane")
+        since = plane.snapshot()
+        try:
+            yield plane
+        finally:
+            plane.reset(since)
+        return
     with running_apiserver(tmp_path / "localkube") as server:
         yield server
 

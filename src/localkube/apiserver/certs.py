@@ -34,7 +34,7 @@ class CertPaths:
     key: Path
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -80,7 +80,7 @@ def _load_or_make_ca(directory: Path) -> tuple[x509.Certificate, ec.EllipticCurv
         .sign(key, hashes.SHA256())
     )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(key_path, key)
+    write_key(key_path, key)
     return cert, key
 
 
@@ -91,30 +91,22 @@ def _san(entry: str) -> x509.GeneralName:
         return x509.DNSName(entry)
 
 
-# file names under the PKI directory (DIR/pki)
-PKI_FILES = {
-    "ca": "ca.crt",
-    "kubelet-client-cert": "apiserver-kubelet-client.crt",
-    "kubelet-client-key": "apiserver-kubelet-client.key",
-    "kubelet-serving-cert": "kubelet.crt",
-    "kubelet-serving-key": "kubelet.key",
-}
-KUBELET_CLIENT_CN = "kube-apiserver-kubelet-client"
-
-
 def _issue(
     directory: Path,
-    cn: str,
-    orgs: Sequence[str],
-    sans: Sequence[str],
-    usage: x509.ObjectIdentifier,
-    cert_file: str,
-    key_file: str,
+    name: str,
+    common_name: str,
+    *,
+    groups: Sequence[str] = (),
+    sans: Sequence[str] = (),
+    usage: x509.ObjectIdentifier = ExtendedKeyUsageOID.SERVER_AUTH,
 ) -> tuple[Path, Path]:
+    """A certificate signed by the CA in `directory` (made if missing), written there as
+    NAME.crt and NAME.key."""
+    directory.mkdir(parents=True, exist_ok=True)
     ca_cert, ca_key = _load_or_make_ca(directory)
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in orgs]
-    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
+    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
     now = dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateBuilder()
@@ -133,28 +125,60 @@ def _issue(
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName([_san(s) for s in sans]), critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())
-    (directory / cert_file).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(directory / key_file, key)
-    return directory / cert_file, directory / key_file
+    cert_path, key_path = directory / f"{name}.crt", directory / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_key(key_path, key)
+    return cert_path, key_path
+
+
+def make_serving_cert(directory: Path, service_ip: str, extra_sans: Sequence[str] = ()) -> CertPaths:
+    """Ensure a CA in `directory` and issue a fresh serving certificate for the API server."""
+    sans: list[str] = ["127.0.0.1", service_ip, *DNS_SANS]
+    sans += [s for s in extra_sans if s not in sans]
+    cert, key = _issue(directory, "apiserver", "kube-apiserver", sans=sans)
+    return CertPaths(directory / "ca.crt", directory / "ca.key", cert, key)
+
+
+def issue_serving_cert(directory: Path, name: str, common_name: str, sans: Sequence[str]) -> CertPaths:
+    """A serving certificate for another server of the cluster (a kubelet), from the same CA."""
+    cert, key = _issue(directory, name, common_name, sans=sans)
+    return CertPaths(directory / "ca.crt", directory / "ca.key", cert, key)
+
+
+@dataclass(frozen=True)
+class ClientCert:
+    cert: Path
+    key: Path
+
+
+def issue_client_cert(directory: Path, name: str, common_name: str, groups: Sequence[str] = ()) -> ClientCert:
+    """A client certificate from the CA in `directory` (made if missing), written as NAME.crt and
+    NAME.key there: an API server takes CN as the user name and each O as a group."""
+    cert, key = _issue(directory, name, common_name, groups=groups, usage=ExtendedKeyUsageOID.CLIENT_AUTH)
+    return ClientCert(cert, key)
+
+
+# file names under the PKI directory (DIR/pki)
+PKI_FILES = {
+    "ca": "ca.crt",
+    "kubelet-client-cert": "apiserver-kubelet-client.crt",
+    "kubelet-client-key": "apiserver-kubelet-client.key",
+    "kubelet-serving-cert": "kubelet.crt",
+    "kubelet-serving-key": "kubelet.key",
+}
+KUBELET_CLIENT_CN = "kube-apiserver-kubelet-client"
 
 
 def make_kubelet_client_cert(directory: Path) -> tuple[Path, Path]:
     """The API server's client certificate for kubelets (kube-apiserver --kubelet-client-certificate)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    return _issue(
-        directory, KUBELET_CLIENT_CN, ["system:masters"], [], ExtendedKeyUsageOID.CLIENT_AUTH,
-        PKI_FILES["kubelet-client-cert"], PKI_FILES["kubelet-client-key"],
-    )  # fmt: skip
+    client = issue_client_cert(directory, "apiserver-kubelet-client", KUBELET_CLIENT_CN, ["system:masters"])
+    return client.cert, client.key
 
 
 def kubelet_server_context(directory: Path, node_ips: Sequence[str]) -> ssl.SSLContext:
     """The kubelet's TLS: a serving certificate for its addresses, and client certificates of the
     cluster CA required from every caller; anything else fails the handshake."""
-    directory.mkdir(parents=True, exist_ok=True)
-    cert, key = _issue(
-        directory, "localkube-kubelet", [], ["127.0.0.1", *node_ips], ExtendedKeyUsageOID.SERVER_AUTH,
-        PKI_FILES["kubelet-serving-cert"], PKI_FILES["kubelet-serving-key"],
-    )  # fmt: skip
+    cert, key = _issue(directory, "kubelet", "localkube-kubelet", sans=["127.0.0.1", *node_ips])
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(directory / PKI_FILES["ca"]))
     ctx.load_cert_chain(cert, key)
     ctx.verify_mode = ssl.CERT_REQUIRED
@@ -168,35 +192,3 @@ def kubelet_client_context(directory: Path) -> ssl.SSLContext:
         directory / PKI_FILES["kubelet-client-cert"], directory / PKI_FILES["kubelet-client-key"]
     )
     return ctx
-
-
-def make_serving_cert(directory: Path, service_ip: str, extra_sans: Sequence[str] = ()) -> CertPaths:
-    """Ensure a CA in `directory` and issue a fresh serving certificate for the API server."""
-    directory.mkdir(parents=True, exist_ok=True)
-    ca_cert, ca_key = _load_or_make_ca(directory)
-    key = ec.generate_private_key(ec.SECP256R1())
-    sans: list[str] = ["127.0.0.1", service_ip, *DNS_SANS]
-    sans += [s for s in extra_sans if s not in sans]
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([_san(s) for s in sans]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = CertPaths(
-        directory / "ca.crt", directory / "ca.key", directory / "apiserver.crt", directory / "apiserver.key"
-    )
-    paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(paths.key, key)
-    return paths

@@ -11,6 +11,7 @@ import logging
 import os
 import platform
 import shutil
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +72,17 @@ class NodeRuntime:
         backoff_base: float = 10.0,
         backoff_max: float = 300.0,
         pki_dir: Path | None = None,
+        control_plane_controllers: bool = False,
+        serving_tls: ssl.SSLContext | None = None,
     ):
         self.client = client
         # the cluster CA's directory: the kubelet's serving certificate comes from it, and only its
-        # client certificates (the API server's) are answered
+        # client certificates (the API server's) are answered; a real control plane hands its own
         self.pki_dir = pki_dir
+        self.serving_tls = serving_tls
+        # Real Kubernetes: kube-scheduler binds pods and kube-controller-manager writes Endpoints
+        # and EndpointSlices, so this node neither schedules nor writes them.
+        self.control_plane_controllers = control_plane_controllers
         self.node_name = node_name
         self.state_dir = data_dir / "kubelet"
         self.pods_dir = self.state_dir / "pods"
@@ -107,9 +114,10 @@ class NodeRuntime:
         self._last_ip = ""
         self.workers: dict[str, PodWorker] = {}  # by pod uid
         self.finished: set[str] = set()  # uids whose worker ended (object may linger briefly)
-        self.proxy = ServiceProxy()
-        tls = certs.kubelet_server_context(pki_dir, [self.host_ip]) if pki_dir is not None else None
-        self.server = KubeletServer(self.lookup, pod_cidr, self.host_ip, tls)
+        self.proxy = ServiceProxy(self.host_ip)
+        if self.serving_tls is None and pki_dir is not None:
+            self.serving_tls = certs.kubelet_server_context(pki_dir, [self.host_ip])
+        self.server = KubeletServer(self.lookup, pod_cidr, self.host_ip)
         sel = f"spec.nodeName={node_name}"
         self.my_pods = Informer(client, "/api/v1/pods", {"fieldSelector": sel})
         self.pending_pods = Informer(client, "/api/v1/pods", {"fieldSelector": "spec.nodeName="})
@@ -370,7 +378,7 @@ class NodeRuntime:
             await asyncio.sleep(0.05)  # let a burst of pod updates coalesce into the next pass
 
     async def _on_service(self, event: str, svc: dict[str, Any]) -> None:
-        if event == "DELETED":
+        if event == "DELETED" and not self.control_plane_controllers:
             meta = svc.get("metadata") or {}
             if (svc.get("spec") or {}).get("selector"):
                 with contextlib.suppress(ApiError):
@@ -406,13 +414,14 @@ class NodeRuntime:
             await asyncio.to_thread(_rmtree, self.pods_dir)
             self.pods_dir.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(network.ensure_bridge, self.cidr)
-            await self.server.start(self.host_ip)
+            await self.server.start(self.host_ip, self.serving_tls)
             await self._register()
             self.my_pods.add_handler(self._on_my_pod)
-            self.pending_pods.add_handler(self._on_pending_pod)
             self.services.add_handler(self._on_service)
             self.endpoints_inf.add_handler(self._on_endpoints)
-            self.slices.add_handler(lambda _e, _o: self.endpoints_needed.set())
+            if not self.control_plane_controllers:
+                self.pending_pods.add_handler(self._on_pending_pod)
+                self.slices.add_handler(lambda _e, _o: self.endpoints_needed.set())
             self.configmaps.add_handler(lambda _e, obj: self._source_changed("ConfigMap", obj))
             self.secrets.add_handler(lambda _e, obj: self._source_changed("Secret", obj))
             # Services and Endpoints first, so the first pods see every name and variable.
@@ -421,16 +430,13 @@ class NodeRuntime:
                 asyncio.gather(self.services.synced.wait(), self.endpoints_inf.synced.wait()), 30
             )
             await self.proxy.sync(list(self.services.cache.values()))
-            self._tasks += [
-                asyncio.create_task(i.run())
-                for i in (self.my_pods, self.pending_pods, self.slices, self.configmaps, self.secrets)
-            ]
-            self._tasks += [
-                asyncio.create_task(self._scheduler_loop()),
-                asyncio.create_task(self._endpoints_loop()),
-                asyncio.create_task(self._network_loop()),
-                asyncio.create_task(self._lease_loop()),
-            ]
+            informers = [self.my_pods, self.configmaps, self.secrets]
+            loops = [self._network_loop(), self._lease_loop()]
+            if not self.control_plane_controllers:
+                informers += [self.pending_pods, self.slices]
+                loops += [self._scheduler_loop(), self._endpoints_loop()]
+            self._tasks += [asyncio.create_task(i.run()) for i in informers]
+            self._tasks += [asyncio.create_task(loop) for loop in loops]
             await stop.wait()
         finally:
             await self._shutdown()
@@ -475,10 +481,16 @@ async def run_node(
     backoff_base: float | None = None,
     backoff_max: float | None = None,
     max_pods: int = 250,
+    control_plane_controllers: bool = False,
+    serving_tls: ssl.SSLContext | None = None,
 ) -> None:
     """Run the node until `stop` is set; then every pod process, netns, veth, bridge and mount of
     ours is gone. The crash-loop back-off can be shortened (tests) with the arguments or the
-    LOCALKUBE_BACKOFF_BASE / LOCALKUBE_BACKOFF_MAX environment variables (seconds)."""
+    LOCALKUBE_BACKOFF_BASE / LOCALKUBE_BACKOFF_MAX environment variables (seconds).
+    `control_plane_controllers`: the control plane (real Kubernetes) schedules pods and writes
+    Endpoints and EndpointSlices; the node then only runs pods and proxies Services.
+    `serving_tls`: the kubelet API (logs, exec) over HTTPS with this context, as kube-apiserver
+    reaches kubelets."""
     parse_quantity(cpu)
     parse_quantity(memory)
     base = backoff_base if backoff_base is not None else float(os.environ.get("LOCALKUBE_BACKOFF_BASE", "10"))
@@ -496,6 +508,8 @@ async def run_node(
             max_pods=max_pods,
             backoff_base=base,
             backoff_max=cap,
+            control_plane_controllers=control_plane_controllers,
+            serving_tls=serving_tls,
         )
         await node.run(stop)
     finally:

@@ -64,7 +64,11 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 class ServiceProxy:
-    def __init__(self) -> None:
+    def __init__(self, host_ip: str = "") -> None:
+        # Endpoints may not hold loopback addresses, so the real API server advertises itself
+        # at the node's address while it listens on loopback only: a backend at the node's
+        # address that refuses is tried on loopback, the same host.
+        self.host_ip = host_ip
         self.servers: dict[ListenKey, asyncio.Server] = {}
         self.targets: dict[ListenKey, tuple[str, str, str]] = {}
         self.endpoints: dict[str, dict[str, Any]] = {}  # "ns/name" -> Endpoints
@@ -113,11 +117,15 @@ class ServiceProxy:
         start = next(self._rr)
         for i in range(len(choices)):
             host, port = choices[(start + i) % len(choices)]
-            try:
-                upstream = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
+            hosts = [host, "127.0.0.1"] if host == self.host_ip else [host]
+            for addr in hosts:
+                try:
+                    upstream = await asyncio.wait_for(asyncio.open_connection(addr, port), 5)
+                    break
+                except (OSError, TimeoutError):
+                    continue
+            if upstream is not None:
                 break
-            except (OSError, TimeoutError):
-                continue
         if upstream is None:
             writer.close()
             return

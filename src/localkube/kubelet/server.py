@@ -87,7 +87,7 @@ class KubeletServer:
         self.runner: web.AppRunner | None = None
         self.port = 0
 
-    async def start(self, host: str) -> int:
+    async def start(self, host: str, ssl_context: ssl.SSLContext | None = None) -> int:
         self.runner = web.AppRunner(self.app, handle_signals=False, shutdown_timeout=1)
         await self.runner.setup()
         # bind first so the port is known before anyone is told about it
@@ -95,7 +95,7 @@ class KubeletServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, 0))
         self.port = sock.getsockname()[1]
-        site = web.SockSite(self.runner, sock, ssl_context=self.tls)
+        site = web.SockSite(self.runner, sock, ssl_context=ssl_context or self.tls)
         await site.start()
         return self.port
 

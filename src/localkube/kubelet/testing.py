@@ -35,13 +35,24 @@ def running_cluster(
     backoff_base: float = 10.0,
     backoff_max: float = 300.0,
     max_pods: int = 250,
+    kubernetes_binaries: Path | None = None,
 ) -> Iterator[Cluster]:
+    """With `kubernetes_binaries` (tools/referees/build's directory) the control plane is the real
+    Kubernetes one (localkube.controlplane) and this node joins it as an ordinary node."""
     from localkube.apiserver.server import APIServer  # the API server is the other half of localkube
+    from localkube.controlplane.plane import KubernetesControlPlane
 
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="localkube", daemon=True)
     thread.start()
-    server = APIServer(data_dir / "api", extra_sans=(ipam.gateway(DEFAULT_POD_CIDR),))
+    gateway = ipam.gateway(DEFAULT_POD_CIDR)
+    server: APIServer | KubernetesControlPlane
+    node_kubeconfig: Path | None = None
+    if kubernetes_binaries is not None:
+        server = KubernetesControlPlane(data_dir / "api", binaries=kubernetes_binaries, node_address=gateway)
+        node_kubeconfig = server.node_kubeconfig_path
+    else:
+        server = APIServer(data_dir / "api", extra_sans=(gateway,))
     stop: asyncio.Event | None = None
     node_task: concurrent.futures.Future[None] | None = None
 
@@ -49,12 +60,12 @@ def running_cluster(
         return asyncio.Event()
 
     try:
-        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=60)
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=300)
         stop = asyncio.run_coroutine_threadsafe(make_event(), loop).result()
         node_task = asyncio.run_coroutine_threadsafe(
             run_node(
                 server.url,
-                server.kubeconfig_path,
+                node_kubeconfig or server.kubeconfig_path,
                 data_dir,
                 cpu=cpu,
                 memory=memory,
@@ -62,6 +73,8 @@ def running_cluster(
                 backoff_base=backoff_base,
                 backoff_max=backoff_max,
                 max_pods=max_pods,
+                control_plane_controllers=node_kubeconfig is not None,
+                serving_tls=server.node_serving_tls() if isinstance(server, KubernetesControlPlane) else None,
             ),
             loop,
         )
@@ -77,7 +90,7 @@ def running_cluster(
                 except Exception:
                     if not node_task.done():
                         raise
-            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=30)
+            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=120)
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=30)

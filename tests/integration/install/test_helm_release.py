@@ -3,25 +3,15 @@ with RBAC enforced: the release's objects are the ones render_install describes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import helm_python as helm
 import kubernetes
-import pytest
 
 from kuberay.install import InstallOptions, operator_args, render
 from localkube.apiserver.server import APIServer
-from localkube.testing import running_apiserver
 
 CHART = Path(__file__).resolve().parents[3] / "deploy" / "helm" / "kuberay-operator"
-
-
-@pytest.fixture
-def apiserver(tmp_path: Path) -> Iterator[APIServer]:
-    """RBAC enforced, as on a real cluster."""
-    with running_apiserver(tmp_path / "localkube", authorization="RBAC") as server:
-        yield server
 
 
 def test_helm_install_then_upgrade_to_a_namespaced_operator(

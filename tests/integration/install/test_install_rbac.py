@@ -17,7 +17,6 @@ from kubernetes.client.rest import ApiException
 from kuberay.build.autoscaler import AUTOSCALER_RULES
 from kuberay.install import apply, render_install
 from localkube.apiserver.server import APIServer
-from localkube.testing import running_apiserver
 from support.clients import client_with_token
 
 RAYCLUSTER = {
@@ -31,13 +30,6 @@ RAYCLUSTER = {
         }
     },
 }
-
-
-@pytest.fixture
-def apiserver(tmp_path: Path) -> Iterator[APIServer]:
-    """This module's server enforces RBAC, as a real cluster does."""
-    with running_apiserver(tmp_path / "localkube", authorization="RBAC") as server:
-        yield server
 
 
 def without_deployment(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:

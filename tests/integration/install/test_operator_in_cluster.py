@@ -24,6 +24,7 @@ import pytest
 from kuberay.install import InstallOptions, apply, render
 from localkube.apiserver.server import APIServer
 from localkube.controllers import run_controllers
+from localkube.controlplane.plane import KubernetesControlPlane
 from localkube.kubelet import cleanup, ipam
 from localkube.kubelet.names import DEFAULT_POD_CIDR
 from localkube.kubelet.node import run_node
@@ -44,35 +45,55 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    """API server with RBAC, one node, and the Deployment/ReplicaSet controllers, as `localkube up`."""
+def cluster(tmp_path: Path, control_plane: str, request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    """API server with RBAC, one node, and the Deployment/ReplicaSet controllers, as `localkube up`
+    (with `--control-plane kubernetes`: the real control plane, the node joined to it)."""
     if os.geteuid() != 0:
         pytest.fail("needs root for network namespaces and mounts")
+    real = control_plane == "kubernetes"
+    binaries = request.getfixturevalue("kubernetes_binaries") if real else None
     lock = NodeLock()
     lock.acquire()
     data = tmp_path / "data"
     data.mkdir()
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="localkube", daemon=True)
-    server = APIServer(data / "api", authorization="RBAC", extra_sans=(ipam.gateway(DEFAULT_POD_CIDR),))
+    gateway = ipam.gateway(DEFAULT_POD_CIDR)
+    server: APIServer | KubernetesControlPlane
+    if real:
+        server = KubernetesControlPlane(data / "api", binaries=binaries, node_address=gateway)
+    else:
+        server = APIServer(data / "api", authorization="RBAC", extra_sans=(gateway,))
     tasks: list[Any] = []
     stop: asyncio.Event | None = None
     try:
         cleanup.remove_everything()
         thread.start()
-        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=60)
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=300)
 
         async def make_stop() -> asyncio.Event:
             return asyncio.Event()
 
         stop = asyncio.run_coroutine_threadsafe(make_stop(), loop).result()
         kubeconfig = server.kubeconfig_path
-        tasks.append(
-            asyncio.run_coroutine_threadsafe(
-                run_node(server.url, kubeconfig, data, stop=stop, backoff_base=1.0, backoff_max=4.0), loop
-            )
+        node_kubeconfig = (
+            server.node_kubeconfig_path if isinstance(server, KubernetesControlPlane) else kubeconfig
         )
-        tasks.append(asyncio.run_coroutine_threadsafe(run_controllers(server.url, kubeconfig, stop), loop))
+        node = run_node(
+            server.url,
+            node_kubeconfig,
+            data,
+            stop=stop,
+            backoff_base=1.0,
+            backoff_max=4.0,
+            control_plane_controllers=real,
+            serving_tls=server.node_serving_tls() if isinstance(server, KubernetesControlPlane) else None,
+        )
+        tasks.append(asyncio.run_coroutine_threadsafe(node, loop))
+        if not real:  # kube-controller-manager runs these in the real control plane
+            tasks.append(
+                asyncio.run_coroutine_threadsafe(run_controllers(server.url, kubeconfig, stop), loop)
+            )
         api = kubernetes.config.new_client_from_config(config_file=str(kubeconfig))
         try:
             yield Cluster(kubeconfig, api)
@@ -85,7 +106,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
             for task in tasks:
                 task.result(timeout=120)
             if thread.is_alive():
-                asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=30)
+                asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=120)
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=30)

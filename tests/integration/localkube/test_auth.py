@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import kubernetes
@@ -11,14 +10,7 @@ import pytest
 from kubernetes.client import ApiException, CoreV1Api, RbacAuthorizationV1Api
 
 from localkube.apiserver.server import APIServer
-from localkube.testing import running_apiserver
 from support.clients import client_with_token
-
-
-@pytest.fixture
-def rbac_server(tmp_path: Path) -> Iterator[APIServer]:
-    with running_apiserver(tmp_path / "rbac", authorization="RBAC") as server:
-        yield server
 
 
 def sa_token(admin: kubernetes.client.ApiClient, name: str) -> str:
@@ -39,10 +31,10 @@ def sa_token(admin: kubernetes.client.ApiClient, name: str) -> str:
     return str(req.status.token)
 
 
-def test_rbac_denies_then_allows_a_service_account(rbac_server: APIServer) -> None:
-    admin = kubernetes.config.new_client_from_config(config_file=str(rbac_server.kubeconfig_path))
+def test_rbac_denies_then_allows_a_service_account(apiserver: APIServer) -> None:
+    admin = kubernetes.config.new_client_from_config(config_file=str(apiserver.kubeconfig_path))
     token = sa_token(admin, "reader")
-    with client_with_token(rbac_server, token) as sa:
+    with client_with_token(apiserver, token) as sa:
         with pytest.raises(ApiException) as e:
             CoreV1Api(sa).list_namespaced_pod("default")
         assert e.value.status == 403
@@ -95,7 +87,7 @@ def test_token_of_deleted_service_account_is_rejected(
     assert e.value.status == 401
 
 
-def test_kubectl_auth_can_i_and_whoami(rbac_server: APIServer, tmp_path: Path) -> None:
+def test_kubectl_auth_can_i_and_whoami(apiserver: APIServer, tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
@@ -105,7 +97,7 @@ def test_kubectl_auth_can_i_and_whoami(rbac_server: APIServer, tmp_path: Path) -
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(kubectl), "--kubeconfig", str(rbac_server.kubeconfig_path), *args],
+            [str(kubectl), "--kubeconfig", str(apiserver.kubeconfig_path), *args],
             capture_output=True,
             text=True,
             env=env,
