@@ -32,7 +32,7 @@ def image_dirs_under(
     A checkout under /tmp (as CI may make) is the case this exists for.
     """
     if image is None:
-        image = (sys.prefix, sys.exec_prefix, *sys.path)
+        image = (sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, *sys.path)
     candidates = {os.path.realpath(p) for p in image if p}
     hidden = sorted(
         p for p in candidates if os.path.isdir(p) and any(p.startswith(d.rstrip("/") + "/") for d in private)
@@ -281,7 +281,7 @@ class PodSandbox:
             "# localkube: the host user's shell start-up files are not part of the image\n"
         )
 
-    def base_mounts(self) -> list[MountSpec]:
+    def base_mounts(self, private_home: bool = False) -> list[MountSpec]:
         mounts = [
             MountSpec("/tmp", str(self.dir / "tmp"), owned=True, rootfs=True),
             MountSpec("/dev/shm", str(self.dir / "shm"), owned=True),
@@ -289,8 +289,18 @@ class PodSandbox:
             MountSpec("/etc/resolv.conf", str(self.resolv_path)),
             MountSpec("/etc/hostname", str(self.dir / "etc" / "hostname")),
         ]
-        # After the private /tmp and /dev/shm: the image's own directories below them, read-only.
-        mounts += [MountSpec(d, d, readonly=True) for d in image_dirs_under()]
+        private: tuple[str, ...] = PRIVATE_DIRS
+        if private_home:
+            # A non-root user cannot pass the host's /root (mode 700), where the image's Python
+            # may live (pyenv): such a container gets a /root of its pod's own instead, with the
+            # image's directories below it mounted back.
+            home = self.dir / "home"
+            home.mkdir(exist_ok=True)
+            home.chmod(0o1777)
+            mounts.append(MountSpec("/root", str(home), owned=True, rootfs=True))
+            private = (*PRIVATE_DIRS, "/root")
+        # After the private directories: the image's own directories below them, read-only.
+        mounts += [MountSpec(d, d, readonly=True) for d in image_dirs_under(private)]
         if (self.dir / "etc" / "profile").exists():
             mounts.append(MountSpec(HOST_PROFILE, str(self.dir / "etc" / "profile"), readonly=True))
         for rc in HOST_USER_RC_FILES:
@@ -335,7 +345,12 @@ class PodSandbox:
             "hostname": self.name,
             "root": str(root),
             "cgroups": cgroup.all_paths(cg)[1:],
-            "mounts": [m.to_json() for m in self.base_mounts() + self._cgroup_mounts(cg) + launch.mounts],
+            "mounts": [
+                m.to_json()
+                for m in self.base_mounts(private_home=bool(launch.security.get("uid")))
+                + self._cgroup_mounts(cg)
+                + launch.mounts
+            ],
             "workdir": launch.workdir,
             "argv": launch.argv,
             "env": launch.env,

@@ -38,6 +38,19 @@ slow_wait_for = functools.partial(wait_for, timeout=120.0, interval=0.5)
 pytestmark = pytest.mark.e2e
 
 
+def operator_pods_seen(cluster: Cluster) -> str:
+    """What a failed wait reports: each operator pod's phase, container states and events."""
+    core = kubernetes.client.CoreV1Api(cluster.api)
+    seen = []
+    for pod in core.list_namespaced_pod("ray-system").items:
+        states = [(c.name, c.state, c.last_state) for c in (pod.status.container_statuses or [])]
+        events = core.list_namespaced_event(
+            "ray-system", field_selector=f"involvedObject.name={pod.metadata.name}"
+        ).items
+        seen.append(f"{pod.metadata.name} {pod.status.phase} {states} {[e.message for e in events][-5:]}")
+    return "; ".join(seen) or "no operator pod"
+
+
 @dataclass(frozen=True)
 class Cluster:
     kubeconfig: Path
@@ -154,9 +167,11 @@ def test_the_installed_operator_runs_in_cluster_and_reconciles_within_its_rbac(c
 
     def available() -> Any:
         d = apps.read_namespaced_deployment("kuberay-operator", "ray-system")
-        return d.status is not None and (d.status.available_replicas or 0) >= 1 and d
+        if d.status is not None and (d.status.available_replicas or 0) >= 1:
+            return d
+        return operator_pods_seen(cluster)
 
-    slow_wait_for("the operator Deployment is available", available)
+    slow_wait_for("the operator Deployment is available", available, accept=lambda v: not isinstance(v, str))
     custom = kubernetes.client.CustomObjectsApi(cluster.api)
     custom.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", raycluster("first"))
     pods = slow_wait_for("the operator creates the head pod", lambda: head_pods(cluster, "first"))
