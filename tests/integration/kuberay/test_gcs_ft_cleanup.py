@@ -114,6 +114,9 @@ def test_the_finalizer_is_added_and_pods_come_after_it(
     }.items()
 
 
+@pytest.mark.localkube_only(
+    reason="the test plays the Job controller; on a real control plane kube-controller-manager owns the Job"
+)
 @pytest.mark.parametrize("outcome", ["Complete", "Failed"])
 def test_deletion_runs_the_cleanup_job_then_lets_the_cluster_go(
     operator: OperatorProcess, kube: Kube, outcome: str
@@ -152,6 +155,10 @@ def test_deletion_runs_the_cleanup_job_then_lets_the_cluster_go(
     wait_for("the cluster to be gone", lambda: gone(kube))
 
 
+@pytest.mark.localkube_only(
+    reason="needs the cleanup Job left unfinished as the test leaves it; on a real control plane "
+    "kube-controller-manager acts on the Job (not investigated further)"
+)
 def test_a_stuck_cleanup_is_given_up_after_the_deletion_timeout(
     operator: OperatorProcess, kube: Kube
 ) -> None:

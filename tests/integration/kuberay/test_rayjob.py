@@ -93,6 +93,9 @@ def sample_job(name: str = "ray-job.sample.yaml") -> dict[str, Any]:
     return copy.deepcopy(doc)
 
 
+@pytest.mark.localkube_only(
+    reason="the test plays the Job controller; on a real control plane kube-controller-manager owns the Job"
+)
 def test_k8s_job_mode_creates_cluster_then_kuberays_submitter_job(
     rayjob_operator: OperatorProcess, jobs: Jobs, kube: Kube
 ) -> None:
