@@ -175,10 +175,15 @@ def make_kubelet_client_cert(directory: Path) -> tuple[Path, Path]:
     return client.cert, client.key
 
 
-def kubelet_server_context(directory: Path, node_ips: Sequence[str]) -> ssl.SSLContext:
-    """The kubelet's TLS: a serving certificate for its addresses, and client certificates of the
-    cluster CA required from every caller; anything else fails the handshake."""
-    cert, key = _issue(directory, "kubelet", "localkube-kubelet", sans=["127.0.0.1", *node_ips])
+def kubelet_server_context(
+    directory: Path,
+    node_ips: Sequence[str],
+    name: str = "kubelet",
+    common_name: str = "localkube-kubelet",
+) -> ssl.SSLContext:
+    """The kubelet's TLS: a serving certificate for its addresses (and names), and client
+    certificates of the cluster CA required from every caller; anything else fails the handshake."""
+    cert, key = _issue(directory, name, common_name, sans=["127.0.0.1", *node_ips])
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(directory / PKI_FILES["ca"]))
     ctx.load_cert_chain(cert, key)
     ctx.verify_mode = ssl.CERT_REQUIRED

@@ -295,16 +295,12 @@ class KubernetesControlPlane:
         """TLS for the node's kubelet API: a serving certificate from the cluster CA for the
         address kube-apiserver dials (it checks it with --kubelet-certificate-authority), and only
         clients with a certificate from that CA (kube-apiserver's --kubelet-client-certificate)."""
-        paths = certs.issue_serving_cert(
+        return certs.kubelet_server_context(
             self.layout.pki_dir,
-            "kubelet-serving",
-            f"system:node:{self.node_name}",
-            (self.node_address, self.node_name, "127.0.0.1"),
+            (self.node_address, self.node_name),
+            name="kubelet-serving",
+            common_name=f"system:node:{self.node_name}",
         )
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(paths.ca_cert))
-        ctx.load_cert_chain(paths.cert, paths.key)
-        ctx.verify_mode = ssl.CERT_REQUIRED
-        return ctx
 
     def snapshot(self) -> int:
         """A point to come back to with `reset`."""
