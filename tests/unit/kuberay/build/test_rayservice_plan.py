@@ -323,3 +323,22 @@ def test_status_write_is_a_merge_patch_that_removes_what_went() -> None:
         "observedGeneration": 2,
         "lastUpdateTime": "t1",
     }
+
+
+def test_serving_cluster_pods_get_the_serve_label_env_and_worker_proxy_probe() -> None:
+    from kuberay.build.pods import build_head_pod, build_worker_pod
+
+    svc = _service()
+    svc["spec"]["rayClusterConfig"]["rayVersion"] = "2.60.0"
+    cluster = _cluster(svc, "c1")
+    head, worker = build_head_pod(cluster), build_worker_pod(cluster, 0)
+    assert head["metadata"]["labels"]["ray.io/serve"] == "false"
+    assert worker["metadata"]["labels"]["ray.io/serve"] == "true"
+    env = {e["name"]: e.get("value") for e in worker["spec"]["containers"][0]["env"]}
+    assert env["RAY_timeout_ms_task_wait_for_death_info"] == "0" and env["RAY_SERVE_KV_TIMEOUT_S"] == "5"
+    probe = worker["spec"]["containers"][0]["readinessProbe"]
+    assert probe["failureThreshold"] == 1 and "localhost:8000/-/healthz" in probe["exec"]["command"][-1]
+    assert "httpGet" in head["spec"]["containers"][0]["readinessProbe"]  # the head's is unchanged
+    plain = copy.deepcopy(cluster)
+    plain["metadata"]["labels"] = {}
+    assert "ray.io/serve" not in (build_worker_pod(plain, 0)["metadata"].get("labels") or {})
