@@ -370,14 +370,7 @@ class Core:
         obj = self._decode(info, body, opts.fresh_body)
         info, obj = self._storage_form(info, obj)
         meta = obj["metadata"]
-        if meta.get("name") and meta["name"] != name:
-            raise errors.bad_request(
-                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
-            )
-        if info.namespaced and meta.get("namespace") and meta["namespace"] != ns:
-            raise errors.bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
+        _check_url_identity(info, meta, ns, name)
         meta["name"] = name
         current = self._store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
@@ -550,14 +543,7 @@ class Core:
             raise patch_options_invalid(FieldError("fieldManager", REQUIRED, "is required for apply patch"))
         config = self._decode(info, patch, fresh=False)
         cfg_meta = config["metadata"]
-        if cfg_meta.get("name") and cfg_meta["name"] != name:
-            raise errors.bad_request(
-                f"the name of the object ({cfg_meta['name']}) does not match the name on the URL ({name})"
-            )
-        if info.namespaced and cfg_meta.get("namespace") and cfg_meta["namespace"] != ns:
-            raise errors.bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
+        _check_url_identity(info, cfg_meta, ns, name)
         problem = _meta_type_error(cfg_meta)
         if problem:
             raise errors.bad_request(
@@ -763,6 +749,18 @@ def _decode_error(info: ResourceInfo, e: FieldError) -> str:
         f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: json: cannot unmarshal '
         f"{actual} into Go struct field {info.kind}.{e.path} of type {wanted}"
     )
+
+
+def _check_url_identity(info: ResourceInfo, meta: dict[str, Any], ns: str, name: str) -> None:
+    """400 when the body names another object than the URL does."""
+    if meta.get("name") and meta["name"] != name:
+        raise errors.bad_request(
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+        )
+    if info.namespaced and meta.get("namespace") and meta["namespace"] != ns:
+        raise errors.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
 
 
 _META_STRINGS = ("name", "generateName", "namespace", "uid", "resourceVersion", "selfLink")
