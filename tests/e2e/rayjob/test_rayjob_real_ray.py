@@ -206,7 +206,9 @@ def test_cluster_selector_runs_on_an_existing_cluster_and_leaves_it(stack: Stack
 
 def test_suspend_deletes_the_cluster_and_resume_runs_the_job_on_a_new_one(stack: Stack) -> None:
     kubectl = stack.kubectl
-    apply(kubectl, rayjob("pausable", "HTTPMode", entrypoint="python -c 'import time; time.sleep(20)'"))
+    # KubeRay suspends only RayJobs that delete their cluster when done
+    sleeper = "python -c 'import time; time.sleep(20)'"
+    apply(kubectl, rayjob("pausable", "HTTPMode", entrypoint=sleeper, shutdownAfterJobFinishes=True))
     try:
 
         def running() -> dict[str, Any] | None:
@@ -221,6 +223,8 @@ def test_suspend_deletes_the_cluster_and_resume_runs_the_job_on_a_new_one(stack:
         kubectl.ok("patch", "rayjob", "pausable", "--type=merge", "-p", '{"spec": {"suspend": false}}')
         st = wait_status(kubectl, "pausable", "Complete")
         assert st["jobStatus"] == "SUCCEEDED" and st["rayClusterName"] != first
+        second = st["rayClusterName"]
+        wait_for("the new cluster to be deleted", lambda: not cluster_exists(kubectl, second), 120, 1)
         reasons = {reason for _, reason, _ in events(kubectl, "pausable")}
         assert "DeletedRayCluster" in reasons
     finally:
@@ -249,8 +253,9 @@ def test_an_autoscaling_rayjob_gets_workers_for_its_job_and_they_leave_after_it(
     try:
         cluster = wait_for("a cluster", lambda: status(kubectl, "autoscaling").get("rayClusterName"), 120, 1)
 
-        def worker_ips() -> list[str]:
-            return [p["status"]["podIP"] for p in worker_pods(kubectl, cluster) if p["status"].get("podIP")]
+        def worker_ips() -> list[str] | None:
+            ips = [p["status"]["podIP"] for p in worker_pods(kubectl, cluster) if p["status"].get("podIP")]
+            return ips or None
 
         seen = wait_for("a worker pod for the job", worker_ips, 420, 1)
         st = wait_status(kubectl, "autoscaling", "Complete")
