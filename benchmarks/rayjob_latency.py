@@ -5,19 +5,20 @@
 - cleanup: seconds from the RayJob's `jobStatus: SUCCEEDED` to its RayCluster being gone
   (`shutdownAfterJobFinishes: true`, `ttlSecondsAfterFinished: 0`).
 
-Median of N runs per mode (default 5), one RayJob at a time, under `localkube up` (a child
-process, as a user runs it) and `kuberay operator` (another). The entrypoint sleeps 5 s, so RUNNING
-is seen before the job ends. Times come from one watch on RayJobs and one on RayClusters.
-Run as root: `.venv/bin/python benchmarks/rayjob_latency.py [--runs 5] [--modes HTTPMode,...]`.
+Median of N runs per mode (default 5), one RayJob at a time, the README's quickstart RayJob under
+`localkube up` and `kuberay operator` (child processes, as the demo runs them). The entrypoint
+sleeps 5 s, so RUNNING is seen before the job ends. Times come from one watch on RayJobs and one on
+RayClusters. Run as root:
+`.venv/bin/python benchmarks/rayjob_latency.py [--runs 5] [--modes HTTPMode,...]`.
 Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,40 +31,24 @@ from typing import Any
 import yaml
 from kubernetes import client, config, watch
 
+from kuberay.demo import processes
+
 BIN = Path(sys.executable).parent
+QUICKSTART = Path(__file__).resolve().parents[1] / "config" / "rayjob" / "ray-job.quickstart.yaml"
 MODES = ("K8sJobMode", "HTTPMode", "SidecarMode")
 ENTRYPOINT = "python -c 'import time; time.sleep(5)'"
 
 
-def rayjob(name: str, mode: str) -> dict[str, Any]:
-    head = {
-        "name": "ray-head",
-        "image": "rayproject/ray:2.60.0",
-        "ports": [
-            {"containerPort": 6379, "name": "gcs"},
-            {"containerPort": 8265, "name": "dashboard"},
-            {"containerPort": 10001, "name": "client"},
-        ],
-        "resources": {
-            "limits": {"cpu": "1", "memory": "2Gi"},
-            "requests": {"cpu": "500m", "memory": "1Gi"},
-        },
-    }
-    return {
-        "apiVersion": "ray.io/v1",
-        "kind": "RayJob",
-        "metadata": {"name": name},
-        "spec": {
-            "submissionMode": mode,
-            "entrypoint": ENTRYPOINT,
-            "shutdownAfterJobFinishes": True,
-            "ttlSecondsAfterFinished": 0,
-            "rayClusterSpec": {
-                "rayVersion": "2.60.0",
-                "headGroupSpec": {"rayStartParams": {}, "template": {"spec": {"containers": [head]}}},
-            },
-        },
-    }
+def manifests(name: str, mode: str) -> str:
+    """The README's quickstart RayJob (config/rayjob/ray-job.quickstart.yaml) under another name and
+    mode, with a 5 s entrypoint and its cluster deleted as soon as the job is done."""
+    docs = list(yaml.safe_load_all(QUICKSTART.read_text()))
+    job = next(d for d in docs if d["kind"] == "RayJob")
+    job["metadata"]["name"] = name
+    job["spec"].update(
+        submissionMode=mode, entrypoint=ENTRYPOINT, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=0
+    )
+    return yaml.safe_dump_all(docs)
 
 
 class Clock:
@@ -120,7 +105,7 @@ def kubectl(kubeconfig: Path, *args: str, input: str | None = None) -> str:
 
 def measure(kubeconfig: Path, clock: Clock, mode: str, run: int) -> tuple[float, float]:
     name = f"bench-{mode.lower()}-{run}"
-    manifest = yaml.safe_dump(rayjob(name, mode))
+    manifest = manifests(name, mode)
     started = time.monotonic()
     kubectl(kubeconfig, "apply", "-f", "-", input=manifest)
     running = clock.wait(("RUNNING", name)) - started
@@ -140,37 +125,20 @@ def main() -> None:
     if os.geteuid() != 0:
         sys.exit("run as root: localkube's pods need network namespaces, mounts and cgroups")
     work = Path(tempfile.mkdtemp(prefix="rayjob-bench-"))
-    up = subprocess.Popen(
-        [str(BIN / "localkube"), "up", "--dir", str(work / "lk"), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    operator: subprocess.Popen[str] | None = None
+    # the demo's way of running `localkube up` and `kuberay operator`, each in its own session
+    localkube = processes.localkube(work)
+    operator = processes.operator(work / "localkube" / "kubeconfig", work)
     try:
-        assert up.stdout is not None
-        while "kubeconfig at" not in (line := up.stdout.readline()):
-            if not line:
-                sys.exit("localkube up ended before it was ready")
-        kubeconfig = work / "lk" / "kubeconfig"
+        localkube.start()
+        kubeconfig = work / "localkube" / "kubeconfig"
+        deadline = time.monotonic() + 120
+        while "kubeconfig at" not in localkube.log_tail():
+            if not localkube.running() or time.monotonic() > deadline:
+                sys.exit(f"localkube up did not come up:\n{localkube.log_tail()}")
+            time.sleep(0.2)
         crd = subprocess.run([str(BIN / "kuberay"), "crd"], capture_output=True, text=True, check=True).stdout
         kubectl(kubeconfig, "create", "-f", "-", input=crd)
-        operator = subprocess.Popen(
-            [
-                str(BIN / "kuberay"),
-                "operator",
-                "--kubeconfig",
-                str(kubeconfig),
-                "--metrics-addr",
-                "127.0.0.1:0",
-                "--health-addr",
-                "127.0.0.1:0",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=(work / "operator.log").open("w"),
-            start_new_session=True,
-        )
+        operator.start()
         api = client.CustomObjectsApi(config.new_client_from_config(config_file=str(kubeconfig)))
         clock = Clock(api)
         results: dict[str, Any] = {"runs": args.runs}
@@ -184,14 +152,8 @@ def main() -> None:
             print(json.dumps({mode: results[mode]}), file=sys.stderr, flush=True)
         print(json.dumps(results))
     finally:
-        for proc in (operator, up):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGINT if proc is up else signal.SIGTERM)
-                try:
-                    proc.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+        asyncio.run(operator.stop(30))
+        asyncio.run(localkube.stop(120))
 
 
 if __name__ == "__main__":
