@@ -251,9 +251,7 @@ def _holds(until: dict[str, Any], answer: Answer) -> bool:
     return True
 
 
-def compare(
-    ours: dict[str, Any], theirs: dict[str, Any]
-) -> Iterator[tuple[str, list[str]]]:
+def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
     """Each request name (of either side) with the differences of our answer from theirs."""
     for name in sorted(set(ours) | set(theirs)):
         if name not in ours:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -31,7 +32,11 @@ def version_info() -> dict[str, str]:
 
 
 def _hash(info: ResourceInfo) -> str:
-    return hashlib.sha256(f"{info.group}/{info.version}/{info.kind}".encode()).hexdigest()[:11]
+    """kube-apiserver's storageVersionHash: the first 8 bytes of the SHA-256 of the stored
+    group/version/kind, in base64 (events.k8s.io Events hash as core's, where they are stored)."""
+    group = info.group if info.storage_group is None else info.storage_group
+    digest = hashlib.sha256(f"{group}/{info.version}/{info.kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
 
 
 def _sub_kind(info: ResourceInfo, sub: str) -> tuple[str, str, str]:
@@ -85,7 +90,8 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
             entry["shortNames"] = list(info.short_names)
         if info.categories:
             entry["categories"] = list(info.categories)
-        entry["storageVersionHash"] = _hash(info)
+        if "get" in info.verbs:  # reviews and other create-only kinds are never stored: no hash
+            entry["storageVersionHash"] = _hash(info)
         resources.append(entry)
         for sub in info.subresources:
             g, v, k = _sub_kind(info, sub)
@@ -100,6 +106,8 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
                 sub_entry["group"], sub_entry["version"] = g, v
             resources.append(sub_entry)
     gv = f"{group}/{version}" if group else version
+    if not group:  # kube-apiserver's legacy /api/v1 list carries no apiVersion
+        return {"kind": "APIResourceList", "groupVersion": gv, "resources": resources}
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 

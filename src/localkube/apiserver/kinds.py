@@ -83,6 +83,7 @@ class ResourceInfo:
 # Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
 _GENERATION = {
     ("", "Pod"),
+    ("", "PodTemplate"),
     ("apps", "Deployment"),
     ("apps", "ReplicaSet"),
     ("apps", "StatefulSet"),
