@@ -43,6 +43,9 @@ def test_localkube_answers_as_kube_apiserver_does(tmp_path: Path, kubernetes_pla
     stale = sorted(name for name in known if not compared.get(name))
     differing = sum(1 for diff in compared.values() if diff)
     print(f"{len(compared)} requests compared, {differing} differ")
+    for name, diff in compared.items():  # shown with -s: what each listed difference is today
+        if diff:
+            print(f"{name}:\n  " + "\n  ".join(line[:300] for line in diff[:8]))
     report = "\n".join(f"{name}:\n  " + "\n  ".join(diff[:12]) for name, diff in unlisted.items())
     assert not unlisted, f"answers differ from kube-apiserver's (fix localkube or list in {KNOWN}):\n{report}"
     assert not stale, f"listed in {KNOWN} but now equal (remove them): {stale}"

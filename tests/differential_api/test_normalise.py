@@ -10,7 +10,7 @@ def _answer(uid: str, rv: str, when: str, message: str, verbs: list[str]) -> dic
     return {
         "status": 409,
         "body": {
-            "kind": "Status",
+            "kind": "APIResourceList",
             "metadata": {"uid": uid, "resourceVersion": rv, "creationTimestamp": when},
             "message": message,
             "details": {"causes": [{"reason": "FieldValueInvalid", "field": "metadata.name"}]},
@@ -49,6 +49,10 @@ def test_a_real_difference_is_reported_with_its_path() -> None:
         '.body.message: "Operation cannot be fulfilled" != "Precondition failed"',
     ]
     assert differences({"status": 401}, {"status": 403}) == [".status: 401 != 403"]
+    # outside discovery documents order is behaviour: a list's items in another order differ
+    items = [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]
+    ordered = normalise({"kind": "ConfigMapList", "items": items})
+    assert differences(ordered, normalise({"kind": "ConfigMapList", "items": items[::-1]}))
 
 
 def test_a_request_asked_of_one_server_only_is_a_difference() -> None:

@@ -34,7 +34,8 @@ _TOO_OLD = re.compile(r"too old resource version: \d+ \(\d+\)")
 _VAR = re.compile(r"\$\{([A-Za-z0-9_-]+)\}")
 # values that differ between any two runs of the same server
 _VOLATILE = {"uid": "<uid>", "resourceVersion": "<rv>", "continue": "<continue>", "token": "<token>"}
-# discovery lists whose order no client relies on
+# discovery documents, whose lists' order no client relies on
+_DISCOVERY = ("APIResourceList", "APIGroupList", "APIGroup", "APIGroupDiscoveryList", "APIVersions")
 _SETS = ("resources", "groups", "verbs", "shortNames", "categories", "versions", "items", "subresources")
 
 
@@ -66,12 +67,13 @@ def load_steps(path: Path) -> list[dict[str, Any]]:
     return steps
 
 
-def normalise(value: Any, key: str = "") -> Any:
+def normalise(value: Any, key: str = "", unordered: bool = False) -> Any:
     """What two servers must agree on: uids, resourceVersions, timestamps, continue and token strings
-    replaced by placeholders, discovery lists sorted (pure)."""
+    replaced by placeholders, discovery documents' lists sorted (pure)."""
     if isinstance(value, dict):
-        out = {k: normalise(v, k) for k, v in value.items()}
-        if key == "" or "kind" in value or "name" in value:
+        unordered = unordered or value.get("kind") in _DISCOVERY
+        out = {k: normalise(v, k, unordered) for k, v in value.items()}
+        if unordered:
             for name in _SETS:
                 if isinstance(out.get(name), list):
                     out[name] = sorted(out[name], key=_sort_key)
@@ -79,7 +81,7 @@ def normalise(value: Any, key: str = "") -> Any:
             out["serverAddressByClientCIDRs"] = "<addresses>"
         return out
     if isinstance(value, list):
-        return [normalise(v, key) for v in value]
+        return [normalise(v, key, unordered) for v in value]
     if isinstance(value, str):
         if key in _VOLATILE and value:
             return _VOLATILE[key]
@@ -112,10 +114,28 @@ def differences(a: Any, b: Any, where: str = "") -> list[str]:
             else:
                 out.extend(differences(a[k], b[k], f"{where}.{k}"))
         return out
+    if isinstance(a, list) and isinstance(b, list) and (keyed := _keyed(a, b)) is not None:
+        # discovery's lists: entries matched by name, so one missing kind is one line
+        ka, kb = keyed
+        return differences(ka, kb, where)
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         pairs = enumerate(zip(a, b, strict=True))
         return [d for i, (x, y) in pairs for d in differences(x, y, f"{where}[{i}]")]
     return [] if a == b else [f"{where or '.'}: {_short(a)} != {_short(b)}"]
+
+
+def _keyed(a: list[Any], b: list[Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Two lists of named entries (resources, groups, versions) of different lengths, as maps."""
+    if len(a) == len(b):
+        return None
+    for key in ("name", "resource", "groupVersion", "version", "metadata"):
+        if all(isinstance(x, dict) and key in x for x in a + b):
+            ka, kb = {_sort_key(x) if key == "metadata" else str(x[key]): x for x in a}, {
+                _sort_key(x) if key == "metadata" else str(x[key]): x for x in b
+            }
+            if len(ka) == len(a) and len(kb) == len(b):
+                return ka, kb
+    return None
 
 
 def _short(value: Any) -> str:
@@ -211,12 +231,13 @@ class Player:
         if step.get("discovery"):
             self.walk_discovery(step["name"])
             return
-        answer = self.watch(step) if "watch" in step else self.request(step)
+        send = self.watch if "watch" in step else self.request
+        answer = send(step)
         until = step.get("until")
         deadline = time.monotonic() + UNTIL_TIMEOUT
         while until and not _holds(until, answer) and time.monotonic() < deadline:
             time.sleep(0.2)  # bounded: what a real server does a moment later (caches, Established)
-            answer = self.request(step)
+            answer = send(step)
         for variable, dotted in (step.get("save") or {}).items():
             self.variables[variable] = str(dig(answer.body, dotted))
         if step.get("compare", True):

@@ -111,10 +111,18 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
+def _response_kind(info: ResourceInfo, group: str, version: str, kind: str) -> dict[str, str]:
+    """kube-apiserver leaves group and version empty when they are the resource's own (built-in
+    kinds), and names them otherwise (a Deployment's scale is autoscaling/v1 Scale)."""
+    if not info.custom and (group, version) == (info.group, info.version):
+        group = version = ""
+    return {"group": group, "version": version, "kind": kind}
+
+
 def _aggregated_resource(info: ResourceInfo) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "resource": info.plural,
-        "responseKind": {"group": info.group, "version": info.version, "kind": info.kind},
+        "responseKind": _response_kind(info, info.group, info.version, info.kind),
         "scope": "Namespaced" if info.namespaced else "Cluster",
         "singularResource": info.singular,
         "verbs": list(info.verbs),
@@ -129,7 +137,7 @@ def _aggregated_resource(info: ResourceInfo) -> dict[str, Any]:
         subs.append(
             {
                 "subresource": sub,
-                "responseKind": {"group": g, "version": v, "kind": k},
+                "responseKind": _response_kind(info, g, v, k),
                 "verbs": list(SUBRESOURCES[sub][3]),
             }
         )
@@ -151,7 +159,8 @@ def aggregated(registry: Registry, core: bool) -> dict[str, Any]:
             }
             for v in registry.versions(group)
         ]
-        items.append({"metadata": {"name": group, "creationTimestamp": None}, "versions": versions})
+        # kube-apiserver names each group (the core group's metadata is empty)
+        items.append({"metadata": {"name": group} if group else {}, "versions": versions})
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": "apidiscovery.k8s.io/v2",
