@@ -14,7 +14,7 @@ from aiohttp import web
 from localkube.apiserver import errors, lists, versions
 from localkube.apiserver.fielderrors import FORBIDDEN, FieldError
 from localkube.apiserver.kinds import ResourceInfo
-from localkube.apiserver.store import Event, Store, TooOld, Watcher, dumps, event_line
+from localkube.apiserver.store import Event, Reads, TooOld, Watcher, dumps, event_line
 
 BOOKMARK_INTERVAL = 5.0
 DEFAULT_TIMEOUT = (1800, 3600)  # the real server picks a random timeout in this range
@@ -65,7 +65,7 @@ def _check_send_initial(rv_match: str | None, bookmarks: bool) -> None:
 
 async def serve(
     request: web.Request,
-    store: Store,
+    store: Reads,
     info: ResourceInfo,
     ns: str | None,
     params: Mapping[str, str],
