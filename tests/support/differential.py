@@ -5,7 +5,6 @@ lists the objects."""
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -56,10 +55,15 @@ def load_known(path: Path = DIFFERENCES_DOC) -> dict[str, str]:
     return known
 
 
+def _glob(pattern: str) -> re.Pattern[str]:
+    """`*` matches anything; every other character, brackets of `env[NAME]` included, itself."""
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
 def explained(path: str, known: Mapping[str, str]) -> str | None:
     """The reason a differing path is expected, if docs/differences.md lists it."""
     for pattern, why in known.items():
-        if fnmatch.fnmatchcase(path, pattern):
+        if _glob(pattern).fullmatch(path):
             return why
     return None
 
