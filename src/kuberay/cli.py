@@ -26,7 +26,7 @@ def _add_crd(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from kuberay.api.crd import KINDS
 
     p = sub.add_parser(
-        "crd", help="print the ray.io/v1 CustomResourceDefinitions (RayCluster, RayJob) as YAML"
+        "crd", help="print the ray.io/v1 CustomResourceDefinitions (RayCluster, RayJob, RayService) as YAML"
     )
     p.add_argument("--kind", choices=sorted(KINDS), help="print only this kind's CRD")
     p.set_defaults(func=_cmd_crd)

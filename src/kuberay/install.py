@@ -85,6 +85,9 @@ _OPERATOR_RULES: list[dict[str, Any]] = [
     },
     {"apiGroups": ["ray.io"], "resources": ["rayjobs/status"], "verbs": ["get", "patch", "update"]},
     {"apiGroups": ["ray.io"], "resources": ["rayjobs/finalizers"], "verbs": ["update"]},
+    # RayService: its serving clusters (the RayJob rule above creates and deletes them), its status
+    {"apiGroups": ["ray.io"], "resources": ["rayservices"], "verbs": ["get", "list", "patch", "watch"]},
+    {"apiGroups": ["ray.io"], "resources": ["rayservices/status"], "verbs": ["get", "patch", "update"]},
     {
         "apiGroups": ["batch"],
         "resources": ["jobs"],
@@ -379,6 +382,7 @@ resources:
   - namespace.yaml
   - ray.io_rayclusters.yaml
   - ray.io_rayjobs.yaml
+  - ray.io_rayservices.yaml
   - rbac.yaml
   - manager.yaml
 """

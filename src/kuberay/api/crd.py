@@ -1,4 +1,5 @@
-"""Our `ray.io/v1` RayCluster and RayJob CustomResourceDefinitions, generated from the typed models.
+"""Our `ray.io/v1` RayCluster, RayJob and RayService CustomResourceDefinitions, generated from the
+typed models.
 
 pydantic's JSON Schema is turned into a Kubernetes *structural* schema: every node has a type,
 no `$ref`, no nullable unions, and the Kubernetes built-in types the spec embeds (pod templates,
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kuberay.api.rayjob_types import RAYJOB_KIND, RayJob
+from kuberay.api.rayservice_types import RAYSERVICE_KIND, RayService
 from kuberay.api.types import API_GROUP, KIND, RayCluster
 from kubeschema import type_schema
 
@@ -44,6 +46,11 @@ RAYJOB_PRINTER_COLUMNS: list[dict[str, Any]] = [
     {"name": "end time", "type": "string", "jsonPath": ".status.endTime"},
     {"name": "age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
 ]
+# KubeRay's `kubectl get rayservices` columns.
+RAYSERVICE_PRINTER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "service status", "type": "string", "jsonPath": ".status.serviceStatus"},
+    {"name": "num serve endpoints", "type": "string", "jsonPath": ".status.numServeEndpoints"},
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class _Kind:
 KINDS: dict[str, _Kind] = {
     "raycluster": _Kind(KIND, "rayclusters", RayCluster, PRINTER_COLUMNS),
     "rayjob": _Kind(RAYJOB_KIND, "rayjobs", RayJob, RAYJOB_PRINTER_COLUMNS),
+    "rayservice": _Kind(RAYSERVICE_KIND, "rayservices", RayService, RAYSERVICE_PRINTER_COLUMNS),
 }
 
 _DROP_KEYS = {"title"}

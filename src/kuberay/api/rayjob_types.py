@@ -38,6 +38,23 @@ def _cel(rule: str, message: str) -> dict[str, Any]:
     return {"rule": rule, "message": message}
 
 
+def managed_by_field() -> Any:
+    """`spec.managedBy` of RayJob and RayService: immutable, and only KubeRay's or MultiKueue's."""
+    return Field(
+        default=None,
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                _cel("self == oldSelf", "the managedBy field is immutable"),
+                _cel(
+                    "self in ['ray.io/kuberay-operator', 'kueue.x-k8s.io/multikueue']",
+                    "the managedBy field value must be either 'ray.io/kuberay-operator' or "
+                    "'kueue.x-k8s.io/multikueue'",
+                ),
+            ]
+        },
+    )
+
+
 class DeletionCondition(_Model):
     job_status: Literal["SUCCEEDED", "FAILED"] | None = None
     job_deployment_status: Literal["Failed"] | None = None
@@ -98,19 +115,7 @@ class RayJobSpec(_Model):
     metadata: dict[str, str] | None = None
     cluster_selector: dict[str, str] | None = None
     submitter_config: SubmitterConfig | None = None
-    managed_by: str | None = Field(
-        default=None,
-        json_schema_extra={
-            "x-kubernetes-validations": [
-                _cel("self == oldSelf", "the managedBy field is immutable"),
-                _cel(
-                    "self in ['ray.io/kuberay-operator', 'kueue.x-k8s.io/multikueue']",
-                    "the managedBy field value must be either 'ray.io/kuberay-operator' or "
-                    "'kueue.x-k8s.io/multikueue'",
-                ),
-            ]
-        },
-    )
+    managed_by: str | None = managed_by_field()
     deletion_strategy: DeletionStrategy | None = Field(
         default=None,
         json_schema_extra={

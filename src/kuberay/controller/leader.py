@@ -27,6 +27,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp
+
 from kuberay.controller.kubeapi import KubeAPI
 from kubeschema.timestamps import format_micro_time, parse_time
 
@@ -168,17 +170,46 @@ class LeaseAPIError(Exception):
 
 
 class ApiLeaseClient:
-    """LeaseClient over a kubernetes_asyncio ApiClient (raw JSON, no model conversion)."""
+    """LeaseClient over a kubernetes_asyncio ApiClient (raw JSON, no model conversion).
 
-    def __init__(self, api_client: Any) -> None:
+    After a 401 or a failed connection the client is dropped and `reconnect` (if given) loads the
+    credentials afresh for the next request: an API server that came back with a new token or CA
+    would otherwise refuse this elector forever, and a standby would never take over.
+    """
+
+    def __init__(self, api_client: Any, reconnect: Callable[[], Awaitable[Any]] | None = None) -> None:
         self.api = KubeAPI(api_client)
+        self.reconnect = reconnect
+        self._stale = False
+        self._owned: list[Any] = []  # clients this elector made (the first one is the caller's)
+
+    async def close(self) -> None:
+        for api_client in self._owned:
+            with contextlib.suppress(Exception):
+                await api_client.close()
+        self._owned.clear()
 
     def _path(self, namespace: str, name: str | None = None) -> str:
         path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
         return path if name is None else f"{path}/{name}"
 
     async def _call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-        return await self.api.raw(method, path, "Lease", body)
+        if self._stale and self.reconnect is not None:
+            fresh = await self.reconnect()  # raises while the credentials cannot be loaded: one failed try
+            for old in self._owned:
+                with contextlib.suppress(Exception):
+                    await old.close()
+            self._owned = [fresh]
+            self.api = KubeAPI(fresh)
+            self._stale = False
+        try:
+            status, payload = await self.api.raw(method, path, "Lease", body)
+        except (aiohttp.ClientError, OSError):
+            self._stale = True  # refused connection, a CA that no longer matches
+            raise
+        if status == 401:
+            self._stale = True
+        return status, payload
 
     def _check(self, status: int, payload: dict[str, Any]) -> dict[str, Any]:
         if status == 409:

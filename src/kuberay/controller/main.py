@@ -198,9 +198,15 @@ async def _run(args: argparse.Namespace) -> int:
     elector: LeaderElector | None = None
     is_leader = LeadershipFlag()
     lease_api = conn.api_client()
+
+    async def fresh_lease_api() -> object:
+        # as reconnect() for the watches: the Lease requests need the current credentials too
+        return (await connect(args.kubeconfig)).api_client()
+
+    lease_client = ApiLeaseClient(lease_api, reconnect=fresh_lease_api)
     if args.leader_elect:
         elector = LeaderElector(
-            ApiLeaseClient(lease_api),
+            lease_client,
             name=args.leader_election_id,
             namespace=args.leader_election_namespace or default_namespace(),
         )
@@ -225,6 +231,7 @@ async def _run(args: argparse.Namespace) -> int:
         return await _run_as_leader(operator, elector, is_leader, stop)
     finally:
         await runner.cleanup()
+        await lease_client.close()
         await lease_api.close()
 
 

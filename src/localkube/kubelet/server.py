@@ -1,7 +1,12 @@
-"""The kubelet's HTTP server, which the API server proxies `pods/log` and `pods/exec` to:
-`/containerLogs/NS/POD/CONTAINER` and the `/exec/NS/POD/CONTAINER` websocket (remotecommand
-v5/v4.channel.k8s.io: frames whose first byte is the stream; 3 carries the final Status; v5 adds
-255, closing a stream such as stdin). Client frames may be binary or text."""
+"""The kubelet's HTTP server, which the API server proxies `pods/log`, `exec`, `attach` and
+`portforward` to: `/containerLogs/NS/POD/CONTAINER`, `/exec/NS/POD/CONTAINER`,
+`/attach/NS/POD/CONTAINER` and `/portForward/NS/POD`.
+
+exec and attach speak remotecommand over a websocket (v5/v4.channel.k8s.io: frames whose first byte
+is the stream; 3 carries the final Status; v5 adds 255, closing a stream such as stdin; client frames
+may be binary or text), or over SPDY/3.1 (v4.channel.k8s.io, as kube-apiserver sends it). Port
+forwarding is `portforward.k8s.io` over SPDY, upgraded from HTTP or tunneled in a websocket
+(`streaming` and `portforward` say how)."""
 
 from __future__ import annotations
 
@@ -22,14 +27,14 @@ import termios
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from localkube.kubelet import logs, runtime
+from localkube.kubelet import logs, portforward, runtime, spdysession, streaming
 from localkube.kubelet.podworker import ContainerRun, PodWorker, Running
+from localkube.kubelet.streaming import CLOSE, RESIZE, STDERR, STDIN, STDOUT, Channels
 
 log = logging.getLogger(__name__)
 
-STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 HANGUP_GRACE = 5.0  # seconds an exec session may outlive its client before it is killed
 
@@ -49,16 +54,6 @@ def exit_status(code: int, argv: list[str]) -> dict[str, Any]:
         "reason": "NonZeroExitCode",
         "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
     }
-
-
-def frame_channel(kind: WSMsgType, data: object) -> tuple[int, bytes] | None:
-    """(channel, payload) of a remotecommand frame. Clients may send binary frames or, as the
-    official Python client does for str stdin, text frames whose first character is the channel."""
-    if kind == WSMsgType.BINARY and isinstance(data, bytes) and data:
-        return data[0], data[1:]
-    if kind == WSMsgType.TEXT and isinstance(data, str) and data:
-        return ord(data[0]), data[1:].encode()
-    return None
 
 
 def _flag(request: web.Request, name: str) -> bool:
@@ -83,6 +78,8 @@ class KubeletServer:
         self.app.router.add_post("/exec/{ns}/{pod}/{container}", self.exec)
         self.app.router.add_get("/attach/{ns}/{pod}/{container}", self.attach)
         self.app.router.add_post("/attach/{ns}/{pod}/{container}", self.attach)
+        self.app.router.add_get("/portForward/{ns}/{pod}", self.port_forward)
+        self.app.router.add_post("/portForward/{ns}/{pod}", self.port_forward)
         self.app.router.add_get("/healthz", self.healthz)
         self.runner: web.AppRunner | None = None
         self.port = 0
@@ -127,9 +124,7 @@ class KubeletServer:
             return _bad(f'container "{container}" in pod "{pod}" is not valid', 400)
         return worker, container
 
-    def _running(
-        self, request: web.Request
-    ) -> tuple[PodWorker, str, ContainerRun, Running] | web.Response:
+    def _running(self, request: web.Request) -> tuple[PodWorker, str, ContainerRun, Running] | web.Response:
         """The pod worker, container name, run and running process of a container (exec, attach)."""
         found = self._find(request)
         if isinstance(found, web.Response):
@@ -231,23 +226,21 @@ class KubeletServer:
         target = running.proc
         index = logs.latest_restart(worker.sandbox.dir, name) or 0
         path = logs.log_path(worker.sandbox.dir, name, index)
-        ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
-        await ws.prepare(request)
-        v5 = ws.ws_protocol == PROTOCOLS[0]
+        chan, resp = await self._channels(request, tty=False)
+        if chan is None:
+            return resp
         stdin = target.proc.stdin if _flag(request, "stdin") else None
         stdin_once = bool(run.spec.get("stdinOnce"))
 
         async def read_client() -> None:
-            async for msg in ws:
-                frame = frame_channel(msg.type, msg.data)
-                if frame is None or stdin is None:
+            async for channel, payload in chan.incoming():
+                if stdin is None:
                     continue
-                channel, payload = frame
                 if channel == STDIN and payload:
                     stdin.write(payload)
                     with contextlib.suppress(ConnectionError):
                         await stdin.drain()
-                elif v5 and channel == CLOSE and payload[:1] == bytes([STDIN]) and stdin_once:
+                elif channel == CLOSE and payload[:1] == bytes([STDIN]) and stdin_once:
                     stdin.close()
 
         client = asyncio.create_task(read_client())
@@ -265,18 +258,39 @@ class KubeletServer:
                     line = logs.parse_line(raw)
                     if line is not None:
                         data = line.text + (b"" if line.partial else b"\n")
-                        await ws.send_bytes(bytes([STDERR if line.stream == "stderr" else STDOUT]) + data)
+                        await chan.send(STDERR if line.stream == "stderr" else STDOUT, data)
                 if ended and not chunk:
                     break
                 if not chunk:
                     # the log file is the one copy of the output: follow it as `logs -f` does
                     await asyncio.sleep(0.2)
-            with contextlib.suppress(ConnectionError):
-                await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(0, [])).encode())
         finally:
             client.cancel()
-            await ws.close()
-        return ws
+            await chan.finish(exit_status(0, []))
+        return resp
+
+    async def _channels(self, request: web.Request, tty: bool) -> tuple[Channels | None, web.StreamResponse]:
+        """The session's channels over the carrier the client chose (a websocket, or SPDY as
+        kube-apiserver speaks it), or None and the answer refusing it."""
+        if not streaming.is_spdy_upgrade(request):
+            ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
+            await ws.prepare(request)
+            return streaming.WebSocketChannels(ws), ws
+        client = streaming.client_protocols(request)
+        protocol = streaming.negotiate(client, streaming.REMOTECOMMAND_SPDY)
+        if not protocol:
+            return None, streaming.refuse_protocols(client, streaming.REMOTECOMMAND_SPDY)
+        transport = await streaming.upgrade(request, protocol)
+        expected = streaming.expected_streams(
+            _flag(request, "stdin"), _flag(request, "stdout"), _flag(request, "stderr"), tty
+        )
+        chan = streaming.SpdyChannels(transport, expected)
+        if not await chan.wait_ready():
+            await chan.finish(
+                {"metadata": {}, "status": "Failure", "message": "timed out waiting for client streams"}
+            )
+            return None, transport.response
+        return chan, transport.response
 
     async def exec(self, request: web.Request) -> web.StreamResponse:
         found = self._running(request)
@@ -288,9 +302,9 @@ class KubeletServer:
             return _bad("you must specify at least one command for the container")
         want_stdin = _flag(request, "stdin")
         tty = _flag(request, "tty")
-        ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
-        await ws.prepare(request)
-        v5 = ws.ws_protocol == PROTOCOLS[0]
+        chan, resp = await self._channels(request, tty=tty)
+        if chan is None:
+            return resp
         target = running
         spec = runtime.enter_spec(target.proc, argv, dict(target.env), target.workdir)
         master = -1
@@ -320,15 +334,14 @@ class KubeletServer:
                 "reason": "InternalError",
                 "details": {"causes": [{"reason": "ExitCode", "message": "126"}]},
             }
-            await ws.send_bytes(bytes([ERROR]) + json.dumps(status).encode())
-            await ws.close()
-            return ws
+            await chan.finish(status)
+            return resp
         loop = asyncio.get_running_loop()
         pumps: list[asyncio.Task[None]] = []
 
         async def pump(reader: asyncio.StreamReader, channel: int) -> None:
             while data := await reader.read(32768):
-                await ws.send_bytes(bytes([channel]) + data)
+                await chan.send(channel, data)
 
         async def pump_pty() -> None:
             while True:
@@ -338,7 +351,7 @@ class KubeletServer:
                     return
                 if not data:
                     return
-                await ws.send_bytes(bytes([STDOUT]) + data)
+                await chan.send(STDOUT, data)
 
         if tty:
             pumps.append(asyncio.create_task(pump_pty()))
@@ -348,11 +361,7 @@ class KubeletServer:
             pumps.append(asyncio.create_task(pump(proc.stderr, STDERR)))
 
         async def read_client() -> None:
-            async for msg in ws:
-                frame = frame_channel(msg.type, msg.data)
-                if frame is None:
-                    continue
-                channel, payload = frame
+            async for channel, payload in chan.incoming():
                 if channel == STDIN and payload:
                     if tty:
                         await loop.run_in_executor(None, os.write, master, payload)
@@ -368,7 +377,7 @@ class KubeletServer:
                             termios.TIOCSWINSZ,
                             struct.pack("HHHH", size["Height"], size["Width"], 0, 0),
                         )
-                elif v5 and channel == CLOSE and payload[:1] == bytes([STDIN]):
+                elif channel == CLOSE and payload[:1] == bytes([STDIN]):
                     if tty:
                         await loop.run_in_executor(None, os.write, master, b"\x04")
                     elif proc.stdin is not None:
@@ -400,8 +409,46 @@ class KubeletServer:
             await asyncio.gather(*pumps, return_exceptions=True)
         if code < 0:
             code = 128 - code
-        with contextlib.suppress(ConnectionError):
-            await ws.send_bytes(bytes([ERROR]) + json.dumps(exit_status(code, argv)).encode())
         client.cancel()
-        await ws.close()
+        await chan.finish(exit_status(code, argv))
+        return resp
+
+    async def port_forward(self, request: web.Request) -> web.StreamResponse:
+        ns, pod = request.match_info["ns"], request.match_info["pod"]
+        worker = self.lookup(ns, pod)
+        if worker is None:
+            return _bad(f'pod "{pod}" not found', 404)
+        netns = worker.sandbox.netns_path
+        if not netns:
+            return _bad(f'pod "{pod}" has no network yet', 400)
+
+        async def dial(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+            return await portforward.dial_in_netns(netns, port)
+
+        forwarder = portforward.PortForwarder(f"{pod}_{ns}", worker.uid, dial)
+        if streaming.is_spdy_upgrade(request):
+            client = streaming.client_protocols(request)
+            protocol = streaming.negotiate(client, (portforward.PROTOCOL,))
+            if protocol is None:
+                return streaming.refuse_protocols(client, (portforward.PROTOCOL,))
+            transport = await streaming.upgrade(request, protocol)
+            try:
+                await spdysession.Session(transport, forwarder.accept, forwarder.handle).serve()
+            finally:
+                transport.close()
+            return transport.response
+        ws = web.WebSocketResponse(protocols=(portforward.WEBSOCKET_TUNNEL,), max_msg_size=0)
+        if not ws.can_prepare(request).ok:
+            return _bad("Upgrade request required")
+        await ws.prepare(request)
+        if ws.ws_protocol != portforward.WEBSOCKET_TUNNEL:
+            # the channel-per-port websocket protocol of older clients is not served
+            await ws.close(message=f"subprotocol {portforward.WEBSOCKET_TUNNEL} required".encode())
+            return ws
+        try:
+            await spdysession.Session(
+                streaming.WebSocketTransport(ws), forwarder.accept, forwarder.handle
+            ).serve()
+        finally:
+            await ws.close()
         return ws

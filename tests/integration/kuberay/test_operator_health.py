@@ -164,3 +164,35 @@ def test_wrong_credentials_fail_readiness(
         wait_for("/readyz to pass with the new token", lambda: running.probe("/readyz") == 200, timeout=60)
         _gets_pods(k8s, "after")
     assert running.proc is not None and running.proc.poll() is None
+
+
+def test_a_standby_elector_reloads_credentials(restartable: RestartableAPIServer, tmp_path: Path) -> None:
+    """A standby waits on a Lease someone else holds; the API server comes back empty with a new
+    token. The standby's Lease requests must pick up the rotated credentials, find the Lease gone
+    and take over, instead of failing with 401 forever."""
+    with client(restartable) as k8s:
+        install_crd(k8s)
+        kubernetes.client.CoordinationV1Api(k8s).create_namespaced_lease(
+            "default",
+            {
+                "metadata": {"name": "kuberay-operator"},
+                "spec": {"holderIdentity": "another-replica", "leaseDurationSeconds": 3600},
+            },
+        )
+    op = OperatorProcess(tmp_path / "operator-kubeconfig", tmp_path / "operator.log", ["--leader-elect"])
+    hand_credentials(restartable, op)
+    try:
+        op.start()
+        wait_for("the standby to try the Lease", lambda: "tries to acquire" in op.log())
+        assert "leading as" not in op.log()
+        restartable.stop()
+        restartable.start_new()  # an empty store (no Lease) and a new admin token
+        hand_credentials(restartable, op)
+        with client(restartable) as k8s:
+            install_crd(k8s)
+            wait_for("the standby to lead with the new token", lambda: "leading as" in op.log(), timeout=60)
+            _gets_pods(k8s, "after")
+        assert op.proc is not None and op.proc.poll() is None
+    finally:
+        op.stop()
+        print(op.log()[-6000:])

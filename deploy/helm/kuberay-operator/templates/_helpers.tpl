@@ -82,6 +82,13 @@ subjects:
 - apiGroups: [ray.io]
   resources: [rayjobs/finalizers]
   verbs: [update]
+# RayService: its serving clusters (the RayJob rule above creates and deletes them), its status
+- apiGroups: [ray.io]
+  resources: [rayservices]
+  verbs: [get, list, patch, watch]
+- apiGroups: [ray.io]
+  resources: [rayservices/status]
+  verbs: [get, patch, update]
 - apiGroups: [batch]
   resources: [jobs]
   verbs: [create, delete, get, list, patch, watch]

@@ -15,7 +15,8 @@ import celpy
 from celpy import celtypes
 
 from kubeschema.quantity import QuantityError, parse_quantity
-from localkube.apiserver.schema.cel import CelProgram
+from localkube.apiserver.schema import cel_library
+from localkube.apiserver.schema.cel import CelError, CelProgram
 
 # cel-python logs every parse at DEBUG, and a failed one at INFO; the 422 reports it
 logging.getLogger("celpy").setLevel(logging.WARNING)
@@ -28,30 +29,113 @@ def _environment() -> celpy.Environment:
 
 @functools.lru_cache(maxsize=4096)
 def syntax_error(expression: str) -> str:
-    """Kubernetes' wording of why `expression` is not CEL ("" when it parses)."""
+    """Kubernetes' wording of why `expression` does not compile ("" when it does): a syntax error,
+    or a name no library declares (a misspelt function fails the CRD, as in kube-apiserver,
+    instead of passing every object)."""
     try:
-        _environment().compile(expression)
+        tree = _environment().compile(expression)
     except celpy.CELParseError as e:
         line, column = getattr(e, "line", None) or 1, getattr(e, "column", None) or 0
         return f"compilation failed: ERROR: <input>:{line}:{column}: Syntax error: {str(e).strip()}"
-    return ""
+    found = undeclared(tree)
+    if found is None:
+        return ""
+    name, line, column = found
+    where = f"compilation failed: ERROR: <input>:{line}:{column}"
+    return f"{where}: undeclared reference to '{name}' (in container '')"
+
+
+# CEL's standard functions and the libraries kube-apiserver gives CRD rules (k8s.io/apiserver's
+# cel/library and cel-go's ext: strings, lists, sets, math, encoders, optional, bindings, semver),
+# whether or not this engine evaluates them: a rule naming one compiles.
+_STANDARD_AND_EXTENSIONS = frozenset(
+    """
+    size int uint double string bytes bool type dyn duration timestamp matches contains startsWith
+    endsWith has all exists exists_one map filter getDate getDayOfMonth getDayOfWeek getDayOfYear
+    getFullYear getHours getMilliseconds getMinutes getMonth getSeconds charAt indexOf lastIndexOf
+    lowerAscii upperAscii replace split substring trim join quote reverse format isSorted sum min
+    max slice flatten distinct sort sortBy range first last find findAll url isURL getScheme getHost
+    getHostname getPort getEscapedPath getQuery ip isIP isCanonical family isUnspecified isLoopback
+    isLinkLocalMulticast isLinkLocalUnicast isGlobalUnicast cidr isCIDR containsIP containsCIDR
+    masked prefixLength named validate of none ofNonZeroValue hasValue value orValue or optMap
+    optFlatMap equivalent intersects greatest least ceil floor round trunc abs sign isInf isNaN
+    isFinite bitAnd bitOr bitXor bitNot bitShiftLeft bitShiftRight sqrt encode decode bind
+    transformList transformMap transformMapEntry semver isSemver major minor patch isLessThan
+    isGreaterThan compareTo
+    """.split()  # noqa: SIM905 - a word list reads better than 150 quoted names
+)
+# Variables a rule may name besides its own bound ones: the value and the library namespaces.
+_VARIABLES = frozenset(
+    {"self", "oldSelf", "math", "base64", "cel", "sets", "strings", "format", "ip", "optional"}
+)
+_TYPE_NAMES = frozenset(
+    {"int", "uint", "double", "string", "bytes", "bool", "list", "map", "null_type", "type"}
+)
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter", "transformList", "transformMap", "bind"})
+
+
+@functools.cache
+def _declared() -> frozenset[str]:
+    return _STANDARD_AND_EXTENSIONS | frozenset(cel_library.FUNCTIONS) | frozenset(KUBERNETES_LIBRARY)
+
+
+def _bare_ident(tree: Any) -> str | None:
+    """The name if this expression subtree is nothing but an identifier (a macro's variable)."""
+    # cel-python's AST is a lark Tree: nodes have `data` and `children`, tokens are strings
+    while hasattr(tree, "data") and len(tree.children) == 1 and tree.data != "ident":
+        tree = tree.children[0]
+    if hasattr(tree, "data") and tree.data == "ident":
+        return str(tree.children[0])
+    return None
+
+
+def undeclared(tree: Any) -> tuple[str, int, int] | None:
+    """The first name the expression uses that nothing declares: (name, line, column)."""
+    bound: set[str] = set()
+    for node in tree.iter_subtrees():
+        if node.data == "member_dot_arg" and str(node.children[1]) in _MACROS and len(node.children) > 2:
+            args = node.children[2].children
+            bound.update(n for n in (_bare_ident(a) for a in args[:-1]) if n)
+    for node in tree.iter_subtrees_topdown():
+        token: Any = None
+        if node.data == "ident":
+            token = node.children[0]
+            if str(token) in _VARIABLES or str(token) in bound or str(token) in _TYPE_NAMES:
+                continue
+        elif node.data in ("ident_arg", "member_dot_arg"):
+            token = node.children[0] if node.data == "ident_arg" else node.children[1]
+            if str(token) in _declared():
+                continue
+        else:
+            continue
+        return str(token), getattr(token, "line", 1) or 1, getattr(token, "column", 1) or 1
+    return None
 
 
 @dataclass(frozen=True)
 class CelPyProgram(CelProgram):
-    """A rule outside the hand-written subset, run by cel-python. Only a clean `false` fails an
-    object: an evaluation error (a Kubernetes library function such as quantity(), which plain CEL
-    lacks) passes it, so a valid object is never refused for what this engine cannot judge."""
+    """A rule outside the hand-written subset, run by cel-python with Kubernetes' libraries. A
+    library function that refuses its argument (`url('x')`, `ip('1.2.3')`) fails the rule with its
+    message (CelError), as in Kubernetes. Other evaluation errors (a standard function cel-python
+    lacks) pass the object, so a valid object is never refused for what this engine cannot judge."""
 
     program: Any = None
 
     def evaluate(self, self_value: Any, old_self: Any = None) -> Any:
-        activation = {"self": celpy.json_to_cel(self_value)}
+        activation: dict[str, Any] = {**cel_library.NAMESPACES, "self": celpy.json_to_cel(self_value)}
         if self.uses_old_self:
             activation["oldSelf"] = celpy.json_to_cel(old_self)
         try:
             result = self.program.evaluate(activation)
-        except (celpy.CELEvalError, TypeError, ValueError, KeyError, ZeroDivisionError, RecursionError):
+        except celpy.CELEvalError as e:
+            if (
+                len(e.args) > 2
+                and isinstance(e.args[1], type)
+                and issubclass(e.args[1], cel_library.LibraryError)
+            ):
+                raise CelError(str(e.args[2][0]) if e.args[2] else "library error") from e
+            return True
+        except (TypeError, ValueError, KeyError, ZeroDivisionError, RecursionError):
             return True
         return bool(result) if isinstance(result, celtypes.BoolType) else True
 
@@ -111,5 +195,5 @@ def fallback(text: str) -> CelProgram | None:
     if syntax_error(text):
         return None
     env = _environment()
-    program = env.program(env.compile(text), functions=KUBERNETES_LIBRARY)
+    program = env.program(env.compile(text), functions={**cel_library.FUNCTIONS, **KUBERNETES_LIBRARY})
     return CelPyProgram(text=text, ast=("lit", True), uses_old_self="oldSelf" in text, program=program)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
-from functools import cache
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ import yaml
 from kuberay.api.crd import render_crd, render_crds
 from kuberay.api.rayjob_types import parse_rayjob
 from localkube.apiserver import schema as kube_schema
+from support.crds import kuberay_schema, our_schema, sample_object, schema_errors
 from support.paths import SHARED as SHARED_ROOT
 
 SHARED = SHARED_ROOT / "kuberay"
@@ -23,27 +23,18 @@ JOB_SAMPLES = sorted(p.name for p in (SHARED / "samples").glob("ray-job.*.yaml")
 
 
 def _rayjob(name: str) -> dict[str, Any]:
-    (doc,) = [
-        d for d in yaml.safe_load_all((SHARED / "samples" / name).read_text()) if d and d["kind"] == "RayJob"
-    ]
-    return dict(doc)
+    return sample_object(name, "RayJob")
 
 
-@cache
 def _ours() -> dict[str, Any]:
-    return render_crd("rayjob")["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    return our_schema("rayjob")
 
 
-@cache
 def _theirs() -> dict[str, Any]:
-    crd = yaml.safe_load(KUBERAY_CRD.read_text())
-    return next(v for v in crd["spec"]["versions"] if v["name"] == "v1")["schema"]["openAPIV3Schema"]
+    return kuberay_schema("rayjob")
 
 
-def _errors(obj: dict[str, Any], schema: dict[str, Any], old: dict[str, Any] | None = None) -> list[str]:
-    obj = copy.deepcopy(obj)
-    kube_schema.apply_defaults(obj, schema)
-    return [e.message() for e in kube_schema.validate(obj, schema, old=old)]
+_errors = schema_errors
 
 
 def test_there_are_rayjob_samples() -> None:
@@ -135,10 +126,11 @@ def test_rayjob_managed_by_is_immutable() -> None:
     assert any("immutable" in e for e in _errors(new, _ours(), old=old))
 
 
-def test_names_and_columns_match_kuberay() -> None:
-    crd = render_crd("rayjob")
-    theirs = yaml.safe_load(KUBERAY_CRD.read_text())
-    assert crd["metadata"]["name"] == "rayjobs.ray.io"
+@pytest.mark.parametrize("kind", ["rayjob", "rayservice"])
+def test_names_and_columns_match_kuberay(kind: str) -> None:
+    crd = render_crd(kind)
+    theirs = yaml.safe_load((SHARED / "crds" / f"ray.io_{kind}s.yaml").read_text())
+    assert crd["metadata"]["name"] == f"{kind}s.ray.io"
     assert {k: v for k, v in crd["spec"]["names"].items() if k != "categories"} == {
         k: v for k, v in theirs["spec"]["names"].items() if k != "categories"
     }
@@ -150,7 +142,7 @@ def test_names_and_columns_match_kuberay() -> None:
     ]
 
 
-def test_kuberay_crd_cli_prints_both_crds_or_one_kind() -> None:
+def test_kuberay_crd_cli_prints_every_crd_or_one_kind() -> None:
     def run(*args: str) -> list[Any]:
         out = subprocess.run(
             [sys.executable, "-m", "kuberay.cli", "crd", *args], capture_output=True, text=True, check=True
@@ -158,5 +150,7 @@ def test_kuberay_crd_cli_prints_both_crds_or_one_kind() -> None:
         return list(yaml.safe_load_all(out))
 
     assert run() == render_crds()
-    assert [c["metadata"]["name"] for c in run()] == ["rayclusters.ray.io", "rayjobs.ray.io"]
+    names = ["rayclusters.ray.io", "rayjobs.ray.io", "rayservices.ray.io"]
+    assert [c["metadata"]["name"] for c in run()] == names
     assert run("--kind", "rayjob") == [render_crd("rayjob")]
+    assert run("--kind", "rayservice") == [render_crd("rayservice")]

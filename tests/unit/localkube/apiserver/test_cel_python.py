@@ -3,7 +3,10 @@ the hand-written subset evaluated, Kubernetes' quantity library included."""
 
 from __future__ import annotations
 
+import pytest
+
 from localkube.apiserver.schema import cel_python
+from localkube.apiserver.schema.cel import CelError
 
 
 def test_syntax_errors_are_named() -> None:
@@ -24,6 +27,100 @@ def test_transition_rules_and_unknown_functions() -> None:
     rule = cel_python.fallback("duration(self) >= duration(oldSelf)")
     assert rule is not None and rule.uses_old_self
     assert rule.evaluate("2h", "1h") is True and rule.evaluate("30m", "1h") is False
-    # a library function plain CEL lacks (url()) cannot be judged here: the object passes
-    unknown = cel_python.fallback('url(self).getHost() == "example.com"')
-    assert unknown is not None and unknown.evaluate("https://other.org") is True
+    # a declared library function this engine does not implement (semver) cannot be judged here:
+    # the object passes
+    unknown = cel_python.fallback("semver(self).major() == 2")
+    assert unknown is not None and unknown.evaluate("1.0.0") is True
+
+
+def judge(rule: str, value: object) -> object:
+    program = cel_python.fallback(rule)
+    assert program is not None, cel_python.syntax_error(rule)
+    try:
+        return program.evaluate(value)
+    except CelError as e:
+        return f"error: {e}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "expected"),
+    [
+        ("!format.dns1123Label().validate(self).hasValue()", "my-name", True),
+        ("!format.dns1123Label().validate(self).hasValue()", "My_Name", False),
+        ("!format.dns1123LabelPrefix().validate(self).hasValue()", "gen-", True),
+        ("!format.dns1035Label().validate(self).hasValue()", "1abc", False),
+        ("format.named('labelValue').value().validate(self) == optional.none()", "ok.value", True),
+        ("!format.named('nope').hasValue() && format.named('uuid').hasValue()", "", True),
+        ("format.uri().validate(self).hasValue()", "relative/path", True),
+        ("url(self).getHostname() == '::1' && url(self).getPort() == '80'", "http://[::1]:80/x", True),
+        (
+            "url(self).getQuery()['a'] == ['1', '2'] && url(self).getEscapedPath() == '/p'",
+            "https://h/p?a=1&a=2",
+            True,
+        ),
+        ("isURL(self)", "no scheme", False),
+        ("ip(self).isGlobalUnicast() && ip(self).family() == 6", "2001:db8::1", True),
+        ("ip.isCanonical(self)", "2001:DB8::1", False),
+        ("isIP(self)", "::ffff:10.0.0.1", False),  # IPv4-mapped IPv6 is refused, as Kubernetes does
+        ("isIP(self)", "fe80::1%eth0", False),  # so is a zone
+        ("cidr(self).containsCIDR('10.2.0.0/16') && cidr(self).prefixLength() == 8", "10.0.0.0/8", True),
+        (
+            "string(cidr(self).masked()) == '10.0.0.0/8' && string(cidr(self).ip()) == '10.9.9.9'",
+            "10.9.9.9/8",
+            True,
+        ),
+        ("isCIDR(self)", "10.0.0.0", False),
+        (
+            "self.isSorted() && self.sum() == 6 && self.max() == 3 && self.lastIndexOf(2) == 1",
+            [1, 2, 3],
+            True,
+        ),
+        ("self.isSorted()", ["b", "a"], False),
+        ("self.findAll('[0-9]+') == ['1', '22'] && self.find('x') == ''", "a1b22", True),
+        ("self.split('-', 2) == ['a', 'b-c'] && self.upperAscii() == 'A-B-C'", "a-b-c", True),
+        ("self.lastIndexOf('-') == 3 && self.indexOf('-', 2) == 3", "a-b-c", True),
+        ("sets.contains(self, [2]) && sets.equivalent(self, [2, 1, 1])", [1, 2], True),
+        ("optional.ofNonZeroValue(self).orValue('none') == 'none'", "", True),
+    ],
+)
+def test_kubernetes_libraries(rule: str, value: object, expected: object) -> None:
+    assert judge(rule, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "message"),
+    [
+        ("ip(self).family() == 4", "1.2.3", "parse error during conversion from string"),
+        ("cidr(self).prefixLength() > 0", "10.0.0.0/33", "parse error"),
+        ("url(self).getScheme() == 'https'", "nope", "invalid URI for request"),
+        ("self.max() > 0", [], "max called on empty list"),
+        ("self.find('(') == ''", "x", "error parsing regexp"),
+    ],
+)
+def test_a_library_function_refusing_its_argument_fails_the_rule(
+    rule: str, value: object, message: str
+) -> None:
+    result = judge(rule, value)
+    assert isinstance(result, str) and result.startswith("error: ") and message in result
+
+
+@pytest.mark.parametrize(
+    ("rule", "name"),
+    [
+        ("isDNS(self)", "isDNS"),
+        ("self.nosuch() == 1", "nosuch"),
+        ("other.x > 1", "other"),
+        ("self.all(x, y > 0)", "y"),
+    ],
+)
+def test_undeclared_names_fail_compilation(rule: str, name: str) -> None:
+    assert f"undeclared reference to '{name}'" in cel_python.syntax_error(rule)
+
+
+def test_macro_variables_and_library_namespaces_are_declared() -> None:
+    for rule in (
+        "self.all(x, x.exists(y, y > 0)) && self.map(z, z).size() > 0",
+        "format.dns1123Label().validate(self.name) == optional.none() && sets.contains([1], [1])",
+        "quantity(self.memory).isLessThan(quantity('1Gi')) && int(self.x) > 0 && type(self) == map",
+    ):
+        assert cel_python.syntax_error(rule) == "", rule

@@ -1,0 +1,139 @@
+"""CRD rules that use Kubernetes' CEL libraries (format, url, ip, cidr, lists, regex, strings,
+sets, optional) judge objects as kube-apiserver does, and a rule naming a function no library
+declares fails the CRD's creation with 422."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes
+import pytest
+from kubernetes.client import ApiClient, ApiException
+
+from support.waiting import wait_for
+
+GROUP = "libs.cel.example.com"
+
+# field -> (rule, message); each field's rule uses one library
+RULES: dict[str, tuple[str, str]] = {
+    "name": ("!format.dns1123Label().validate(self).hasValue()", "name must be a DNS label"),
+    "endpoint": ("isURL(self) && url(self).getScheme() == 'https'", "endpoint must be an https URL"),
+    "address": (
+        "isIP(self) && ip(self).family() == 4 && !ip(self).isLoopback()",
+        "address: IPv4, not loopback",
+    ),
+    "subnet": ("cidr(self).containsIP('10.0.0.1')", "subnet must contain 10.0.0.1"),
+    "ports": ("self.isSorted() && self.sum() < 20000", "ports sorted, summing under 20000"),
+    "version": ("self.find('^v[0-9]+') != ''", "version starts vN"),
+    "tags": (
+        "sets.intersects(self, ['prod', 'dev']) && self.all(t, t.lowerAscii() == t)",
+        "tags: prod or dev",
+    ),
+}
+
+
+def crd(rules: dict[str, tuple[str, str]], name: str = "things") -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for field, (rule, message) in rules.items():
+        # bounded sizes keep each rule's estimated cost within kube-apiserver's budget
+        kind: dict[str, Any] = {"type": "string", "maxLength": 256}
+        if field == "ports":
+            kind = {"type": "array", "maxItems": 16, "items": {"type": "integer", "maximum": 65535}}
+        elif field == "tags":
+            kind = {"type": "array", "maxItems": 16, "items": {"type": "string", "maxLength": 64}}
+        props[field] = {**kind, "x-kubernetes-validations": [{"rule": rule, "message": message}]}
+    schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": props}}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{name}.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {"plural": name, "kind": name.capitalize()[:-1]},
+            "versions": [
+                {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
+            ],
+        },
+    }
+
+
+GOOD = {
+    "name": "my-thing",
+    "endpoint": "https://example.com:8443/api?x=1",
+    "address": "192.168.1.10",
+    "subnet": "10.0.0.0/8",
+    "ports": [80, 443, 8080],
+    "version": "v12.1",
+    "tags": ["prod", "eu"],
+}
+BAD = {
+    "name": "My_Thing",
+    "endpoint": "http://example.com",
+    "address": "127.0.0.1",
+    "subnet": "192.168.0.0/16",
+    "ports": [443, 80],
+    "version": "12",
+    "tags": ["Prod"],
+}
+
+
+@pytest.fixture
+def things(k8s: ApiClient) -> kubernetes.client.CustomObjectsApi:
+    kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(crd(RULES))
+    objs = kubernetes.client.CustomObjectsApi(k8s)
+
+    def served() -> bool:
+        try:
+            objs.list_namespaced_custom_object(GROUP, "v1", "default", "things")
+        except ApiException as e:
+            assert e.status == 404
+            return False
+        return True
+
+    wait_for("the Thing CRD to be served", served)
+    return objs
+
+
+def thing(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": f"{GROUP}/v1", "kind": "Thing", "metadata": {"name": name}, "spec": spec}
+
+
+def test_an_object_every_library_rule_accepts_is_stored(things: kubernetes.client.CustomObjectsApi) -> None:
+    things.create_namespaced_custom_object(GROUP, "v1", "default", "things", thing("good", GOOD))
+
+
+@pytest.mark.parametrize("field", sorted(BAD))
+def test_each_library_rule_refuses_what_it_should(
+    things: kubernetes.client.CustomObjectsApi, field: str
+) -> None:
+    with pytest.raises(ApiException) as e:
+        things.create_namespaced_custom_object(
+            GROUP, "v1", "default", "things", thing("bad", {**GOOD, field: BAD[field]})
+        )
+    assert e.value.status == 422
+    assert f"spec.{field}" in e.value.body and RULES[field][1] in e.value.body
+
+
+def test_a_library_function_that_refuses_its_argument_fails_the_object(
+    things: kubernetes.client.CustomObjectsApi,
+) -> None:
+    # cidr() of something that is not a CIDR is an evaluation error: the object is refused
+    with pytest.raises(ApiException) as e:
+        things.create_namespaced_custom_object(
+            GROUP, "v1", "default", "things", thing("bad", {**GOOD, "subnet": "10.0.0.0"})
+        )
+    assert e.value.status == 422 and "spec.subnet" in e.value.body
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["self.isDns1123Label()", "fmt.dns1123Label().validate(self).hasValue()", "ipaddr(self).family() == 4"],
+)
+def test_a_rule_naming_an_undeclared_function_fails_the_crd(k8s: ApiClient, rule: str) -> None:
+    with pytest.raises(ApiException) as e:
+        kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(
+            crd({"name": (rule, "m")}, name="typos")
+        )
+    assert e.value.status == 422
+    assert "undeclared reference to" in e.value.body and "x-kubernetes-validations[0].rule" in e.value.body
