@@ -90,9 +90,17 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def _scrub(value: Any, namespace: str) -> Any:
-    """The namespace's name replaced by <ns> in every string (service DNS names, addresses)."""
+    """The namespace's name replaced by <ns> in every string (service DNS names, addresses,
+    RoleBinding subjects); generated UUIDs (GCS FT's external storage namespace) by <uuid>."""
     if isinstance(value, str):
+        if value == namespace:
+            return "<ns>"
+        if _UUID.match(value):
+            return "<uuid>"
         return value.replace(f".{namespace}.", ".<ns>.").replace(f".{namespace}", ".<ns>")
     if isinstance(value, dict):
         return {k: _scrub(v, namespace) for k, v in value.items()}
@@ -176,6 +184,11 @@ def cluster_status(status: Mapping[str, Any], namespace: str) -> dict[str, Any]:
     """The RayCluster's status without timestamps; the head pod's name without its suffix and its
     IP (the test's kubelet hands them out)."""
     out = {k: v for k, v in _scrub(dict(status), namespace).items() if k not in _STATUS_TIMES}
+    if endpoints := out.get("endpoints"):
+        # a NodePort service's ports are allocated by the API server
+        out["endpoints"] = {
+            k: "<nodePort>" if str(v).isdigit() and int(v) >= 30000 else v for k, v in endpoints.items()
+        }
     if conditions := out.get("conditions"):
         out["conditions"] = [{k: v for k, v in c.items() if k != "lastTransitionTime"} for c in conditions]
     if head := out.get("head"):
@@ -249,7 +262,7 @@ def snapshot(api: kubernetes.client.ApiClient, namespace: str, cluster: str) -> 
     events = core.list_namespaced_event(namespace).items
     reasons = sorted(
         {
-            f"{e.involved_object.kind}:{e.type}:{e.reason}"
+            f"{cluster}:{e.involved_object.kind}:{e.type}:{e.reason}"
             for e in events
             if (e.involved_object.kind == "RayCluster" and e.involved_object.name == cluster)
             or (e.involved_object.name or "").startswith(cluster + "-")
