@@ -19,7 +19,6 @@ from typing import Any
 
 from localkube.apiserver import authz, crds
 from localkube.apiserver.core import (
-    CRD_KEY,
     FOREGROUND,
     NODE_KEY,
     NS_FINALIZER,
@@ -47,13 +46,13 @@ CLUSTER_ROLE_KEY: Key = (authz.RBAC_GROUP, "clusterroles")
 class Controllers:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.store = core.store
+        self.store = core.reads
         self.pending: dict[Item, None] = {}
         self._swept: set[tuple[str, str]] = set()  # terminating namespaces/CRDs already emptied once
         # terminating namespace -> loop time before which its contents are left alone
         self._ns_not_before: dict[str, float] = {}
         self.wake = asyncio.Event()
-        self.store.listeners.append(self._on_event)
+        self.store.listen(self._on_event)
 
     def _add(self, item: Item) -> None:
         self.pending[item] = None
@@ -69,13 +68,13 @@ class Controllers:
         if ev.type == "DELETED":
             if key == NODE_KEY:
                 self._add(("node-gone", meta.get("name", "")))
-            if uid in self.store.dependents:
+            if self.store.has_dependents(uid):
                 self._add(("owner-gone", uid))
             for ref in refs:
                 self._add(("owner", ref.get("uid", "")))
             if ns:
                 self._add(("ns", ns))
-            if key not in (NS_KEY, CRD_KEY) and key[0]:
+            if key not in (NS_KEY, crds.CRD_KEY) and key[0]:
                 self._add(("crd", f"{key[1]}.{key[0]}"))
             return
         if refs:
@@ -85,7 +84,7 @@ class Controllers:
                 self._add(("owner", uid))
             if key == NS_KEY:
                 self._namespace_terminating(meta.get("name", ""))
-            elif key == CRD_KEY:
+            elif key == crds.CRD_KEY:
                 self._add(("crd", meta.get("name", "")))
 
     async def run(self) -> None:
@@ -145,7 +144,7 @@ class Controllers:
                 new = copy.deepcopy(current.obj)
                 new["rules"] = rules
                 opts = WriteOptions(field_validation="Ignore", field_manager=AGGREGATOR)
-                self.core._replace(info, current, new, opts, None)
+                self.core.replace(info, current, new, opts, None)
                 changed = True
             if not changed:
                 return
@@ -185,7 +184,9 @@ class Controllers:
         meta = stored.obj["metadata"]
         if not meta.get("deletionTimestamp"):
             return
-        where = self.store.by_uid[uid]
+        where = self.store.where_uid(uid)
+        if where is None:
+            return
         finalizers = list(meta.get("finalizers") or [])
         dependents = [d for d in self.store.dependents_of(uid) if self.store.get(*d) is not None]
         if ORPHAN in finalizers:
@@ -207,7 +208,7 @@ class Controllers:
                     continue
                 policy = (
                     "Foreground"
-                    if self.store.dependents.get(dep_stored.obj["metadata"]["uid"])
+                    if self.store.has_dependents(dep_stored.obj["metadata"]["uid"])
                     else "Background"
                 )
                 self.core.delete(info, dep[1], dep[2], DeleteOptions(propagation=policy))
@@ -215,11 +216,14 @@ class Controllers:
                 self._drop_finalizer(where, FOREGROUND)
 
     def _rewrite(self, key: Key, stored: Stored, change: Any) -> None:
+        info = self._info(key)
+        if info is None:
+            return
         new = copy.deepcopy(stored.obj)
         change(new["metadata"])
         if not new["metadata"].get("ownerReferences"):
             new["metadata"].pop("ownerReferences", None)
-        self.store.put(key, new)
+        self.core.system_write(info, new)
 
     def _drop_finalizer(self, where: ObjKey, finalizer: str) -> None:
         key, ns, name = where
@@ -229,7 +233,7 @@ class Controllers:
             return
         new = copy.deepcopy(stored.obj)
         new["metadata"]["finalizers"] = [f for f in new["metadata"].get("finalizers") or () if f != finalizer]
-        self.core._replace(info, stored, new, WriteOptions(field_validation="Ignore"), None)
+        self.core.replace(info, stored, new, WriteOptions(field_validation="Ignore"), None)
 
     # ------------------------------------------------------------------ pod GC
 
@@ -292,16 +296,15 @@ class Controllers:
             assert info is not None
             new = copy.deepcopy(ns.obj)
             new["spec"]["finalizers"] = [f for f in spec_finalizers if f != NS_FINALIZER]
-            self.core._replace(info, ns, new, WriteOptions(field_validation="Ignore"), "finalize")
+            self.core.replace(info, ns, new, WriteOptions(field_validation="Ignore"), "finalize")
 
     def _holds(self, key: Key, namespace: str) -> bool:
-        table = self.store.tables.get(key)
-        return table is not None and bool(table.objects.get(namespace))
+        return self.store.holds(key, namespace)
 
     # ------------------------------------------------------------------ CRDs
 
     def _crd(self, name: str) -> None:
-        crd = self.store.get(CRD_KEY, "", name)
+        crd = self.store.get(crds.CRD_KEY, "", name)
         if crd is None or not crd.obj["metadata"].get("deletionTimestamp"):
             return
         spec = crd.obj.get("spec") or {}
@@ -318,7 +321,7 @@ class Controllers:
         if self.store.count(key):
             return
         self._swept.discard(sweep)
-        self._drop_finalizer((CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
+        self._drop_finalizer((crds.CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
 
 
 def _loop_time() -> float:

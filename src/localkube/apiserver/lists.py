@@ -10,56 +10,15 @@ from typing import Any
 
 from localkube.apiserver import errors, selectors, versions
 from localkube.apiserver.kinds import ResourceInfo
-from localkube.apiserver.store import Store, TooOld, dumps
+from localkube.apiserver.store import Reads, TooOld, dumps
 
 _COMMON = ("metadata.name", "metadata.namespace")
-FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("", "Pod"): (
-        "spec.nodeName",
-        "spec.restartPolicy",
-        "spec.schedulerName",
-        "spec.serviceAccountName",
-        "spec.hostNetwork",
-        "status.phase",
-        "status.podIP",
-        "status.nominatedNodeName",
-    ),
-    ("", "Event"): (
-        "involvedObject.kind",
-        "involvedObject.namespace",
-        "involvedObject.name",
-        "involvedObject.uid",
-        "involvedObject.apiVersion",
-        "involvedObject.resourceVersion",
-        "involvedObject.fieldPath",
-        "reason",
-        "reportingComponent",
-        "source",
-        "type",
-    ),
-    ("events.k8s.io", "Event"): (
-        "regarding.kind",
-        "regarding.namespace",
-        "regarding.name",
-        "regarding.uid",
-        "regarding.apiVersion",
-        "regarding.resourceVersion",
-        "regarding.fieldPath",
-        "reason",
-        "reportingController",
-        "type",
-    ),
-    ("", "Secret"): ("type",),
-    ("", "Node"): ("spec.unschedulable",),
-    ("", "Namespace"): ("status.phase",),
-    ("batch", "Job"): ("status.successful",),
-}
 
 Matcher = Callable[[dict[str, Any]], bool]
 
 
 def supported_fields(info: ResourceInfo) -> tuple[str, ...]:
-    return _COMMON + ((FIELDS.get((info.group, info.kind), ())) if not info.custom else ())
+    return _COMMON + info.strategy.field_selectors
 
 
 def _event_source(obj: Mapping[str, Any]) -> str:
@@ -151,7 +110,7 @@ def _check_timeout(text: str | None) -> None:
         raise errors.bad_request(f'strconv.ParseInt: parsing "{text}": invalid syntax') from e
 
 
-def build_list(store: Store, info: ResourceInfo, ns: str | None, params: Mapping[str, str]) -> bytes:
+def build_list(store: Reads, info: ResourceInfo, ns: str | None, params: Mapping[str, str]) -> bytes:
     match = matcher(info, params.get("labelSelector"), params.get("fieldSelector"))
     limit_text = params.get("limit") or "0"
     try:
