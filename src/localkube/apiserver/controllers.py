@@ -19,7 +19,6 @@ from typing import Any
 
 from localkube.apiserver import authz, crds
 from localkube.apiserver.core import (
-    CRD_KEY,
     FOREGROUND,
     NODE_KEY,
     NS_FINALIZER,
@@ -75,7 +74,7 @@ class Controllers:
                 self._add(("owner", ref.get("uid", "")))
             if ns:
                 self._add(("ns", ns))
-            if key not in (NS_KEY, CRD_KEY) and key[0]:
+            if key not in (NS_KEY, crds.CRD_KEY) and key[0]:
                 self._add(("crd", f"{key[1]}.{key[0]}"))
             return
         if refs:
@@ -85,7 +84,7 @@ class Controllers:
                 self._add(("owner", uid))
             if key == NS_KEY:
                 self._namespace_terminating(meta.get("name", ""))
-            elif key == CRD_KEY:
+            elif key == crds.CRD_KEY:
                 self._add(("crd", meta.get("name", "")))
 
     async def run(self) -> None:
@@ -301,7 +300,7 @@ class Controllers:
     # ------------------------------------------------------------------ CRDs
 
     def _crd(self, name: str) -> None:
-        crd = self.store.get(CRD_KEY, "", name)
+        crd = self.store.get(crds.CRD_KEY, "", name)
         if crd is None or not crd.obj["metadata"].get("deletionTimestamp"):
             return
         spec = crd.obj.get("spec") or {}
@@ -318,7 +317,7 @@ class Controllers:
         if self.store.count(key):
             return
         self._swept.discard(sweep)
-        self._drop_finalizer((CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
+        self._drop_finalizer((crds.CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
 
 
 def _loop_time() -> float:

@@ -17,7 +17,7 @@ from typing import Any
 import kubeschema
 from kubeschema.timestamps import now_time as now
 from kubeschema.timestamps import time_in
-from localkube.apiserver import crds, defaults, errors, limits, metadata, patches, versions
+from localkube.apiserver import defaults, errors, limits, metadata, patches, versions
 from localkube.apiserver import scale as scales
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.apply import merge as ssa_merge
@@ -29,13 +29,10 @@ from localkube.apiserver.store import Event, Key, Store, Stored, dumps
 
 MAX_OBJECT_BYTES = 3 * 1024 * 1024 // 2
 NS_KEY: Key = ("", "namespaces")
-CRD_KEY: Key = ("apiextensions.k8s.io", "customresourcedefinitions")
-SERVICE_KEY: Key = ("", "services")
 NODE_KEY: Key = ("", "nodes")
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
 NS_FINALIZER = "kubernetes"
-PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 # the manager of writes made inside the server (its controllers), as kube-controller-manager's
 DEFAULT_MANAGER = "kube-controller-manager"
 
@@ -129,6 +126,10 @@ class Core:
         self.builtin_schema: Callable[[str, str], dict[str, Any] | None] = _builtin_schema_lookup()
         # Hooks run after an object is created (e.g. a namespace's default ServiceAccount).
         self.after_create: list[Callable[[ResourceInfo, dict[str, Any]], None]] = []
+        # built-in kinds whose strategies keep derived state (allocations, served CRDs)
+        self._event_hooks = {
+            info.storage_key: info.strategy.on_event for info in registry.all() if info.strategy.on_event
+        }
         store.listeners.append(self._on_event)
 
     # ------------------------------------------------------------------ reads
@@ -189,9 +190,9 @@ class Core:
             meta.pop(k, None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now()
-        if _tracks_generation(info):
+        if info.strategy.generation:
             meta["generation"] = 1
-        if info.has_status and info.kind != "Node":
+        if info.has_status and not info.strategy.keeps_status_on_create:
             obj.pop("status", None)
         managed = meta.get("managedFields")
         if not opts.managed_by_apply:
@@ -268,6 +269,7 @@ class Core:
         self, info: ResourceInfo, obj: dict[str, Any], old: dict[str, Any] | None, opts: WriteOptions
     ) -> list[str]:
         """Prune/detect unknown fields, default, validate. Returns warnings; raises 400/422."""
+        strategy = info.strategy
         meta = obj["metadata"]
         problem = _meta_type_error(meta)
         if problem:
@@ -285,10 +287,9 @@ class Core:
                 obj.update(kept)
                 schemas.apply_defaults(obj, info.schema)
         else:
-            if info.kind == "Secret":
-                problem = defaults.secret_data_error(obj)
-                if problem:
-                    raise errors.bad_request(problem)
+            problem = strategy.decode_check(obj) if strategy.decode_check else None
+            if problem:
+                raise errors.bad_request(problem)
             s = self.builtin_schema(info.api_version, info.kind)
             if s is not None:
                 unknown += schemas.prune(obj, s, root_metadata=False)
@@ -298,7 +299,8 @@ class Core:
                 if wrong:
                     raise errors.bad_request(_decode_error(info, wrong[0]))
             try:
-                defaults.apply_builtin_defaults(info.group, info.kind, obj)
+                if strategy.default is not None:
+                    strategy.default(obj)
             except (TypeError, AttributeError, ValueError) as e:
                 raise errors.bad_request(
                     f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {e}'
@@ -314,17 +316,12 @@ class Core:
             if opts.field_validation != "Ignore":
                 warnings += [f'unknown field "{u}"' for u in unknown]
         errs = metadata.validate_metadata(obj, namespaced=info.namespaced, name_rule=info.name_rule)
-        if info.custom:
-            if info.schema is not None:
-                errs += schemas.validate(obj, info.schema, old=old)
-        else:
-            errs += metadata.validate_builtin(info.api_version, info.kind, obj)
-            if info.storage_key == CRD_KEY:
-                errs += crds.validate(obj)
-            if old is not None and info.kind == "Pod":
-                errs += metadata.pod_update_forbidden(*_comparable_pods(old, obj))
-            if old is not None:
-                errs += _immutable(info, old, obj)
+        if info.custom and info.schema is not None:
+            errs += schemas.validate(obj, info.schema, old=old)
+        if strategy.validate is not None:
+            errs += strategy.validate(obj)
+        if old is not None and strategy.validate_update is not None:
+            errs += strategy.validate_update(old, obj)
         if old is not None and _meta(old).get("deletionTimestamp"):
             added = [f for f in meta.get("finalizers") or () if f not in (_meta(old).get("finalizers") or ())]
             if added:
@@ -340,12 +337,8 @@ class Core:
             raise errors.invalid(info.kind, info.group, str(meta.get("name") or ""), errs)
         if opts.admit is not None:
             opts.admit(info, obj, old)
-        if info.storage_key == CRD_KEY:
-            obj["status"] = crds.status(obj, now())
-            if crds.CLEANUP_FINALIZER not in (meta.get("finalizers") or []) and not meta.get(
-                "deletionTimestamp"
-            ):
-                meta["finalizers"] = [*(meta.get("finalizers") or []), crds.CLEANUP_FINALIZER]
+        if strategy.prepare is not None:
+            strategy.prepare(obj, now())
         if opts.size_hint > MAX_OBJECT_BYTES // 2 and len(dumps(obj)) > MAX_OBJECT_BYTES:
             raise errors.too_large(MAX_OBJECT_BYTES)
         return warnings
@@ -353,51 +346,8 @@ class Core:
     def _allocate(
         self, info: ResourceInfo, obj: dict[str, Any], opts: WriteOptions, old: dict[str, Any] | None = None
     ) -> None:
-        if info.storage_key != SERVICE_KEY:
-            return
-        spec = obj.get("spec")
-        if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
-            return
-        if old is not None:
-            # clusterIP is immutable once set; keep it if the client left it out
-            old_spec = old.get("spec") or {}
-            spec.setdefault("clusterIP", old_spec.get("clusterIP"))
-            spec.setdefault("clusterIPs", old_spec.get("clusterIPs"))
-            self._allocate_node_ports(spec, old_spec, opts)
-            return
-        wanted = spec.get("clusterIP") or (spec.get("clusterIPs") or [None])[0]
-        if wanted == "None":
-            spec["clusterIP"], spec["clusterIPs"] = "None", ["None"]
-        else:
-            got = self.alloc.allocate(wanted)
-            if isinstance(got, FieldError):
-                raise errors.invalid(info.kind, info.group, obj["metadata"]["name"], [got])
-            if opts.dry_run:
-                self.alloc.release(got)
-            spec["clusterIP"], spec["clusterIPs"] = got, [got]
-        self._allocate_node_ports(spec, {}, opts)
-
-    def _allocate_node_ports(
-        self, spec: dict[str, Any], old_spec: dict[str, Any], opts: WriteOptions
-    ) -> None:
-        if spec.get("type") not in ("NodePort", "LoadBalancer"):
-            return
-        old_ports = {
-            p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or () if isinstance(p, dict)
-        }
-        for i, port in enumerate(spec.get("ports") or ()):
-            if not isinstance(port, dict):
-                continue
-            if port.get("nodePort") and port["nodePort"] == old_ports.get(port.get("port")):
-                continue
-            got = self.alloc.allocate_port(
-                port.get("nodePort") or old_ports.get(port.get("port")), f"spec.ports[{i}].nodePort"
-            )
-            if isinstance(got, FieldError):
-                raise errors.invalid("Service", "", "", [got])
-            if opts.dry_run:
-                self.alloc.release_port(got)
-            port["nodePort"] = got
+        if info.strategy.allocate is not None:
+            info.strategy.allocate(self.alloc, obj, old, opts.dry_run)
 
     # ------------------------------------------------------------------ update
 
@@ -424,11 +374,11 @@ class Core:
         meta["name"] = name
         current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
-            if subresource is None and info.create_on_update:
+            if subresource is None and info.strategy.create_on_update:
                 meta.pop("resourceVersion", None)
                 return self.create(info, ns, obj, opts)
             raise errors.not_found(info.plural, info.group, name)
-        if not meta.get("resourceVersion") and (info.custom or info.storage_key == CRD_KEY):
+        if not meta.get("resourceVersion") and not info.strategy.unconditional_update:
             # custom resources (and CRDs) allow no unconditional update
             raise errors.invalid(
                 info.kind,
@@ -506,7 +456,7 @@ class Core:
             base = _meta(old).get("managedFields") if incoming_managed is None else incoming_managed
             self._record_update(info, old, new, base, opts, subresource)
         ignore = ("metadata", "status") if info.has_status else ("metadata",)
-        if _tracks_generation(info) and _without(new, *ignore) != _without(old, *ignore):
+        if info.strategy.generation and _without(new, *ignore) != _without(old, *ignore):
             new_meta["generation"] = int(old_meta.get("generation") or 0) + 1
         self._allocate(info, new, opts, old)
         if _same(new, old):
@@ -521,11 +471,7 @@ class Core:
 
     def _held(self, info: ResourceInfo, obj: dict[str, Any]) -> bool:
         """Whether anything but metadata.finalizers keeps a deleted object (namespaces, graceful pods)."""
-        if info.storage_key == NS_KEY:
-            return bool((obj.get("spec") or {}).get("finalizers"))
-        if info.kind == "Pod" and not info.custom:
-            return bool(_meta(obj).get("deletionGracePeriodSeconds"))
-        return False
+        return info.strategy.held is not None and info.strategy.held(obj)
 
     # ------------------------------------------------------------------ patch
 
@@ -700,8 +646,9 @@ class Core:
             raise errors.not_found(info.plural, info.group, name)
         old = current.obj
         old_meta = _meta(old)
-        if info.storage_key == NS_KEY and name in PROTECTED_NAMESPACES:
-            raise errors.forbidden(info.plural, info.group, name, "this namespace may not be deleted")
+        strategy = info.strategy
+        if name in strategy.protected_names:
+            raise errors.forbidden(info.plural, info.group, name, f"this {info.singular} may not be deleted")
         if opts.precondition_uid and opts.precondition_uid != old_meta.get("uid"):
             raise errors.conflict(
                 info.plural,
@@ -720,13 +667,10 @@ class Core:
             )
         warnings: list[str] = []
         policy = opts.propagation
-        if policy is None and info.group == "batch" and info.kind == "Job":
-            policy = "Orphan"
-            warnings.append(
-                "child pods are preserved by default when jobs are deleted; set "
-                "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to "
-                "suppress this warning"
-            )
+        if policy is None and strategy.delete.default_propagation is not None:
+            policy = strategy.delete.default_propagation
+            if strategy.delete.warning:
+                warnings.append(strategy.delete.warning)
         finalizers = list(old_meta.get("finalizers") or [])
         if policy == "Orphan" and ORPHAN not in finalizers:
             finalizers.append(ORPHAN)
@@ -739,8 +683,7 @@ class Core:
             shorter = grace < int(old_meta.get("deletionGracePeriodSeconds") or 0)
             if finalizers == list(old_meta.get("finalizers") or []) and not shorter:
                 return Result(old, current.raw, warnings)
-        is_namespace = info.storage_key == NS_KEY
-        if not finalizers and not grace and not is_namespace:
+        if not finalizers and not grace and not strategy.delete_marks:
             result = self._remove(info, current, opts)
             result.warnings = warnings
             return result
@@ -750,33 +693,26 @@ class Core:
         if not meta.get("deletionTimestamp"):
             meta["deletionTimestamp"] = time_in(grace or 0)
             meta["deletionGracePeriodSeconds"] = grace or 0
-            if _tracks_generation(info):
+            if strategy.generation:
                 meta["generation"] = int(meta.get("generation") or 0) + 1
         elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
             meta["deletionTimestamp"] = time_in(grace)
             meta["deletionGracePeriodSeconds"] = grace
-        if is_namespace:
-            new.setdefault("status", {})["phase"] = "Terminating"
-        elif info.storage_key == CRD_KEY:
-            new["status"] = crds.status(new, now())
+        if strategy.on_delete_marked is not None:
+            strategy.on_delete_marked(new, now())
         if opts.dry_run:
             return Result(new, None, warnings)
         stored = self.store.put(info.storage_key, new)
         return Result(stored.obj, stored.raw, warnings)
 
     def _grace(self, info: ResourceInfo, obj: dict[str, Any], opts: DeleteOptions) -> int:
-        """Pods bound to an existing node get a grace period, for the kubelet to stop them."""
-        if info.kind != "Pod" or info.custom:
+        """How long a delete waits (a pod on a node waits for its kubelet); 0 for most kinds."""
+        if info.strategy.grace is None:
             return 0
-        spec = obj.get("spec") or {}
-        node = spec.get("nodeName")
-        if not node or self.store.get(NODE_KEY, "", node) is None:
-            return 0
-        if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            return 0
-        if opts.grace is not None:
-            return max(opts.grace, 0)
-        return int(spec.get("terminationGracePeriodSeconds") or 0)
+        return info.strategy.grace(obj, opts.grace, self._node_exists)
+
+    def _node_exists(self, name: str) -> bool:
+        return self.store.get(NODE_KEY, "", name) is not None
 
     def _remove(self, info: ResourceInfo, current: Stored, opts: DeleteOptions) -> Result:
         meta = _meta(current.obj)
@@ -790,20 +726,14 @@ class Core:
     # ------------------------------------------------------------------ events to keep derived state
 
     def _on_event(self, key: Key, ev: Event) -> None:
-        if key == SERVICE_KEY and ev.type == "DELETED":
-            spec = ev.obj.get("spec") or {}
-            if spec.get("clusterIP") not in (None, "", "None"):
-                self.alloc.release(spec.get("clusterIP"))
-            for p in spec.get("ports") or ():
-                if isinstance(p, dict):
-                    self.alloc.release_port(p.get("nodePort"))
-        elif key == CRD_KEY:
-            name = _meta(ev.obj)["name"]
-            if ev.type == "DELETED":
-                self.registry.remove_custom(name)
-                self.store.drop_table(_crd_storage_key(ev.obj))
-            else:
-                self.registry.set_custom(name, crds.resources(ev.obj))
+        hook = self._event_hooks.get(key)
+        if hook is not None:
+            hook(self, ev.type, ev.obj)
+
+    def stop_serving(self, crd_name: str, key: Key) -> None:
+        """A deleted CRD's resources are no longer served, and their objects are gone."""
+        self.registry.remove_custom(crd_name)
+        self.store.drop_table(key)
 
 
 _GO_JSON = {
@@ -861,36 +791,6 @@ def _meta_type_error(meta: dict[str, Any]) -> str | None:
     return None
 
 
-def _tracks_generation(info: ResourceInfo) -> bool:
-    return info.custom or info.generation
-
-
-def _crd_storage_key(crd: dict[str, Any]) -> Key:
-    spec = crd.get("spec") or {}
-    return (str(spec.get("group", "")), str((spec.get("names") or {}).get("plural", "")))
-
-
-def _immutable(info: ResourceInfo, old: dict[str, Any], new: dict[str, Any]) -> list[FieldError]:
-    errs: list[FieldError] = []
-    if info.kind in ("ConfigMap", "Secret") and old.get("immutable") is True:
-        for k in ("data", "binaryData", "stringData"):
-            if old.get(k) != new.get(k):
-                errs.append(FieldError(k, FORBIDDEN, "field is immutable when `immutable` is set"))
-    if info.kind == "Service" and not info.custom:
-        o, n = old.get("spec") or {}, new.get("spec") or {}
-        if n.get("clusterIP") and o.get("clusterIP") and n["clusterIP"] != o["clusterIP"]:
-            errs.append(
-                FieldError(
-                    "spec.clusterIPs[0]", "FieldValueInvalid", "may not change once set", n["clusterIP"]
-                )
-            )
-    if info.kind == "Job" and info.group == "batch":
-        o, n = old.get("spec") or {}, new.get("spec") or {}
-        if o.get("template") != n.get("template"):
-            errs.append(FieldError("spec.template", "FieldValueInvalid", "field is immutable", None))
-    return errs
-
-
 def _builtin_schema_lookup() -> Callable[[str, str], dict[str, Any] | None]:
     """kubeschema's schemas for built-in kinds, once that module provides them."""
     try:
@@ -933,14 +833,3 @@ def bind(core: Core, info: ResourceInfo, ns: str, name: str, node: str, dry_run:
     new["status"]["conditions"] = conditions
     if not dry_run:
         core.put_binding(info, new)
-
-
-def _comparable_pods(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Both pods with the same (possibly empty) container lists present, for the immutability check."""
-    out = []
-    for pod in (old, new):
-        spec = dict(pod.get("spec") or {})
-        for key in ("containers", "initContainers"):
-            spec.setdefault(key, [])
-        out.append({**pod, "spec": spec})
-    return out[0], out[1]

@@ -8,8 +8,11 @@ from typing import Any
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.fielderrors import INVALID, NOT_SUPPORTED, REQUIRED, FieldError
 from localkube.apiserver.kinds import ResourceInfo, ScalePaths
+from localkube.apiserver.strategy import CUSTOM
 
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+# where CRDs themselves are stored
+CRD_KEY = ("apiextensions.k8s.io", "customresourcedefinitions")
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 
 
@@ -59,6 +62,7 @@ def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
                 subresources=sub_names,
                 categories=tuple(names.get("categories") or ()),
                 custom=True,
+                strategy=CUSTOM,
                 schema=_d(v.get("schema")).get("openAPIV3Schema"),
                 scale=scale,
                 printer_columns=tuple(v.get("additionalPrinterColumns") or ()),
@@ -72,6 +76,12 @@ def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
         )
     out.sort(key=lambda i: version_priority(i.version))
     return out
+
+
+def storage_key(crd: dict[str, Any]) -> tuple[str, str]:
+    """Where the CRD's objects are stored: (group, plural)."""
+    spec = _d(crd.get("spec"))
+    return (str(spec.get("group", "")), str(_d(spec.get("names")).get("plural", "")))
 
 
 def storage_version(crd: dict[str, Any]) -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Callable
 from typing import Any
 
 SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -330,23 +329,3 @@ def daemonset(obj: dict[str, Any]) -> None:
     )
     spec.setdefault("revisionHistoryLimit", 10)
     _template(spec)
-
-
-DEFAULTERS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
-    ("", "Pod"): pod,
-    ("", "Service"): service,
-    ("", "Namespace"): namespace,
-    ("", "Secret"): secret,
-    ("batch", "Job"): job,
-    ("apiextensions.k8s.io", "CustomResourceDefinition"): crd,
-    ("apps", "Deployment"): deployment,
-    ("apps", "ReplicaSet"): replicaset,
-    ("apps", "StatefulSet"): statefulset,
-    ("apps", "DaemonSet"): daemonset,
-}
-
-
-def apply_builtin_defaults(group: str, kind: str, obj: dict[str, Any]) -> None:
-    fn = DEFAULTERS.get((group, kind))
-    if fn is not None:
-        fn(obj)

@@ -1,14 +1,16 @@
-"""The one table of served kinds: discovery, routing, validation and (later) OpenAPI and Table read it.
+"""Served resources: `ResourceInfo` (one resource at one group/version) and the `Registry` of them.
 
-Built-in kinds are declared here; custom resources are added and removed as CRDs come and go.
+Discovery, routing, OpenAPI and Table read the registry. Built-in resources are declared in
+`strategies/` with their strategy records; custom resources come and go with their CRDs.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from localkube.apiserver.strategy import DEFAULT, Strategy
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
@@ -33,6 +35,8 @@ class ScalePaths:
     spec_replicas: str
     status_replicas: str
     label_selector: str | None
+    # the selector is a plain label map (ReplicationController), not a metav1.LabelSelector
+    map_selector: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,8 @@ class ResourceInfo:
     subresources: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     categories: tuple[str, ...] = ()
-    name_rule: str = "subdomain"
-    # What the kind's registry strategy does: maintain metadata.generation, let a PUT create.
-    generation: bool = False
-    create_on_update: bool = False
+    # what the kind does beyond the generic verbs (its registry strategy)
+    strategy: Strategy = field(default=DEFAULT, compare=False, hash=False)
     # Custom resources only: the version's openAPIV3Schema, scale paths, printer columns.
     custom: bool = False
     schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
@@ -79,25 +81,12 @@ class ResourceInfo:
     def has_status(self) -> bool:
         return "status" in self.subresources
 
-
-# Built-in kinds whose registry strategy maintains metadata.generation (custom resources always do).
-_GENERATION = {
-    ("", "Pod"),
-    ("apps", "Deployment"),
-    ("apps", "ReplicaSet"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("batch", "Job"),
-    ("networking.k8s.io", "Ingress"),
-    ("networking.k8s.io", "NetworkPolicy"),
-    ("policy", "PodDisruptionBudget"),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-}
-# Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
-_CREATE_ON_UPDATE = {("", "Endpoints"), ("", "Event"), ("events.k8s.io", "Event")}
+    @property
+    def name_rule(self) -> str:
+        return self.strategy.name_rule
 
 
-def _b(
+def served(
     group: str,
     version: str,
     kind: str,
@@ -107,10 +96,14 @@ def _b(
     short: tuple[str, ...] = (),
     sub: tuple[str, ...] = (),
     cats: tuple[str, ...] = (),
-    rule: str = "subdomain",
     verbs: tuple[str, ...] = ALL_VERBS,
+    strategy: Strategy = DEFAULT,
+    map_selector: bool = False,
 ) -> ResourceInfo:
-    scale = ScalePaths(".spec.replicas", ".status.replicas", ".spec.selector") if "scale" in sub else None
+    """A built-in resource's declaration (strategies/ holds them with their strategy records)."""
+    scale = None
+    if "scale" in sub:
+        scale = ScalePaths(".spec.replicas", ".status.replicas", ".spec.selector", map_selector)
     return ResourceInfo(
         group,
         version,
@@ -122,189 +115,10 @@ def _b(
         sub,
         verbs,
         cats,
-        rule,
-        generation=(group, kind) in _GENERATION,
-        create_on_update=(group, kind) in _CREATE_ON_UPDATE,
+        strategy=strategy,
         scale=scale,
     )
 
-
-BUILTIN: tuple[ResourceInfo, ...] = (
-    _b("", "v1", "Namespace", "namespaces", False, short=("ns",), sub=("status", "finalize"), rule="label"),
-    _b(
-        "",
-        "v1",
-        "Pod",
-        "pods",
-        short=("po",),
-        cats=("all",),
-        sub=("status", "log", "binding", "eviction", "exec", "attach", "portforward"),
-    ),
-    _b("", "v1", "Service", "services", short=("svc",), cats=("all",), sub=("status",), rule="label"),
-    dataclasses.replace(
-        _b("", "v1", "Endpoints", "endpoints", short=("ep",)),
-        deprecation_warning="v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
-    ),
-    _b("", "v1", "ConfigMap", "configmaps", short=("cm",)),
-    _b("", "v1", "Secret", "secrets"),
-    _b("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",), sub=("token",)),
-    _b("", "v1", "Node", "nodes", False, short=("no",), sub=("status",)),
-    _b("", "v1", "Event", "events", short=("ev",)),
-    dataclasses.replace(_b("events.k8s.io", "v1", "Event", "events", short=("ev",)), storage_group=""),
-    _b("rbac.authorization.k8s.io", "v1", "Role", "roles", rule="path-segment"),
-    _b("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", rule="path-segment"),
-    _b("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False, rule="path-segment"),
-    _b(
-        "rbac.authorization.k8s.io",
-        "v1",
-        "ClusterRoleBinding",
-        "clusterrolebindings",
-        False,
-        rule="path-segment",
-    ),
-    _b("coordination.k8s.io", "v1", "Lease", "leases"),
-    _b(
-        "apiextensions.k8s.io",
-        "v1",
-        "CustomResourceDefinition",
-        "customresourcedefinitions",
-        False,
-        short=("crd", "crds"),
-        sub=("status",),
-        cats=("api-extensions",),
-    ),
-    _b("batch", "v1", "Job", "jobs", cats=("all",), sub=("status",)),
-    _b("batch", "v1", "CronJob", "cronjobs", short=("cj",), cats=("all",), sub=("status",)),
-    _b("networking.k8s.io", "v1", "Ingress", "ingresses", short=("ing",), sub=("status",)),
-    _b("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", short=("netpol",)),
-    _b("apps", "v1", "Deployment", "deployments", short=("deploy",), cats=("all",), sub=("status", "scale")),
-    _b("apps", "v1", "ReplicaSet", "replicasets", short=("rs",), cats=("all",), sub=("status", "scale")),
-    _b("apps", "v1", "StatefulSet", "statefulsets", short=("sts",), cats=("all",), sub=("status", "scale")),
-    _b("apps", "v1", "DaemonSet", "daemonsets", short=("ds",), cats=("all",), sub=("status",)),
-    _b("apps", "v1", "ControllerRevision", "controllerrevisions"),
-    _b("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
-    _b(
-        "authorization.k8s.io",
-        "v1",
-        "SelfSubjectAccessReview",
-        "selfsubjectaccessreviews",
-        False,
-        verbs=("create",),
-    ),
-    _b(
-        "authorization.k8s.io",
-        "v1",
-        "SelfSubjectRulesReview",
-        "selfsubjectrulesreviews",
-        False,
-        verbs=("create",),
-    ),
-    _b("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", False, verbs=("create",)),
-    _b(
-        "authorization.k8s.io",
-        "v1",
-        "LocalSubjectAccessReview",
-        "localsubjectaccessreviews",
-        verbs=("create",),
-    ),
-    _b("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", False, verbs=("create",)),
-    _b("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, verbs=("create",)),
-    _b("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",), sub=("status",)),
-    *(
-        # the rest of kube-apiserver's discovery that clients list: stored, validated and served
-        # (no controller acts on them), so a client walking discovery finds what a cluster has
-        _b("", "v1", "PersistentVolume", "persistentvolumes", False, short=("pv",), sub=("status",)),
-        _b("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", short=("pvc",), sub=("status",)),
-        _b("", "v1", "LimitRange", "limitranges", short=("limits",)),
-        _b("", "v1", "ResourceQuota", "resourcequotas", short=("quota",), sub=("status",)),
-        _b("", "v1", "PodTemplate", "podtemplates"),
-        _b(
-            "apiregistration.k8s.io",
-            "v1",
-            "APIService",
-            "apiservices",
-            False,
-            sub=("status",),
-            cats=("api-extensions",),
-            rule="path-segment",
-        ),
-        _b(
-            "certificates.k8s.io",
-            "v1",
-            "CertificateSigningRequest",
-            "certificatesigningrequests",
-            False,
-            short=("csr",),
-            sub=("status", "approval"),
-        ),
-        _b(
-            "autoscaling",
-            "v2",
-            "HorizontalPodAutoscaler",
-            "horizontalpodautoscalers",
-            short=("hpa",),
-            cats=("all",),
-            sub=("status",),
-        ),
-        _b("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, short=("sc",)),
-        _b("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
-        _b("storage.k8s.io", "v1", "CSINode", "csinodes", False),
-        _b("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities"),
-        _b("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, sub=("status",)),
-        _b("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
-        _b("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False),
-        _b("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
-        _b(
-            "admissionregistration.k8s.io",
-            "v1",
-            "MutatingWebhookConfiguration",
-            "mutatingwebhookconfigurations",
-            False,
-            cats=("api-extensions",),
-        ),
-        _b(
-            "admissionregistration.k8s.io",
-            "v1",
-            "ValidatingWebhookConfiguration",
-            "validatingwebhookconfigurations",
-            False,
-            cats=("api-extensions",),
-        ),
-        _b(
-            "admissionregistration.k8s.io",
-            "v1",
-            "ValidatingAdmissionPolicy",
-            "validatingadmissionpolicies",
-            False,
-            sub=("status",),
-            cats=("api-extensions",),
-        ),
-        _b(
-            "admissionregistration.k8s.io",
-            "v1",
-            "ValidatingAdmissionPolicyBinding",
-            "validatingadmissionpolicybindings",
-            False,
-            cats=("api-extensions",),
-        ),
-        _b("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", False, sub=("status",)),
-        _b(
-            "flowcontrol.apiserver.k8s.io",
-            "v1",
-            "PriorityLevelConfiguration",
-            "prioritylevelconfigurations",
-            False,
-            sub=("status",),
-        ),
-        _b("networking.k8s.io", "v1", "IPAddress", "ipaddresses", False, short=("ip",)),
-        _b("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", False, sub=("status",)),
-        _b("storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses", False, short=("vac",)),
-        _b("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False),
-        _b("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
-        _b("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates"),
-        _b("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
-    ),
-)
 
 # Built-in groups' preferred versions, in the order discovery lists them.
 GROUP_ORDER = (
@@ -326,10 +140,10 @@ GROUP_ORDER = (
 class Registry:
     """Served resources by (group, version, plural); custom resources change at run time."""
 
-    def __init__(self) -> None:
+    def __init__(self, builtin: Iterable[ResourceInfo]) -> None:
         self._by_gvr: dict[tuple[str, str, str], ResourceInfo] = {}
         self._custom_by_crd: dict[str, list[ResourceInfo]] = {}
-        for info in BUILTIN:
+        for info in builtin:
             self._by_gvr[(info.group, info.version, info.plural)] = info
 
     def get(self, group: str, version: str, plural: str) -> ResourceInfo | None:

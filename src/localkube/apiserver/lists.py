@@ -13,53 +13,12 @@ from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Store, TooOld, dumps
 
 _COMMON = ("metadata.name", "metadata.namespace")
-FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("", "Pod"): (
-        "spec.nodeName",
-        "spec.restartPolicy",
-        "spec.schedulerName",
-        "spec.serviceAccountName",
-        "spec.hostNetwork",
-        "status.phase",
-        "status.podIP",
-        "status.nominatedNodeName",
-    ),
-    ("", "Event"): (
-        "involvedObject.kind",
-        "involvedObject.namespace",
-        "involvedObject.name",
-        "involvedObject.uid",
-        "involvedObject.apiVersion",
-        "involvedObject.resourceVersion",
-        "involvedObject.fieldPath",
-        "reason",
-        "reportingComponent",
-        "source",
-        "type",
-    ),
-    ("events.k8s.io", "Event"): (
-        "regarding.kind",
-        "regarding.namespace",
-        "regarding.name",
-        "regarding.uid",
-        "regarding.apiVersion",
-        "regarding.resourceVersion",
-        "regarding.fieldPath",
-        "reason",
-        "reportingController",
-        "type",
-    ),
-    ("", "Secret"): ("type",),
-    ("", "Node"): ("spec.unschedulable",),
-    ("", "Namespace"): ("status.phase",),
-    ("batch", "Job"): ("status.successful",),
-}
 
 Matcher = Callable[[dict[str, Any]], bool]
 
 
 def supported_fields(info: ResourceInfo) -> tuple[str, ...]:
-    return _COMMON + ((FIELDS.get((info.group, info.kind), ())) if not info.custom else ())
+    return _COMMON + info.strategy.field_selectors
 
 
 def _event_source(obj: Mapping[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """Object metadata and built-in kind validation, with Kubernetes' field paths and messages.
 
-Pure: the create/update handlers call `validate_metadata` and `validate_builtin` on the defaulted
-object and turn the returned FieldErrors into a 422 Invalid Status. The name validators at the top
+Pure: the create/update handlers call `validate_metadata` and the kind's validator (named by its
+strategy record in strategies/) on the defaulted object and turn the returned FieldErrors into a
+422 Invalid Status. The name validators at the top
 (`dns1123_subdomain_errors`, `qualified_name_errors`, ...) return Kubernetes' message strings and are
 shared with the selector parser.
 """
@@ -290,19 +291,6 @@ def _owner_reference_errors(ref: Any, path: str) -> list[FieldError]:
 # --- built-in kinds ------------------------------------------------------------------------------
 
 
-def validate_builtin(api_version: str, kind: str, obj: Mapping[str, Any]) -> list[FieldError]:
-    """The kind-specific rules the real API server enforces on create and update.
-
-    Runs after defaulting (e.g. a container port's protocol has become TCP); metadata is checked
-    separately by `validate_metadata`. Kinds without rules here return no errors.
-    """
-    group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    validator = _VALIDATORS.get((group, kind))
-    if validator is None:
-        return []
-    return validator(obj)
-
-
 def _d(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -316,7 +304,7 @@ def _supported(path: str, value: Any, allowed: Iterable[str]) -> FieldError:
     return FieldError(path, NOT_SUPPORTED, f"supported values: {listed}", value)
 
 
-def _validate_pod(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_pod(obj: Mapping[str, Any]) -> list[FieldError]:
     return validate_pod_spec(_d(obj.get("spec")), "spec")
 
 
@@ -465,7 +453,7 @@ def _container_errors(
 _SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
 
 
-def _validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
     spec = _d(obj.get("spec"))
     errs: list[FieldError] = []
     stype = spec.get("type", "ClusterIP")
@@ -544,11 +532,11 @@ def _validate_data_keys(obj: Mapping[str, Any], fields: tuple[str, ...]) -> list
     )
 
 
-def _validate_configmap(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_configmap(obj: Mapping[str, Any]) -> list[FieldError]:
     return _validate_data_keys(obj, ("data", "binaryData"))
 
 
-def _validate_secret(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_secret(obj: Mapping[str, Any]) -> list[FieldError]:
     errs = _validate_data_keys(obj, ("data", "stringData"))
     data = _d(obj.get("data"))
     for key, value in data.items():
@@ -574,11 +562,11 @@ def _validate_secret(obj: Mapping[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _validate_role(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_role(obj: Mapping[str, Any]) -> list[FieldError]:
     return _policy_rules_errors(_l(obj.get("rules")), namespaced=True)
 
 
-def _validate_cluster_role(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_cluster_role(obj: Mapping[str, Any]) -> list[FieldError]:
     if obj.get("aggregationRule") is not None and not _l(
         _d(obj.get("aggregationRule")).get("clusterRoleSelectors")
     ):
@@ -634,11 +622,11 @@ def _policy_rules_errors(rules: list[Any], *, namespaced: bool) -> list[FieldErr
 _RBAC_GROUP = "rbac.authorization.k8s.io"
 
 
-def _validate_role_binding(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_role_binding(obj: Mapping[str, Any]) -> list[FieldError]:
     return _binding_errors(obj, ("Role", "ClusterRole"), cluster=False)
 
 
-def _validate_cluster_role_binding(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_cluster_role_binding(obj: Mapping[str, Any]) -> list[FieldError]:
     return _binding_errors(obj, ("ClusterRole",), cluster=True)
 
 
@@ -678,7 +666,7 @@ def _binding_errors(obj: Mapping[str, Any], kinds: tuple[str, ...], *, cluster: 
     return errs
 
 
-def _validate_lease(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_lease(obj: Mapping[str, Any]) -> list[FieldError]:
     spec = _d(obj.get("spec"))
     errs: list[FieldError] = []
     duration = spec.get("leaseDurationSeconds")
@@ -692,7 +680,7 @@ def _validate_lease(obj: Mapping[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _validate_namespace(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_namespace(obj: Mapping[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
     for i, fin in enumerate(_l(_d(obj.get("spec")).get("finalizers"))):
         errs.extend(
@@ -701,7 +689,7 @@ def _validate_namespace(obj: Mapping[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _validate_service_account(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_service_account(obj: Mapping[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
     for i, ref in enumerate(_l(obj.get("imagePullSecrets"))):
         if not _d(ref).get("name"):
@@ -709,7 +697,7 @@ def _validate_service_account(obj: Mapping[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _validate_template_owner(obj: Mapping[str, Any]) -> list[FieldError]:
+def validate_template_owner(obj: Mapping[str, Any]) -> list[FieldError]:
     """Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs: their pod template's spec."""
     spec = _d(obj.get("spec"))
     template = _d(spec.get("template"))
@@ -719,26 +707,6 @@ def _validate_template_owner(obj: Mapping[str, Any]) -> list[FieldError]:
     if isinstance(replicas, int) and replicas < 0:
         errs.append(FieldError("spec.replicas", INVALID, "must be greater than or equal to 0", replicas))
     return errs
-
-
-_VALIDATORS: dict[tuple[str, str], Callable[[Mapping[str, Any]], list[FieldError]]] = {
-    ("", "Pod"): _validate_pod,
-    ("", "Service"): _validate_service,
-    ("", "ConfigMap"): _validate_configmap,
-    ("", "Secret"): _validate_secret,
-    ("", "ServiceAccount"): _validate_service_account,
-    ("", "Namespace"): _validate_namespace,
-    (_RBAC_GROUP, "Role"): _validate_role,
-    (_RBAC_GROUP, "ClusterRole"): _validate_cluster_role,
-    (_RBAC_GROUP, "RoleBinding"): _validate_role_binding,
-    (_RBAC_GROUP, "ClusterRoleBinding"): _validate_cluster_role_binding,
-    ("coordination.k8s.io", "Lease"): _validate_lease,
-    ("apps", "Deployment"): _validate_template_owner,
-    ("apps", "ReplicaSet"): _validate_template_owner,
-    ("apps", "StatefulSet"): _validate_template_owner,
-    ("apps", "DaemonSet"): _validate_template_owner,
-    ("batch", "Job"): _validate_template_owner,
-}
 
 
 # --- pod updates ---------------------------------------------------------------------------------

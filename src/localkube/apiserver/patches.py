@@ -22,7 +22,7 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
-from localkube.apiserver import codec
+from localkube.apiserver import codec, strategies
 
 # kube-apiserver's cap on a JSON patch's operations
 MAX_JSON_PATCH_OPERATIONS = 10_000
@@ -249,25 +249,9 @@ _TYPES: dict[str, dict[str, _Field]] = {
     "ServiceAccount": {"metadata": _Field("ObjectMeta"), "secrets": _merge_list("name")},
 }
 
-_ROOTS: dict[str, str] = {
-    "Pod": "Pod",
-    "PodTemplate": "PodTemplate",
-    "ReplicationController": "Workload",
-    "Deployment": "Workload",
-    "ReplicaSet": "Workload",
-    "StatefulSet": "Workload",
-    "DaemonSet": "Workload",
-    "Job": "Workload",
-    "CronJob": "CronJob",
-    "Service": "Service",
-    "Node": "Node",
-    "Namespace": "WithConditions",
-    "PersistentVolumeClaim": "WithConditions",
-    "ServiceAccount": "ServiceAccount",
-}
-
 # API groups compiled into the API server: any kind in them has a Go struct, so strategic merge
-# applies (kinds not in _ROOTS merge everything but their metadata lists atomically).
+# applies (kinds whose strategy names no patch root merge everything but their metadata lists
+# atomically).
 BUILTIN_GROUPS = frozenset(
     {
         "",
@@ -321,7 +305,7 @@ def _root_type(api_version: str, kind: str) -> str:
             "the body of the request was in an unknown format - accepted media types include: "
             "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
         )
-    return _ROOTS.get(kind, "Object")
+    return strategies.of_kind(group, kind).patch_root
 
 
 # --- strategic merge patch: the algorithm ---------------------------------------------------------

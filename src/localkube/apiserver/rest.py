@@ -255,8 +255,7 @@ def _table(
     info: ResourceInfo, objects: list[dict[str, Any]], list_meta: dict[str, Any], q: Mapping[str, str]
 ) -> dict[str, Any]:
     doc = tables.to_table(
-        info.api_version,
-        info.kind,
+        info.strategy.printer,
         objects,
         include_object=q.get("includeObject", "Metadata"),
         printer_columns=list(info.printer_columns) if info.custom else None,

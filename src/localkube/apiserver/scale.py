@@ -47,7 +47,7 @@ def scale_of(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     if info.scale.label_selector:
         sel = get_path(obj, info.scale.label_selector)
         if isinstance(sel, dict):
-            sel = selector_text(sel)
+            sel = selector_text({"matchLabels": sel} if info.scale.map_selector else sel)
         if sel:
             status["selector"] = sel
     return {

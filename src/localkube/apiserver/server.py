@@ -27,6 +27,7 @@ from localkube.apiserver.proxy import PodProxy
 from localkube.apiserver.rbac_cache import RBACAuthorizer
 from localkube.apiserver.rest import RestAPI
 from localkube.apiserver.store import Store
+from localkube.apiserver.strategies import BUILTIN
 from localkube.apiserver.tokens import TokenAuthority
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class APIServer:
         )
         self.admin_token = self.tokens.admin_token
         self.store = Store(state=StateFile(self.data_dir / STATE_FILE, sync=fsync) if durable else None)
-        self.registry = Registry()
+        self.registry = Registry(BUILTIN)
         self.allocator = Allocator(service_cidr)
         self.core = Core(self.store, self.registry, self.allocator)
         self.controllers = Controllers(self.core)

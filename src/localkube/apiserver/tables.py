@@ -15,10 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from kubeschema.timestamps import parse_time
-from localkube.apiserver.patches import BUILTIN_GROUPS
+from localkube.apiserver.strategy import Printer, Row
 
 Cells = list[Any]
-Row = tuple[Cells, list[dict[str, str]]]
 
 _NAME_DESC = (
     "Name must be unique within a namespace. Is required when creating resources, although some "
@@ -84,23 +83,22 @@ AGE_COLUMN = column("Age", desc=_AGE_DESC)
 
 
 def to_table(
-    api_version: str,
-    kind: str,
+    printer: Printer | None,
     objects: list[dict[str, Any]],
     *,
     include_object: str,
     printer_columns: list[dict[str, Any]] | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """A Table of `objects`. `include_object` is the request's includeObject: "None", "Metadata"
-    (the default for kubectl) or "Object". `printer_columns` are the served CRD version's
-    additionalPrinterColumns (custom resources only)."""
-    group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    if group not in BUILTIN_GROUPS:
-        columns, row_fn = _crd_printer(printer_columns or [], now)
-    elif kind in _PRINTERS:
-        defs, fn = _PRINTERS[kind]
-        columns = defs
+    """A Table of `objects`. `printer` is the built-in kind's (its strategy's); `printer_columns`
+    are the served CRD version's additionalPrinterColumns (custom resources only: given, even
+    empty, for them and None otherwise). `include_object` is the request's includeObject: "None",
+    "Metadata" (the default for kubectl) or "Object"."""
+    if printer_columns is not None:
+        columns, row_fn = _crd_printer(printer_columns, now)
+    elif printer is not None:
+        columns = printer.columns
+        fn = printer.row
 
         def row_fn(obj: dict[str, Any]) -> Row:
             return fn(obj, now)
@@ -785,91 +783,91 @@ _BINDING_COLUMNS = [
     column("ServiceAccounts", priority=1, desc="ServiceAccounts in the binding"),
 ]
 
-_PRINTERS: dict[str, tuple[list[dict[str, Any]], Callable[[dict[str, Any], datetime], Row]]] = {
-    "Pod": (_POD_COLUMNS, _pod_row),
-    "Service": (_SERVICE_COLUMNS, _service_row),
-    "ConfigMap": (
-        [NAME_COLUMN, column("Data", "integer", desc="Number of data entries."), AGE_COLUMN],
-        _configmap_row,
-    ),
-    "Secret": (
-        [
-            NAME_COLUMN,
-            column("Type", desc="The type of the secret"),
-            column("Data", "integer", desc="Number of data entries."),
-            AGE_COLUMN,
-        ],
-        _secret_row,
-    ),
-    "Namespace": (
-        [NAME_COLUMN, column("Status", desc="The status of the namespace"), AGE_COLUMN],
-        _namespace_row,
-    ),
-    "ServiceAccount": (
-        [NAME_COLUMN, column("Secrets", "integer", desc="Number of secrets."), AGE_COLUMN],
-        _service_account_row,
-    ),
-    "Node": (_NODE_COLUMNS, _node_row),
-    "Event": (_EVENT_COLUMNS, _event_row),
-    "Deployment": (
-        [
-            NAME_COLUMN,
-            column("Ready", desc="Number of the pod with ready state"),
-            column(
-                "Up-to-date",
-                "integer",
-                desc="Total number of non-terminated pods targeted by this deployment that have the desired "
-                "template spec.",
-            ),
-            column(
-                "Available",
-                "integer",
-                desc="Total number of available pods (ready for at least minReadySeconds) targeted by this "
-                "deployment.",
-            ),
-            AGE_COLUMN,
-            *_WORKLOAD_TAIL,
-        ],
-        _deployment_row,
-    ),
-    "ReplicaSet": (
-        [
-            NAME_COLUMN,
-            column("Desired", "integer", desc="Number of desired pods."),
-            column("Current", "integer", desc="Number of actual replicas."),
-            column("Ready", "integer", desc="Number of pods ready."),
-            AGE_COLUMN,
-            *_WORKLOAD_TAIL,
-        ],
-        _replicaset_row,
-    ),
-    "StatefulSet": (
-        [
-            NAME_COLUMN,
-            column("Ready", desc="Number of the pod with ready state"),
-            AGE_COLUMN,
-            *_WORKLOAD_TAIL[:2],
-        ],
-        _statefulset_row,
-    ),
-    "Job": (
-        [
-            NAME_COLUMN,
-            column("Status", desc="Status of the job."),
-            column("Completions", desc="The completion status of the job."),
-            column("Duration", desc="Time required to complete the job."),
-            AGE_COLUMN,
-            *_WORKLOAD_TAIL,
-        ],
-        _job_row,
-    ),
-    "Endpoints": (
-        [NAME_COLUMN, column("Endpoints", desc="Endpoints of the service."), AGE_COLUMN],
-        _endpoints_row,
-    ),
-    "Lease": ([NAME_COLUMN, column("Holder", desc="The holder of the lease."), AGE_COLUMN], _lease_row),
-    "Role": ([NAME_COLUMN, column("Created At", "date", desc=_AGE_DESC)], _role_row),
-    "ClusterRole": ([NAME_COLUMN, column("Created At", "date", desc=_AGE_DESC)], _role_row),
-    "RoleBinding": (_BINDING_COLUMNS, _binding_row),
-    "ClusterRoleBinding": (_BINDING_COLUMNS, _binding_row),
-}
+# kube-apiserver's printers of built-in kinds; strategies/ hands each kind its own.
+POD_PRINTER = Printer(_POD_COLUMNS, _pod_row)
+SERVICE_PRINTER = Printer(_SERVICE_COLUMNS, _service_row)
+CONFIG_MAP_PRINTER = Printer(
+    [NAME_COLUMN, column("Data", "integer", desc="Number of data entries."), AGE_COLUMN],
+    _configmap_row,
+)
+SECRET_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Type", desc="The type of the secret"),
+        column("Data", "integer", desc="Number of data entries."),
+        AGE_COLUMN,
+    ],
+    _secret_row,
+)
+NAMESPACE_PRINTER = Printer(
+    [NAME_COLUMN, column("Status", desc="The status of the namespace"), AGE_COLUMN],
+    _namespace_row,
+)
+SERVICE_ACCOUNT_PRINTER = Printer(
+    [NAME_COLUMN, column("Secrets", "integer", desc="Number of secrets."), AGE_COLUMN],
+    _service_account_row,
+)
+NODE_PRINTER = Printer(_NODE_COLUMNS, _node_row)
+EVENT_PRINTER = Printer(_EVENT_COLUMNS, _event_row)
+DEPLOYMENT_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Ready", desc="Number of the pod with ready state"),
+        column(
+            "Up-to-date",
+            "integer",
+            desc="Total number of non-terminated pods targeted by this deployment that have the desired "
+            "template spec.",
+        ),
+        column(
+            "Available",
+            "integer",
+            desc="Total number of available pods (ready for at least minReadySeconds) targeted by this "
+            "deployment.",
+        ),
+        AGE_COLUMN,
+        *_WORKLOAD_TAIL,
+    ],
+    _deployment_row,
+)
+REPLICA_SET_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Desired", "integer", desc="Number of desired pods."),
+        column("Current", "integer", desc="Number of actual replicas."),
+        column("Ready", "integer", desc="Number of pods ready."),
+        AGE_COLUMN,
+        *_WORKLOAD_TAIL,
+    ],
+    _replicaset_row,
+)
+STATEFUL_SET_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Ready", desc="Number of the pod with ready state"),
+        AGE_COLUMN,
+        *_WORKLOAD_TAIL[:2],
+    ],
+    _statefulset_row,
+)
+JOB_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Status", desc="Status of the job."),
+        column("Completions", desc="The completion status of the job."),
+        column("Duration", desc="Time required to complete the job."),
+        AGE_COLUMN,
+        *_WORKLOAD_TAIL,
+    ],
+    _job_row,
+)
+ENDPOINTS_PRINTER = Printer(
+    [NAME_COLUMN, column("Endpoints", desc="Endpoints of the service."), AGE_COLUMN],
+    _endpoints_row,
+)
+LEASE_PRINTER = Printer(
+    [NAME_COLUMN, column("Holder", desc="The holder of the lease."), AGE_COLUMN], _lease_row
+)
+# Roles and ClusterRoles print alike, as do both kinds of binding
+ROLE_PRINTER = Printer([NAME_COLUMN, column("Created At", "date", desc=_AGE_DESC)], _role_row)
+BINDING_PRINTER = Printer(_BINDING_COLUMNS, _binding_row)

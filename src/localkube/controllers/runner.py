@@ -1,6 +1,8 @@
-"""The Deployment and ReplicaSet controllers as clients of the API server: watch-driven, one queue.
+"""The workload controllers as clients of the API server: watch-driven, one queue.
 
-Every change to a Deployment, ReplicaSet or pod enqueues the object that controls it; a worker
+Deployments, ReplicaSets, ReplicationControllers (the ReplicaSet controller's plan with a plain
+map for a selector), Jobs and CronJobs. Every change to one of them or to a pod enqueues the
+object that controls it; a worker
 syncs one key at a time from the caches. Nothing polls: the only timers are the ones a plan asks
 for (a pod reaching minReadySeconds, a rollout's progress deadline) and retries after errors.
 """
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 SyncKey = tuple[str, str, str]  # (kind, namespace, name)
 RS_COMPONENT = "replicaset-controller"
+RC_COMPONENT = "replication-controller"
 DEPLOYMENT_COMPONENT = "deployment-controller"
 RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
@@ -57,6 +60,7 @@ def _path(kind: str, namespace: str, name: str | None = None, sub: str | None = 
     prefix, plural = {
         "Deployment": ("/apis/apps/v1", "deployments"),
         "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+        "ReplicationController": ("/api/v1", "replicationcontrollers"),
         "Pod": ("/api/v1", "pods"),
     }[kind]
     path = f"{prefix}/namespaces/{namespace}/{plural}"
@@ -74,10 +78,12 @@ class Controllers:
         # resync: after a gap in a watch every object is looked at again, not only the changed ones
         self.deployments = Informer(client, "/apis/apps/v1/deployments", resync=True)
         self.replicasets = Informer(client, "/apis/apps/v1/replicasets", resync=True)
+        self.rcs = Informer(client, "/api/v1/replicationcontrollers", resync=True)
         self.pods = Informer(client, "/api/v1/pods", keep=podutil.pod_summary, resync=True)
         self.jobs = Informer(client, "/apis/batch/v1/jobs", resync=True)
         self.deployments.add_handler(self._on_deployment)
         self.replicasets.add_handler(self._on_replicaset)
+        self.rcs.add_handler(self._on_rc)
         self.pods.add_handler(self._on_pod)
         self.jobs.add_handler(self._on_job)
         self.job_sync = JobSync(client, self.jobs, self.pods)
@@ -99,6 +105,10 @@ class Controllers:
         if ref and ref.get("kind") == "Deployment":
             self.queue.add(("Deployment", ns, ref["name"]))
 
+    def _on_rc(self, _etype: str, obj: dict[str, Any]) -> None:
+        ns = podutil.meta(obj).get("namespace", "")
+        self.queue.add(("ReplicationController", ns, podutil.meta(obj)["name"]))
+
     def _on_job(self, _etype: str, obj: dict[str, Any]) -> None:
         ns = podutil.meta(obj).get("namespace", "")
         self.queue.add(("Job", ns, podutil.meta(obj)["name"]))
@@ -111,27 +121,35 @@ class Controllers:
 
     def _on_pod(self, _etype: str, obj: dict[str, Any]) -> None:
         ref = podutil.controller_ref(obj)
-        if ref and ref.get("kind") in ("ReplicaSet", "Job"):
+        if ref and ref.get("kind") in ("ReplicaSet", "ReplicationController", "Job"):
             self.queue.add((ref["kind"], podutil.meta(obj).get("namespace", ""), ref["name"]))
 
     # ------------------------------------------------------------------------ syncs
 
-    async def sync_replicaset(self, namespace: str, name: str) -> float | None:
-        rs = self.replicasets.get(namespace, name)
+    async def sync_replicaset(self, namespace: str, name: str, kind: str = "ReplicaSet") -> float | None:
+        """One sync of a ReplicaSet, or of a ReplicationController: the same plan, as
+        kube-controller-manager runs one ReplicaSetController for both."""
+        cache, component = (
+            (self.replicasets, RS_COMPONENT) if kind == "ReplicaSet" else (self.rcs, RC_COMPONENT)
+        )
+        rs = cache.get(namespace, name)
         if rs is None:
             return None
         now = podutil.now_utc()
         selector = (rs.get("spec") or {}).get("selector")
+        if kind == "ReplicationController":
+            # a plain label map: the LabelSelector it means (none when empty: claim nothing)
+            selector = {"matchLabels": selector} if selector else None
         await self._claim(rs, "Pod", self.pods, selector)
         plan = rsc.plan(rs, self.pods.in_namespace(namespace), now)
         failure = await podcontrol.create_pods(
-            self.client, self.pods, rs, RS_COMPONENT, plan.create, rsc.new_pod
+            self.client, self.pods, rs, component, plan.create, rsc.new_pod
         )
-        await podcontrol.delete_pods(self.client, self.pods, rs, RS_COMPONENT, plan.delete)
+        await podcontrol.delete_pods(self.client, self.pods, rs, component, plan.delete)
         status = rsc.with_failure(plan.status, events.api_message(failure) if failure else None, now)
         if rsc.status_changed(rs, status):
             body = {**rs, "status": status}
-            self.replicasets.put(await self.client.put(_path("ReplicaSet", namespace, name, "status"), body))
+            cache.put(await self.client.put(_path(kind, namespace, name, "status"), body))
         if failure is not None:
             raise failure  # retried with back-off
         return plan.requeue_after.total_seconds() if plan.requeue_after is not None else None
@@ -230,7 +248,7 @@ class Controllers:
             elif kind == "CronJob":
                 after = await self.cronjob_sync.sync(ns, name)
             else:
-                after = await self.sync_replicaset(ns, name)
+                after = await self.sync_replicaset(ns, name, kind)
         except ApiError as e:
             # 409: our cache was behind a write; the watch brings the newer object, then retry.
             failures = self._failures.get(key, 0) + 1
@@ -256,11 +274,11 @@ class Controllers:
     async def run(self, stop: asyncio.Event) -> None:
         tasks = [
             asyncio.create_task(c.run(), name=f"localkube-controllers-watch-{c.path}")
-            for c in (self.deployments, self.replicasets, self.pods, self.jobs, self.cronjobs)
+            for c in (self.deployments, self.replicasets, self.rcs, self.pods, self.jobs, self.cronjobs)
         ]
         try:
             # act only once every cache has its first listing, so nothing is created twice
-            caches = (self.deployments, self.replicasets, self.pods, self.jobs, self.cronjobs)
+            caches = (self.deployments, self.replicasets, self.rcs, self.pods, self.jobs, self.cronjobs)
 
             async def all_synced() -> None:
                 for c in caches:
@@ -285,7 +303,7 @@ class Controllers:
 
 
 async def run_controllers(api_url: str, kubeconfig: Path, stop: asyncio.Event) -> None:
-    """Run the Deployment and ReplicaSet controllers against `api_url` until `stop` is set."""
+    """Run the workload controllers against `api_url` until `stop` is set."""
     client = ApiClient.from_kubeconfig(kubeconfig, server=api_url)
     try:
         await Controllers(client).run(stop)

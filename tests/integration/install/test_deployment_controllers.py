@@ -245,3 +245,59 @@ def test_a_recreated_deployment_adopts_the_replicaset_and_pods_it_orphaned(clust
     (current,) = cluster.replicasets("app=keep")
     assert current.metadata.uid == rs.metadata.uid  # the same ReplicaSet, not a new one
     assert {p.metadata.name for p in cluster.pods("app=keep")} == {p.metadata.name for p in pods}
+
+
+def replication_controller(name: str, replicas: int) -> dict[str, Any]:
+    """A core/v1 ReplicationController: its selector a plain label map."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"app": name},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "main", "image": "v1", "command": ["sleep", "1000"]}]},
+            },
+        },
+    }
+
+
+def test_a_replication_controller_keeps_its_pods_scales_and_takes_them_along_when_deleted(
+    cluster: Cluster, kubectl: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    rc = cluster.core.create_namespaced_replication_controller("default", replication_controller("old", 2))
+    pods = wait_for("2 pods", lambda: len(cluster.pods("app=old")) == 2 and cluster.pods("app=old"))
+    for pod in pods:
+        assert pod.metadata.name.startswith("old-")
+        ref = pod.metadata.owner_references[0]
+        assert (ref.kind, ref.name, ref.uid, ref.controller) == (
+            "ReplicationController",
+            "old",
+            rc.metadata.uid,
+            True,
+        )
+    cluster.play_kubelet("app=old")
+
+    def ready() -> Any:
+        now = cluster.core.read_namespaced_replication_controller("old", "default")
+        return now.status.ready_replicas == 2 and now
+
+    assert wait_for("2 ready replicas", ready).status.replicas == 2
+    scale = cluster.core.read_namespaced_replication_controller_scale("old", "default")
+    assert (scale.spec.replicas, scale.status.replicas, scale.status.selector) == (2, 2, "app=old")
+    cluster.core.patch_namespaced_replication_controller_scale("old", "default", {"spec": {"replicas": 3}})
+    wait_for("3 pods", lambda: len(cluster.pods("app=old")) == 3)
+    cluster.play_kubelet("app=old")
+    wait_for(
+        "3 ready replicas",
+        lambda: (
+            cluster.core.read_namespaced_replication_controller("old", "default").status.ready_replicas == 3
+        ),
+    )
+    shown = kubectl("get", "rc", "old", check=True).stdout.split("\n")
+    assert shown[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+    assert shown[1].split()[:4] == ["old", "3", "3", "3"]
+    cluster.core.delete_namespaced_replication_controller("old", "default", propagation_policy="Background")
+    wait_for("its pods gone", lambda: not cluster.pods("app=old"))

@@ -16,8 +16,8 @@ from kuberay.build import (
 )
 from kuberay.build.redis_cleanup import build_redis_cleanup_job
 from kubeschema import schema_for
-from localkube.apiserver import metadata as kube_meta
 from localkube.apiserver import schema as kube_schema
+from localkube.apiserver import strategies
 
 
 def _errors(obj: dict[str, Any]) -> list[str]:
@@ -29,7 +29,7 @@ def _errors(obj: dict[str, Any]) -> list[str]:
     assert schema is not None
     kube_schema.apply_defaults(obj, schema)
     errors = kube_schema.validate(obj, schema)
-    errors += kube_meta.validate_builtin(obj["apiVersion"], obj["kind"], obj)
+    errors += strategies.validate_builtin(obj["apiVersion"], obj["kind"], obj)
     return [e.message() for e in errors]
 
 

@@ -9,11 +9,8 @@ import pytest
 
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import Registry, ResourceInfo
-from localkube.apiserver.metadata import (
-    pod_update_forbidden,
-    validate_builtin,
-    validate_metadata,
-)
+from localkube.apiserver.metadata import pod_update_forbidden, validate_metadata
+from localkube.apiserver.strategies import BUILTIN, validate_builtin
 
 SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
@@ -141,7 +138,7 @@ def test_annotations_over_256k_are_too_long() -> None:
 
 def name_rule_for(kind: str) -> str:
     """The name rule the kinds table declares for a built-in kind; a custom resource's is the default."""
-    found = [i for i in Registry().all() if i.kind == kind and not i.custom]
+    found = [i for i in Registry(BUILTIN).all() if i.kind == kind and not i.custom]
     if found:
         return found[0].name_rule
     return ResourceInfo("ray.io", "v1", kind, kind.lower() + "s", kind.lower(), True, custom=True).name_rule

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from kubeschema.timestamps import format_time
+from localkube.apiserver import strategies
+from localkube.apiserver.patches import BUILTIN_GROUPS
 from localkube.apiserver.tables import MISSING, human_duration, jsonpath_lookup, to_table
 
 NOW = datetime(2026, 1, 10, 12, 0, 0, tzinfo=UTC)
@@ -20,7 +22,12 @@ def ago(**delta: float) -> str:
 def table(
     api_version: str, kind: str, objs: list[dict[str, Any]], columns: Any = None, include: str = "None"
 ) -> dict[str, Any]:
-    return to_table(api_version, kind, objs, include_object=include, printer_columns=columns, now=NOW)
+    """The table the server sends for these objects: a built-in kind's strategy's printer, or the
+    CRD's columns for a custom resource."""
+    group = api_version.rpartition("/")[0]
+    custom_columns = None if group in BUILTIN_GROUPS else (columns or [])
+    printer = strategies.of_kind(group, kind).printer
+    return to_table(printer, objs, include_object=include, printer_columns=custom_columns, now=NOW)
 
 
 def printed(t: dict[str, Any], wide: bool = False) -> list[dict[str, Any]]:

@@ -1,0 +1,330 @@
+"""The built-in resources localkube serves, each with its strategy record.
+
+Adding a kind: its `served(...)` line here (group, version, kind, plural, scope, short names,
+subresources, categories) and, when it does anything beyond the generic verbs, a `Strategy` in
+the module of its family (core, workloads, rbac, apiextensions, others). Nothing else keys on
+the kind: Core, lists, tables and patches read the record through `ResourceInfo.strategy`.
+The order here is discovery's order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.kinds import ResourceInfo, served
+from localkube.apiserver.strategies import apiextensions, core, others, rbac, workloads
+from localkube.apiserver.strategy import DEFAULT, Strategy
+
+BUILTIN: tuple[ResourceInfo, ...] = (
+    served(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        False,
+        short=("ns",),
+        sub=("status", "finalize"),
+        strategy=core.NAMESPACE,
+    ),
+    served(
+        "",
+        "v1",
+        "Pod",
+        "pods",
+        short=("po",),
+        cats=("all",),
+        sub=("status", "log", "binding", "eviction", "exec", "attach", "portforward"),
+        strategy=core.POD,
+    ),
+    served(
+        "", "v1", "Service", "services", short=("svc",), cats=("all",), sub=("status",), strategy=core.SERVICE
+    ),
+    dataclasses.replace(
+        served("", "v1", "Endpoints", "endpoints", short=("ep",), strategy=core.ENDPOINTS),
+        deprecation_warning="v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+    ),
+    served(
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        short=("rc",),
+        cats=("all",),
+        sub=("status", "scale"),
+        strategy=core.REPLICATION_CONTROLLER,
+        map_selector=True,
+    ),
+    served("", "v1", "ConfigMap", "configmaps", short=("cm",), strategy=core.CONFIG_MAP),
+    served("", "v1", "Secret", "secrets", strategy=core.SECRET),
+    served(
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        short=("sa",),
+        sub=("token",),
+        strategy=core.SERVICE_ACCOUNT,
+    ),
+    served("", "v1", "Node", "nodes", False, short=("no",), sub=("status",), strategy=core.NODE),
+    served("", "v1", "Event", "events", short=("ev",), strategy=core.EVENT),
+    dataclasses.replace(
+        served("events.k8s.io", "v1", "Event", "events", short=("ev",), strategy=core.EVENTS_V1_EVENT),
+        storage_group="",
+    ),
+    served("rbac.authorization.k8s.io", "v1", "Role", "roles", strategy=rbac.ROLE),
+    served("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", strategy=rbac.ROLE_BINDING),
+    served(
+        "rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False, strategy=rbac.CLUSTER_ROLE
+    ),
+    served(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        False,
+        strategy=rbac.CLUSTER_ROLE_BINDING,
+    ),
+    served("coordination.k8s.io", "v1", "Lease", "leases", strategy=others.LEASE),
+    served(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        False,
+        short=("crd", "crds"),
+        sub=("status",),
+        cats=("api-extensions",),
+        strategy=apiextensions.CUSTOM_RESOURCE_DEFINITION,
+    ),
+    served("batch", "v1", "Job", "jobs", cats=("all",), sub=("status",), strategy=workloads.JOB),
+    served(
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        short=("cj",),
+        cats=("all",),
+        sub=("status",),
+        strategy=workloads.CRON_JOB,
+    ),
+    served(
+        "networking.k8s.io",
+        "v1",
+        "Ingress",
+        "ingresses",
+        short=("ing",),
+        sub=("status",),
+        strategy=others.GENERATION_ONLY,
+    ),
+    served(
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        short=("netpol",),
+        strategy=others.GENERATION_ONLY,
+    ),
+    served(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        short=("deploy",),
+        cats=("all",),
+        sub=("status", "scale"),
+        strategy=workloads.DEPLOYMENT,
+    ),
+    served(
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        short=("rs",),
+        cats=("all",),
+        sub=("status", "scale"),
+        strategy=workloads.REPLICA_SET,
+    ),
+    served(
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        short=("sts",),
+        cats=("all",),
+        sub=("status", "scale"),
+        strategy=workloads.STATEFUL_SET,
+    ),
+    served(
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        short=("ds",),
+        cats=("all",),
+        sub=("status",),
+        strategy=workloads.DAEMON_SET,
+    ),
+    served("apps", "v1", "ControllerRevision", "controllerrevisions"),
+    served("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
+    served(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        False,
+        verbs=("create",),
+    ),
+    served(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        False,
+        verbs=("create",),
+    ),
+    served(
+        "authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", False, verbs=("create",)
+    ),
+    served(
+        "authorization.k8s.io",
+        "v1",
+        "LocalSubjectAccessReview",
+        "localsubjectaccessreviews",
+        verbs=("create",),
+    ),
+    served("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", False, verbs=("create",)),
+    served(
+        "authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, verbs=("create",)
+    ),
+    served(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        short=("pdb",),
+        sub=("status",),
+        strategy=others.GENERATION_ONLY,
+    ),
+    *(
+        # the rest of kube-apiserver's discovery that clients list: stored, validated and served
+        # (no controller acts on them), so a client walking discovery finds what a cluster has
+        served("", "v1", "PersistentVolume", "persistentvolumes", False, short=("pv",), sub=("status",)),
+        served(
+            "",
+            "v1",
+            "PersistentVolumeClaim",
+            "persistentvolumeclaims",
+            short=("pvc",),
+            sub=("status",),
+            strategy=core.PERSISTENT_VOLUME_CLAIM,
+        ),
+        served("", "v1", "LimitRange", "limitranges", short=("limits",)),
+        served("", "v1", "ResourceQuota", "resourcequotas", short=("quota",), sub=("status",)),
+        served("", "v1", "PodTemplate", "podtemplates", strategy=core.POD_TEMPLATE),
+        served(
+            "apiregistration.k8s.io",
+            "v1",
+            "APIService",
+            "apiservices",
+            False,
+            sub=("status",),
+            cats=("api-extensions",),
+            strategy=apiextensions.API_SERVICE,
+        ),
+        served(
+            "certificates.k8s.io",
+            "v1",
+            "CertificateSigningRequest",
+            "certificatesigningrequests",
+            False,
+            short=("csr",),
+            sub=("status", "approval"),
+        ),
+        served(
+            "autoscaling",
+            "v2",
+            "HorizontalPodAutoscaler",
+            "horizontalpodautoscalers",
+            short=("hpa",),
+            cats=("all",),
+            sub=("status",),
+        ),
+        served("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, short=("sc",)),
+        served("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
+        served("storage.k8s.io", "v1", "CSINode", "csinodes", False),
+        served("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities"),
+        served("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, sub=("status",)),
+        served("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
+        served("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False),
+        served("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
+        served(
+            "admissionregistration.k8s.io",
+            "v1",
+            "MutatingWebhookConfiguration",
+            "mutatingwebhookconfigurations",
+            False,
+            cats=("api-extensions",),
+        ),
+        served(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingWebhookConfiguration",
+            "validatingwebhookconfigurations",
+            False,
+            cats=("api-extensions",),
+        ),
+        served(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingAdmissionPolicy",
+            "validatingadmissionpolicies",
+            False,
+            sub=("status",),
+            cats=("api-extensions",),
+        ),
+        served(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingAdmissionPolicyBinding",
+            "validatingadmissionpolicybindings",
+            False,
+            cats=("api-extensions",),
+        ),
+        served("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", False, sub=("status",)),
+        served(
+            "flowcontrol.apiserver.k8s.io",
+            "v1",
+            "PriorityLevelConfiguration",
+            "prioritylevelconfigurations",
+            False,
+            sub=("status",),
+        ),
+        served("networking.k8s.io", "v1", "IPAddress", "ipaddresses", False, short=("ip",)),
+        served("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", False, sub=("status",)),
+        served(
+            "storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses", False, short=("vac",)
+        ),
+        served("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False),
+        served("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
+        served("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates"),
+        served("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
+    ),
+)
+
+
+_BY_KIND: dict[tuple[str, str], Strategy] = {(i.group, i.kind): i.strategy for i in BUILTIN}
+
+
+def validate_builtin(api_version: str, kind: str, obj: dict[str, Any]) -> list[FieldError]:
+    """The kind-specific rules a create checks on a defaulted built-in object (metadata aside)."""
+    group = api_version.rpartition("/")[0]
+    strategy = of_kind(group, kind)
+    return strategy.validate(obj) if strategy.validate is not None else []
+
+
+def of_kind(group: str, kind: str) -> Strategy:
+    """The strategy of a built-in kind, for code that holds a kind rather than a ResourceInfo
+    (strategic merge patch of an object it was given); DEFAULT for kinds without one."""
+    return _BY_KIND.get((group, kind), DEFAULT)

@@ -1,0 +1,326 @@
+"""Strategy records of core/v1 kinds (pkg/registry/core/<kind>/strategy.go)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from localkube.apiserver import defaults, errors, metadata, tables
+from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
+from localkube.apiserver.strategy import Obj, Printer, Row, Strategy
+
+if TYPE_CHECKING:
+    from localkube.apiserver.core import Core
+    from localkube.apiserver.ipalloc import Allocator
+
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# --- Namespace -----------------------------------------------------------------------------------
+
+
+def _namespace_terminating(ns: Obj, now: str) -> None:
+    ns.setdefault("status", {})["phase"] = "Terminating"
+
+
+def _namespace_held(ns: Obj) -> bool:
+    # the namespace finalizer (controllers.py) empties it before spec.finalizers lets it go
+    return bool(_d(ns.get("spec")).get("finalizers"))
+
+
+NAMESPACE = Strategy(
+    name_rule="label",
+    default=defaults.namespace,
+    validate=metadata.validate_namespace,
+    field_selectors=("status.phase",),
+    printer=tables.NAMESPACE_PRINTER,
+    patch_root="WithConditions",
+    protected_names=PROTECTED_NAMESPACES,
+    delete_marks=True,
+    on_delete_marked=_namespace_terminating,
+    held=_namespace_held,
+)
+
+
+# --- Pod -----------------------------------------------------------------------------------------
+
+
+def _comparable_pods(old: Obj, new: Obj) -> tuple[Obj, Obj]:
+    """Both pods with the same (possibly empty) container lists present, for the immutability check."""
+    out = []
+    for pod in (old, new):
+        spec = dict(_d(pod.get("spec")))
+        for key in ("containers", "initContainers"):
+            spec.setdefault(key, [])
+        out.append({**pod, "spec": spec})
+    return out[0], out[1]
+
+
+def _pod_update(old: Obj, new: Obj) -> list[FieldError]:
+    return metadata.pod_update_forbidden(*_comparable_pods(old, new))
+
+
+def _pod_held(pod: Obj) -> bool:
+    # a graceful delete waits for the kubelet to stop the containers and delete with grace 0
+    return bool(_d(pod.get("metadata")).get("deletionGracePeriodSeconds"))
+
+
+def _pod_grace(pod: Obj, requested: int | None, node_exists: Callable[[str], bool]) -> int:
+    """Pods bound to an existing node get a grace period, for the kubelet to stop them."""
+    spec = _d(pod.get("spec"))
+    node = spec.get("nodeName")
+    if not node or not node_exists(str(node)):
+        return 0
+    if _d(pod.get("status")).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    if requested is not None:
+        return max(requested, 0)
+    return int(spec.get("terminationGracePeriodSeconds") or 0)
+
+
+POD = Strategy(
+    generation=True,
+    default=defaults.pod,
+    validate=metadata.validate_pod,
+    validate_update=_pod_update,
+    field_selectors=(
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+    printer=tables.POD_PRINTER,
+    patch_root="Pod",
+    held=_pod_held,
+    grace=_pod_grace,
+)
+
+
+# --- Service -------------------------------------------------------------------------------------
+
+
+def _service_update(old: Obj, new: Obj) -> list[FieldError]:
+    o, n = _d(old.get("spec")), _d(new.get("spec"))
+    if n.get("clusterIP") and o.get("clusterIP") and n["clusterIP"] != o["clusterIP"]:
+        return [
+            FieldError("spec.clusterIPs[0]", "FieldValueInvalid", "may not change once set", n["clusterIP"])
+        ]
+    return []
+
+
+def _service_allocate(alloc: Allocator, svc: Obj, old: Obj | None, dry_run: bool) -> None:
+    """A ClusterIP (unless headless or ExternalName) and node ports, kept across updates."""
+    spec = svc.get("spec")
+    if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
+        return
+    if old is not None:
+        # clusterIP is immutable once set; keep it if the client left it out
+        old_spec = _d(old.get("spec"))
+        spec.setdefault("clusterIP", old_spec.get("clusterIP"))
+        spec.setdefault("clusterIPs", old_spec.get("clusterIPs"))
+        _allocate_node_ports(alloc, spec, old_spec, dry_run)
+        return
+    wanted = spec.get("clusterIP") or (spec.get("clusterIPs") or [None])[0]
+    if wanted == "None":
+        spec["clusterIP"], spec["clusterIPs"] = "None", ["None"]
+    else:
+        got = alloc.allocate(wanted)
+        if isinstance(got, FieldError):
+            raise errors.invalid("Service", "", svc["metadata"]["name"], [got])
+        if dry_run:
+            alloc.release(got)
+        spec["clusterIP"], spec["clusterIPs"] = got, [got]
+    _allocate_node_ports(alloc, spec, {}, dry_run)
+
+
+def _allocate_node_ports(
+    alloc: Allocator, spec: dict[str, Any], old_spec: dict[str, Any], dry_run: bool
+) -> None:
+    if spec.get("type") not in ("NodePort", "LoadBalancer"):
+        return
+    old_ports = {p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or () if isinstance(p, dict)}
+    for i, port in enumerate(spec.get("ports") or ()):
+        if not isinstance(port, dict):
+            continue
+        if port.get("nodePort") and port["nodePort"] == old_ports.get(port.get("port")):
+            continue
+        got = alloc.allocate_port(
+            port.get("nodePort") or old_ports.get(port.get("port")), f"spec.ports[{i}].nodePort"
+        )
+        if isinstance(got, FieldError):
+            raise errors.invalid("Service", "", "", [got])
+        if dry_run:
+            alloc.release_port(got)
+        port["nodePort"] = got
+
+
+def _service_event(core: Core, type_: str, svc: Obj) -> None:
+    """A deleted Service gives its ClusterIP and node ports back."""
+    if type_ != "DELETED":
+        return
+    spec = _d(svc.get("spec"))
+    if spec.get("clusterIP") not in (None, "", "None"):
+        core.alloc.release(spec.get("clusterIP"))
+    for p in spec.get("ports") or ():
+        if isinstance(p, dict):
+            core.alloc.release_port(p.get("nodePort"))
+
+
+SERVICE = Strategy(
+    name_rule="label",
+    default=defaults.service,
+    validate=metadata.validate_service,
+    validate_update=_service_update,
+    allocate=_service_allocate,
+    printer=tables.SERVICE_PRINTER,
+    patch_root="Service",
+    on_event=_service_event,
+)
+
+
+# --- ConfigMap and Secret ------------------------------------------------------------------------
+
+
+def _data_immutable(old: Obj, new: Obj) -> list[FieldError]:
+    if old.get("immutable") is not True:
+        return []
+    return [
+        FieldError(k, FORBIDDEN, "field is immutable when `immutable` is set")
+        for k in ("data", "binaryData", "stringData")
+        if old.get(k) != new.get(k)
+    ]
+
+
+CONFIG_MAP = Strategy(
+    validate=metadata.validate_configmap,
+    validate_update=_data_immutable,
+    printer=tables.CONFIG_MAP_PRINTER,
+)
+SECRET = Strategy(
+    decode_check=defaults.secret_data_error,
+    default=defaults.secret,
+    validate=metadata.validate_secret,
+    validate_update=_data_immutable,
+    field_selectors=("type",),
+    printer=tables.SECRET_PRINTER,
+)
+
+
+# --- the rest of core/v1 -------------------------------------------------------------------------
+
+SERVICE_ACCOUNT = Strategy(
+    validate=metadata.validate_service_account,
+    printer=tables.SERVICE_ACCOUNT_PRINTER,
+    patch_root="ServiceAccount",
+)
+# a node registers itself with its status (the kubelet's first write)
+NODE = Strategy(
+    keeps_status_on_create=True,
+    field_selectors=("spec.unschedulable",),
+    printer=tables.NODE_PRINTER,
+    patch_root="Node",
+)
+ENDPOINTS = Strategy(create_on_update=True, printer=tables.ENDPOINTS_PRINTER)
+EVENT = Strategy(
+    create_on_update=True,
+    field_selectors=(
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
+    printer=tables.EVENT_PRINTER,
+)
+# events.k8s.io/v1 serves the same stored Events with its own field names
+EVENTS_V1_EVENT = Strategy(
+    create_on_update=True,
+    field_selectors=(
+        "regarding.kind",
+        "regarding.namespace",
+        "regarding.name",
+        "regarding.uid",
+        "regarding.apiVersion",
+        "regarding.resourceVersion",
+        "regarding.fieldPath",
+        "reason",
+        "reportingController",
+        "type",
+    ),
+    printer=tables.EVENT_PRINTER,
+)
+PERSISTENT_VOLUME_CLAIM = Strategy(patch_root="WithConditions")
+POD_TEMPLATE = Strategy(patch_root="PodTemplate")
+
+
+# --- ReplicationController -----------------------------------------------------------------------
+
+
+def _rc_default(rc: Obj) -> None:
+    """SetDefaults_ReplicationController: the selector and labels default to the template's labels."""
+    spec = rc.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    template_labels = _d(_d(_d(spec.get("template")).get("metadata")).get("labels"))
+    if template_labels:
+        if not spec.get("selector"):
+            spec["selector"] = dict(template_labels)
+        meta = rc.setdefault("metadata", {})
+        if isinstance(meta, dict) and not meta.get("labels"):
+            meta["labels"] = dict(template_labels)
+    defaults.replicaset(rc)
+
+
+def _rc_validate(rc: Obj) -> list[FieldError]:
+    """ValidateReplicationControllerSpec: a selector, matched by the template's labels."""
+    errs = metadata.validate_template_owner(rc)
+    spec = _d(rc.get("spec"))
+    selector = _d(spec.get("selector"))
+    if not selector:
+        errs.append(FieldError("spec.selector", REQUIRED, ""))
+        return errs
+    errs.extend(metadata.validate_labels(selector, "spec.selector"))
+    labels = _d(_d(_d(spec.get("template")).get("metadata")).get("labels"))
+    if any(labels.get(k) != v for k, v in selector.items()):
+        errs.append(
+            FieldError(
+                "spec.template.metadata.labels",
+                INVALID,
+                "`selector` does not match template `labels`",
+                ",".join(f"{k}={v}" for k, v in sorted(labels.items())),
+            )
+        )
+    return errs
+
+
+def _rc_row(rc: Obj, now: datetime) -> Row:
+    """A ReplicaSet's row; the selector column prints the plain label map."""
+    spec = _d(rc.get("spec"))
+    return tables.REPLICA_SET_PRINTER.row(
+        {**rc, "spec": {**spec, "selector": {"matchLabels": _d(spec.get("selector"))}}}, now
+    )
+
+
+REPLICATION_CONTROLLER = Strategy(
+    generation=True,
+    default=_rc_default,
+    validate=_rc_validate,
+    # kubectl's columns are a ReplicaSet's: NAME DESIRED CURRENT READY AGE (wide: CONTAINERS IMAGES SELECTOR)
+    printer=Printer(tables.REPLICA_SET_PRINTER.columns, _rc_row),
+    patch_root="Workload",
+)

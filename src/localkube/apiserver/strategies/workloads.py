@@ -1,0 +1,49 @@
+"""Strategy records of apps/v1 and batch/v1 kinds (pkg/registry/{apps,batch}/<kind>/strategy.go)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from localkube.apiserver import defaults, metadata, tables
+from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.strategy import DeletePolicy, Obj, Printer, Strategy
+
+
+def _template_owner(default: Callable[[Obj], None], printer: Printer | None = None) -> Strategy:
+    """The strategy the workloads with a pod template share: generation, their defaults, the
+    template's validation, strategic merge through the template."""
+    return Strategy(
+        generation=True,
+        default=default,
+        validate=metadata.validate_template_owner,
+        printer=printer,
+        patch_root="Workload",
+    )
+
+
+DEPLOYMENT = _template_owner(defaults.deployment, tables.DEPLOYMENT_PRINTER)
+REPLICA_SET = _template_owner(defaults.replicaset, tables.REPLICA_SET_PRINTER)
+STATEFUL_SET = _template_owner(defaults.statefulset, tables.STATEFUL_SET_PRINTER)
+DAEMON_SET = _template_owner(defaults.daemonset)
+
+
+def _job_update(old: Obj, new: Obj) -> list[FieldError]:
+    if (old.get("spec") or {}).get("template") != (new.get("spec") or {}).get("template"):
+        return [FieldError("spec.template", "FieldValueInvalid", "field is immutable", None)]
+    return []
+
+
+JOB = dataclasses.replace(
+    _template_owner(defaults.job, tables.JOB_PRINTER),
+    validate_update=_job_update,
+    field_selectors=("status.successful",),
+    # batch/v1's DefaultGarbageCollectionPolicy is OrphanDependents, and the server says so
+    delete=DeletePolicy(
+        "Orphan",
+        "child pods are preserved by default when jobs are deleted; set "
+        "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to "
+        "suppress this warning",
+    ),
+)
+CRON_JOB = Strategy(patch_root="CronJob")

@@ -1,0 +1,92 @@
+"""What one kind does beyond the generic verbs: Kubernetes' pkg/registry/<group>/<kind>/strategy.go.
+
+A `Strategy` is a record of data and hooks; `Core` calls the hooks and never asks which kind it
+holds. The records of the built-in kinds are in `strategies/`, one module per kind family, next to
+the kinds' declarations; a kind without a record gets `DEFAULT`, custom resources `CUSTOM`.
+
+Hooks that need the server's state (the ClusterIP allocator, the registry, whether a node exists)
+receive it as an argument, so the records stay data and pure functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from localkube.apiserver.fielderrors import FieldError
+
+if TYPE_CHECKING:
+    from localkube.apiserver.core import Core
+    from localkube.apiserver.ipalloc import Allocator
+
+Obj = dict[str, Any]
+# a `kubectl get` row: its cells and its conditions
+Row = tuple[list[Any], list[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Printer:
+    """kube-apiserver's table printer of a kind (pkg/printers/internalversion): columns and rows."""
+
+    columns: list[dict[str, Any]]
+    row: Callable[[Obj, datetime], Row]
+
+
+@dataclass(frozen=True)
+class DeletePolicy:
+    """A kind's own delete behaviour (Jobs orphan their pods unless told otherwise)."""
+
+    default_propagation: str | None = None
+    warning: str = ""
+
+
+@dataclass(frozen=True)
+class Strategy:
+    # metadata.name's rule: "subdomain", "label" (DNS-1123 label) or "path-segment"
+    name_rule: str = "subdomain"
+    # PrepareForUpdate bumps metadata.generation when anything but metadata (and status) changes
+    generation: bool = False
+    # AllowCreateOnUpdate: a PUT of a missing object creates it
+    create_on_update: bool = False
+    # AllowUnconditionalUpdate: an update without metadata.resourceVersion is allowed
+    unconditional_update: bool = True
+    # whether a create keeps the client's status (Node's registration writes it)
+    keeps_status_on_create: bool = False
+    # a body the typed decoder refuses (400) before anything else, e.g. a Secret's data
+    decode_check: Callable[[Obj], str | None] | None = None
+    # defaulting (pkg/apis/<group>/v1/defaults.go)
+    default: Callable[[Obj], None] | None = None
+    # validation on create and update, after defaulting (ValidateXxx)
+    validate: Callable[[Obj], list[FieldError]] | None = None
+    # validation only on update: (old, new) -> errors (immutable fields, ValidateXxxUpdate)
+    validate_update: Callable[[Obj, Obj], list[FieldError]] | None = None
+    # after validation and admission, before storing: fields the server derives (CRD status)
+    prepare: Callable[[Obj, str], None] | None = None
+    # allocations from the server's pools (a Service's ClusterIP and node ports):
+    # (allocator, new, old or None, dry_run); raises APIError when a pool refuses
+    allocate: Callable[[Allocator, Obj, Obj | None, bool], None] | None = None
+    # the fields a fieldSelector may name, besides metadata.name and metadata.namespace
+    field_selectors: tuple[str, ...] = ()
+    printer: Printer | None = None
+    # the Go type strategic merge patch starts from (patches._TYPES); "Object": no merge keys
+    patch_root: str = "Object"
+    # names that can never be deleted (the default namespaces)
+    protected_names: tuple[str, ...] = ()
+    delete: DeletePolicy = DeletePolicy()
+    # a delete always only marks the object (namespaces wait for their finalizer)
+    delete_marks: bool = False
+    # what a delete changes besides the deletion timestamp: (object, now)
+    on_delete_marked: Callable[[Obj, str], None] | None = None
+    # whether anything but metadata.finalizers keeps a deleted object
+    held: Callable[[Obj], bool] | None = None
+    # seconds a delete waits: (object, requested grace or None, does this node exist?)
+    grace: Callable[[Obj, int | None, Callable[[str], bool]], int] | None = None
+    # keeps state derived from stored objects: (core, event type, object) after every change
+    on_event: Callable[[Core, str, Obj], None] | None = None
+
+
+DEFAULT = Strategy()
+# Custom resources: their CRD's schema validates and defaults (Core does it); the rest is fixed.
+CUSTOM = Strategy(generation=True, unconditional_update=False)
