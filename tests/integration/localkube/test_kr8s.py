@@ -143,7 +143,7 @@ def test_a_custom_resource_through_kr8s(widgets: kr8s.Api) -> None:
 
 
 def test_table_views_through_kr8s(widgets: kr8s.Api) -> None:
-    Pod(pod("p"), api=widgets).create()
+    Pod(pod("p", table="yes"), api=widgets).create()
     Deployment(
         {
             "metadata": {"name": "d"},
@@ -156,7 +156,8 @@ def test_table_views_through_kr8s(widgets: kr8s.Api) -> None:
         api=widgets,
     ).create()
     Widget({"metadata": {"name": "w"}, "spec": {"replicas": 1}}, api=widgets).create()
-    [pods] = list(widgets.get("pods", namespace="default", as_object=Table))
+    # (a real control plane also makes the Deployment's pods: the label leaves them out)
+    [pods] = list(widgets.get("pods", namespace="default", label_selector={"table": "yes"}, as_object=Table))
     assert [c["name"] for c in pods.column_definitions][:5] == ["Name", "Ready", "Status", "Restarts", "Age"]
     assert [r["cells"][0] for r in pods.rows] == ["p"]
     [deployments] = list(widgets.get("deployments", namespace="default", as_object=Table))
