@@ -168,3 +168,49 @@ SETTINGS_REFUSED: dict[str, str] = {
     "--forced-cluster-upgrade": "deprecated in KubeRay and without effect there; remove the flag",
     "--enable-metrics": "metrics are always served on --metrics-addr; remove the flag",
 }
+
+
+# The RayService's own fields (its rayClusterConfig is the RayCluster spec above, schema and all).
+_RS_E2E = "test_rayservice_serves_updates_in_place_upgrades_and_refuses_bad_input"
+_RS_NEW = "test_a_new_rayservice_names_a_pending_cluster_then_creates_it"
+_RS_SWITCH = "test_traffic_switches_only_when_the_pending_cluster_runs_every_application"
+_RS_IGNORED = "deprecated in KubeRay, which ignores it; so does this operator"
+_INCREMENTAL = "only NewClusterWithIncrementalUpgrade (Gateway API) sets it, and that type is refused"
+RAYSERVICE_USED: dict[str, str] = {
+    "apiVersion": _RS_NEW,
+    "kind": _RS_NEW,
+    "metadata": _RS_NEW,
+    "spec.rayClusterConfig": "test_cluster_config_change_prepares_a_pending_cluster",
+    "spec.rayClusterDeletionDelaySeconds": _RS_E2E,
+    "spec.serveConfigV2": "test_serve_config_change_is_put_in_place_without_a_new_cluster",
+    "spec.serveService": "test_user_serve_service_is_the_base_of_the_serve_service",
+    "spec.upgradeStrategy.type": "test_upgrade_type_none_keeps_the_cluster",
+    "spec.managedBy": "test_rayservice_managed_by_is_immutable",
+    "spec.excludeHeadPodFromServeSvc": "test_exclude_head_pod_from_serve_svc_keeps_the_head_label_false",
+    "spec.suspend": "test_suspend_deletes_clusters_and_services_then_resume_initializes",
+    "status.conditions": _RS_NEW,
+    "status.lastUpdateTime": "test_status_write_is_a_merge_patch_that_removes_what_went",
+    "status.serviceStatus": "test_steady_state_changes_nothing_and_asks_for_no_put",
+    "status.numServeEndpoints": "test_steady_state_changes_nothing_and_asks_for_no_put",
+    "status.observedGeneration": _RS_NEW,
+    "status.activeServiceStatus.applicationStatuses": "test_steady_state_changes_nothing_and_asks_for_no_put",
+    "status.activeServiceStatus.rayClusterName": _RS_SWITCH,
+    "status.activeServiceStatus.rayClusterStatus": "test_rayservice_status_carries_the_clusters_status",
+    "status.pendingServiceStatus.applicationStatuses": _RS_SWITCH,
+    "status.pendingServiceStatus.rayClusterName": "test_cluster_config_change_prepares_a_pending_cluster",
+    "status.pendingServiceStatus.rayClusterStatus": "test_rayservice_status_carries_the_clusters_status",
+}
+RAYSERVICE_PASSED_THROUGH: dict[str, str] = {
+    # KubeRay deprecated both and ignores them (kuberay#1685): accepted and ignored the same way.
+    "spec.serviceUnhealthySecondThreshold": _RS_IGNORED,
+    "spec.deploymentUnhealthySecondThreshold": _RS_IGNORED,
+}
+RAYSERVICE_REFUSED: dict[str, str] = {
+    "spec.upgradeStrategy.clusterUpgradeOptions": "NewClusterWithIncrementalUpgrade needs the Gateway API",
+    "status.activeServiceStatus.targetCapacity": _INCREMENTAL,
+    "status.activeServiceStatus.trafficRoutedPercent": _INCREMENTAL,
+    "status.activeServiceStatus.lastTrafficMigratedTime": _INCREMENTAL,
+    "status.pendingServiceStatus.targetCapacity": _INCREMENTAL,
+    "status.pendingServiceStatus.trafficRoutedPercent": _INCREMENTAL,
+    "status.pendingServiceStatus.lastTrafficMigratedTime": _INCREMENTAL,
+}

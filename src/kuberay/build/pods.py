@@ -15,6 +15,7 @@ from typing import Any
 from kuberay.build import auth, command, naming
 from kuberay.build.autoscaler import build_autoscaler_container
 from kuberay.build.naming import DEFAULT_OPTIONS, HEAD, WORKER, BuildOptions
+from kuberay.build.rayservice.pods import add_serving
 
 SHARED_MEMORY_VOLUME = "shared-mem"
 SHARED_MEMORY_PATH = "/dev/shm"
@@ -435,8 +436,10 @@ def _finish_pod(
             [{"name": "FQ_RAY_IP", "value": fqdn}, {"name": "RAY_IP", "value": fqdn.split(".")[0]}]
         )
     _ray_env(cluster, ray, node_type, start_cmd, options)
+    probe_injected = options.enable_probes_injection and ray.get("readinessProbe") is None
     if options.enable_probes_injection:
         _add_probes(ray, node_type, params, cluster["spec"].get("rayVersion"))
+    add_serving(cluster, pod, node_type, probe_injected=probe_injected)
     _drop_empty(pod)
     return pod
 

@@ -47,6 +47,7 @@ _ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("/apis/rbac.authorization.k8s.io/v1", "rolebindings"),
     ("ray.io/v1", "RayCluster"): ("/apis/ray.io/v1", "rayclusters"),
     ("ray.io/v1", "RayJob"): ("/apis/ray.io/v1", "rayjobs"),
+    ("ray.io/v1", "RayService"): ("/apis/ray.io/v1", "rayservices"),
     ("batch/v1", "Job"): ("/apis/batch/v1", "jobs"),
     ("coordination.k8s.io/v1", "Lease"): ("/apis/coordination.k8s.io/v1", "leases"),
 }

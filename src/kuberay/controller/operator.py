@@ -26,8 +26,11 @@ from kuberay.controller.expectations import Expectations
 from kuberay.controller.kubeapi import KubeAPI
 from kuberay.controller.rayjob import wiring as rayjob_wiring
 from kuberay.controller.rayjob.actor import RayJobActor, RetryLater
-from kuberay.controller.rayjob.dashboard import Dashboard
 from kuberay.controller.rayjob.metrics import RayJobInfoCollector
+from kuberay.controller.rayservice import wiring as rayservice_wiring
+from kuberay.controller.rayservice.actor import RayServiceActor
+from kuberay.controller.rayservice.metrics import RayServiceInfoCollector
+from kuberay.controller.rayservice.serve_client import ServeClient
 from kuberay.controller.reconciler import Reconciler
 from kuberay.controller.workqueue import WorkQueue
 
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 
 CONTROLLER = "raycluster"
 JOB_CONTROLLER = "rayjob"
+SERVICE_CONTROLLER = "rayservice"
 # plural -> (API group, kind) of the children only looked up by name.
 _NAMED_KINDS = {
     "serviceaccounts": ("", "ServiceAccount"),
@@ -63,6 +67,8 @@ class Operator:
     queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
     jobs: rayjob_wiring.JobCache = field(default_factory=rayjob_wiring.JobCache)
     job_queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
+    rayservices: rayservice_wiring.ServiceCache = field(default_factory=rayservice_wiring.ServiceCache)
+    service_queue: WorkQueue[ClusterKey] = field(default_factory=WorkQueue)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     # Leader election's verdict, checked before every reconcile's writes.
     may_write: Callable[[], bool] = lambda: True
@@ -72,7 +78,9 @@ class Operator:
     _logins: int = 0
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def registry(self, reconciler: Reconciler, job_actor: RayJobActor) -> kopf.OperatorRegistry:
+    def registry(
+        self, reconciler: Reconciler, job_actor: RayJobActor, service_actor: RayServiceActor
+    ) -> kopf.OperatorRegistry:
         registry = kopf.OperatorRegistry()
         cache, queue = self.cache, self.queue
         ray_member = {CLUSTER_LABEL: kopf.PRESENT}
@@ -183,6 +191,9 @@ class Operator:
         kopf.on.event("networking.k8s.io", "v1", "ingresses", labels=ray_member, registry=registry)(on_member)
 
         rayjob_wiring.register(registry, self.jobs, self.job_queue, job_actor.forget)
+        rayservice_wiring.register(
+            registry, self.rayservices, self.cache, self.service_queue, service_actor.forget
+        )
 
         @kopf.on.startup(registry=registry)
         async def start_workers(**_: Any) -> None:
@@ -196,6 +207,12 @@ class Operator:
                 self._workers.append(
                     loop.create_task(
                         self._worker(self.job_queue, job_actor.reconcile, JOB_CONTROLLER), name=f"rayjob-{i}"
+                    )
+                )
+                self._workers.append(
+                    loop.create_task(
+                        self._worker(self.service_queue, service_actor.reconcile, SERVICE_CONTROLLER),
+                        name=f"rayservice-{i}",
                     )
                 )
 
@@ -246,7 +263,7 @@ class Operator:
                 may_write=self.may_write,
                 resync_seconds=self.options.resync_seconds,
             )
-            dashboard = Dashboard()
+            dashboard = ServeClient()  # the job API and Serve's: one pooled session
             job_actor = RayJobActor(
                 self.cache,
                 self.jobs,
@@ -255,10 +272,20 @@ class Operator:
                 dashboard,
                 may_write=lambda: self.may_write(),
             )
-            registry = self.registry(reconciler, job_actor)
+            service_actor = RayServiceActor(
+                self.cache,
+                self.rayservices,
+                api,
+                EventRecorder(api, component="rayservice-controller"),
+                dashboard,
+                options=self.options.build,
+                may_write=lambda: self.may_write(),
+            )
+            registry = self.registry(reconciler, job_actor, service_actor)
             collectors: list[Any] = [
                 metrics.ClusterInfoCollector(self.cache.clusters),
                 RayJobInfoCollector(self.jobs.all),
+                RayServiceInfoCollector(self.rayservices.all),
             ]
             for collector in collectors:
                 metrics.REGISTRY.register(collector)
@@ -277,6 +304,7 @@ class Operator:
                 watch_ready.cancel()
                 self.queue.shutdown()
                 self.job_queue.shutdown()
+                self.service_queue.shutdown()
                 await dashboard.close()
                 for worker in self._workers:
                     worker.cancel()

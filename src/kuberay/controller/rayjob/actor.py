@@ -4,7 +4,7 @@ only while the job runs), plan (pure), act, write the status only when it change
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,26 @@ MAX_POLL = 10.0
 
 class RetryLater(Exception):
     """An action failed or something awaited is missing: the queue retries with back-off."""
+
+
+async def act_all(
+    obj: dict[str, Any], actions: Sequence[Any], one: Callable[[Any], Awaitable[None]], events: EventRecorder
+) -> None:
+    """Carry out a plan's actions in order. A Create of what exists or a Delete of what is gone
+    is done already (the cache had not seen it yet); any other API error stops the rest, with a
+    Warning event for actions that name one, and the queue retries."""
+    for action in actions:
+        try:
+            await one(action)
+        except KubeError as err:
+            if isinstance(action, plan.Create) and err.already_exists:
+                continue
+            if isinstance(action, plan.Delete) and err.not_found:
+                continue
+            failed = getattr(action, "failed", None)
+            if failed:
+                await events.warning(obj, failed[0], f"{failed[1]}: {err.message}")
+            raise RetryLater(str(err)) from err
 
 
 @dataclass
@@ -140,18 +160,11 @@ class RayJobActor:
 
     async def _act(self, job: dict[str, Any], step: plan.Step) -> None:
         ns = names.namespace(job)
-        for action in step.actions:
-            try:
-                await self._one(job, ns, action, step)
-            except KubeError as err:
-                if isinstance(action, plan.Create) and err.already_exists:
-                    continue  # the cache had not seen it yet
-                if isinstance(action, plan.Delete) and err.not_found:
-                    continue
-                failed = getattr(action, "failed", None)
-                if failed:
-                    await self.events.warning(job, failed[0], f"{failed[1]}: {err.message}")
-                raise RetryLater(str(err)) from err
+
+        async def one(action: Any) -> None:
+            await self._one(job, ns, action, step)
+
+        await act_all(job, step.actions, one, self.events)
 
     async def _one(self, job: dict[str, Any], ns: str, action: plan.Action, step: plan.Step) -> None:
         if isinstance(action, plan.Warn):

@@ -11,8 +11,19 @@ import pytest
 import yaml
 
 from kuberay.api.crd import render_crd
-from kuberay.api.fields import PASSED_THROUGH, REFUSED, SETTINGS_REFUSED, SETTINGS_USED, USED
+from kuberay.api.fields import (
+    PASSED_THROUGH,
+    RAYSERVICE_PASSED_THROUGH,
+    RAYSERVICE_REFUSED,
+    RAYSERVICE_USED,
+    REFUSED,
+    SETTINGS_REFUSED,
+    SETTINGS_USED,
+    USED,
+)
+from kuberay.api.rayservice_validation import validate_rayservice
 from kuberay.api.validation import validate_raycluster
+from support.crds import kuberay_schema, our_schema, sample_object
 from support.paths import KUBERAY_CRD, KUBERAY_SAMPLES, REPO
 
 SAMPLE = KUBERAY_SAMPLES / "ray-cluster.sample.yaml"
@@ -114,3 +125,51 @@ def test_each_refused_field_is_refused_by_validation_naming_it(path: str) -> Non
     key, value = REFUSED_EXAMPLES[path]
     cluster["spec"][key] = value
     assert any(p.path == path for p in validate_raycluster(cluster)), validate_raycluster(cluster)
+
+
+# -- RayService: its own fields; rayClusterConfig and the clusters' statuses are RayCluster's ------
+
+_RS_STOPS = {**RAYSERVICE_USED, **RAYSERVICE_PASSED_THROUGH, **RAYSERVICE_REFUSED}
+
+
+def _rs_paths(schema: dict[str, Any], path: str = "") -> list[str]:
+    if path in _RS_STOPS:
+        return [path]
+    items = schema.get("items") if schema.get("type") == "array" else None
+    if items is not None and "properties" in items:
+        return _rs_paths(items, path + "[]")
+    if "properties" not in schema:
+        return [path]
+    out: list[str] = []
+    for name, sub in schema["properties"].items():
+        out.extend(_rs_paths(sub, f"{path}.{name}" if path else name))
+    return out
+
+
+@pytest.mark.parametrize("which", ["ours", "kuberay"])
+def test_every_rayservice_field_has_a_decision(which: str) -> None:
+    schema = our_schema("rayservice") if which == "ours" else kuberay_schema("rayservice")
+    walked = _rs_paths(schema)
+    assert not [p for p in walked if p not in _RS_STOPS]
+    assert sorted(walked) == sorted(_rs_paths(our_schema("rayservice")))
+    assert not RAYSERVICE_USED.keys() & (RAYSERVICE_PASSED_THROUGH.keys() | RAYSERVICE_REFUSED.keys())
+    assert not [p for p in _RS_STOPS if p not in walked], "stale decisions"
+
+
+def test_each_used_rayservice_field_names_a_test_about_it() -> None:
+    sources = _test_sources()
+    missing = {p: t for p, t in RAYSERVICE_USED.items() if t not in sources}
+    assert not missing
+    unrelated = [(p, t) for p, t in RAYSERVICE_USED.items() if p.rsplit(".", 1)[-1] not in sources[t]]
+    assert not unrelated
+
+
+@pytest.mark.parametrize("path", sorted(p for p in RAYSERVICE_REFUSED if p.startswith("spec.")))
+def test_each_refused_rayservice_field_is_refused_naming_it(path: str) -> None:
+    service = sample_object("ray-service.sample.yaml", "RayService")
+    assert not validate_rayservice(service)
+    service["spec"]["upgradeStrategy"] = {
+        "type": "NewCluster",
+        "clusterUpgradeOptions": {"gatewayClassName": "g"},
+    }
+    assert any(p.path == path for _, p in validate_rayservice(service))
