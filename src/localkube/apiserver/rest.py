@@ -247,22 +247,45 @@ def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
     )
 
 
-def _wants_table(request: web.Request) -> bool:
-    return "as=Table" in request.headers.get("Accept", "")
+def _accepted(request: web.Request, info: ResourceInfo, is_list: bool) -> partial.Accepted:
+    """What the Accept header asks for (Table, PartialObjectMetadata[List] or the object), 406
+    when nothing it names can be served or a list is asked for as one object (or the reverse)."""
+    accepted = partial.negotiate(request.headers.get("Accept", ""))
+    partial.check_shape(accepted, is_list, partial.go_type(info.group, info.kind, info.custom, is_list))
+    return accepted
 
 
 def _table(
-    info: ResourceInfo, objects: list[dict[str, Any]], list_meta: dict[str, Any], q: Mapping[str, str]
+    info: ResourceInfo,
+    objects: list[dict[str, Any]],
+    list_meta: dict[str, Any],
+    q: Mapping[str, str],
+    accepted: partial.Accepted,
 ) -> dict[str, Any]:
+    include = q.get("includeObject", "")
+    partial.check_include_object(include)
     doc = tables.to_table(
         info.strategy.printer,
         objects,
-        include_object=q.get("includeObject", "Metadata"),
+        include_object=include or "Metadata",
         printer_columns=list(info.printer_columns) if info.custom else None,
         now=dt.datetime.now(dt.UTC),
     )
+    doc["apiVersion"] = accepted.api_version
     doc["metadata"] = list_meta
     return doc
+
+
+def _as_requested(
+    info: ResourceInfo, obj: dict[str, Any], q: Mapping[str, str], accepted: partial.Accepted
+) -> dict[str, Any] | None:
+    """One object as a one-row Table or as PartialObjectMetadata, if that was asked for."""
+    if accepted.as_kind == partial.TABLE:
+        rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
+        return _table(info, [obj], {"resourceVersion": rv}, q, accepted)
+    if accepted.as_kind == partial.PARTIAL_ONE:
+        return {**partial.one(obj), "apiVersion": accepted.api_version}
+    return None
 
 
 class RestAPI:
@@ -531,9 +554,10 @@ class RestAPI:
                     )
                 return self.list(request, info, rt.namespace, q)
             if m == "POST" and (rt.namespace is not None or not info.namespaced):
+                accepted = _accepted(request, info, is_list=False)
                 raw, body = await read_decoded(request)
                 res = self.core.create(info, ns, body, _opts(request, len(raw)))
-                return self._result(info, res, 201)
+                return self._result(info, res, 201, q, accepted)
             if m == "DELETE" and (rt.namespace is not None or not info.namespaced):
                 _, body = await read_decoded(request, empty={})
                 return self.delete_collection(info, rt.namespace, q, body)
@@ -545,21 +569,19 @@ class RestAPI:
                 return await watchstream.serve(
                     request, self.core.store, info, rt.namespace, params, self._watch_render(request, info, q)
                 )
+            accepted = _accepted(request, info, is_list=False)
             obj, raw = self.core.served(info, self.core.get(info, ns, rt.name))
-            if partial.requested(request.headers.get("Accept", "")):
-                return respond(partial.one(obj))
-            if _wants_table(request):
-                return respond(
-                    _table(info, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, q)
-                )
-            return respond(raw)
+            shown = _as_requested(info, obj, q, accepted)
+            return respond(raw if shown is None else shown)
         if m == "PUT":
+            accepted = _accepted(request, info, is_list=False)
             raw, body = await read_decoded(request)
             res = self.core.update(info, ns, rt.name, body, _opts(request, len(raw)))
-            return self._result(info, res, 200)
+            return self._result(info, res, 200, q, accepted)
         if m == "PATCH":
+            accepted = _accepted(request, info, is_list=False)
             res = await self._patch(request, rt, None)
-            return self._result(info, res, 201 if res.created else 200)
+            return self._result(info, res, 201 if res.created else 200, q, accepted)
         if m == "DELETE":
             _, body = await read_decoded(request, empty={})
             res = self.core.delete(info, ns, rt.name, _delete_options(q, body))
@@ -570,20 +592,42 @@ class RestAPI:
     def _watch_render(
         self, request: web.Request, info: ResourceInfo, q: Mapping[str, str]
     ) -> watchstream.Render | None:
-        """`kubectl get -w` asks for Tables: each event then carries a one-row Table."""
-        if partial.requested(request.headers.get("Accept", "")):
-            return partial.one
-        if not _wants_table(request):
+        """`kubectl get -w` asks for Tables: each event then carries a one-row Table, the first
+        with the column definitions, the later ones with `"columnDefinitions": null`, as
+        kube-apiserver sends them."""
+        accepted = partial.negotiate(request.headers.get("Accept", ""))
+        if accepted.as_kind in (partial.PARTIAL_ONE, partial.PARTIAL_LIST):
+            return lambda obj: {**partial.one(obj), "apiVersion": accepted.api_version}
+        if accepted.as_kind != partial.TABLE:
             return None
+        partial.check_include_object(q.get("includeObject", ""))
+        headed = False
 
         def render(obj: dict[str, Any]) -> dict[str, Any]:
+            nonlocal headed
             served = versions.present(info, obj)
             rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
-            return _table(info, [served], {"resourceVersion": rv}, q)
+            doc = _table(info, [served], {"resourceVersion": rv}, q, accepted)
+            if headed:
+                doc["columnDefinitions"] = None
+            headed = True
+            return doc
 
         return render
 
-    def _result(self, info: ResourceInfo, res: Result, status: int) -> web.Response:
+    def _result(
+        self,
+        info: ResourceInfo,
+        res: Result,
+        status: int,
+        q: Mapping[str, str] | None = None,
+        accepted: partial.Accepted | None = None,
+    ) -> web.Response:
+        if accepted is not None and accepted.as_kind:
+            # a write answered as a Table or as PartialObjectMetadata, as kube-apiserver does
+            shown = _as_requested(info, versions.present(info, res.obj), q or {}, accepted)
+            if shown is not None:
+                return respond(shown, status, res.warnings)
         if res.raw is not None and res.obj.get("apiVersion") == info.api_version:
             return respond(res.raw, status, res.warnings)
         return respond(versions.present(info, res.obj), status, res.warnings)
@@ -601,13 +645,15 @@ class RestAPI:
     def list(
         self, request: web.Request, info: ResourceInfo, ns: str | None, q: Mapping[str, str]
     ) -> web.Response:
+        accepted = _accepted(request, info, is_list=True)
         raw = lists.build_list(self.core.store, info, ns, q)
-        if partial.requested(request.headers.get("Accept", "")):
+        if accepted.as_kind == partial.PARTIAL_LIST:
             doc = codec.loads(raw)
-            return respond(partial.many(doc["items"], doc["metadata"]))
-        if _wants_table(request):
+            metadata_only = partial.many(doc["items"], doc["metadata"])
+            return respond({**metadata_only, "apiVersion": accepted.api_version})
+        if accepted.as_kind == partial.TABLE:
             doc = codec.loads(raw)
-            return respond(_table(info, doc["items"], doc["metadata"], q))
+            return respond(_table(info, doc["items"], doc["metadata"], q, accepted))
         return respond(raw)
 
     def delete_collection(

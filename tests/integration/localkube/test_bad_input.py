@@ -11,12 +11,12 @@ from typing import Any
 
 import kubernetes
 import pytest
-import urllib3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kubernetes.client import ApiException, CoreV1Api, CustomObjectsApi
 
 from localkube.apiserver.codec import MAX_DEPTH
+from support.clients import RawClient
 
 GROUP = "fuzz.example.com"
 CRD = {
@@ -48,21 +48,7 @@ BLOBS = f"/apis/{GROUP}/v1/namespaces/default/blobs"
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
 
-class Client:
-    """Exact bytes over the official client's connection pool, with the admin token."""
-
-    def __init__(self, k8s: kubernetes.client.ApiClient) -> None:
-        self.conf = k8s.configuration
-        self.pool = k8s.rest_client.pool_manager
-
-    def send(
-        self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json",
-        token: str | None = None,
-    ) -> urllib3.BaseHTTPResponse:  # fmt: skip
-        auth = token if token is not None else self.conf.get_api_key_with_prefix("BearerToken") or ""
-        headers = {"Content-Type": content_type, "Accept": "application/json", "Authorization": auth}
-        return self.pool.request(method, self.conf.host + path, headers=headers, body=body, retries=False)
-
+class Client(RawClient):
     def list_is_valid(self, path: str) -> list[dict[str, Any]]:
         r = self.send("GET", path)
         assert r.status == 200, r.data[:300]
