@@ -32,7 +32,7 @@ from typing import Any
 import kubernetes
 
 from kuberay.api.crd import render_crd
-from kubeschema.timestamps import now_time
+from localkube.testing import running_pod_status
 
 BIN = Path(sys.executable).parent
 MINIMUM_CREATES = 1 + 1 + 3  # head service, head pod, three workers
@@ -121,36 +121,9 @@ class FakeKubelet(threading.Thread):
     def mark_running(self, pod: Any) -> None:
         self.ip += 1
         ip = f"10.244.{self.ip // 250}.{self.ip % 250 + 2}"
-        now = now_time()
-        conditions = [
-            {"type": t, "status": "True", "lastTransitionTime": now}
-            for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")
-        ]
-        statuses = [
-            {
-                "name": c.name,
-                "ready": True,
-                "started": True,
-                "restartCount": 0,
-                "image": c.image,
-                "imageID": "",
-                "state": {"running": {"startedAt": now}},
-            }
-            for c in pod.spec.containers
-        ]
+        containers = [(c.name, c.image) for c in pod.spec.containers]
         self.core.patch_namespaced_pod_status(
-            pod.metadata.name,
-            "default",
-            {
-                "status": {
-                    "phase": "Running",
-                    "podIP": ip,
-                    "podIPs": [{"ip": ip}],
-                    "startTime": now,
-                    "conditions": conditions,
-                    "containerStatuses": statuses,
-                }
-            },
+            pod.metadata.name, "default", {"status": running_pod_status(containers, ip)}
         )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubeschema.timestamps import now_time
 from localkube.apiserver.server import APIServer
 
 if TYPE_CHECKING:
@@ -75,3 +76,36 @@ def running_controllers(url: str, kubeconfig: Path) -> Iterator[None]:
         loop.close()
         if not done.is_set():
             raise RuntimeError("the controllers did not stop within 30 s")
+
+
+def running_pod_status(
+    containers: Iterable[tuple[str, str]], ip: str, host_ip: str | None = None
+) -> dict[str, Any]:
+    """The status a kubelet reports for a pod whose containers ((name, image) pairs) all run and
+    are ready: for tests and benchmarks that play the kubelet."""
+    now = now_time()
+    status: dict[str, Any] = {
+        "phase": "Running",
+        "podIP": ip,
+        "podIPs": [{"ip": ip}],
+        "startTime": now,
+        "conditions": [
+            {"type": t, "status": "True", "lastTransitionTime": now}
+            for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")
+        ],
+        "containerStatuses": [
+            {
+                "name": name,
+                "ready": True,
+                "started": True,
+                "restartCount": 0,
+                "image": image,
+                "imageID": "",
+                "state": {"running": {"startedAt": now}},
+            }
+            for name, image in containers
+        ],
+    }
+    if host_ip is not None:
+        status["hostIP"] = host_ip
+    return status

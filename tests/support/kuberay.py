@@ -9,7 +9,7 @@ from typing import Any
 import kubernetes
 import yaml
 
-from kubeschema.timestamps import now_time
+from localkube.testing import running_pod_status
 from support.paths import KUBERAY_SAMPLES
 
 
@@ -51,38 +51,9 @@ class Kube:
 
     def run_pod(self, pod: Any, ip: str) -> None:
         """Play the kubelet: the pod is Running, its containers ready."""
-        now = now_time()
-        statuses = [
-            {
-                "name": c.name,
-                "ready": True,
-                "started": True,
-                "restartCount": 0,
-                "image": c.image,
-                "imageID": "",
-                "state": {"running": {"startedAt": now}},
-            }
-            for c in pod.spec.containers
-        ]
-        conditions = [
-            {"type": t, "status": "True", "lastTransitionTime": now}
-            for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")
-        ]
-        self.core.patch_namespaced_pod_status(
-            pod.metadata.name,
-            self.ns,
-            {
-                "status": {
-                    "phase": "Running",
-                    "podIP": ip,
-                    "podIPs": [{"ip": ip}],
-                    "hostIP": "10.244.0.1",
-                    "startTime": now,
-                    "conditions": conditions,
-                    "containerStatuses": statuses,
-                }
-            },
-        )
+        containers = [(c.name, c.image) for c in pod.spec.containers]
+        body = {"status": running_pod_status(containers, ip, host_ip="10.244.0.1")}
+        self.core.patch_namespaced_pod_status(pod.metadata.name, self.ns, body)
 
     def run_all(self, cluster: str) -> None:
         for i, pod in enumerate(self.pods(cluster)):

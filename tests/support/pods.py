@@ -69,3 +69,69 @@ def create(core: Any, manifest: str, ns: str = "default") -> Any:
     if kind == "Secret":
         return core.create_namespaced_secret(ns, body)
     raise ValueError(kind)
+
+
+# Manifests more than one kubelet test runs.
+
+# A web server pod ("web", app=web) serving "served-by-<its hostname>" on its port web-port, ready
+# once it answers; FRONTEND is the Service in front of it (port 80).
+WEB = """
+kind: Pod
+apiVersion: v1
+metadata: {name: web, labels: {app: web}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: http
+    image: python:3.11
+    command: [sh, -c, "mkdir -p /srv && echo served-by-$(hostname) > /srv/index.html && cd /srv && exec python -m http.server 8080"]
+    ports: [{name: web-port, containerPort: 8080}]
+    readinessProbe:
+      httpGet: {path: /index.html, port: web-port}
+      periodSeconds: 1
+"""  # noqa: E501
+
+FRONTEND = """
+kind: Service
+apiVersion: v1
+metadata: {name: frontend}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: web-port}]
+"""
+
+# A Ray head ("ray-head", ray.io/node-type=head): one CPU, no dashboard, ready once Ray answers.
+RAY_HEAD = """
+kind: Pod
+apiVersion: v1
+metadata: {name: ray-head, labels: {ray.io/node-type: head}}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: ray-head
+    image: rayproject/ray:2.60.0
+    command: [ray, start, --head, --block, --port=6379, --num-cpus=1, --include-dashboard=false,
+              --disable-usage-stats, --memory=1000000000, --object-store-memory=100000000]
+    ports: [{name: gcs, containerPort: 6379}]
+    readinessProbe:
+      exec: {command: [sh, -c, "ray health-check --address=127.0.0.1:6379"]}
+      periodSeconds: 2
+      timeoutSeconds: 10
+    volumeMounts: [{name: shm, mountPath: /dev/shm}]
+  volumes: [{name: shm, emptyDir: {medium: Memory}}]
+"""
+
+
+def sleeper(name: str) -> str:
+    """A busybox pod that sleeps, gone within a second of its deletion."""
+    return f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: {name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: [sleep, infinity]
+"""

@@ -11,7 +11,7 @@ from localkube.addresses import special_ip
 from localkube.apiserver import authz, errors, escalation
 from localkube.apiserver.fielderrors import INVALID, FieldError
 from localkube.apiserver.kinds import ResourceInfo
-from localkube.apiserver.store import Store
+from localkube.apiserver.store import Reads
 from localkube.apiserver.tokens import User
 
 # (user, attributes) -> allowed; (user, namespace) -> the RBAC rules that apply to the user there
@@ -54,7 +54,7 @@ def endpoint_errors(kind: str, obj: dict[str, Any], node_ips: set[str]) -> list[
 class Admission:
     """The per-request checks; `for_user` gives the one a write's core call runs."""
 
-    def __init__(self, store: Store, decide: Decide | None, rules: Rules | None) -> None:
+    def __init__(self, store: Reads, decide: Decide | None, rules: Rules | None) -> None:
         self.store = store
         self.decide = decide
         self.rules = rules
@@ -113,6 +113,6 @@ class Admission:
             raise errors.forbidden(info.plural, info.group, name, why)
 
 
-def checks(store: Store, decide: Decide | None, rules: Rules | None, user: User) -> Check:
+def checks(store: Reads, decide: Decide | None, rules: Rules | None, user: User) -> Check:
     """What a client's write must pass, for `user`."""
     return Admission(store, decide, rules).for_user(user)

@@ -46,13 +46,13 @@ CLUSTER_ROLE_KEY: Key = (authz.RBAC_GROUP, "clusterroles")
 class Controllers:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.store = core.store
+        self.store = core.reads
         self.pending: dict[Item, None] = {}
         self._swept: set[tuple[str, str]] = set()  # terminating namespaces/CRDs already emptied once
         # terminating namespace -> loop time before which its contents are left alone
         self._ns_not_before: dict[str, float] = {}
         self.wake = asyncio.Event()
-        self.store.listeners.append(self._on_event)
+        self.store.listen(self._on_event)
 
     def _add(self, item: Item) -> None:
         self.pending[item] = None
@@ -68,7 +68,7 @@ class Controllers:
         if ev.type == "DELETED":
             if key == NODE_KEY:
                 self._add(("node-gone", meta.get("name", "")))
-            if uid in self.store.dependents:
+            if self.store.has_dependents(uid):
                 self._add(("owner-gone", uid))
             for ref in refs:
                 self._add(("owner", ref.get("uid", "")))
@@ -144,7 +144,7 @@ class Controllers:
                 new = copy.deepcopy(current.obj)
                 new["rules"] = rules
                 opts = WriteOptions(field_validation="Ignore", field_manager=AGGREGATOR)
-                self.core._replace(info, current, new, opts, None)
+                self.core.replace(info, current, new, opts, None)
                 changed = True
             if not changed:
                 return
@@ -184,7 +184,9 @@ class Controllers:
         meta = stored.obj["metadata"]
         if not meta.get("deletionTimestamp"):
             return
-        where = self.store.by_uid[uid]
+        where = self.store.where_uid(uid)
+        if where is None:
+            return
         finalizers = list(meta.get("finalizers") or [])
         dependents = [d for d in self.store.dependents_of(uid) if self.store.get(*d) is not None]
         if ORPHAN in finalizers:
@@ -206,7 +208,7 @@ class Controllers:
                     continue
                 policy = (
                     "Foreground"
-                    if self.store.dependents.get(dep_stored.obj["metadata"]["uid"])
+                    if self.store.has_dependents(dep_stored.obj["metadata"]["uid"])
                     else "Background"
                 )
                 self.core.delete(info, dep[1], dep[2], DeleteOptions(propagation=policy))
@@ -214,11 +216,14 @@ class Controllers:
                 self._drop_finalizer(where, FOREGROUND)
 
     def _rewrite(self, key: Key, stored: Stored, change: Any) -> None:
+        info = self._info(key)
+        if info is None:
+            return
         new = copy.deepcopy(stored.obj)
         change(new["metadata"])
         if not new["metadata"].get("ownerReferences"):
             new["metadata"].pop("ownerReferences", None)
-        self.store.put(key, new)
+        self.core.system_write(info, new)
 
     def _drop_finalizer(self, where: ObjKey, finalizer: str) -> None:
         key, ns, name = where
@@ -228,7 +233,7 @@ class Controllers:
             return
         new = copy.deepcopy(stored.obj)
         new["metadata"]["finalizers"] = [f for f in new["metadata"].get("finalizers") or () if f != finalizer]
-        self.core._replace(info, stored, new, WriteOptions(field_validation="Ignore"), None)
+        self.core.replace(info, stored, new, WriteOptions(field_validation="Ignore"), None)
 
     # ------------------------------------------------------------------ pod GC
 
@@ -291,11 +296,10 @@ class Controllers:
             assert info is not None
             new = copy.deepcopy(ns.obj)
             new["spec"]["finalizers"] = [f for f in spec_finalizers if f != NS_FINALIZER]
-            self.core._replace(info, ns, new, WriteOptions(field_validation="Ignore"), "finalize")
+            self.core.replace(info, ns, new, WriteOptions(field_validation="Ignore"), "finalize")
 
     def _holds(self, key: Key, namespace: str) -> bool:
-        table = self.store.tables.get(key)
-        return table is not None and bool(table.objects.get(namespace))
+        return self.store.holds(key, namespace)
 
     # ------------------------------------------------------------------ CRDs
 

@@ -25,7 +25,7 @@ from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, TYPE_INVALID, FieldError
 from localkube.apiserver.ipalloc import Allocator
 from localkube.apiserver.kinds import Registry, ResourceInfo
-from localkube.apiserver.store import Event, Key, Store, Stored, dumps
+from localkube.apiserver.store import Event, Key, Reads, Store, Stored, dumps
 
 MAX_OBJECT_BYTES = 3 * 1024 * 1024 // 2
 NS_KEY: Key = ("", "namespaces")
@@ -120,7 +120,8 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 class Core:
     def __init__(self, store: Store, registry: Registry, allocator: Allocator) -> None:
-        self.store = store
+        # private: every write goes through Core's verbs, every read through `reads`
+        self._store = store
         self.registry = registry
         self.alloc = allocator
         self.builtin_schema: Callable[[str, str], dict[str, Any] | None] = _builtin_schema_lookup()
@@ -130,12 +131,12 @@ class Core:
         self._event_hooks = {
             info.storage_key: info.strategy.on_event for info in registry.all() if info.strategy.on_event
         }
-        store.listeners.append(self._on_event)
+        store.listen(self._on_event)
 
     # ------------------------------------------------------------------ reads
 
     def get(self, info: ResourceInfo, ns: str, name: str) -> Stored:
-        found = self.store.get(info.storage_key, ns, name)
+        found = self._store.get(info.storage_key, ns, name)
         if found is None:
             raise errors.not_found(info.plural, info.group, name)
         return found
@@ -143,21 +144,27 @@ class Core:
     def find(self, key: Key, ns: str, name: str) -> dict[str, Any] | None:
         """The stored object under a storage key (group, plural), or None where absence is an
         answer rather than a 404 (is a token's service account or pod still there?)."""
-        found = self.store.get(key, ns, name)
+        found = self._store.get(key, ns, name)
         return found.obj if found is not None else None
 
     def stored_items(self, info: ResourceInfo, ns: str | None) -> list[dict[str, Any]]:
         """Every stored object of the resource (in `ns`, or everywhere for None), in store order."""
-        return [s.obj for s in self.store.items(info.storage_key, ns)]
+        return [s.obj for s in self._store.items(info.storage_key, ns)]
 
     @property
     def resource_version(self) -> int:
-        return self.store.rv
+        return self._store.rv
 
-    def put_binding(self, info: ResourceInfo, pod: dict[str, Any]) -> None:
-        """The scheduler's write of a bound pod: no admission, no managedFields entry, as the
-        binding subresource writes in Kubernetes (callers checked it can be bound)."""
-        self.store.put(info.storage_key, pod)
+    @property
+    def reads(self) -> Reads:
+        """The storage's read interface, for list, watch, admission and the in-server controllers."""
+        return self._store
+
+    def system_write(self, info: ResourceInfo, obj: dict[str, Any]) -> Stored:
+        """A write the server makes on its own account, past admission and without a managedFields
+        entry: a bound pod (the binding subresource), the garbage collector dropping an
+        ownerReference to an owner that is gone. Callers checked it may be written."""
+        return self._store.put(info.storage_key, obj)
 
     def served(self, info: ResourceInfo, stored: Stored) -> tuple[dict[str, Any], bytes]:
         """The object as the requested version shows it (custom resources may be served at several)."""
@@ -208,12 +215,12 @@ class Core:
         if managed:
             meta["managedFields"] = managed
         name = str(meta.get("name") or "")
-        if self.store.get(info.storage_key, ns if info.namespaced else "", name) is not None:
+        if self._store.get(info.storage_key, ns if info.namespaced else "", name) is not None:
             raise errors.already_exists(info.plural, info.group, name)
         self._allocate(info, obj, opts)
         if opts.dry_run:
             return Result(obj, None, warnings, True)
-        stored = self.store.put(info.storage_key, obj)
+        stored = self._store.put(info.storage_key, obj)
         for hook in self.after_create:
             hook(info, stored.obj)
         return Result(stored.obj, stored.raw, warnings, True)
@@ -227,7 +234,7 @@ class Core:
         return core_info, versions.to_storage(info, obj)
 
     def _check_namespace(self, info: ResourceInfo, ns: str, name: str) -> None:
-        found = self.store.get(NS_KEY, "", ns)
+        found = self._store.get(NS_KEY, "", ns)
         if found is None:
             raise errors.not_found("namespaces", "", ns)
         if _meta(found.obj).get("deletionTimestamp"):
@@ -363,16 +370,9 @@ class Core:
         obj = self._decode(info, body, opts.fresh_body)
         info, obj = self._storage_form(info, obj)
         meta = obj["metadata"]
-        if meta.get("name") and meta["name"] != name:
-            raise errors.bad_request(
-                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
-            )
-        if info.namespaced and meta.get("namespace") and meta["namespace"] != ns:
-            raise errors.bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
+        _check_url_identity(info, meta, ns, name)
         meta["name"] = name
-        current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
+        current = self._store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
             if subresource is None and info.strategy.create_on_update:
                 meta.pop("resourceVersion", None)
@@ -390,9 +390,9 @@ class Core:
                     )
                 ],
             )
-        return self._replace(info, current, obj, opts, subresource)
+        return self.replace(info, current, obj, opts, subresource)
 
-    def _replace(
+    def replace(
         self,
         info: ResourceInfo,
         current: Stored,
@@ -464,9 +464,9 @@ class Core:
         if opts.dry_run:
             return Result(new, None, warnings)
         if new_meta.get("deletionTimestamp") and not new_meta.get("finalizers") and not self._held(info, new):
-            removed = self.store.remove(info.storage_key, new_meta.get("namespace", ""), name)
+            removed = self._store.remove(info.storage_key, new_meta.get("namespace", ""), name)
             return Result(new if removed is None else removed.obj, None, warnings)
-        stored = self.store.put(info.storage_key, new)
+        stored = self._store.put(info.storage_key, new)
         return Result(stored.obj, stored.raw, warnings)
 
     def _held(self, info: ResourceInfo, obj: dict[str, Any]) -> bool:
@@ -485,7 +485,7 @@ class Core:
         opts: WriteOptions,
         subresource: str | None = None,
     ) -> Result:
-        current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
+        current = self._store.get(info.storage_key, ns if info.namespaced else "", name)
         if content_type.startswith("application/apply-patch"):
             return self._apply(info, ns, name, current, patch, opts, subresource)
         if current is None:
@@ -519,7 +519,7 @@ class Core:
         if info.namespaced:
             patched["metadata"]["namespace"] = ns
         info, patched = self._storage_form(info, patched)
-        return self._replace(info, current, patched, opts, subresource)
+        return self.replace(info, current, patched, opts, subresource)
 
     def scale(self, info: ResourceInfo, ns: str, name: str, new_scale: Any, opts: WriteOptions) -> Result:
         """The scale subresource's write: the object with the Scale's replicas, recorded in
@@ -527,7 +527,7 @@ class Core:
         current = self.get(info, ns, name)
         obj = scales.with_replicas(info, current.obj, name, new_scale)
         opts.recorded_subresource = "scale"
-        return self._replace(info, current, obj, opts, None)
+        return self.replace(info, current, obj, opts, None)
 
     def _apply(
         self,
@@ -543,14 +543,7 @@ class Core:
             raise patch_options_invalid(FieldError("fieldManager", REQUIRED, "is required for apply patch"))
         config = self._decode(info, patch, fresh=False)
         cfg_meta = config["metadata"]
-        if cfg_meta.get("name") and cfg_meta["name"] != name:
-            raise errors.bad_request(
-                f"the name of the object ({cfg_meta['name']}) does not match the name on the URL ({name})"
-            )
-        if info.namespaced and cfg_meta.get("namespace") and cfg_meta["namespace"] != ns:
-            raise errors.bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
+        _check_url_identity(info, cfg_meta, ns, name)
         problem = _meta_type_error(cfg_meta)
         if problem:
             raise errors.bad_request(
@@ -592,7 +585,7 @@ class Core:
             return self.create(info, ns, merged, opts)
         merged["metadata"]["resourceVersion"] = _meta(current.obj)["resourceVersion"]
         info, merged = self._storage_form(info, merged)
-        return self._replace(info, current, merged, opts, subresource)
+        return self.replace(info, current, merged, opts, subresource)
 
     def _schema(self, info: ResourceInfo) -> dict[str, Any] | None:
         if info.custom:
@@ -641,7 +634,7 @@ class Core:
     # ------------------------------------------------------------------ delete
 
     def delete(self, info: ResourceInfo, ns: str, name: str, opts: DeleteOptions) -> Result:
-        current = self.store.get(info.storage_key, ns if info.namespaced else "", name)
+        current = self._store.get(info.storage_key, ns if info.namespaced else "", name)
         if current is None:
             raise errors.not_found(info.plural, info.group, name)
         old = current.obj
@@ -702,7 +695,7 @@ class Core:
             strategy.on_delete_marked(new, now())
         if opts.dry_run:
             return Result(new, None, warnings)
-        stored = self.store.put(info.storage_key, new)
+        stored = self._store.put(info.storage_key, new)
         return Result(stored.obj, stored.raw, warnings)
 
     def _grace(self, info: ResourceInfo, obj: dict[str, Any], opts: DeleteOptions) -> int:
@@ -712,13 +705,13 @@ class Core:
         return info.strategy.grace(obj, opts.grace, self._node_exists)
 
     def _node_exists(self, name: str) -> bool:
-        return self.store.get(NODE_KEY, "", name) is not None
+        return self._store.get(NODE_KEY, "", name) is not None
 
     def _remove(self, info: ResourceInfo, current: Stored, opts: DeleteOptions) -> Result:
         meta = _meta(current.obj)
         if opts.dry_run:
             return Result(current.obj, current.raw)
-        removed = self.store.remove(info.storage_key, meta.get("namespace", ""), meta["name"])
+        removed = self._store.remove(info.storage_key, meta.get("namespace", ""), meta["name"])
         if removed is None:
             raise errors.not_found(info.plural, info.group, meta["name"])
         return Result(removed.obj, removed.raw)
@@ -733,7 +726,7 @@ class Core:
     def stop_serving(self, crd_name: str, key: Key) -> None:
         """A deleted CRD's resources are no longer served, and their objects are gone."""
         self.registry.remove_custom(crd_name)
-        self.store.drop_table(key)
+        self._store.drop_table(key)
 
 
 _GO_JSON = {
@@ -756,6 +749,18 @@ def _decode_error(info: ResourceInfo, e: FieldError) -> str:
         f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: json: cannot unmarshal '
         f"{actual} into Go struct field {info.kind}.{e.path} of type {wanted}"
     )
+
+
+def _check_url_identity(info: ResourceInfo, meta: dict[str, Any], ns: str, name: str) -> None:
+    """400 when the body names another object than the URL does."""
+    if meta.get("name") and meta["name"] != name:
+        raise errors.bad_request(
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+        )
+    if info.namespaced and meta.get("namespace") and meta["namespace"] != ns:
+        raise errors.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
 
 
 _META_STRINGS = ("name", "generateName", "namespace", "uid", "resourceVersion", "selfLink")
@@ -806,30 +811,3 @@ def _builtin_schema_lookup() -> Callable[[str, str], dict[str, Any] | None]:
         return result if isinstance(result, dict) else None
 
     return lookup
-
-
-def bind(core: Core, info: ResourceInfo, ns: str, name: str, node: str, dry_run: bool) -> None:
-    """pods/binding: assign a pod to a node, once (the scheduler's write)."""
-    current = core.get(info, ns, name)
-    spec = current.obj.get("spec") or {}
-    if _meta(current.obj).get("deletionTimestamp"):
-        raise errors.conflict(
-            info.plural, info.group, name, "pod is being deleted, cannot be assigned to a host"
-        )
-    if spec.get("nodeName"):
-        raise errors.conflict(
-            info.plural, info.group, name, f'pod {name} is already assigned to node "{spec["nodeName"]}"'
-        )
-    if not node:
-        raise errors.invalid("Binding", "", name, [FieldError("target.name", "FieldValueRequired", "")])
-    new = copy.deepcopy(current.obj)
-    new.setdefault("spec", {})["nodeName"] = node
-    conditions = [
-        c for c in (new.setdefault("status", {}).get("conditions") or []) if c.get("type") != "PodScheduled"
-    ]
-    conditions.append(
-        {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now()}
-    )
-    new["status"]["conditions"] = conditions
-    if not dry_run:
-        core.put_binding(info, new)

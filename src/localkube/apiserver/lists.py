@@ -10,7 +10,7 @@ from typing import Any
 
 from localkube.apiserver import errors, selectors, versions
 from localkube.apiserver.kinds import ResourceInfo
-from localkube.apiserver.store import Store, TooOld, dumps
+from localkube.apiserver.store import Reads, TooOld, dumps
 
 _COMMON = ("metadata.name", "metadata.namespace")
 
@@ -110,7 +110,7 @@ def _check_timeout(text: str | None) -> None:
         raise errors.bad_request(f'strconv.ParseInt: parsing "{text}": invalid syntax') from e
 
 
-def build_list(store: Store, info: ResourceInfo, ns: str | None, params: Mapping[str, str]) -> bytes:
+def build_list(store: Reads, info: ResourceInfo, ns: str | None, params: Mapping[str, str]) -> bytes:
     match = matcher(info, params.get("labelSelector"), params.get("fieldSelector"))
     limit_text = params.get("limit") or "0"
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from localkube.apiserver import authz
-from localkube.apiserver.store import Event, Key, Store
+from localkube.apiserver.store import Event, Key, Reads
 from localkube.apiserver.tokens import User
 
 _RBAC_KINDS = ("roles", "clusterroles", "rolebindings", "clusterrolebindings")
@@ -21,12 +21,12 @@ _MAX_DECISIONS = 50_000
 
 
 class RBACAuthorizer:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Reads) -> None:
         self.store = store
         self._keys = {(authz.RBAC_GROUP, plural) for plural in _RBAC_KINDS}
         self._snapshot: dict[str, Any] | None = None
         self._decisions: dict[tuple[str, tuple[str, ...], authz.RequestAttrs], tuple[bool, str]] = {}
-        store.listeners.append(self._on_event)
+        store.listen(self._on_event)
 
     def _on_event(self, key: Key, _ev: Event) -> None:
         if key in self._keys:

@@ -12,7 +12,6 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from kubeschema.timestamps import format_time
 from localkube.apiserver import (
     admission,
     authz,
@@ -26,6 +25,7 @@ from localkube.apiserver import (
     partial,
     protobuf,
     reviews,
+    subresources,
     tables,
     tokens,
     versions,
@@ -39,8 +39,6 @@ from localkube.apiserver.core import (
     DeleteOptions,
     Result,
     WriteOptions,
-    bind,
-    now,
     patch_options_invalid,
 )
 from localkube.apiserver.errors import APIError
@@ -531,7 +529,7 @@ class RestAPI:
             name=rt.name,
         )
         self._authorize(request[USER_KEY], attrs)
-        request[ADMIT_KEY] = admission.checks(self.core.store, self.decide, self.rules, request[USER_KEY])
+        request[ADMIT_KEY] = admission.checks(self.core.reads, self.decide, self.rules, request[USER_KEY])
         if info.group in reviews.REVIEW_GROUPS:
             if m != "POST" or rt.name:
                 raise errors.method_not_allowed()
@@ -542,52 +540,99 @@ class RestAPI:
                 ),
                 201,
             )
-        if rt.sub:
-            if rt.sub not in info.subresources:
-                raise errors.resource_not_found()
-            return await self.subresource(request, rt)
-        if not rt.name:
-            if m == "GET":
-                if _watching(q):
-                    return await watchstream.serve(
-                        request, self.core.store, info, rt.namespace, q, self._watch_render(request, info, q)
-                    )
-                return self.list(request, info, rt.namespace, q)
-            if m == "POST" and (rt.namespace is not None or not info.namespaced):
-                accepted = _accepted(request, info, is_list=False)
-                raw, body = await read_decoded(request)
-                res = self.core.create(info, ns, body, _opts(request, len(raw)))
-                return self._result(info, res, 201, q, accepted)
-            if m == "DELETE" and (rt.namespace is not None or not info.namespaced):
-                _, body = await read_decoded(request, empty={})
-                return self.delete_collection(info, rt.namespace, q, body)
+        if rt.sub and rt.sub not in info.subresources:
+            raise errors.resource_not_found()
+        if rt.sub in PROXIED:
+            return await self.proxied(request, rt)
+        handler = ROUTES.get((rt.sub or ("object" if rt.name else "collection"), m))
+        if handler is None:
             raise errors.method_not_allowed()
-        if m == "GET":
-            if _watching(q):
-                params = dict(q)
-                params["fieldSelector"] = f"metadata.name={rt.name}"
-                return await watchstream.serve(
-                    request, self.core.store, info, rt.namespace, params, self._watch_render(request, info, q)
-                )
-            accepted = _accepted(request, info, is_list=False)
-            obj, raw = self.core.served(info, self.core.get(info, ns, rt.name))
-            shown = _as_requested(info, obj, q, accepted)
-            return respond(raw if shown is None else shown)
-        if m == "PUT":
-            accepted = _accepted(request, info, is_list=False)
-            raw, body = await read_decoded(request)
-            res = self.core.update(info, ns, rt.name, body, _opts(request, len(raw)))
-            return self._result(info, res, 200, q, accepted)
-        if m == "PATCH":
-            accepted = _accepted(request, info, is_list=False)
-            res = await self._patch(request, rt, None)
-            return self._result(info, res, 201 if res.created else 200, q, accepted)
-        if m == "DELETE":
-            _, body = await read_decoded(request, empty={})
-            res = self.core.delete(info, ns, rt.name, _delete_options(q, body))
-            pending = bool(res.obj.get("metadata", {}).get("deletionTimestamp")) and res.raw is not None
-            return self._result(info, res, 202 if pending else 200)
-        raise errors.method_not_allowed()
+        return await handler(self, request, rt)
+
+    # ------------------------------------------------------------------ verbs on a collection
+
+    async def list_or_watch(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        q = request.query
+        if _watching(q):
+            render = self._watch_render(request, rt.info, q)
+            return await watchstream.serve(request, self.core.reads, rt.info, rt.namespace, q, render)
+        return self.list(request, rt.info, rt.namespace, q)
+
+    async def create(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        if rt.namespace is None and rt.info.namespaced:
+            raise errors.method_not_allowed()
+        accepted = _accepted(request, rt.info, is_list=False)
+        raw, body = await read_decoded(request)
+        res = self.core.create(rt.info, rt.namespace or "", body, _opts(request, len(raw)))
+        return self._result(rt.info, res, 201, request.query, accepted)
+
+    async def delete_collection(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        if rt.namespace is None and rt.info.namespaced:
+            raise errors.method_not_allowed()
+        _, body = await read_decoded(request, empty={})
+        info, q = rt.info, request.query
+        match = lists.matcher(info, q.get("labelSelector"), q.get("fieldSelector"))
+        opts = _delete_options(q, body)
+        items = []
+        for obj in self.core.stored_items(info, rt.namespace):
+            if match is not None and not match(obj):
+                continue
+            meta = obj["metadata"]
+            try:
+                res = self.core.delete(info, meta.get("namespace", ""), meta["name"], opts)
+            except APIError as e:
+                if e.code == 404:
+                    continue
+                raise
+            items.append(versions.present(info, res.obj))
+        return respond(
+            {
+                "kind": info.list_kind,
+                "apiVersion": info.api_version,
+                "metadata": {"resourceVersion": str(self.core.resource_version)},
+                "items": items,
+            }
+        )
+
+    # ------------------------------------------------------------------ verbs on one object
+
+    async def get_or_watch(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        info, q = rt.info, request.query
+        if _watching(q):
+            params = dict(q)
+            params["fieldSelector"] = f"metadata.name={rt.name}"
+            render = self._watch_render(request, info, q)
+            return await watchstream.serve(request, self.core.reads, info, rt.namespace, params, render)
+        accepted = _accepted(request, info, is_list=False)
+        obj, raw = self.core.served(info, self.core.get(info, rt.namespace or "", rt.name))
+        shown = _as_requested(info, obj, q, accepted)
+        return respond(raw if shown is None else shown)
+
+    async def update(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        """PUT of the object, or of its status, finalize or approval subresource."""
+        accepted = None if rt.sub else _accepted(request, rt.info, is_list=False)
+        raw, body = await read_decoded(request)
+        # finalize takes only spec.finalizers from its body, which is no measure of the object
+        opts = _opts(request) if rt.sub == "finalize" else _opts(request, len(raw))
+        res = self.core.update(rt.info, rt.namespace or "", rt.name, body, opts, rt.sub or None)
+        return self._result(rt.info, res, 200, request.query, accepted)
+
+    async def patch(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        """PATCH of the object, or of its status or approval subresource."""
+        media = _media_type(request)
+        if media not in PATCH_TYPES or media == "application/apply-patch+cbor":
+            raise errors.unsupported_media_type(media, [t for t in PATCH_TYPES if not t.endswith("cbor")])
+        accepted = None if rt.sub else _accepted(request, rt.info, is_list=False)
+        raw, body = await read_decoded(request)
+        opts = _opts(request, len(raw))
+        res = self.core.patch(rt.info, rt.namespace or "", rt.name, media, body, opts, rt.sub or None)
+        return self._result(rt.info, res, 201 if res.created and not rt.sub else 200, request.query, accepted)
+
+    async def delete(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        _, body = await read_decoded(request, empty={})
+        res = self.core.delete(rt.info, rt.namespace or "", rt.name, _delete_options(request.query, body))
+        pending = bool(res.obj.get("metadata", {}).get("deletionTimestamp")) and res.raw is not None
+        return self._result(rt.info, res, 202 if pending else 200)
 
     def _watch_render(
         self, request: web.Request, info: ResourceInfo, q: Mapping[str, str]
@@ -632,21 +677,11 @@ class RestAPI:
             return respond(res.raw, status, res.warnings)
         return respond(versions.present(info, res.obj), status, res.warnings)
 
-    async def _patch(self, request: web.Request, rt: Route, sub: str | None) -> Result:
-        media = _media_type(request)
-        if media not in PATCH_TYPES or media == "application/apply-patch+cbor":
-            raise errors.unsupported_media_type(media, [t for t in PATCH_TYPES if not t.endswith("cbor")])
-        raw = await read_body(request)
-        body = decode(raw, media)
-        return self.core.patch(
-            rt.info, rt.namespace or "", rt.name, media, body, _opts(request, len(raw)), sub
-        )
-
     def list(
         self, request: web.Request, info: ResourceInfo, ns: str | None, q: Mapping[str, str]
     ) -> web.Response:
         accepted = _accepted(request, info, is_list=True)
-        raw = lists.build_list(self.core.store, info, ns, q)
+        raw = lists.build_list(self.core.reads, info, ns, q)
         if accepted.as_kind == partial.PARTIAL_LIST:
             doc = codec.loads(raw)
             metadata_only = partial.many(doc["items"], doc["metadata"])
@@ -656,86 +691,35 @@ class RestAPI:
             return respond(_table(info, doc["items"], doc["metadata"], q, accepted))
         return respond(raw)
 
-    def delete_collection(
-        self, info: ResourceInfo, ns: str | None, q: Mapping[str, str], body: Any
-    ) -> web.Response:
-        match = lists.matcher(info, q.get("labelSelector"), q.get("fieldSelector"))
-        opts = _delete_options(q, body)
-        items = []
-        for obj in self.core.stored_items(info, ns):
-            if match is not None and not match(obj):
-                continue
-            meta = obj["metadata"]
-            try:
-                res = self.core.delete(info, meta.get("namespace", ""), meta["name"], opts)
-            except APIError as e:
-                if e.code == 404:
-                    continue
-                raise
-            items.append(versions.present(info, res.obj))
-        return respond(
-            {
-                "kind": info.list_kind,
-                "apiVersion": info.api_version,
-                "metadata": {"resourceVersion": str(self.core.resource_version)},
-                "items": items,
-            }
-        )
-
     # ------------------------------------------------------------------ subresources
 
-    async def subresource(self, request: web.Request, rt: Route) -> web.StreamResponse:
-        info, m, ns = rt.info, request.method, rt.namespace or ""
-        if not rt.name:
-            raise errors.resource_not_found()
-        if rt.sub in ("status", "approval"):
-            if m == "GET":
-                return respond(self.core.served(info, self.core.get(info, ns, rt.name))[1])
-            if m == "PUT":
-                raw, body = await read_decoded(request)
-                return self._result(
-                    info,
-                    self.core.update(info, ns, rt.name, body, _opts(request, len(raw)), rt.sub),
-                    200,
-                )
-            if m == "PATCH":
-                return self._result(info, await self._patch(request, rt, rt.sub), 200)
+    async def status(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        """GET of the status (or approval) subresource: the whole object, as Kubernetes answers."""
+        return respond(self.core.served(rt.info, self.core.get(rt.info, rt.namespace or "", rt.name))[1])
+
+    async def binding(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        _, body = await read_decoded(request)
+        dry_run = _opts(request).dry_run
+        return respond(subresources.bind(self.core, rt.info, rt.namespace or "", rt.name, body, dry_run), 201)
+
+    async def eviction(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        _, body = await read_decoded(request)
+        options = _delete_options(request.query, subresources.eviction_options(body))
+        return respond(subresources.evict(self.core, rt.info, rt.namespace or "", rt.name, options), 201)
+
+    async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        _, body = await read_decoded(request)
+        ns = rt.namespace or ""
+        return respond(subresources.request_token(self.core, self.tokens, rt.info, ns, rt.name, body), 201)
+
+    async def proxied(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        """log, exec, attach, portforward: streams from the pod's kubelet."""
+        if self.proxy is None:
+            raise errors.APIError(503, "ServiceUnavailable", "no kubelet proxy is configured")
+        self.core.get(rt.info, rt.namespace or "", rt.name)
+        if rt.sub == "log" and request.method != "GET":
             raise errors.method_not_allowed()
-        if rt.sub == "finalize" and m == "PUT":
-            _, body = await read_decoded(request)
-            return self._result(
-                info,
-                self.core.update(info, ns, rt.name, body, _opts(request), "finalize"),
-                200,
-            )
-        if rt.sub == "scale":
-            return await self.scale(request, rt)
-        if rt.sub == "binding" and m == "POST":
-            _, body = await read_decoded(request)
-            target = body.get("target") if isinstance(body, dict) else None
-            node = str((target or {}).get("name", ""))
-            bind(self.core, info, ns, rt.name, node, _opts(request).dry_run)
-            return respond(
-                {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
-            )
-        if rt.sub == "eviction" and m == "POST":
-            # no PodDisruptionBudget controller runs here, so every eviction is allowed: a delete
-            _, body = await read_decoded(request)
-            options = (body.get("deleteOptions") if isinstance(body, dict) else None) or {}
-            self.core.delete(info, ns, rt.name, _delete_options(request.query, options))
-            return respond(
-                {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
-            )
-        if rt.sub == "token" and m == "POST":
-            return await self.token(request, rt)
-        if rt.sub in ("log", "exec", "attach", "portforward"):
-            if self.proxy is None:
-                raise errors.APIError(503, "ServiceUnavailable", "no kubelet proxy is configured")
-            self.core.get(info, ns, rt.name)
-            if rt.sub == "log" and m != "GET":
-                raise errors.method_not_allowed()
-            return await self.proxy(request, info, ns, rt.name, rt.sub)
-        raise errors.method_not_allowed()
+        return await self.proxy(request, rt.info, rt.namespace or "", rt.name, rt.sub)
 
     async def scale(self, request: web.Request, rt: Route) -> web.StreamResponse:
         info, ns, m = rt.info, rt.namespace or "", request.method
@@ -751,55 +735,24 @@ class RestAPI:
         res = self.core.scale(info, ns, rt.name, new_scale, _opts(request))
         return respond(scales.scale_of(info, res.obj))
 
-    async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:
-        ns = rt.namespace or ""
-        sa = self.core.get(rt.info, ns, rt.name).obj
-        _, body = await read_decoded(request)
-        spec = (body.get("spec") if isinstance(body, dict) else None) or {}
-        seconds = spec.get("expirationSeconds") or 3600
-        problem = ""
-        if not isinstance(seconds, int) or isinstance(seconds, bool):
-            problem = "must be an integer"
-        elif seconds < 600:
-            problem = "may not specify a duration less than 10 minutes"
-        elif seconds > 1 << 32:
-            problem = "may not specify a duration larger than 2^32 seconds"
-        if problem:
-            raise errors.invalid(
-                "TokenRequest",
-                "authentication.k8s.io",
-                "",
-                [FieldError("spec.expirationSeconds", fielderrors.INVALID, problem, seconds)],
-            )
-        # an empty audience list means the API server's own, and the answer says so
-        spec = {**spec, "audiences": list(spec.get("audiences") or [tokens.ISSUER])}
-        bound: dict[str, Any] = {}
-        ref = spec.get("boundObjectRef") or {}
-        if ref.get("kind") == "Pod":
-            pod = self.core.find(("", "pods"), ns, str(ref.get("name") or ""))
-            if pod is None:
-                raise errors.not_found("pods", "", str(ref.get("name") or ""))
-            uid = pod["metadata"]["uid"]
-            if ref.get("uid") and ref["uid"] != uid:
-                raise errors.conflict(
-                    "pods",
-                    "",
-                    str(ref.get("name")),
-                    f"the UID in the bound object reference ({ref['uid']}) does not match the UID in record. "
-                    "The object might have been deleted and then recreated",
-                )
-            bound["pod"] = {"name": ref.get("name"), "uid": uid}
-        token, exp = self.tokens.issue(
-            ns, rt.name, sa["metadata"]["uid"], spec["audiences"], seconds, bound
-        )
-        expiry = format_time(dt.datetime.fromtimestamp(exp, dt.UTC))
-        return respond(
-            {
-                "kind": "TokenRequest",
-                "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"name": rt.name, "namespace": ns, "creationTimestamp": now()},
-                "spec": {**spec, "expirationSeconds": seconds},
-                "status": {"token": token, "expirationTimestamp": expiry},
-            },
-            201,
-        )
+
+# What serves each (part of the path, method): "collection", "object" or a subresource. The
+# subresources streamed from the kubelet (PROXIED) take any method and are answered by `proxied`.
+PROXIED = ("log", "exec", "attach", "portforward")
+_Handler = Callable[[RestAPI, web.Request, Route], Awaitable[web.StreamResponse]]
+ROUTES: dict[tuple[str, str], _Handler] = {
+    ("collection", "GET"): RestAPI.list_or_watch,
+    ("collection", "POST"): RestAPI.create,
+    ("collection", "DELETE"): RestAPI.delete_collection,
+    ("object", "GET"): RestAPI.get_or_watch,
+    ("object", "PUT"): RestAPI.update,
+    ("object", "PATCH"): RestAPI.patch,
+    ("object", "DELETE"): RestAPI.delete,
+    **{(sub, "GET"): RestAPI.status for sub in ("status", "approval")},
+    **{(sub, "PUT"): RestAPI.update for sub in ("status", "approval", "finalize")},
+    **{(sub, "PATCH"): RestAPI.patch for sub in ("status", "approval")},
+    **{("scale", m): RestAPI.scale for m in ("GET", "PUT", "PATCH")},
+    ("binding", "POST"): RestAPI.binding,
+    ("eviction", "POST"): RestAPI.eviction,
+    ("token", "POST"): RestAPI.token,
+}

@@ -139,9 +139,7 @@ class APIServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        for table in list(self.store.tables.values()):
-            for w in list(table.watchers):
-                w.close()
+        self.store.close_watchers()
         await self.proxy.close()
         if self._runner is not None:
             await self._runner.cleanup()

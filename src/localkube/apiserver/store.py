@@ -12,7 +12,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from localkube.apiserver import codec
 from localkube.apiserver.durable import StateFile
@@ -126,6 +126,29 @@ class TooOld(Exception):
 Listener = Callable[[Key, Event], None]
 
 
+class Reads(Protocol):
+    """The read side of storage, the one interface list, watch, admission, RBAC and the in-server
+    controllers read through (Core hands it out as `Core.reads`); every write goes through Core.
+    `Store` is the in-memory implementation (its state file makes it durable); a store of another
+    kind must answer these and nothing else may be reached into."""
+
+    rv: int
+
+    def get(self, key: Key, namespace: str, name: str) -> Stored | None: ...
+    def items(self, key: Key, namespace: str | None) -> list[Stored]: ...
+    def items_at(self, key: Key, namespace: str | None, rv: int) -> list[dict[str, Any]]: ...
+    def events_since(self, key: Key, rv: int) -> list[Event]: ...
+    def lookup_uid(self, uid: str) -> Stored | None: ...
+    def where_uid(self, uid: str) -> ObjKey | None: ...
+    def dependents_of(self, uid: str) -> Iterator[ObjKey]: ...
+    def has_dependents(self, uid: str) -> bool: ...
+    def holds(self, key: Key, namespace: str) -> bool: ...
+    def count(self, key: Key) -> int: ...
+    def watch(self, key: Key, watcher: Watcher) -> None: ...
+    def unwatch(self, key: Key, watcher: Watcher) -> None: ...
+    def listen(self, listener: Listener) -> None: ...
+
+
 class Store:
     def __init__(self, history: int = DEFAULT_HISTORY, state: StateFile | None = None) -> None:
         self.state = state
@@ -234,6 +257,18 @@ class Store:
         out.reverse()
         return out
 
+    def where_uid(self, uid: str) -> ObjKey | None:
+        return self.by_uid.get(uid)
+
+    def has_dependents(self, uid: str) -> bool:
+        """Whether any stored object names `uid` in its ownerReferences."""
+        return uid in self.dependents
+
+    def holds(self, key: Key, namespace: str) -> bool:
+        """Whether anything of `key` is stored in `namespace`."""
+        t = self.tables.get(key)
+        return t is not None and bool(t.objects.get(namespace))
+
     def lookup_uid(self, uid: str) -> Stored | None:
         where = self.by_uid.get(uid)
         if where is None:
@@ -322,6 +357,15 @@ class Store:
                 t.watchers.discard(w)
         for listener in self.listeners:
             listener(t.key, ev)
+
+    def listen(self, listener: Listener) -> None:
+        """Call `listener` with every change, synchronously, after it is stored."""
+        self.listeners.append(listener)
+
+    def close_watchers(self) -> None:
+        for t in self.tables.values():
+            for w in list(t.watchers):
+                w.close()
 
     def watch(self, key: Key, watcher: Watcher) -> None:
         self.table(key).watchers.add(watcher)

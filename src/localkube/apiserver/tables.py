@@ -645,36 +645,24 @@ _WORKLOAD_TAIL = [
 ]
 
 
+def _workload_row(obj: dict[str, Any], counts: Cells, now: datetime) -> Row:
+    """NAME, the kind's counts, AGE, then the wide CONTAINERS, IMAGES, SELECTOR."""
+    names, images = _containers_and_images(obj)
+    selector = _selector_text(_d(obj.get("spec")).get("selector"))
+    return [_name(obj), *counts, _age(obj, now), names, images, selector], []
+
+
 def _deployment_row(obj: dict[str, Any], now: datetime) -> Row:
     spec, status = _d(obj.get("spec")), _d(obj.get("status"))
-    names, images = _containers_and_images(obj)
-    cells: Cells = [
-        _name(obj),
-        f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
-        int(status.get("updatedReplicas", 0)),
-        int(status.get("availableReplicas", 0)),
-        _age(obj, now),
-        names,
-        images,
-        _selector_text(spec.get("selector")),
-    ]
-    return cells, []
+    ready = f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}"
+    counts = [ready, int(status.get("updatedReplicas", 0)), int(status.get("availableReplicas", 0))]
+    return _workload_row(obj, counts, now)
 
 
 def _replicaset_row(obj: dict[str, Any], now: datetime) -> Row:
     spec, status = _d(obj.get("spec")), _d(obj.get("status"))
-    names, images = _containers_and_images(obj)
-    cells: Cells = [
-        _name(obj),
-        int(spec.get("replicas", 1)),
-        int(status.get("replicas", 0)),
-        int(status.get("readyReplicas", 0)),
-        _age(obj, now),
-        names,
-        images,
-        _selector_text(spec.get("selector")),
-    ]
-    return cells, []
+    desired, current = int(spec.get("replicas", 1)), int(status.get("replicas", 0))
+    return _workload_row(obj, [desired, current, int(status.get("readyReplicas", 0))], now)
 
 
 def _statefulset_row(obj: dict[str, Any], now: datetime) -> Row:
@@ -715,18 +703,7 @@ def _job_row(obj: dict[str, Any], now: datetime) -> Row:
         state = "FailureTarget"
     else:
         state = "Running"
-    names, images = _containers_and_images(obj)
-    cells: Cells = [
-        _name(obj),
-        state,
-        completions,
-        duration,
-        _age(obj, now),
-        names,
-        images,
-        _selector_text(spec.get("selector")),
-    ]
-    return cells, []
+    return _workload_row(obj, [state, completions, duration], now)
 
 
 def _endpoints_row(obj: dict[str, Any], now: datetime) -> Row:

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from localkube.apiserver import errors, lists, versions
 from localkube.apiserver.kinds import ResourceInfo
-from localkube.apiserver.store import Event, Store, TooOld, Watcher, dumps, event_line
+from localkube.apiserver.store import Event, Reads, TooOld, Watcher, dumps, event_line
 
 BOOKMARK_INTERVAL = 5.0
 DEFAULT_TIMEOUT = (1800, 3600)  # the real server picks a random timeout in this range
@@ -52,7 +52,7 @@ def bookmark(info: ResourceInfo, rv: int, initial_end: bool = False) -> bytes:
 
 async def serve(
     request: web.Request,
-    store: Store,
+    store: Reads,
     info: ResourceInfo,
     ns: str | None,
     params: Mapping[str, str],

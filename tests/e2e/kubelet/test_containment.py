@@ -8,19 +8,9 @@ from typing import Any
 
 from localkube.kubelet import security
 from localkube.kubelet.testing import Cluster
-from support.pods import container_status, create, wait_for, wait_ready
+from support.pods import container_status, create, sleeper, wait_for, wait_ready
 
-POD = """
-kind: Pod
-apiVersion: v1
-metadata: {name: NAME}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: busybox
-    command: [sleep, infinity]
-"""
+POD = sleeper("NAME")
 
 
 def _mask(caps: set[str]) -> int:

@@ -5,24 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.pods import create, wait_for, wait_ready
-
-HEAD = """
-kind: Pod
-apiVersion: v1
-metadata: {name: ray-head}
-spec:
-  terminationGracePeriodSeconds: 5
-  containers:
-  - name: ray-head
-    image: rayproject/ray:2.60.0
-    command: [ray, start, --head, --block, --port=6379, --num-cpus=1, --include-dashboard=false,
-              --disable-usage-stats, --memory=1000000000, --object-store-memory=100000000]
-    readinessProbe:
-      exec: {command: [sh, -c, "ray health-check --address=127.0.0.1:6379"]}
-      periodSeconds: 2
-      timeoutSeconds: 10
-"""
+from support.pods import RAY_HEAD, create, sleeper, wait_for, wait_ready
 
 # A pod as KubeRay's samples build workers: Ray stopped by the preStop hook before SIGTERM.
 RAY_STOPPER = """
@@ -40,25 +23,13 @@ spec:
         exec: {command: [/bin/sh, -c, "ray stop --force > /tmp/stop.out 2>&1; touch /tmp/stopped"]}
 """
 
-LOOKER = """
-kind: Pod
-apiVersion: v1
-metadata: {name: looker}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: busybox
-    command: [sleep, infinity]
-"""
-
 
 def _exec(kubectl: Any, pod: str, script: str) -> Any:
     return kubectl("exec", pod, "--", "sh", "-c", script, timeout=90)
 
 
 def test_a_pod_sees_only_its_own_processes_with_its_init_as_pid_1(core: Any, kubectl: Any) -> None:
-    create(core, LOOKER)
+    create(core, sleeper("looker"))
     wait_ready(core, "looker")
     script = "for p in /proc/[0-9]*; do echo ${p#/proc/} $(tr '\\0' ' ' < $p/cmdline); done"
     out = _exec(kubectl, "looker", script)
@@ -76,7 +47,7 @@ def test_a_pod_sees_only_its_own_processes_with_its_init_as_pid_1(core: Any, kub
 
 
 def test_a_worker_pods_ray_stop_leaves_the_head_healthy(core: Any, kubectl: Any) -> None:
-    create(core, HEAD)
+    create(core, RAY_HEAD)
     wait_ready(core, "ray-head", timeout=120)
     create(core, RAY_STOPPER)
     wait_ready(core, "ray-stopper")

@@ -5,27 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.pods import create, wait_for, wait_ready
-
-HEAD = """
-kind: Pod
-apiVersion: v1
-metadata: {name: ray-head, labels: {ray.io/node-type: head}}
-spec:
-  terminationGracePeriodSeconds: 5
-  containers:
-  - name: ray-head
-    image: rayproject/ray:2.60.0
-    command: [ray, start, --head, --block, --port=6379, --num-cpus=1, --include-dashboard=false,
-              --disable-usage-stats, --memory=1000000000, --object-store-memory=100000000]
-    ports: [{name: gcs, containerPort: 6379}]
-    readinessProbe:
-      exec: {command: [sh, -c, "ray health-check --address=127.0.0.1:6379"]}
-      periodSeconds: 2
-      timeoutSeconds: 10
-    volumeMounts: [{name: shm, mountPath: /dev/shm}]
-  volumes: [{name: shm, emptyDir: {medium: Memory}}]
-"""
+from support.pods import RAY_HEAD, create, wait_for, wait_ready
 
 SVC = """
 kind: Service
@@ -65,7 +45,7 @@ print(sorted(set(ray.get([where.remote() for _ in range(4)]))))
 
 def test_ray_worker_pod_joins_head_pod_through_a_service(core: Any, kubectl: Any) -> None:
     create(core, SVC)
-    create(core, HEAD)
+    create(core, RAY_HEAD)
     head = wait_ready(core, "ray-head", timeout=120)
     create(core, WORKER)
     worker = wait_ready(core, "ray-worker", timeout=60)

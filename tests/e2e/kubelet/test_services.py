@@ -5,36 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from support.pods import create, wait_for, wait_phase, wait_ready
-
-WEB = """
-kind: Pod
-apiVersion: v1
-metadata: {name: web, labels: {app: web}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: http
-    image: python:3.11
-    command: [sh, -c, "mkdir -p /srv && echo served-by-$(hostname) > /srv/index.html && cd /srv && exec python -m http.server 8080"]
-    ports: [{name: web-port, containerPort: 8080}]
-    readinessProbe:
-      httpGet: {path: /index.html, port: web-port}
-      periodSeconds: 1
-"""  # noqa: E501
-
-SVC = """
-kind: Service
-apiVersion: v1
-metadata: {name: frontend}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: web-port}]
-"""
+from support.pods import FRONTEND, WEB, create, wait_for, wait_phase, wait_ready
 
 
 def test_pod_reaches_another_through_service_name_and_port(core: Any, kubectl: Any) -> None:
-    create(core, SVC)
+    create(core, FRONTEND)
     create(core, WEB)
     wait_ready(core, "web")
 
@@ -123,7 +98,7 @@ spec:
 """,
     )
     wait_ready(core, "watcher")
-    created = create(core, SVC.replace("frontend", "latecomer"))
+    created = create(core, FRONTEND.replace("frontend", "latecomer"))
     ip = created.spec.cluster_ip
 
     def listed() -> Any:

@@ -35,11 +35,33 @@ def _kubectl(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _start_pod(data: Path) -> None:
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Kill `localkube up` if it is still running (a test that failed before it stopped it)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def _node_ready(data: Path) -> None:
     wait_for("kubeconfig", lambda: (data / "kubeconfig").exists(), timeout=60)
     wait_for(
         "node", lambda: "Ready" in _kubectl(data, "get", "nodes").stdout, timeout=900
     )  # may wait for the node lock
+
+
+def _assert_nothing_left(data: Path) -> None:
+    # checked under the node lock: another node (another test run) may start right after ours
+    lock = NodeLock()
+    lock.acquire()
+    try:
+        left = cleanup.leftovers(data)
+    finally:
+        lock.release()
+    assert left.empty(), left
+
+
+def _start_pod(data: Path) -> None:
+    _node_ready(data)
     r = _kubectl(data, "run", "sleeper", "--image=busybox", "--", "sleep", "300")
     assert r.returncode == 0, r.stderr
     try:
@@ -62,17 +84,8 @@ def test_sigterm_stops_every_pod_and_removes_our_network(host_clean_unlocked: Pa
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=120) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    # checked under the node lock: another node (another test run) may start right after ours
-    lock = NodeLock()
-    lock.acquire()
-    try:
-        left = cleanup.leftovers(host_clean_unlocked)
-    finally:
-        lock.release()
-    assert left.empty(), left
+        _stop(proc)
+    _assert_nothing_left(host_clean_unlocked)
 
 
 STUBBORN = """
@@ -93,8 +106,7 @@ spec:
 def test_sigterm_stops_localkube_whatever_its_pods_do(host_clean_unlocked: Path) -> None:
     proc = _up(host_clean_unlocked)
     try:
-        wait_for("kubeconfig", lambda: (host_clean_unlocked / "kubeconfig").exists(), timeout=60)
-        wait_for("node", lambda: "Ready" in _kubectl(host_clean_unlocked, "get", "nodes").stdout, timeout=900)
+        _node_ready(host_clean_unlocked)
         r = subprocess.run(
             [KUBECTL, "--kubeconfig", str(host_clean_unlocked / "kubeconfig"), "apply", "-f", "-"],
             input=STUBBORN, capture_output=True, text=True, timeout=60,
@@ -109,16 +121,8 @@ def test_sigterm_stops_localkube_whatever_its_pods_do(host_clean_unlocked: Path)
         # a hang guard: the node gives pods at most a few seconds when it shuts down
         assert proc.wait(timeout=90) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    lock = NodeLock()
-    lock.acquire()
-    try:
-        left = cleanup.leftovers(host_clean_unlocked)
-    finally:
-        lock.release()
-    assert left.empty(), left
+        _stop(proc)
+    _assert_nothing_left(host_clean_unlocked)
 
 
 def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlocked: Path) -> None:
@@ -140,10 +144,7 @@ def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlock
     (host_clean_unlocked / "kubeconfig").unlink()
     second = _up(host_clean_unlocked)
     try:
-        wait_for("kubeconfig", lambda: (host_clean_unlocked / "kubeconfig").exists(), timeout=60)
-        wait_for(
-            "node", lambda: "Ready" in _kubectl(host_clean_unlocked, "get", "nodes").stdout, timeout=900
-        )  # may wait for the node lock
+        _node_ready(host_clean_unlocked)
         now = cleanup.leftovers(host_clean_unlocked)
         assert not set(now.pids) & set(left.pids)
 
@@ -167,6 +168,4 @@ def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlock
         second.send_signal(signal.SIGINT)
         assert second.wait(timeout=120) == 0
     finally:
-        if second.poll() is None:
-            second.kill()
-            second.wait()
+        _stop(second)

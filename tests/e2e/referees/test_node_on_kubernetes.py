@@ -12,39 +12,14 @@ from typing import Any
 import pytest
 
 from localkube.kubelet.testing import Cluster, running_cluster
-from support.pods import create, wait_for, wait_phase, wait_ready
-
-WEB = """
-kind: Pod
-apiVersion: v1
-metadata: {name: web, labels: {app: web}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: http
-    image: python:3.11
-    command: [sh, -c, "mkdir -p /srv && echo hello-from-web > /srv/index.html && cd /srv && exec python -m http.server 8080"]
-    ports: [{name: web-port, containerPort: 8080}]
-    readinessProbe:
-      httpGet: {path: /index.html, port: web-port}
-      periodSeconds: 1
-"""  # noqa: E501
-
-SVC = """
-kind: Service
-apiVersion: v1
-metadata: {name: frontend}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: web-port}]
-"""
+from support.pods import FRONTEND, WEB, create, wait_for, wait_phase, wait_ready
 
 # Fails (and the pod with it) unless the Service answers by name and the pod's projected token
 # is one the real apiserver accepts: the default ServiceAccount may not read pods, so 403, not 401.
 CLIENT_SCRIPT = """
 import ssl, urllib.request, urllib.error
 sa = '/var/run/secrets/kubernetes.io/serviceaccount/'
-assert urllib.request.urlopen('http://frontend/', timeout=5).read().decode().strip() == 'hello-from-web'
+assert urllib.request.urlopen('http://frontend/', timeout=5).read().decode().strip() == 'served-by-web'
 ctx = ssl.create_default_context(cafile=sa + 'ca.crt')
 req = urllib.request.Request('https://kubernetes.default.svc/api/v1/namespaces/default/pods',
                              headers={'Authorization': 'Bearer ' + open(sa + 'token').read()})
@@ -89,7 +64,7 @@ def test_the_node_registers_and_stays_ready_on_a_real_v1_37_apiserver(core: Any,
 def test_pods_scheduled_by_kube_scheduler_serve_a_service_and_use_real_tokens(
     core: Any, kubectl: Any
 ) -> None:
-    create(core, SVC)
+    create(core, FRONTEND)
     create(core, WEB)
     web = wait_ready(core, "web")
     assert web.spec.node_name == "localkube" and web.status.pod_ip.startswith("10.244.")
@@ -143,4 +118,4 @@ def test_kubectl_exec_goes_through_the_real_apiserver_to_the_kubelet(core: Any, 
     create(core, WEB)
     wait_ready(core, "web")
     out = kubectl("exec", "web", "--", "cat", "/srv/index.html")
-    assert out.stdout.strip() == "hello-from-web", out.stderr
+    assert out.stdout.strip() == "served-by-web", out.stderr
