@@ -97,10 +97,13 @@ def operator_on(kubeconfig: Path, workdir: Path) -> Iterator[Stack]:
 
 
 @contextlib.contextmanager
-def localkube_with_node(workdir: Path, *, controllers: bool = False) -> Iterator[Stack]:
+def localkube_with_node(
+    workdir: Path, *, controllers: bool = False, kubernetes_binaries: Path | None = None
+) -> Iterator[Stack]:
     """API server + node in this process, CRD, operator (with `controllers`, also localkube's
-    Deployment/ReplicaSet/Job controllers, as `localkube up` runs them). Afterwards nothing of ours
-    remains on the host, or the caller fails."""
+    Deployment/ReplicaSet/Job controllers, as `localkube up` runs them). With `kubernetes_binaries`
+    the control plane is the real one (its controller-manager instead of `controllers`) and the node
+    joins it. Afterwards nothing of ours remains on the host, or the caller fails."""
     if os.geteuid() != 0:
         raise AssertionError("the walkthrough needs root: network namespaces, mounts, cgroups")
     data = workdir / "data"
@@ -111,9 +114,11 @@ def localkube_with_node(workdir: Path, *, controllers: bool = False) -> Iterator
         cleanup.remove_everything()
         try:
             with (
-                running_cluster(data, backoff_base=1.0, backoff_max=4.0) as cluster,
+                running_cluster(
+                    data, backoff_base=1.0, backoff_max=4.0, kubernetes_binaries=kubernetes_binaries
+                ) as cluster,
                 running_controllers(cluster.url, cluster.kubeconfig)
-                if controllers
+                if controllers and kubernetes_binaries is None
                 else contextlib.nullcontext(),
                 operator_on(cluster.kubeconfig, workdir) as stack,
             ):
