@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from support import waiting
 
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 0.2) -> Any:
-    """`support.waiting.wait_for` with the patience real processes need (pods start in seconds)."""
-    return waiting.wait_for(what, check, timeout, interval)
+# the patience real processes need (pods start in seconds)
+wait_for = waiting.paced(timeout=120, interval=0.2)
 
 
 def pod_condition(pod: Any, ctype: str) -> str:
