@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -131,4 +132,19 @@ spec:
   - name: main
     image: busybox
     command: [sleep, infinity]
+"""
+
+
+def python_run(name: str, script: str, container: str = "get") -> str:
+    """A pod that runs a Python script once (restartPolicy Never): its output is in its logs."""
+    return f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: {container}
+    image: python:3.11
+    command: [python, -c, {json.dumps(script)}]
 """
