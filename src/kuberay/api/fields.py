@@ -195,6 +195,10 @@ RAYSERVICE_USED: dict[str, str] = {
     "status.pendingServiceStatus.rayClusterName": "test_cluster_config_change_prepares_a_pending_cluster",
     "status.pendingServiceStatus.rayClusterStatus": "test_rayservice_status_carries_the_clusters_status",
 }
+# The KubeRay annotation a RayService may carry that is not provided (validation names it).
+RAYSERVICE_ANNOTATIONS_REFUSED: dict[str, str] = {
+    "metadata.annotations[ray.io/initializing-timeout]": "the initializing timeout is not provided",
+}
 RAYSERVICE_PASSED_THROUGH: dict[str, str] = {
     # KubeRay deprecated both and ignores them (kuberay#1685): accepted and ignored the same way.
     "spec.serviceUnhealthySecondThreshold": _RS_IGNORED,

@@ -2,7 +2,9 @@
 
 Kubelets speak HTTPS and want the API server's kubelet client certificate. Logs stream
 (`follow` included); exec, attach and portforward are websocket upgrades
-relayed frame by frame in both directions with the subprotocol the client negotiated with the kubelet.
+relayed frame by frame in both directions with the subprotocol the client negotiated with the kubelet,
+or SPDY/3.1 upgrades (kubectl without websockets, older clients) passed on to the kubelet, whose
+bytes are then copied as they are, as kube-apiserver's upgrade-aware proxy does.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import asyncio
 import contextlib
 import ssl as ssl_module
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from aiohttp import web
 
+from localkube import upgrade
 from localkube.apiserver import errors
 from localkube.apiserver.core import NODE_KEY, Core
 from localkube.apiserver.kinds import ResourceInfo
@@ -114,6 +117,8 @@ class PodProxy:
             url += "?" + qs
         if sub == "log":
             return await self._logs(request, url)
+        if upgrade.is_spdy_upgrade(request):
+            return await self._spdy(request, url)
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise errors.bad_request("Upgrade request required")
         return await self._websocket(request, url)
@@ -138,6 +143,66 @@ class PodProxy:
             return resp
         finally:
             upstream.release()
+
+    async def _spdy(self, request: web.Request, url: str) -> web.StreamResponse:
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        head = [
+            f"{request.method} {target} HTTP/1.1",
+            f"Host: {parts.netloc}",
+            "Connection: Upgrade",
+            "Upgrade: SPDY/3.1",
+            "Content-Length: 0",
+            *(f"{upgrade.PROTOCOL_HEADER}: {p}" for p in upgrade.client_protocols(request)),
+        ]
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    parts.hostname, parts.port, ssl=self.ssl if self.ssl is not None else True
+                ),
+                10,
+            )
+        except (OSError, TimeoutError) as e:
+            raise errors.APIError(500, "InternalError", f"error dialing kubelet: {e}", {}) from e
+        try:
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+            answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+            status_line, *lines = answer.decode("latin-1").split("\r\n")
+            status = int(status_line.split()[1])
+        except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError) as e:
+            writer.close()
+            raise errors.APIError(500, "InternalError", f"error upgrading to the kubelet: {e}", {}) from e
+        fields = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines if ln)}
+        if status != 101:
+            # the kubelet's refusal (no common protocol, no such pod) goes back as it answered
+            body = b""
+            with contextlib.suppress(OSError, TimeoutError):
+                body = await asyncio.wait_for(reader.read(1 << 16), 5)
+            writer.close()
+            return web.Response(status=status, body=body, content_type="text/plain")
+        client = await upgrade.upgrade(request, fields.get(upgrade.PROTOCOL_HEADER.lower(), ""))
+
+        async def to_kubelet() -> None:
+            while data := await client.read():
+                writer.write(data)
+                await writer.drain()
+
+        async def to_client() -> None:
+            while data := await reader.read(1 << 16):
+                await client.write(data)
+
+        tasks = {asyncio.create_task(to_kubelet()), asyncio.create_task(to_client())}
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            writer.close()
+            client.close()
+        return client.response
 
     async def _websocket(self, request: web.Request, url: str) -> web.StreamResponse:
         protocols = [

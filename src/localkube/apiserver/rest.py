@@ -44,6 +44,7 @@ from localkube.apiserver.core import (
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.requestcount import RequestCounter
 from localkube.apiserver.store import dumps
 from localkube.apiserver.tokens import TokenAuthority, User
 
@@ -276,6 +277,7 @@ class RestAPI:
         # The authorizer (RBAC) and what it grants; None allows everything.
         self.decide: reviews.Decide | None = None
         self.rules: reviews.Rules = None
+        self.requests = RequestCounter()
 
     def install(self, app: web.Application) -> None:
         app.middlewares.append(self.middleware)
@@ -283,6 +285,7 @@ class RestAPI:
         for path in ("/healthz", "/livez", "/readyz"):
             r.add_get(path, self.health)
         r.add_get("/version", self.version)
+        r.add_get("/metrics", self.metrics)
         r.add_get("/version/", self.version)
         r.add_get("/openapi/v2", self.openapi_v2)
         r.add_get("/openapi/v3", self.openapi_root)
@@ -297,6 +300,8 @@ class RestAPI:
     async def middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        agent = request.headers.get("User-Agent", "")
+        self.requests.count(request.method, request.path, request.query, agent)
         try:
             if request.path not in ("/healthz", "/livez", "/readyz"):
                 user = self.tokens.authenticate(request.headers.get("Authorization"))
@@ -407,6 +412,9 @@ class RestAPI:
             # a hashed URL names immutable content, as kube-apiserver says
             resp.headers["Cache-Control"] = "public, immutable"
         return resp
+
+    async def metrics(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(text=self.requests.render(), content_type="text/plain")
 
     async def version(self, request: web.Request) -> web.StreamResponse:
         return respond(discovery.version_info())

@@ -29,6 +29,7 @@ from typing import Any
 
 from aiohttp import web
 
+from localkube import upgrade
 from localkube.kubelet import logs, portforward, runtime, spdysession, streaming
 from localkube.kubelet.podworker import ContainerRun, PodWorker, Running
 from localkube.kubelet.streaming import CLOSE, RESIZE, STDERR, STDIN, STDOUT, Channels
@@ -58,6 +59,15 @@ def exit_status(code: int, argv: list[str]) -> dict[str, Any]:
 
 def _flag(request: web.Request, name: str) -> bool:
     return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+# kube-apiserver names the streams input/output/error when it calls a kubelet; localkube's API server
+# passes on the pods/exec query as the client wrote it (stdin/stdout/stderr)
+_STREAM_PARAMS = {"stdin": "input", "stdout": "output", "stderr": "error"}
+
+
+def _stream_flag(request: web.Request, name: str) -> bool:
+    return _flag(request, name) or _flag(request, _STREAM_PARAMS[name])
 
 
 def _bad(message: str, status: int = 400) -> web.Response:
@@ -229,7 +239,7 @@ class KubeletServer:
         chan, resp = await self._channels(request, tty=False)
         if chan is None:
             return resp
-        stdin = target.proc.stdin if _flag(request, "stdin") else None
+        stdin = target.proc.stdin if _stream_flag(request, "stdin") else None
         stdin_once = bool(run.spec.get("stdinOnce"))
 
         async def read_client() -> None:
@@ -272,17 +282,20 @@ class KubeletServer:
     async def _channels(self, request: web.Request, tty: bool) -> tuple[Channels | None, web.StreamResponse]:
         """The session's channels over the carrier the client chose (a websocket, or SPDY as
         kube-apiserver speaks it), or None and the answer refusing it."""
-        if not streaming.is_spdy_upgrade(request):
+        if not upgrade.is_spdy_upgrade(request):
             ws = web.WebSocketResponse(protocols=PROTOCOLS, max_msg_size=0)
             await ws.prepare(request)
             return streaming.WebSocketChannels(ws), ws
-        client = streaming.client_protocols(request)
+        client = upgrade.client_protocols(request)
         protocol = streaming.negotiate(client, streaming.REMOTECOMMAND_SPDY)
         if not protocol:
             return None, streaming.refuse_protocols(client, streaming.REMOTECOMMAND_SPDY)
-        transport = await streaming.upgrade(request, protocol)
+        transport = await upgrade.upgrade(request, protocol)
         expected = streaming.expected_streams(
-            _flag(request, "stdin"), _flag(request, "stdout"), _flag(request, "stderr"), tty
+            _stream_flag(request, "stdin"),
+            _stream_flag(request, "stdout"),
+            _stream_flag(request, "stderr"),
+            tty,
         )
         chan = streaming.SpdyChannels(transport, expected)
         if not await chan.wait_ready():
@@ -300,7 +313,7 @@ class KubeletServer:
         argv = request.query.getall("command", [])
         if not argv:
             return _bad("you must specify at least one command for the container")
-        want_stdin = _flag(request, "stdin")
+        want_stdin = _stream_flag(request, "stdin")
         tty = _flag(request, "tty")
         chan, resp = await self._channels(request, tty=tty)
         if chan is None:
@@ -426,12 +439,12 @@ class KubeletServer:
             return await portforward.dial_in_netns(netns, port)
 
         forwarder = portforward.PortForwarder(f"{pod}_{ns}", worker.uid, dial)
-        if streaming.is_spdy_upgrade(request):
-            client = streaming.client_protocols(request)
+        if upgrade.is_spdy_upgrade(request):
+            client = upgrade.client_protocols(request)
             protocol = streaming.negotiate(client, (portforward.PROTOCOL,))
             if protocol is None:
                 return streaming.refuse_protocols(client, (portforward.PROTOCOL,))
-            transport = await streaming.upgrade(request, protocol)
+            transport = await upgrade.upgrade(request, protocol)
             try:
                 await spdysession.Session(transport, forwarder.accept, forwarder.handle).serve()
             finally:

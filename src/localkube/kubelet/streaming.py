@@ -22,19 +22,14 @@ from typing import Protocol
 from aiohttp import WSMsgType, web
 
 from localkube.kubelet import spdy, spdysession
+from localkube.upgrade import Upgraded
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
-PROTOCOL_HEADER = "X-Stream-Protocol-Version"
 STREAM_CREATION_TIMEOUT = 30.0  # the kubelet's: how long the client has to open every stream
 # remotecommand over SPDY: v4 carries the final metav1.Status as JSON on the error stream (v5 is
 # a websocket-only addition, older ones send plain text)
 REMOTECOMMAND_SPDY = ("v4.channel.k8s.io",)
 STREAM_TYPES = {"stdin": STDIN, "stdout": STDOUT, "stderr": STDERR, "error": ERROR, "resize": RESIZE}
-
-
-def is_spdy_upgrade(request: web.Request) -> bool:
-    connection = {t.strip().lower() for t in request.headers.get("Connection", "").split(",")}
-    return "upgrade" in connection and request.headers.get("Upgrade", "").lower() == "spdy/3.1"
 
 
 def negotiate(client: list[str], server: tuple[str, ...]) -> str | None:
@@ -43,71 +38,6 @@ def negotiate(client: list[str], server: tuple[str, ...]) -> str | None:
     if not client:
         return ""
     return next((p for p in client if p in server), None)
-
-
-def client_protocols(request: web.Request) -> list[str]:
-    return [p.strip() for v in request.headers.getall(PROTOCOL_HEADER, []) for p in v.split(",") if p.strip()]
-
-
-class _RawReader:
-    """Takes aiohttp's place as the reader of an upgraded connection: the bytes after our 101."""
-
-    def __init__(self, transport: asyncio.Transport | None):
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
-        self.transport = transport
-        self.paused = False
-
-    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
-        self.queue.put_nowait(bytes(data))
-        if self.queue.qsize() > 64 and self.transport is not None and not self.paused:
-            self.paused = True  # a slow pod: stop reading the socket until the session catches up
-            self.transport.pause_reading()
-        return False, b""
-
-    def feed_eof(self) -> None:
-        self.queue.put_nowait(b"")
-
-    async def read(self) -> bytes:
-        data = await self.queue.get()
-        if self.paused and self.queue.qsize() < 16 and self.transport is not None:
-            self.paused = False
-            self.transport.resume_reading()
-        if not data:
-            self.queue.put_nowait(b"")  # EOF stays EOF
-        return data
-
-
-class UpgradedTransport:
-    """The raw connection after `101 Switching Protocols` to SPDY/3.1."""
-
-    def __init__(self, request: web.Request, response: web.StreamResponse, reader: _RawReader):
-        self.request = request
-        self.response = response
-        self.reader = reader
-
-    async def read(self) -> bytes:
-        return await self.reader.read()
-
-    async def write(self, data: bytes) -> None:
-        await self.response.write(data)
-
-    def close(self) -> None:
-        if self.request.transport is not None:
-            self.request.transport.close()
-
-
-async def upgrade(request: web.Request, protocol: str) -> UpgradedTransport:
-    """Answer 101 with SPDY/3.1 and take the connection over from aiohttp's HTTP parser. The
-    client sends nothing before it sees the 101, so the reader is in place before any frame."""
-    reader = _RawReader(request.transport)
-    request.protocol.set_parser(reader)  # type: ignore[arg-type]
-    headers = {"Connection": "Upgrade", "Upgrade": "SPDY/3.1"}
-    if protocol:
-        headers[PROTOCOL_HEADER] = protocol
-    response = web.StreamResponse(status=101, headers=headers)
-    response.force_close()
-    await response.prepare(request)
-    return UpgradedTransport(request, response, reader)
 
 
 def refuse_protocols(client: list[str], server: tuple[str, ...]) -> web.Response:
@@ -192,7 +122,7 @@ class SpdyChannels:
     """remotecommand v4 over SPDY: one stream per channel, opened by the client, with a
     `streamType` header; the final Status is JSON on the error stream."""
 
-    def __init__(self, transport: UpgradedTransport, expected: set[str]):
+    def __init__(self, transport: Upgraded, expected: set[str]):
         self.transport = transport
         self.expected = expected
         self.streams: dict[str, spdysession.Stream] = {}

@@ -120,3 +120,28 @@ def test_a_closed_port_is_reported_by_kubectl(cluster: Any, core: Any) -> None:
         err = proc.stderr.read()
     assert "error forwarding port 81 to pod web_default" in err, err
     assert "connection refused" in err.lower(), err
+
+
+def test_port_forward_and_exec_over_spdy_when_kubectl_does_not_use_websockets(
+    cluster: Any, core: Any, monkeypatch: Any
+) -> None:
+    # kubectl's fallback (and older clients): a SPDY/3.1 upgrade the API server passes to the kubelet
+    monkeypatch.setenv("KUBECTL_PORT_FORWARD_WEBSOCKETS", "false")
+    monkeypatch.setenv("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false")
+    create(core, WEB)
+    wait_ready(core, "web")
+    with port_forward(cluster, "pod/web", ":80") as (_proc, (port,)):
+        assert NGINX_PAGE in fetch(port)
+        assert NGINX_PAGE in fetch(port)
+    kubectl = Path(sys.executable).parent / "kubectl"
+    script = "tr a-z A-Z; echo to-stderr >&2; exit 3"
+    argv = [str(kubectl), "--kubeconfig", str(cluster.kubeconfig), "exec", "-i", "web", "-c", "local"]
+    out = subprocess.run(
+        [*argv, "--", "sh", "-c", script],
+        input="shout\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.stdout == "SHOUT\n" and out.stderr.startswith("to-stderr\n"), out
+    assert out.returncode == 3, out

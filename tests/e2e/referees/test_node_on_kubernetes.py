@@ -5,6 +5,9 @@ and signs service-account tokens, the real controller-manager writes EndpointSli
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,13 +99,39 @@ def test_kubectl_logs_go_through_the_real_apiserver_to_the_kubelet(core: Any, ku
     assert "GET /index.html" in logs.stdout, logs.stderr  # the readiness probe's requests
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kube-apiserver speaks SPDY/3.1 to kubelets for exec (it translates kubectl's WebSocket); "
-    "localkube's kubelet serves exec over WebSocket only",
-)
 def test_kubectl_exec_goes_through_the_real_apiserver_to_the_kubelet(core: Any, kubectl: Any) -> None:
+    # kube-apiserver translates kubectl's websocket into SPDY/3.1 (remotecommand v4) to the kubelet
     create(core, WEB)
     wait_ready(core, "web")
     out = kubectl("exec", "web", "--", "cat", "/srv/index.html")
     assert out.stdout.strip() == "served-by-web", out.stderr
+    script = "tr a-z A-Z; echo to-stderr >&2; exit 3"
+    out = kubectl("exec", "-i", "web", "--", "sh", "-c", script, input="shout\n")
+    assert out.stdout.strip() == "SHOUT" and out.stderr.startswith("to-stderr"), out
+    assert out.returncode == 3, out
+
+
+def test_kubectl_port_forward_goes_through_the_real_apiserver_to_the_kubelet(
+    cluster: Cluster, core: Any
+) -> None:
+    # kube-apiserver upgrades to SPDY/3.1 (portforward.k8s.io) to the kubelet for kubectl's tunnel
+    create(core, WEB)
+    wait_ready(core, "web")
+    kubectl = Path(sys.executable).parent / "kubectl"
+    proc = subprocess.Popen(
+        [str(kubectl), "--kubeconfig", str(cluster.kubeconfig), "port-forward", "pod/web", ":8080"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("Forwarding from 127.0.0.1:"), (line, proc.stderr and proc.stderr.read())
+        port = int(line.split(":")[1].split()[0])
+        for _ in range(2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=30) as r:
+                assert r.read().decode().strip() == "served-by-web"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
