@@ -10,7 +10,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,9 @@ from support.paths import KUBECTL, KUBERAY, OUR_SAMPLES
 FAST_AUTOSCALER_ENV = [{"name": "AUTOSCALER_UPDATE_INTERVAL_S", "value": "1"}]
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 1.0) -> Any:
-    """The walkthrough's pace: each poll runs kubectl, a process, so once a second; and an empty
-    list is an answer here (only None and False mean "not yet")."""
-    return waiting.wait_for(what, check, timeout, interval, accept=waiting.answered)
+# The walkthrough's pace: each poll runs kubectl, a process, so once a second; and an empty list
+# is an answer here (only None and False mean "not yet").
+wait_for = waiting.paced(timeout=120, interval=1.0, accept=waiting.answered)
 
 
 class Kubectl:
