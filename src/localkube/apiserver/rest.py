@@ -191,7 +191,7 @@ def _write_options(q: Mapping[str, str], body_size: int | None = None) -> WriteO
 def manager_from_user_agent(user_agent: str) -> str:
     """The field manager of a write that names none: its User-Agent up to the first "/", as
     kube-apiserver derives it ("kubectl/v1.37.0 (linux/amd64) ..." -> "kubectl")."""
-    return user_agent.split("/")[0][:128]
+    return user_agent.split("/")[0][:128] or "unknown"
 
 
 def _opts(request: web.Request, body_size: int | None = None) -> WriteOptions:
@@ -628,7 +628,10 @@ class RestAPI:
     async def patch(self, request: web.Request, rt: Route) -> web.StreamResponse:
         """PATCH of the object, or of its status or approval subresource."""
         media = _media_type(request)
-        if media not in PATCH_TYPES or media == "application/apply-patch+cbor":
+        if media not in PATCH_TYPES:
+            # not a patch type at all: kube-apiserver's content negotiation answers before its patcher
+            raise errors.APIError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
+        if media == "application/apply-patch+cbor":
             raise errors.unsupported_media_type(media, [t for t in PATCH_TYPES if not t.endswith("cbor")])
         accepted = None if rt.sub else _accepted(request, rt.info, is_list=False)
         raw, body = await read_decoded(request)
