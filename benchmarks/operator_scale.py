@@ -93,12 +93,41 @@ def operator_writes(metrics_url: str) -> Counter[str]:
     return counts
 
 
+def start_operator(kubeconfig: Path, log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`kuberay operator` with its endpoints on free ports; returns once it serves them, with its
+    metrics URL."""
+    op = subprocess.Popen(
+        [
+            str(BIN / "kuberay"),
+            "operator",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--health-addr",
+            "127.0.0.1:0",
+            *extra,
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    while True:
+        m = re.search(r"endpoints on \[\('127\.0\.0\.1', (\d+)\)", log.read_text(errors="replace"))
+        if m:
+            return op, f"http://127.0.0.1:{m.group(1)}/metrics"
+        if op.poll() is not None:
+            raise SystemExit(log.read_text())
+        time.sleep(0.1)
+
+
 class FakeKubelet(threading.Thread):
     """Marks every ray pod Running and Ready as soon as it appears (watch-driven)."""
 
-    def __init__(self, api: kubernetes.client.ApiClient) -> None:
+    def __init__(self, api: kubernetes.client.ApiClient, namespace: str = "default") -> None:
         super().__init__(daemon=True)
         self.core = kubernetes.client.CoreV1Api(api)
+        self.namespace = namespace
         self.stop = threading.Event()
         self.ip = 2
 
@@ -106,7 +135,10 @@ class FakeKubelet(threading.Thread):
         w = kubernetes.watch.Watch()
         while not self.stop.is_set():
             for ev in w.stream(
-                self.core.list_namespaced_pod, "default", label_selector="ray.io/cluster", timeout_seconds=5
+                self.core.list_namespaced_pod,
+                self.namespace,
+                label_selector="ray.io/cluster",
+                timeout_seconds=5,
             ):
                 pod = ev["object"]
                 if (
@@ -123,7 +155,7 @@ class FakeKubelet(threading.Thread):
         ip = f"10.244.{self.ip // 250}.{self.ip % 250 + 2}"
         containers = [(c.name, c.image) for c in pod.spec.containers]
         self.core.patch_namespaced_pod_status(
-            pod.metadata.name, "default", {"status": running_pod_status(containers, ip)}
+            pod.metadata.name, self.namespace, {"status": running_pod_status(containers, ip)}
         )
 
 
@@ -149,31 +181,8 @@ def main() -> int:
         kubernetes.client.ApiextensionsV1Api(api).create_custom_resource_definition(render_crd())
         time.sleep(1)  # Established
 
-        log = work / "operator.log"
-        op = subprocess.Popen(
-            [
-                str(BIN / "kuberay"),
-                "operator",
-                "--kubeconfig",
-                str(work / "kubeconfig"),
-                "--metrics-addr",
-                "127.0.0.1:0",
-                "--health-addr",
-                "127.0.0.1:0",
-            ],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        op, metrics_url = start_operator(work / "kubeconfig", work / "operator.log")
         procs.append(op)
-        port = None
-        while port is None:
-            m = re.search(r"endpoints on \[\('127\.0\.0\.1', (\d+)\)", log.read_text(errors="replace"))
-            port = m.group(1) if m else None
-            if op.poll() is not None:
-                raise SystemExit(log.read_text())
-            time.sleep(0.1)
-        metrics_url = f"http://127.0.0.1:{port}/metrics"
 
         kubelet = FakeKubelet(api)
         kubelet.start()

@@ -498,9 +498,9 @@ class Core:
                 patched = patches.merge_patch(base, patch)
             elif content_type == "application/strategic-merge-patch+json":
                 if info.custom:
-                    raise errors.unsupported_media_type(
-                        content_type, [t for t in PATCH_TYPES if "strategic" not in t]
-                    )
+                    # kube-apiserver v1.37 lists neither strategic nor CBOR apply here, and no details
+                    accepted = [t for t in PATCH_TYPES if "strategic" not in t and "cbor" not in t]
+                    raise errors.unsupported_media_type(content_type, accepted, details=False)
                 patched = patches.strategic_merge_patch(base, patch, info.api_version, info.kind)
             else:
                 raise errors.unsupported_media_type(content_type, PATCH_TYPES)
@@ -570,12 +570,8 @@ class Core:
                 409,
                 "Conflict",
                 str(e),
-                {
-                    "name": name,
-                    "group": info.group,
-                    "kind": info.plural,
-                    "causes": ssa_merge.causes(e.conflicts),
-                },
+                # kube-apiserver's apply conflict names only the conflicting fields
+                {"causes": ssa_merge.causes(e.conflicts)},
             ) from e
         merged.setdefault("metadata", {})["managedFields"] = ssa_merge.encode_entries(entries)
         opts = dataclasses.replace(opts, managed_by_apply=True, fresh_body=True)

@@ -72,7 +72,12 @@ class ApiClient:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
+                # the User-Agent tells localkube's own requests apart in the API server's counts
+                headers={
+                    "Authorization": f"Bearer {self.token}",
+                    "Accept": "application/json",
+                    "User-Agent": "localkube",
+                },
                 connector=aiohttp.TCPConnector(ssl=self._ssl, limit=32),
             )
         return self._session

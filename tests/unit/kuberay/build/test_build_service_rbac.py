@@ -153,6 +153,15 @@ def test_no_ingress_unless_enabled(load: Any) -> None:
     assert build_head_ingress(load("ray-cluster.sample.yaml")) is None
 
 
+def test_dashboard_ingress_without_options_routes_as_kuberay_v1_5(load: Any) -> None:
+    cluster = load("ray-cluster.sample.yaml")
+    cluster["spec"]["headGroupSpec"]["enableIngress"] = True
+    ingress = build_head_ingress(cluster)
+    assert ingress is not None
+    (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert (path["path"], path["pathType"]) == ("/raycluster-kuberay/(.*)", "Exact")
+
+
 def test_dashboard_ingress(load: Any) -> None:
     cluster = load("ray-cluster.sample.yaml")
     cluster["metadata"]["annotations"] = {"kubernetes.io/ingress.class": "nginx", "nginx/rewrite": "/"}
