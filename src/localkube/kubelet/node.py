@@ -422,7 +422,7 @@ class NodeRuntime:
                         lock.path,
                     )
                     waited = True
-                # polled, not a blocking wait in a thread, so Ctrl-C stops `localkube up` meanwhile
+                # polled, not one blocking wait in a thread that never gives up
                 await asyncio.sleep(1)
         try:
             # a crashed run's pods, namespaces, links and mounts go first
