@@ -1,8 +1,9 @@
-"""API clients for tests that act as someone other than the cluster admin."""
+"""API clients for tests: as someone other than the cluster admin, or sending exact bytes."""
 
 from __future__ import annotations
 
 import kubernetes
+import urllib3
 
 from localkube.apiserver.server import APIServer
 
@@ -15,3 +16,25 @@ def client_with_token(server: APIServer, token: str) -> kubernetes.client.ApiCli
     conf.api_key = {"BearerToken": token}
     conf.api_key_prefix = {"BearerToken": "Bearer"}
     return kubernetes.client.ApiClient(conf)
+
+
+class RawClient:
+    """Exact bytes and headers over the official client's connection pool, with its token (the
+    admin's unless `token` is given): for what the typed client would not send."""
+
+    def __init__(self, k8s: kubernetes.client.ApiClient) -> None:
+        self.conf = k8s.configuration
+        self.pool = k8s.rest_client.pool_manager
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        token: str | None = None,
+        accept: str = "application/json",
+    ) -> urllib3.BaseHTTPResponse:
+        auth = token if token is not None else self.conf.get_api_key_with_prefix("BearerToken") or ""
+        headers = {"Content-Type": content_type, "Accept": accept, "Authorization": auth}
+        return self.pool.request(method, self.conf.host + path, headers=headers, body=body, retries=False)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from support.paths import KUBERAY
@@ -21,10 +21,17 @@ _ENDPOINTS = re.compile(r"endpoints on \[\('127\.0\.0\.1', (\d+)\), \('127\.0\.0
 class OperatorProcess:
     """One operator process; its output is appended to `log_path`, so a restart keeps the history."""
 
-    def __init__(self, kubeconfig: Path, log_path: Path, extra: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        kubeconfig: Path,
+        log_path: Path,
+        extra: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.log_path = log_path
         self.extra = list(extra)
+        self.env = dict(env or {})  # KubeRay's operator settings, on top of this process's environment
         self.proc: subprocess.Popen[bytes] | None = None
         self.metrics_url = ""
         self.health_url = ""
@@ -47,7 +54,7 @@ class OperatorProcess:
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             )
 
         def ports() -> tuple[str, str] | None:
@@ -79,6 +86,12 @@ class OperatorProcess:
                 continue
             total += float(line.rsplit(" ", 1)[1])
         return total
+
+    def reconciles(self, result: str) -> float:
+        """RayCluster reconcile passes so far that ended with `result` (success, requeue_after, error)."""
+        body = urllib.request.urlopen(self.metrics_url, timeout=5).read().decode()
+        wanted = f'controller_runtime_reconcile_total{{controller="raycluster",result="{result}"}}'
+        return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(wanted))
 
     def kill(self) -> None:
         """Die without cleaning up, as on a node failure."""

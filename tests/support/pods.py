@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from typing import Any
 
 import yaml
 
 from support import waiting
 
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 0.2) -> Any:
-    """`support.waiting.wait_for` with the patience real processes need (pods start in seconds)."""
-    return waiting.wait_for(what, check, timeout, interval)
+# the patience real processes need (pods start in seconds)
+wait_for = waiting.paced(timeout=120, interval=0.2)
 
 
 def pod_condition(pod: Any, ctype: str) -> str:
@@ -134,4 +132,19 @@ spec:
   - name: main
     image: busybox
     command: [sleep, infinity]
+"""
+
+
+def python_run(name: str, script: str, container: str = "get") -> str:
+    """A pod that runs a Python script once (restartPolicy Never): its output is in its logs."""
+    return f"""
+kind: Pod
+apiVersion: v1
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: {container}
+    image: python:3.11
+    command: [python, -c, {json.dumps(script)}]
 """

@@ -143,11 +143,17 @@ def wait_status(kubectl: Kubectl, what: str, check: Any, timeout: float = 600) -
         raise
 
 
-def bring_up(kubectl: Kubectl, fig: Figures) -> str:
-    """Apply the manifest; the seconds to Ready and to the client's first answer. Returns the
-    serving cluster's name."""
+def bring_up(kubectl: Kubectl, fig: Figures, deletion_delay: int | None = None) -> str:
+    """Apply the manifest (with `deletion_delay`, a shorter rayClusterDeletionDelaySeconds than
+    KubeRay's 60); the seconds to Ready and to the client's first answer. Returns the serving
+    cluster's name."""
+    docs = manifests()
+    if deletion_delay is not None:
+        next(d for d in docs if d["kind"] == "RayService")["spec"]["rayClusterDeletionDelaySeconds"] = (
+            deletion_delay
+        )
     start = time.time()
-    apply(kubectl, *manifests())
+    apply(kubectl, *docs)
     wait_status(
         kubectl, "the RayService to be Ready", lambda: status(kubectl).get("serviceStatus") == "Running"
     )

@@ -37,6 +37,20 @@ def wait_for(
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {last!r}")
 
 
+Wait = Callable[..., Any]
+
+
+def paced(timeout: float, interval: float, accept: Callable[[Any], bool] = truthy) -> Wait:
+    """`wait_for` with a suite's own defaults (the one loop; callers may still pass their own)."""
+
+    pace = (timeout, interval)
+
+    def wait(what: str, check: Callable[[], Any], timeout: float = pace[0], interval: float = pace[1]) -> Any:
+        return wait_for(what, check, timeout, interval, accept)
+
+    return wait
+
+
 async def wait_for_async(
     what: str, check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05
 ) -> Any:

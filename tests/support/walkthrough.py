@@ -10,7 +10,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,9 @@ from support.paths import KUBECTL, KUBERAY, OUR_SAMPLES
 FAST_AUTOSCALER_ENV = [{"name": "AUTOSCALER_UPDATE_INTERVAL_S", "value": "1"}]
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 120, interval: float = 1.0) -> Any:
-    """The walkthrough's pace: each poll runs kubectl, a process, so once a second; and an empty
-    list is an answer here (only None and False mean "not yet")."""
-    return waiting.wait_for(what, check, timeout, interval, accept=waiting.answered)
+# The walkthrough's pace: each poll runs kubectl, a process, so once a second; and an empty list
+# is an answer here (only None and False mean "not yet").
+wait_for = waiting.paced(timeout=120, interval=1.0, accept=waiting.answered)
 
 
 class Kubectl:
@@ -97,10 +96,13 @@ def operator_on(kubeconfig: Path, workdir: Path) -> Iterator[Stack]:
 
 
 @contextlib.contextmanager
-def localkube_with_node(workdir: Path, *, controllers: bool = False) -> Iterator[Stack]:
+def localkube_with_node(
+    workdir: Path, *, controllers: bool = False, kubernetes_binaries: Path | None = None
+) -> Iterator[Stack]:
     """API server + node in this process, CRD, operator (with `controllers`, also localkube's
-    Deployment/ReplicaSet/Job controllers, as `localkube up` runs them). Afterwards nothing of ours
-    remains on the host, or the caller fails."""
+    Deployment/ReplicaSet/Job controllers, as `localkube up` runs them). With `kubernetes_binaries`
+    the control plane is the real one (its controller-manager instead of `controllers`) and the node
+    joins it. Afterwards nothing of ours remains on the host, or the caller fails."""
     if os.geteuid() != 0:
         raise AssertionError("the walkthrough needs root: network namespaces, mounts, cgroups")
     data = workdir / "data"
@@ -111,9 +113,11 @@ def localkube_with_node(workdir: Path, *, controllers: bool = False) -> Iterator
         cleanup.remove_everything()
         try:
             with (
-                running_cluster(data, backoff_base=1.0, backoff_max=4.0) as cluster,
+                running_cluster(
+                    data, backoff_base=1.0, backoff_max=4.0, kubernetes_binaries=kubernetes_binaries
+                ) as cluster,
                 running_controllers(cluster.url, cluster.kubeconfig)
-                if controllers
+                if controllers and kubernetes_binaries is None
                 else contextlib.nullcontext(),
                 operator_on(cluster.kubeconfig, workdir) as stack,
             ):

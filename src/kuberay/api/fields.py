@@ -141,6 +141,8 @@ SETTINGS_USED: dict[str, str] = {
     "CLUSTER_DOMAIN": "test_environment_variables_reach_the_built_objects",
     "ENABLE_RANDOM_POD_DELETE": "test_random_pod_delete_lets_extra_pods_go_under_autoscaling",
     "ENABLE_GCS_FT_REDIS_CLEANUP": "test_which_clusters_get_the_finalizer",
+    "RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV": "test_a_reconciled_cluster_is_looked_at_again_writing_nothing",
+    "USE_INGRESS_ON_OPENSHIFT": "test_webhooks_and_openshift_routes_are_refused_saying_why",
     "--watch-namespace": "test_kuberay_flags_are_understood",
     "--reconcile-concurrency": "test_kuberay_flags_are_understood",
     "--enable-leader-election": "test_kuberay_flags_are_understood",
@@ -149,6 +151,9 @@ SETTINGS_USED: dict[str, str] = {
     "--health-probe-bind-address": "test_kuberay_flags_are_understood",
 }
 SETTINGS_REFUSED: dict[str, str] = {
+    "ENABLE_WEBHOOKS": (
+        "no admission webhooks are served; validation happens at reconcile (only =true is refused)"
+    ),
     "--batch-scheduler": "no gang-scheduler integration (volcano, yunikorn, kai-scheduler)",
     "--enable-batch-scheduler": "no gang-scheduler integration (volcano)",
     # The rest of KubeRay's flags: accepted by the parser, so the operator can say why it stops.
@@ -194,6 +199,10 @@ RAYSERVICE_USED: dict[str, str] = {
     "status.pendingServiceStatus.applicationStatuses": _RS_SWITCH,
     "status.pendingServiceStatus.rayClusterName": "test_cluster_config_change_prepares_a_pending_cluster",
     "status.pendingServiceStatus.rayClusterStatus": "test_rayservice_status_carries_the_clusters_status",
+}
+# The KubeRay annotation a RayService may carry that is not provided (validation names it).
+RAYSERVICE_ANNOTATIONS_REFUSED: dict[str, str] = {
+    "metadata.annotations[ray.io/initializing-timeout]": "the initializing timeout is not provided",
 }
 RAYSERVICE_PASSED_THROUGH: dict[str, str] = {
     # KubeRay deprecated both and ignores them (kuberay#1685): accepted and ignored the same way.

@@ -50,6 +50,22 @@ def _metadata(meta: dict[str, Any]) -> list[Problem]:
     return []
 
 
+INITIALIZING_TIMEOUT_ANNOTATION = "ray.io/initializing-timeout"
+
+
+def _annotations(meta: dict[str, Any]) -> list[Problem]:
+    if INITIALIZING_TIMEOUT_ANNOTATION in _dict(meta.get("annotations")):
+        return [
+            Problem(
+                f"metadata.annotations[{INITIALIZING_TIMEOUT_ANNOTATION}]",
+                "the initializing timeout (a RayService failed for good when not ready in time) is "
+                "not provided by this operator",
+                "Remove the annotation; watch the Ready condition instead.",
+            )
+        ]
+    return []
+
+
 def parse_serve_config(text: str) -> dict[str, Any] | str:
     """`serveConfigV2` as the mapping Ray Serve's REST API takes, or why it is not one."""
     try:
@@ -137,7 +153,8 @@ def validate_rayservice(service: dict[str, Any]) -> list[Finding]:
     """Every reason this RayService cannot run; empty when it is fine."""
     if not isinstance(service, dict):
         return [(INVALID_SPEC, Problem("", "a RayService must be an object", "Submit a manifest."))]
-    findings: list[Finding] = [(INVALID_METADATA, p) for p in _metadata(_dict(service.get("metadata")))]
+    meta = _dict(service.get("metadata"))
+    findings: list[Finding] = [(INVALID_METADATA, p) for p in _metadata(meta) + _annotations(meta)]
     spec = service.get("spec")
     if not isinstance(spec, dict):
         return [*findings, (INVALID_SPEC, Problem("spec", "the RayService has no spec", "Add a spec."))]

@@ -109,7 +109,11 @@ def _bool_flag(p: argparse.ArgumentParser, *names: str, help: str) -> None:
 
 
 # KubeRay's flags this operator does not take, besides the batch scheduler's (handled above).
-_REFUSED_FLAGS = [f for f in SETTINGS_REFUSED if f not in ("--batch-scheduler", "--enable-batch-scheduler")]
+_REFUSED_FLAGS = [
+    f
+    for f in SETTINGS_REFUSED
+    if f.startswith("--") and f not in ("--batch-scheduler", "--enable-batch-scheduler")
+]
 
 
 def _dest(flag: str) -> str:
@@ -142,7 +146,46 @@ def operator_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Opera
     if args.workers < 1:
         raise SettingsError(f"--reconcile-concurrency={args.workers}: must be at least 1")
     watched = [*args.namespace, *(ns.strip() for ns in args.watch_namespace.split(",") if ns.strip())]
-    return OperatorOptions(namespaces=watched, workers=args.workers, build=options_from_env(env))
+    for var, value in env.items():
+        why = refused_environment(var, value)
+        if why:
+            raise SettingsError(f"{var}={value}: {why}")
+    return OperatorOptions(
+        namespaces=watched,
+        workers=args.workers,
+        build=options_from_env(env),
+        resync_seconds=resync_seconds(env),
+    )
+
+
+REQUEUE_ENV = "RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV"
+DEFAULT_REQUEUE_SECONDS = 300.0
+
+
+def resync_seconds(env: Mapping[str, str]) -> float | None:
+    """KubeRay's unconditional requeue of a reconciled RayCluster: RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV
+    seconds, 300 when it is not an integer (as KubeRay's Atoi fallback); 0 or less: none."""
+    try:
+        seconds = int(env.get(REQUEUE_ENV, ""))
+    except ValueError:
+        return DEFAULT_REQUEUE_SECONDS
+    return float(seconds) if seconds > 0 else None
+
+
+def refused_environment(var: str, value: str) -> str:
+    """Why the operator refuses one of KubeRay's environment settings ("" when it takes it)."""
+    if var == "ENABLE_WEBHOOKS" and value.lower() == "true":
+        return (
+            "this operator serves no admission webhooks; a RayCluster's spec is validated when it is "
+            "reconciled (Warning event InvalidRayClusterSpec, status.state failed). Remove the setting "
+            "(Helm: webhooks.enabled)."
+        )
+    if var == "USE_INGRESS_ON_OPENSHIFT" and value.lower() != "true":
+        return (
+            "this operator makes no OpenShift Routes; enableIngress always makes an Ingress, which is "
+            "what KubeRay does with USE_INGRESS_ON_OPENSHIFT=true. Set it to true or remove it."
+        )
+    return ""
 
 
 class SettingsError(Exception):

@@ -54,6 +54,9 @@ class OperatorOptions:
     workers: int = 8
     # KubeRay's operator environment (ENABLE_PROBES_INJECTION, CLUSTER_DOMAIN, ...), read once.
     build: BuildOptions = field(default_factory=BuildOptions)
+    # KubeRay's RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV: a reconciled cluster is looked at again after
+    # this long without any event (a pass over the cache; it writes only what differs).
+    resync_seconds: float | None = 300.0
 
 
 @dataclass
@@ -258,6 +261,7 @@ class Operator:
                 self.queue,
                 options=self.options.build,
                 may_write=self.may_write,
+                resync_seconds=self.options.resync_seconds,
             )
             dashboard = ServeClient()  # the job API and Serve's: one pooled session
             job_actor = RayJobActor(

@@ -122,6 +122,8 @@ class Reconciler:
     may_write: Callable[[], bool] = lambda: True
     # Where the auth Secret's token comes from (KubeRay: 32 random bytes, base64).
     new_token: Callable[[], str] = lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+    # KubeRay requeues every reconciled cluster unconditionally after this long (None: never)
+    resync_seconds: float | None = None
     redis_cleanup: RedisCleanup = field(init=False)
     _reported_problems: dict[ClusterKey, tuple[str, ...]] = field(default_factory=dict)
     _provisioned_labels: dict[ClusterKey, tuple[str, str, str]] = field(default_factory=dict)
@@ -192,14 +194,19 @@ class Reconciler:
             if error is not None or p.done:
                 break
         if error is None and p.done:
-            return p.requeue_after
+            return self._sooner(p.requeue_after)
 
         if error is not None or not self.queue.has_newer_events(key):
             # With newer events queued, this status is already stale and the next pass writes it.
             await self._write_status(p.cluster, pods, services, error=error)
         if error is not None:
             raise RuntimeError(error.message)  # the queue retries with back-off
-        return None
+        return self.resync_seconds
+
+    def _sooner(self, requeue_after: float | None) -> float | None:
+        if requeue_after is None or self.resync_seconds is None:
+            return requeue_after if requeue_after is not None else self.resync_seconds
+        return min(requeue_after, self.resync_seconds)
 
     async def _reject(
         self,

@@ -11,18 +11,31 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 import orjson
 
 from localkube.apiserver import errors
 
-# Deep enough for any real manifest (KubeRay's deepest CRD paths are ~25 levels), shallow enough
-# that every recursive step after decoding stays inside Python's default recursion limit of 1000.
-MAX_DEPTH = 200
+# kube-apiserver allows 10,000 levels. orjson's decoder stops at 1,024, and Python's standard
+# decoder would need a recursion limit far past what its C stack takes, so 1,000 it is: orjson
+# decodes every allowed body, and what recurses after decoding (copies, merges, schema walks,
+# managedFields, encoding) needs a few Python frames per level, which RECURSION_LIMIT covers.
+MAX_DEPTH = 1000
+# Python 3.11 runs Python-to-Python calls without growing the C stack, so a limit this high costs
+# nothing until used; C recursion (the standard JSON encoder, comparisons) stays bounded by
+# MAX_DEPTH. Raised, never lowered, when the API server starts (`ensure_recursion_limit`).
+RECURSION_LIMIT = 20_000
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 # orjson turns an integer literal it cannot hold into a float; any float this large may be one
 _MAYBE_BIG_INT = float(1 << 63)
+
+
+def ensure_recursion_limit() -> None:
+    """Let every recursive step handle an object nested MAX_DEPTH levels (see RECURSION_LIMIT)."""
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
 
 
 class CodecError(ValueError):

@@ -498,9 +498,9 @@ class Core:
                 patched = patches.merge_patch(base, patch)
             elif content_type == "application/strategic-merge-patch+json":
                 if info.custom:
-                    raise errors.unsupported_media_type(
-                        content_type, [t for t in PATCH_TYPES if "strategic" not in t]
-                    )
+                    # kube-apiserver v1.37 lists neither strategic nor CBOR apply here, and no details
+                    accepted = [t for t in PATCH_TYPES if "strategic" not in t and "cbor" not in t]
+                    raise errors.unsupported_media_type(content_type, accepted, details=False)
                 patched = patches.strategic_merge_patch(base, patch, info.api_version, info.kind)
             else:
                 raise errors.unsupported_media_type(content_type, PATCH_TYPES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -31,7 +32,11 @@ def version_info() -> dict[str, str]:
 
 
 def _hash(info: ResourceInfo) -> str:
-    return hashlib.sha256(f"{info.group}/{info.version}/{info.kind}".encode()).hexdigest()[:11]
+    """kube-apiserver's storageVersionHash: the first 8 bytes of the SHA-256 of the stored
+    group/version/kind, in base64 (events.k8s.io Events hash as core's, where they are stored)."""
+    group = info.group if info.storage_group is None else info.storage_group
+    digest = hashlib.sha256(f"{group}/{info.version}/{info.kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
 
 
 def _sub_kind(info: ResourceInfo, sub: str) -> tuple[str, str, str]:
@@ -85,7 +90,8 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
             entry["shortNames"] = list(info.short_names)
         if info.categories:
             entry["categories"] = list(info.categories)
-        entry["storageVersionHash"] = _hash(info)
+        if "get" in info.verbs:  # reviews and other create-only kinds are never stored: no hash
+            entry["storageVersionHash"] = _hash(info)
         resources.append(entry)
         for sub in info.subresources:
             g, v, k = _sub_kind(info, sub)
@@ -100,13 +106,23 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
                 sub_entry["group"], sub_entry["version"] = g, v
             resources.append(sub_entry)
     gv = f"{group}/{version}" if group else version
+    if not group:  # kube-apiserver's legacy /api/v1 list carries no apiVersion
+        return {"kind": "APIResourceList", "groupVersion": gv, "resources": resources}
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
+
+
+def _response_kind(info: ResourceInfo, group: str, version: str, kind: str) -> dict[str, str]:
+    """kube-apiserver leaves group and version empty when they are the resource's own (built-in
+    kinds), and names them otherwise (a Deployment's scale is autoscaling/v1 Scale)."""
+    if not info.custom and (group, version) == (info.group, info.version):
+        group = version = ""
+    return {"group": group, "version": version, "kind": kind}
 
 
 def _aggregated_resource(info: ResourceInfo) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "resource": info.plural,
-        "responseKind": {"group": info.group, "version": info.version, "kind": info.kind},
+        "responseKind": _response_kind(info, info.group, info.version, info.kind),
         "scope": "Namespaced" if info.namespaced else "Cluster",
         "singularResource": info.singular,
         "verbs": list(info.verbs),
@@ -121,7 +137,7 @@ def _aggregated_resource(info: ResourceInfo) -> dict[str, Any]:
         subs.append(
             {
                 "subresource": sub,
-                "responseKind": {"group": g, "version": v, "kind": k},
+                "responseKind": _response_kind(info, g, v, k),
                 "verbs": list(SUBRESOURCES[sub][3]),
             }
         )
@@ -143,7 +159,8 @@ def aggregated(registry: Registry, core: bool) -> dict[str, Any]:
             }
             for v in registry.versions(group)
         ]
-        items.append({"metadata": {"name": group, "creationTimestamp": None}, "versions": versions})
+        # kube-apiserver names each group (the core group's metadata is empty)
+        items.append({"metadata": {"name": group} if group else {}, "versions": versions})
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": "apidiscovery.k8s.io/v2",

@@ -112,17 +112,17 @@ def gone(message: str) -> APIError:
 
 def method_not_allowed() -> APIError:
     return APIError(
-        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
     )
 
 
-def unsupported_media_type(content_type: str, accepted: Sequence[str]) -> APIError:
+def unsupported_media_type(content_type: str, accepted: Sequence[str], details: bool = True) -> APIError:
     return APIError(
         415,
         "UnsupportedMediaType",
         f"the body of the request was in an unknown format - accepted media types include: "
         f"{', '.join(accepted)}",
-        {},
+        {} if details else None,
     )
 
 

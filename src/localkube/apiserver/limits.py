@@ -32,6 +32,11 @@ def check_patched(obj: dict[str, Any], name: str, namespace: str) -> None:
             raise errors.bad_request(
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
-    problem = codec.problem(obj, exact=True)
+    # managedFields mirror the object's structure a few levels further down: the server wrote
+    # them, so only what the client's patch made is held to the body's limit
+    view = obj
+    if isinstance(meta, dict) and "managedFields" in meta:
+        view = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    problem = codec.problem(view, exact=True)
     if problem:
         raise errors.bad_request(problem)

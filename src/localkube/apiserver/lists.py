@@ -185,6 +185,7 @@ def build_list(store: Reads, info: ResourceInfo, ns: str | None, params: Mapping
     meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
     if more:
         meta["continue"] = encode_continue(Continue(list_rv, last))
-        meta["remainingItemCount"] = more
+        if match is None:  # with a selector kube-apiserver cannot count what is left without reading it
+            meta["remainingItemCount"] = more
     head = dumps({"kind": info.list_kind, "apiVersion": info.api_version, "metadata": meta})
     return head[:-1] + b',"items":[' + b",".join(out) + b"]}"

@@ -191,7 +191,7 @@ def _write_options(q: Mapping[str, str], body_size: int | None = None) -> WriteO
 def manager_from_user_agent(user_agent: str) -> str:
     """The field manager of a write that names none: its User-Agent up to the first "/", as
     kube-apiserver derives it ("kubectl/v1.37.0 (linux/amd64) ..." -> "kubectl")."""
-    return user_agent.split("/")[0][:128]
+    return user_agent.split("/")[0][:128] or "unknown"
 
 
 def _opts(request: web.Request, body_size: int | None = None) -> WriteOptions:
@@ -246,22 +246,45 @@ def _verb(method: str, rt: Route, q: Mapping[str, str]) -> str:
     )
 
 
-def _wants_table(request: web.Request) -> bool:
-    return "as=Table" in request.headers.get("Accept", "")
+def _accepted(request: web.Request, info: ResourceInfo, is_list: bool) -> partial.Accepted:
+    """What the Accept header asks for (Table, PartialObjectMetadata[List] or the object), 406
+    when nothing it names can be served or a list is asked for as one object (or the reverse)."""
+    accepted = partial.negotiate(request.headers.get("Accept", ""))
+    partial.check_shape(accepted, is_list, partial.go_type(info.group, info.kind, info.custom, is_list))
+    return accepted
 
 
 def _table(
-    info: ResourceInfo, objects: list[dict[str, Any]], list_meta: dict[str, Any], q: Mapping[str, str]
+    info: ResourceInfo,
+    objects: list[dict[str, Any]],
+    list_meta: dict[str, Any],
+    q: Mapping[str, str],
+    accepted: partial.Accepted,
 ) -> dict[str, Any]:
+    include = q.get("includeObject", "")
+    partial.check_include_object(include)
     doc = tables.to_table(
         info.strategy.printer,
         objects,
-        include_object=q.get("includeObject", "Metadata"),
+        include_object=include or "Metadata",
         printer_columns=list(info.printer_columns) if info.custom else None,
         now=dt.datetime.now(dt.UTC),
     )
+    doc["apiVersion"] = accepted.api_version
     doc["metadata"] = list_meta
     return doc
+
+
+def _as_requested(
+    info: ResourceInfo, obj: dict[str, Any], q: Mapping[str, str], accepted: partial.Accepted
+) -> dict[str, Any] | None:
+    """One object as a one-row Table or as PartialObjectMetadata, if that was asked for."""
+    if accepted.as_kind == partial.TABLE:
+        rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
+        return _table(info, [obj], {"resourceVersion": rv}, q, accepted)
+    if accepted.as_kind == partial.PARTIAL_ONE:
+        return {**partial.one(obj), "apiVersion": accepted.api_version}
+    return None
 
 
 class RestAPI:
@@ -546,9 +569,10 @@ class RestAPI:
     async def create(self, request: web.Request, rt: Route) -> web.StreamResponse:
         if rt.namespace is None and rt.info.namespaced:
             raise errors.method_not_allowed()
+        accepted = _accepted(request, rt.info, is_list=False)
         raw, body = await read_decoded(request)
         res = self.core.create(rt.info, rt.namespace or "", body, _opts(request, len(raw)))
-        return self._result(rt.info, res, 201)
+        return self._result(rt.info, res, 201, request.query, accepted)
 
     async def delete_collection(self, request: web.Request, rt: Route) -> web.StreamResponse:
         if rt.namespace is None and rt.info.namespaced:
@@ -587,30 +611,33 @@ class RestAPI:
             params["fieldSelector"] = f"metadata.name={rt.name}"
             render = self._watch_render(request, info, q)
             return await watchstream.serve(request, self.core.reads, info, rt.namespace, params, render)
+        accepted = _accepted(request, info, is_list=False)
         obj, raw = self.core.served(info, self.core.get(info, rt.namespace or "", rt.name))
-        if partial.requested(request.headers.get("Accept", "")):
-            return respond(partial.one(obj))
-        if _wants_table(request):
-            return respond(_table(info, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, q))
-        return respond(raw)
+        shown = _as_requested(info, obj, q, accepted)
+        return respond(raw if shown is None else shown)
 
     async def update(self, request: web.Request, rt: Route) -> web.StreamResponse:
         """PUT of the object, or of its status, finalize or approval subresource."""
+        accepted = None if rt.sub else _accepted(request, rt.info, is_list=False)
         raw, body = await read_decoded(request)
         # finalize takes only spec.finalizers from its body, which is no measure of the object
         opts = _opts(request) if rt.sub == "finalize" else _opts(request, len(raw))
         res = self.core.update(rt.info, rt.namespace or "", rt.name, body, opts, rt.sub or None)
-        return self._result(rt.info, res, 200)
+        return self._result(rt.info, res, 200, request.query, accepted)
 
     async def patch(self, request: web.Request, rt: Route) -> web.StreamResponse:
         """PATCH of the object, or of its status or approval subresource."""
         media = _media_type(request)
-        if media not in PATCH_TYPES or media == "application/apply-patch+cbor":
+        if media not in PATCH_TYPES:
+            # not a patch type at all: kube-apiserver's content negotiation answers before its patcher
+            raise errors.APIError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
+        if media == "application/apply-patch+cbor":
             raise errors.unsupported_media_type(media, [t for t in PATCH_TYPES if not t.endswith("cbor")])
+        accepted = None if rt.sub else _accepted(request, rt.info, is_list=False)
         raw, body = await read_decoded(request)
         opts = _opts(request, len(raw))
         res = self.core.patch(rt.info, rt.namespace or "", rt.name, media, body, opts, rt.sub or None)
-        return self._result(rt.info, res, 201 if res.created and not rt.sub else 200)
+        return self._result(rt.info, res, 201 if res.created and not rt.sub else 200, request.query, accepted)
 
     async def delete(self, request: web.Request, rt: Route) -> web.StreamResponse:
         _, body = await read_decoded(request, empty={})
@@ -621,20 +648,42 @@ class RestAPI:
     def _watch_render(
         self, request: web.Request, info: ResourceInfo, q: Mapping[str, str]
     ) -> watchstream.Render | None:
-        """`kubectl get -w` asks for Tables: each event then carries a one-row Table."""
-        if partial.requested(request.headers.get("Accept", "")):
-            return partial.one
-        if not _wants_table(request):
+        """`kubectl get -w` asks for Tables: each event then carries a one-row Table, the first
+        with the column definitions, the later ones with `"columnDefinitions": null`, as
+        kube-apiserver sends them."""
+        accepted = partial.negotiate(request.headers.get("Accept", ""))
+        if accepted.as_kind in (partial.PARTIAL_ONE, partial.PARTIAL_LIST):
+            return lambda obj: {**partial.one(obj), "apiVersion": accepted.api_version}
+        if accepted.as_kind != partial.TABLE:
             return None
+        partial.check_include_object(q.get("includeObject", ""))
+        headed = False
 
         def render(obj: dict[str, Any]) -> dict[str, Any]:
+            nonlocal headed
             served = versions.present(info, obj)
             rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
-            return _table(info, [served], {"resourceVersion": rv}, q)
+            doc = _table(info, [served], {"resourceVersion": rv}, q, accepted)
+            if headed:
+                doc["columnDefinitions"] = None
+            headed = True
+            return doc
 
         return render
 
-    def _result(self, info: ResourceInfo, res: Result, status: int) -> web.Response:
+    def _result(
+        self,
+        info: ResourceInfo,
+        res: Result,
+        status: int,
+        q: Mapping[str, str] | None = None,
+        accepted: partial.Accepted | None = None,
+    ) -> web.Response:
+        if accepted is not None and accepted.as_kind:
+            # a write answered as a Table or as PartialObjectMetadata, as kube-apiserver does
+            shown = _as_requested(info, versions.present(info, res.obj), q or {}, accepted)
+            if shown is not None:
+                return respond(shown, status, res.warnings)
         if res.raw is not None and res.obj.get("apiVersion") == info.api_version:
             return respond(res.raw, status, res.warnings)
         return respond(versions.present(info, res.obj), status, res.warnings)
@@ -642,13 +691,15 @@ class RestAPI:
     def list(
         self, request: web.Request, info: ResourceInfo, ns: str | None, q: Mapping[str, str]
     ) -> web.Response:
+        accepted = _accepted(request, info, is_list=True)
         raw = lists.build_list(self.core.reads, info, ns, q)
-        if partial.requested(request.headers.get("Accept", "")):
+        if accepted.as_kind == partial.PARTIAL_LIST:
             doc = codec.loads(raw)
-            return respond(partial.many(doc["items"], doc["metadata"]))
-        if _wants_table(request):
+            metadata_only = partial.many(doc["items"], doc["metadata"])
+            return respond({**metadata_only, "apiVersion": accepted.api_version})
+        if accepted.as_kind == partial.TABLE:
             doc = codec.loads(raw)
-            return respond(_table(info, doc["items"], doc["metadata"], q))
+            return respond(_table(info, doc["items"], doc["metadata"], q, accepted))
         return respond(raw)
 
     # ------------------------------------------------------------------ subresources

@@ -16,7 +16,7 @@ import yaml
 from aiohttp import web
 
 from kubeschema.timestamps import now_time
-from localkube.apiserver import apiservices, authz, certs
+from localkube.apiserver import apiservices, authz, certs, codec
 from localkube.apiserver.controllers import Controllers
 from localkube.apiserver.core import Core, WriteOptions
 from localkube.apiserver.durable import StateFile
@@ -96,6 +96,7 @@ class APIServer:
         return str(ipaddress.ip_network(self.service_cidr).network_address + 1)
 
     async def start(self) -> None:
+        codec.ensure_recursion_limit()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.kubeconfig_path.unlink(missing_ok=True)
         paths = certs.make_serving_cert(self.data_dir / "pki", self.service_ip, self.extra_sans)

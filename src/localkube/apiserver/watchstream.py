@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from localkube.apiserver import errors, lists, versions
+from localkube.apiserver.fielderrors import FORBIDDEN, FieldError
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Event, Reads, TooOld, Watcher, dumps, event_line
 
@@ -36,7 +37,7 @@ def _line(info: ResourceInfo, type_: str, ev: Event, render: Render | None = Non
 
 
 def bookmark(info: ResourceInfo, rv: int, initial_end: bool = False) -> bytes:
-    meta: dict[str, Any] = {"resourceVersion": str(rv), "creationTimestamp": None}
+    meta: dict[str, Any] = {"resourceVersion": str(rv)}
     if initial_end:
         meta["annotations"] = {"k8s.io/initial-events-end": "true"}
     return (
@@ -48,6 +49,18 @@ def bookmark(info: ResourceInfo, rv: int, initial_end: bool = False) -> bytes:
         )
         + b"\n"
     )
+
+
+def _check_send_initial(rv_match: str | None, bookmarks: bool) -> None:
+    """kube-apiserver's ListOptions validation of a watch that asks for its initial events."""
+    why = "sendInitialEvents requires setting "
+    if rv_match != "NotOlderThan":
+        problem = FieldError("resourceVersionMatch", FORBIDDEN, why + "resourceVersionMatch to NotOlderThan")
+    elif not bookmarks:  # kube-apiserver v1.37 names only the first of the two
+        problem = FieldError("allowWatchBookmarks", FORBIDDEN, why + "allowWatchBookmarks to true")
+    else:
+        return
+    raise errors.invalid("ListOptions", "meta.k8s.io", "", [problem])
 
 
 async def serve(
@@ -65,11 +78,8 @@ async def serve(
     if send_initial is not None and not _truthy(send_initial) and send_initial not in ("false", "0", "False"):
         raise errors.bad_request(f'sendInitialEvents: Invalid value: "{send_initial}"')
     initial = _truthy(send_initial) or (send_initial is None and rv in (None, 0))
-    if _truthy(send_initial) and (params.get("resourceVersionMatch") != "NotOlderThan" or not bookmarks):
-        raise errors.bad_request(
-            "sendInitialEvents is forbidden unless resourceVersionMatch=NotOlderThan and "
-            "allowWatchBookmarks=true"
-        )
+    if _truthy(send_initial):
+        _check_send_initial(params.get("resourceVersionMatch"), bookmarks)
     try:
         timeout = float(params.get("timeoutSeconds") or 0)
     except ValueError as e:

@@ -25,7 +25,7 @@ from typing import Any
 
 from localkube.apiserver import certs
 from localkube.client.apiclient import ApiClient, ApiError
-from localkube.controlplane import etcdstate, flags, kubeconfigs, pki
+from localkube.controlplane import etcdstate, flags, kubeconfigs, leftovers, pki
 
 log = logging.getLogger(__name__)
 
@@ -314,23 +314,46 @@ class KubernetesControlPlane:
         self._delete_crds()
         return etcdstate.reset(self.etcd_url, since)
 
-    def _api(self, method: str, path: str) -> dict[str, Any]:
-        request = urllib.request.Request(
-            f"{self.url}{path}", method=method, headers={"Authorization": f"Bearer {self.admin_token}"}
-        )
+    def _api(self, method: str, path: str, patch: dict[str, Any] | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
+        data = None
+        if patch is not None:
+            headers["Content-Type"] = "application/merge-patch+json"
+            data = json.dumps(patch).encode()
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=30, context=self._client_ssl()) as resp:
             result: dict[str, Any] = json.loads(resp.read())
             return result
 
     def _delete_crds(self) -> None:
         crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-        names = [c["metadata"]["name"] for c in self._api("GET", crds).get("items") or []]
-        for name in names:
+        items = self._api("GET", crds).get("items") or []
+        # An object that keeps a finalizer after its controller stopped (a RayJob's, once the test's
+        # operator is gone) would hold its CRD in Terminating until the apiserver gives up.
+        self._strip_finalizers(items)
+        for crd in items:
             with contextlib.suppress(urllib.error.HTTPError):
-                self._api("DELETE", f"{crds}/{name}")
+                self._api("DELETE", f"{crds}/{crd['metadata']['name']}")
         deadline = time.monotonic() + START_TIMEOUT
-        while self._api("GET", crds).get("items") and time.monotonic() < deadline:
+        while (left := self._api("GET", crds).get("items")) and time.monotonic() < deadline:
+            # a controller still running may have added one meanwhile
+            self._strip_finalizers(left)
             time.sleep(0.1)  # bounded: the apiserver's finalizer removes the CRD's objects first
+
+    def _strip_finalizers(self, crds: list[dict[str, Any]]) -> None:
+        """Remove the finalizers of every object of these CRDs (one LIST per CRD, a PATCH per
+        object that has finalizers)."""
+        for crd in crds:
+            collection = leftovers.collection_path(crd)
+            if collection is None:
+                continue
+            try:
+                listing = self._api("GET", collection)
+            except urllib.error.HTTPError:
+                continue  # not served (yet, or any more): nothing of it to hold the CRD
+            for path in leftovers.finalized_paths(collection, listing.get("items") or []):
+                with contextlib.suppress(urllib.error.HTTPError):  # gone meanwhile
+                    self._api("PATCH", path, {"metadata": {"finalizers": None}})
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._stop)

@@ -11,8 +11,8 @@ Modules, pod side:       podworker (one pod's life), prober + probes, envvars, v
                          security (securityContext), images (what runs without a command) (pure).
 Modules, host side:      runtime (sandbox, container processes), launch (runs inside the sandbox:
                          the pod's init, PID/mount/UTS namespaces, pivot_root, capabilities, exec),
-                         builtin_images (pause, nginx), network (pyroute2), cgroup (freezer, cpu,
-                         memory), mounts, logs (CRI log files), server (containerLogs and exec for
+                         builtin_images (pause, nginx), network (pyroute2), cgroup (v1: freezer, cpu,
+                         memory; or v2), mounts, logs (CRI log files), server (containerLogs and exec for
                          the API server, over TLS with client certificates of the cluster CA),
                          cleanup (leftovers), nodelock (one node per machine).
 """

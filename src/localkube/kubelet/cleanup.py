@@ -42,7 +42,7 @@ def leftovers(data_dir: Path | None = None) -> Leftovers:
     return Leftovers(
         netns=network.our_netns(),
         links=network.our_links(),
-        pids=_live(cgroup.pids(cgroup.CGROUP_ROOT)),
+        pids=_live(cgroup.pids(cgroup.root())),
         mounts=ms,
     )
 

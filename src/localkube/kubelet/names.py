@@ -6,7 +6,8 @@ BRIDGE = "lkbr0"
 SERVICES_DUMMY = "lkservices"
 NETNS_PREFIX = "lk-"
 VETH_PREFIX = "lkv"
-CGROUP_ROOT = "/sys/fs/cgroup/freezer/localkube"
+CGROUP_ROOT = "/sys/fs/cgroup/freezer/localkube"  # cgroup v1 (the freezer hierarchy tracks pods)
+CGROUP_V2_ROOT = "/sys/fs/cgroup/localkube"  # cgroup v2 (one hierarchy)
 NETNS_DIR = "/run/netns"
 NODE_LOCK = "/run/localkube-node.lock"
 

@@ -310,13 +310,9 @@ class PodSandbox:
 
     @staticmethod
     def _cgroup_mounts(cg: str) -> list[MountSpec]:
-        """The container's own cpu and memory cgroups where programs look for their limits (Ray
-        reads cpu.cfs_quota_us and memory.limit_in_bytes there), read-only."""
-        return [
-            MountSpec(f"/sys/fs/cgroup/{h}", cgroup.in_hierarchy(cg, h), readonly=True)
-            for h in cgroup.LIMIT_HIERARCHIES
-            if os.path.isdir(cgroup.in_hierarchy(cg, h))
-        ]
+        """The container's own cgroups where programs look for their limits (Ray reads
+        cpu.cfs_quota_us and memory.limit_in_bytes on v1, cpu.max and memory.max on v2), read-only."""
+        return [MountSpec(target, source, readonly=True) for target, source in cgroup.mounts_for(cg)]
 
     def oom_killed(self, name: str) -> bool:
         return cgroup.oom_killed(cgroup.path_for(self.uid, name))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from support.pods import FRONTEND, WEB, create, wait_for, wait_phase, wait_ready
+from support.pods import FRONTEND, WEB, create, python_run, wait_for, wait_phase, wait_ready
 
 
 def test_pod_reaches_another_through_service_name_and_port(core: Any, kubectl: Any) -> None:
@@ -30,20 +29,7 @@ def test_pod_reaches_another_through_service_name_and_port(core: Any, kubectl: A
         "print(os.environ['FRONTEND_SERVICE_PORT'], os.environ['KUBERNETES_SERVICE_HOST'])\n"
         "import socket; print(socket.gethostbyname('kubernetes.default.svc'))\n"
     )
-    create(
-        core,
-        f"""
-kind: Pod
-apiVersion: v1
-metadata: {{name: client}}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: get
-    image: python:3.11
-    command: [python, -c, {json.dumps(script)}]
-""",
-    )
+    create(core, python_run("client", script))
     wait_phase(core, "client", "Succeeded")
     out = kubectl("logs", "client").stdout.splitlines()
     assert out == ["served-by-web"] * 3 + ["80 10.96.0.1", "10.96.0.1"]
@@ -62,20 +48,7 @@ def test_kubernetes_service_reaches_the_api_server_from_a_pod(core: Any, kubectl
         "    print(e.code)\n"
         "print(open(d + 'namespace').read())\n"
     )
-    create(
-        core,
-        f"""
-kind: Pod
-apiVersion: v1
-metadata: {{name: apicall}}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: get
-    image: python:3.11
-    command: [python, -c, {json.dumps(script)}]
-""",
-    )
+    create(core, python_run("apicall", script))
     wait_phase(core, "apicall", "Succeeded")
     out = kubectl("logs", "apicall").stdout.splitlines()
     # TLS to the ClusterIP verified against the mounted CA; the default service account may be
@@ -169,20 +142,7 @@ def test_pods_cannot_use_the_kubelet_api_directly(core: Any, kubectl: Any) -> No
         "except Exception as e:\n"
         "    print('no answer:', repr(e))\n"
     )
-    create(
-        core,
-        f"""
-kind: Pod
-apiVersion: v1
-metadata: {{name: nosy}}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: main
-    image: python:3.11
-    command: [python, -c, {json.dumps(script)}]
-""",
-    )
+    create(core, python_run("nosy", script, container="main"))
     wait_phase(core, "nosy", "Succeeded")
     # without a client certificate of the cluster CA, the TLS handshake fails: not even a 403
     assert kubectl("logs", "nosy").stdout.startswith("no answer:"), kubectl("logs", "nosy").stdout

@@ -40,7 +40,7 @@ def test_rayservice_serves_updates_upgrades_under_load_and_recovers(stack: Stack
     kubectl = stack.kubectl
     fig = Figures()
     try:
-        first = bring_up(kubectl, fig)
+        first = bring_up(kubectl, fig, deletion_delay=10)  # KubeRay's 60 s would only add CI time
         st = status(kubectl)
         assert st["activeServiceStatus"]["applicationStatuses"]["fruit_app"]["status"] == "RUNNING"
         deployments = st["activeServiceStatus"]["applicationStatuses"]["calc_app"]["serveDeploymentStatuses"]

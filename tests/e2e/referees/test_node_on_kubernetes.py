@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from localkube.kubelet.testing import Cluster, running_cluster
-from support.pods import FRONTEND, WEB, create, wait_for, wait_phase, wait_ready
+from support.pods import FRONTEND, WEB, create, python_run, wait_for, wait_phase, wait_ready
 
 # Fails (and the pod with it) unless the Service answers by name and the pod's projected token
 # is one the real apiserver accepts: the default ServiceAccount may not read pods, so 403, not 401.
@@ -87,20 +87,7 @@ def test_pods_scheduled_by_kube_scheduler_serve_a_service_and_use_real_tokens(
         ]  # fmt: skip
 
     wait_for("kube-controller-manager's EndpointSlice with the web pod", slice_has_web)
-    create(
-        core,
-        f"""
-kind: Pod
-apiVersion: v1
-metadata: {{name: client}}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: c
-    image: python:3.11
-    command: [python, -c, {json.dumps(CLIENT_SCRIPT)}]
-""",
-    )
+    create(core, python_run("client", CLIENT_SCRIPT, container="c"))
     pod = wait_phase(core, "client", "Succeeded", timeout=120)
     assert pod.status.container_statuses[0].state.terminated.exit_code == 0
 

@@ -40,8 +40,12 @@ AUTOSCALER_VERSION = (
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with localkube_with_node(tmp_path_factory.mktemp("walkthrough-v1")) as s:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, control_plane: str, request: pytest.FixtureRequest
+) -> Iterator[Stack]:
+    # with --control-plane kubernetes the node joins the real control plane (tools/referees/build)
+    binaries = request.getfixturevalue("kubernetes_binaries") if control_plane == "kubernetes" else None
+    with localkube_with_node(tmp_path_factory.mktemp("walkthrough-v1"), kubernetes_binaries=binaries) as s:
         yield s
 
 

@@ -23,6 +23,7 @@ from kuberay.api.crd import render_crd
 from support.crds import sample_object
 from support.kuberay import Kube
 from support.operator import OperatorProcess
+from support.paths import SHARED
 from support.waiting import wait_for
 
 NAME = "rayservice-sample"
@@ -113,10 +114,17 @@ def rays() -> Iterator[Callable[[], FakeRay]]:
 
 @pytest.fixture
 def rayservice_operator(
-    kubeconfig: Path, tmp_path: Path, install_crd: Callable[[dict[str, Any]], None]
+    kubeconfig: Path,
+    tmp_path: Path,
+    install_crd: Callable[[dict[str, Any]], None],
+    request: pytest.FixtureRequest,
 ) -> Iterator[OperatorProcess]:
+    """Our RayCluster CRD, then our RayService CRD (KubeRay's with the marker kuberay_crd)."""
     install_crd(render_crd())
-    install_crd(render_crd("rayservice"))
+    if request.node.get_closest_marker("kuberay_crd"):
+        install_crd(yaml.safe_load((SHARED / "kuberay" / "crds" / "ray.io_rayservices.yaml").read_text()))
+    else:
+        install_crd(render_crd("rayservice"))
     op = OperatorProcess(kubeconfig, tmp_path / "operator.log", [])
     try:
         op.start()
@@ -336,3 +344,24 @@ def test_rayservice_serves_updates_in_place_upgrades_and_refuses_bad_input(
         )
         services.patch({"spec": {"upgradeStrategy": {"type": "NewCluster"}, "serveConfigV2": config}})
     assert services.clusters() == [second]
+
+
+@pytest.mark.kuberay_crd
+def test_kuberays_rayservice_crd_works_too(
+    rayservice_operator: OperatorProcess,
+    kube: Kube,
+    k8s: kubernetes.client.ApiClient,
+    rays: Callable[[], FakeRay],
+) -> None:
+    services = Services(k8s)
+    services.create(copy.deepcopy(sample_object("ray-service.sample.yaml", "RayService")))
+    name = _wait(
+        "a pending cluster",
+        lambda: services.status().get("pendingServiceStatus", {}).get("rayClusterName"),
+        services,
+    )
+    ray = rays()
+    _wait("the RayCluster", lambda: name in services.clusters(), services)
+    _run_cluster(kube, name, ray)
+    _wait("the service to be ready", lambda: services.status().get("serviceStatus") == "Running", services)
+    assert ray.puts == 1 and services.status()["activeServiceStatus"]["rayClusterName"] == name

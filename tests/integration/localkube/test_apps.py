@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import kubernetes
-from kubernetes.client import AppsV1Api
+import pytest
+from kubernetes.client import ApiException, AppsV1Api, CoreV1Api
 
 
 def deployment(name: str) -> dict:
@@ -40,3 +41,26 @@ def test_deployment_defaults_generation_and_scale(k8s: kubernetes.client.ApiClie
     )
     assert apps.read_namespaced_deployment("web", "default").metadata.generation == 2
     assert apps.read_namespaced_deployment_scale("web", "default").status.replicas == 3
+
+
+def test_a_replication_controller_defaults_its_selector_and_refuses_one_its_template_misses(
+    k8s: kubernetes.client.ApiClient,
+) -> None:
+    core = CoreV1Api(k8s)
+    template = {
+        "metadata": {"labels": {"app": "old"}},
+        "spec": {"containers": [{"name": "c", "image": "python:3.11"}]},
+    }
+    rc = {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "old"}}
+    created = core.create_namespaced_replication_controller("default", {**rc, "spec": {"template": template}})
+    assert created.spec.selector == {"app": "old"} and created.metadata.labels == {"app": "old"}
+    assert created.spec.replicas == 1 and created.metadata.generation == 1
+    assert created.status.replicas == 0
+    scale = core.read_namespaced_replication_controller_scale("old", "default")
+    assert scale.status.selector == "app=old"
+    spec = {"selector": {"app": "other"}, "template": template}
+    stray = {**rc, "metadata": {"name": "stray"}, "spec": spec}
+    with pytest.raises(ApiException) as refused:
+        core.create_namespaced_replication_controller("default", stray)
+    assert refused.value.status == 422
+    assert "`selector` does not match template `labels`" in refused.value.body

@@ -11,12 +11,12 @@ from typing import Any
 
 import kubernetes
 import pytest
-import urllib3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kubernetes.client import ApiException, CoreV1Api, CustomObjectsApi
 
 from localkube.apiserver.codec import MAX_DEPTH
+from support.clients import RawClient
 
 GROUP = "fuzz.example.com"
 CRD = {
@@ -48,21 +48,7 @@ BLOBS = f"/apis/{GROUP}/v1/namespaces/default/blobs"
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
 
-class Client:
-    """Exact bytes over the official client's connection pool, with the admin token."""
-
-    def __init__(self, k8s: kubernetes.client.ApiClient) -> None:
-        self.conf = k8s.configuration
-        self.pool = k8s.rest_client.pool_manager
-
-    def send(
-        self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json",
-        token: str | None = None,
-    ) -> urllib3.BaseHTTPResponse:  # fmt: skip
-        auth = token if token is not None else self.conf.get_api_key_with_prefix("BearerToken") or ""
-        headers = {"Content-Type": content_type, "Accept": "application/json", "Authorization": auth}
-        return self.pool.request(method, self.conf.host + path, headers=headers, body=body, retries=False)
-
+class Client(RawClient):
     def list_is_valid(self, path: str) -> list[dict[str, Any]]:
         r = self.send("GET", path)
         assert r.status == 200, r.data[:300]
@@ -95,21 +81,56 @@ def blob(name: str, spec: Any) -> bytes:
     return json.dumps(doc).encode()
 
 
-def deep_json_text(depth: int) -> bytes:
+def deep_json_text(depth: int, name: str = "deep", leaf: bytes = b"1") -> bytes:
     # built as text: the standard library could not encode this value itself
     return (
-        b'{"apiVersion":"' + GROUP.encode() + b'/v1","kind":"Blob","metadata":{"name":"deep"},"spec":'
-        + b'{"n":' * depth + b"1" + b"}" * depth + b"}"
+        b'{"apiVersion":"' + GROUP.encode() + b'/v1","kind":"Blob","metadata":{"name":"' + name.encode()
+        + b'"},"spec":' + b'{"n":' * depth + leaf + b"}" * depth + b"}"
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("depth", [MAX_DEPTH + 10, 900, 100_000])
+# the object is level 1 and spec's value level 2: spec may hold MAX_DEPTH - 1 nested objects
+DEEPEST_SPEC = MAX_DEPTH - 1
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 10, 1100, 100_000])  # ours, orjson's own, far past
 def test_deep_json_create_is_400_and_shallower_works(api: Client, depth: int) -> None:
     r = api.send("POST", BLOBS, deep_json_text(depth))
     assert r.status == 400, r.data[:300]
-    assert "nested more than" in json.loads(r.data)["message"]
-    assert api.send("POST", BLOBS, blob("ok", nested(MAX_DEPTH - 10))).status == 201
+    assert f"nested more than {MAX_DEPTH} levels" in json.loads(r.data)["message"]
+    assert api.send("POST", BLOBS, deep_json_text(DEEPEST_SPEC, "ok")).status == 201
     assert [b["metadata"]["name"] for b in api.list_is_valid(BLOBS)] == ["ok"]
+
+
+def test_an_object_nested_to_the_limit_works_through_every_verb(api: Client) -> None:
+    """1,000 levels (kube-apiserver: 10,000) through create, read, list, watch, every patch type,
+    apply and delete; a level more is 400 at each."""
+    deep = DEEPEST_SPEC
+    yaml_text = f"apiVersion: {GROUP}/v1\nkind: Blob\nmetadata:\n  name: y\nspec: "
+    yaml_text += "{n: " * deep + "1" + "}" * deep
+    assert api.send("POST", BLOBS, deep_json_text(deep, "j")).status == 201
+    assert api.send("POST", BLOBS, yaml_text.encode(), "application/yaml").status == 201
+    assert api.send("GET", BLOBS + "/j").status == 200
+    assert {b["metadata"]["name"] for b in api.list_is_valid(BLOBS)} == {"j", "y"}
+    assert api.send("GET", BLOBS + "?watch=true&timeoutSeconds=1").status == 200
+    merge = b'{"spec":' + b'{"n":' * deep + b"2" + b"}" * deep + b"}"
+    assert api.send("PATCH", BLOBS + "/j", merge, "application/merge-patch+json").status == 200
+    replace = [{"op": "replace", "path": "/spec" + "/n" * deep, "value": 3}]
+    r = api.send("PATCH", BLOBS + "/j", json.dumps(replace).encode(), "application/json-patch+json")
+    assert r.status == 200
+    for leaf, code in ((b"4", 201), (b"5", 200)):  # apply creates, then updates (managedFields nest deeper)
+        body = deep_json_text(deep, "a", leaf)
+        r = api.send("PATCH", BLOBS + "/a?fieldManager=m", body, "application/apply-patch+yaml")
+        assert r.status == code, r.data[:300]
+    assert api.send("DELETE", BLOBS + "/j").status == 200
+    for method, path, body, media in (
+        ("POST", BLOBS, deep_json_text(deep + 1, "j"), "application/json"),
+        ("PATCH", BLOBS + "/y", b'{"spec":' + b'{"n":' * (deep + 1) + b"2" + b"}" * (deep + 1) + b"}",
+         "application/merge-patch+json"),
+        ("PATCH", BLOBS + "/a?fieldManager=m", deep_json_text(deep + 1, "a"), "application/apply-patch+yaml"),
+    ):  # fmt: skip
+        r = api.send(method, path, body, media)
+        assert r.status == 400 and b"nested more than" in r.data, (method, media, r.data[:300])
 
 
 def test_deep_yaml_is_400(api: Client) -> None:
@@ -126,7 +147,7 @@ def test_deep_yaml_is_400(api: Client) -> None:
 )
 def test_deep_patches_and_apply_are_4xx(api: Client, content_type: str) -> None:
     assert api.send("POST", BLOBS, blob("target", {"a": 1})).status == 201
-    depth = 700
+    depth = MAX_DEPTH + 10
     if content_type == "application/json-patch+json":
         # each add is shallow, but together they nest the object past the limit
         ops = [{"op": "add", "path": "/spec/n", "value": nested(MAX_DEPTH - 5)}]

@@ -26,6 +26,8 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         False,
         short=("ns",),
         sub=("status", "finalize"),
+        # no deletecollection: kube-apiserver serves none for namespaces
+        verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
         strategy=core.NAMESPACE,
     ),
     served(

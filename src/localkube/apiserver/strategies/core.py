@@ -265,7 +265,8 @@ EVENTS_V1_EVENT = Strategy(
     printer=tables.EVENT_PRINTER,
 )
 PERSISTENT_VOLUME_CLAIM = Strategy(patch_root="WithConditions")
-POD_TEMPLATE = Strategy(patch_root="PodTemplate")
+# its strategy bumps metadata.generation on template changes, as kube-apiserver's does
+POD_TEMPLATE = Strategy(patch_root="PodTemplate", generation=True)
 
 
 # --- ReplicationController -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import yaml
 from kuberay.api.crd import render_crd
 from kuberay.api.fields import (
     PASSED_THROUGH,
+    RAYSERVICE_ANNOTATIONS_REFUSED,
     RAYSERVICE_PASSED_THROUGH,
     RAYSERVICE_REFUSED,
     RAYSERVICE_USED,
@@ -172,4 +173,12 @@ def test_each_refused_rayservice_field_is_refused_naming_it(path: str) -> None:
         "type": "NewCluster",
         "clusterUpgradeOptions": {"gatewayClassName": "g"},
     }
+    assert any(p.path == path for _, p in validate_rayservice(service))
+
+
+@pytest.mark.parametrize("path", sorted(RAYSERVICE_ANNOTATIONS_REFUSED))
+def test_each_refused_rayservice_annotation_is_refused_naming_it(path: str) -> None:
+    service = sample_object("ray-service.sample.yaml", "RayService")
+    key = path.removeprefix("metadata.annotations[").rstrip("]")
+    service["metadata"]["annotations"] = {key: "1m"}
     assert any(p.path == path for _, p in validate_rayservice(service))

@@ -342,3 +342,32 @@ def test_serving_cluster_pods_get_the_serve_label_env_and_worker_proxy_probe() -
     plain = copy.deepcopy(cluster)
     plain["metadata"]["labels"] = {}
     assert "ray.io/serve" not in (build_worker_pod(plain, 0)["metadata"].get("labels") or {})
+
+
+def test_initializing_timeout_annotation_is_refused_naming_it() -> None:
+    svc = _service()
+    svc["metadata"]["annotations"] = {"ray.io/initializing-timeout": "5m"}
+    step = plan.step(svc, plan.Observed(now=NOW))
+    assert any(
+        isinstance(a, plan.Warn)
+        and a.reason == "InvalidRayServiceMetadata"
+        and "metadata.annotations[ray.io/initializing-timeout]" in a.message
+        for a in step.actions
+    )
+
+
+def test_an_unreachable_head_changes_nothing_and_is_asked_with_back_off() -> None:
+    from kuberay.controller.cache import Cache
+    from kuberay.controller.rayservice.actor import RayServiceActor
+    from kuberay.controller.rayservice.wiring import ServiceCache
+
+    svc, observed = _serving(_service(), "c1")
+    svc["status"] = plan.step(svc, observed).status
+    down = plan.Observed(**{**observed.__dict__, "serve": {"c1": ServeAnswer(error="ConnectionRefused")}})
+    step = plan.step(svc, down)
+    # the last known application statuses stay; no PUT, no Service change, no status write
+    assert step.status == svc["status"] and step.actions == [] and step.poll
+    actor = RayServiceActor(Cache(), ServiceCache(), None, None, None)  # type: ignore[arg-type]
+    waits = [actor._requeue(("default", "x"), step, changed=False) for _ in range(6)]
+    assert waits == [4.0, 8.0, 10.0, 10.0, 10.0, 10.0]
+    assert actor._requeue(("default", "x"), step, changed=True) == 2.0

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from kuberay.build import BuildOptions, build_head_pod, build_head_service, build_worker_pod
+from kuberay.build.ingress import build_head_ingress
 from kuberay.build.naming import options_from_env
 from kuberay.controller.main import SettingsError, add_operator_command, operator_settings
 
@@ -94,3 +95,26 @@ def test_environment_variables_reach_the_built_objects(load: Any) -> None:
     env = {e["name"]: e.get("value") for e in worker["spec"]["containers"][0]["env"]}
     assert env["FQ_RAY_IP"] == "raycluster-kuberay-head-svc.default.svc.corp.example"
     assert "clusterIP" not in build_head_service(cluster, options)["spec"]
+
+
+def test_requeue_seconds_are_kuberays() -> None:
+    assert operator_settings(_args(), {}).resync_seconds == 300
+    assert operator_settings(_args(), {"RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV": "30"}).resync_seconds == 30
+    # KubeRay's Atoi fallback: what is not an integer means the default
+    assert operator_settings(_args(), {"RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV": "5m"}).resync_seconds == 300
+    assert operator_settings(_args(), {"RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV": "0"}).resync_seconds is None
+
+
+def test_webhooks_and_openshift_routes_are_refused_saying_why(load: Any) -> None:
+    with pytest.raises(SettingsError, match=r"ENABLE_WEBHOOKS=true: this operator serves no admission"):
+        operator_settings(_args(), {"ENABLE_WEBHOOKS": "true"})
+    operator_settings(_args(), {"ENABLE_WEBHOOKS": "false"})
+    with pytest.raises(SettingsError, match=r"USE_INGRESS_ON_OPENSHIFT=false: this operator makes no"):
+        operator_settings(_args(), {"USE_INGRESS_ON_OPENSHIFT": "false"})
+    # USE_INGRESS_ON_OPENSHIFT=true is what this operator always does: enableIngress makes an Ingress
+    options = operator_settings(_args(), {"USE_INGRESS_ON_OPENSHIFT": "true"}).build
+    cluster = load("ray-cluster.sample.yaml")
+    cluster["spec"]["headGroupSpec"]["enableIngress"] = True
+    ingress = build_head_ingress(cluster)
+    assert ingress is not None and ingress["kind"] == "Ingress"
+    assert options == BuildOptions()

@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from localkube.controlplane import etcdstate, flags, pki
+from localkube.controlplane import etcdstate, flags, leftovers, pki
 from localkube.controlplane.plane import ControlPlaneError, find_binaries
 
 
@@ -75,3 +75,28 @@ def test_missing_binaries_name_the_build_script(tmp_path: Path) -> None:
     (tmp_path / "etcd").write_text("")
     with pytest.raises(ControlPlaneError, match="tools/referees/build"):
         find_binaries(tmp_path)
+
+
+def test_leftover_objects_with_finalizers_are_found_in_a_served_version() -> None:
+    crd = {
+        "spec": {
+            "group": "ray.io",
+            "names": {"plural": "rayjobs"},
+            "versions": [
+                {"name": "v1alpha1", "served": False, "storage": False},
+                {"name": "v1", "served": True, "storage": True},
+            ],
+        }
+    }
+    collection = leftovers.collection_path(crd)
+    assert collection == "/apis/ray.io/v1/rayjobs"
+    items = [
+        {"metadata": {"name": "held", "namespace": "ns1", "finalizers": ["ray.io/rayjob-finalizer"]}},
+        {"metadata": {"name": "free", "namespace": "ns1", "finalizers": []}},
+        {"metadata": {"name": "cluster-wide", "finalizers": ["x/y"]}},
+    ]
+    assert leftovers.finalized_paths(collection, items) == [
+        "/apis/ray.io/v1/namespaces/ns1/rayjobs/held",
+        "/apis/ray.io/v1/rayjobs/cluster-wide",
+    ]
+    assert leftovers.collection_path({"spec": {"versions": [{"name": "v1", "served": False}]}}) is None

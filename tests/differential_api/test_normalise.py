@@ -1,0 +1,60 @@
+"""The comparison itself: normalising hides what differs between any two runs (uids, times,
+resourceVersions, discovery order) and nothing else, so a real difference still fails the test."""
+
+from __future__ import annotations
+
+from support.apidiff import compare, differences, normalise
+
+
+def _answer(uid: str, rv: str, when: str, message: str, verbs: list[str]) -> dict[str, object]:
+    return {
+        "status": 409,
+        "body": {
+            "kind": "APIResourceList",
+            "metadata": {"uid": uid, "resourceVersion": rv, "creationTimestamp": when},
+            "message": message,
+            "details": {"causes": [{"reason": "FieldValueInvalid", "field": "metadata.name"}]},
+            "resources": [{"name": "pods", "verbs": verbs}, {"name": "configmaps", "verbs": ["get"]}],
+        },
+    }
+
+
+def test_run_specific_values_are_equal_after_normalising() -> None:
+    a = _answer(
+        "0f6c3a5e-2f0e-4b8e-9d62-4f1a2c3b4d5e",
+        "17",
+        "2026-12-02T18:00:00Z",
+        "the UID in the precondition (0f6c3a5e-2f0e-4b8e-9d62-4f1a2c3b4d5e) does not match",
+        ["list", "get"],
+    )
+    b = _answer(
+        "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "98234",
+        "2026-12-02T18:05:31.123456Z",
+        "the UID in the precondition (9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d) does not match",
+        ["get", "list"],
+    )
+    assert differences(normalise(a), normalise(b)) == []
+    b_list = dict(b, body=dict(b["body"], resources=list(reversed(b["body"]["resources"]))))  # type: ignore
+    assert differences(normalise(a), normalise(b_list)) == []
+
+
+def test_a_real_difference_is_reported_with_its_path() -> None:
+    a = _answer("u", "1", "t", "Operation cannot be fulfilled", ["get"])
+    b = _answer("u", "1", "t", "Precondition failed", ["get"])
+    b["body"]["details"]["causes"][0]["reason"] = "FieldValueRequired"  # type: ignore[index]
+    found = differences(normalise(a), normalise(b))
+    assert found == [
+        '.body.details.causes[0].reason: "FieldValueInvalid" != "FieldValueRequired"',
+        '.body.message: "Operation cannot be fulfilled" != "Precondition failed"',
+    ]
+    assert differences({"status": 401}, {"status": 403}) == [".status: 401 != 403"]
+    # outside discovery documents order is behaviour: a list's items in another order differ
+    items = [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]
+    ordered = normalise({"kind": "ConfigMapList", "items": items})
+    assert differences(ordered, normalise({"kind": "ConfigMapList", "items": items[::-1]}))
+
+
+def test_a_request_asked_of_one_server_only_is_a_difference() -> None:
+    results = dict(compare({"same": 1, "discovery /apis/x/v1": 2}, {"same": 1}))
+    assert results["same"] == [] and results["discovery /apis/x/v1"]
