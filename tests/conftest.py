@@ -34,9 +34,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "localkube_only(reason): about localkube's own internals; not run against real Kubernetes"
     )
+    config.addinivalue_line(
+        "markers",
+        "referees: needs binaries from tools/referees/build (set on every test whose fixtures ask for "
+        "them); `.ci/run` runs the others while the referees build",
+    )
+
+
+# fixtures that need the binaries of tools/referees/build
+REFEREE_FIXTURES = {"kubernetes_binaries", "kubernetes_plane", "kuberay_operator_path"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if REFEREE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.referees)
     if config.getoption("--control-plane") != "kubernetes":
         return
     for item in items:

@@ -46,8 +46,22 @@ async def up(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # a signal during start-up (the real control plane takes seconds) stops it there
+    starting: asyncio.Task[None] = asyncio.create_task(server.start())
+    interrupted: asyncio.Task[bool] = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, interrupted}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ControlPlaneError):
+            await starting
+        await server.stop()
+        print("localkube: stopped while starting", flush=True)
+        return 0
+    interrupted.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await interrupted
     try:
-        await server.start()
+        starting.result()
     except ControlPlaneError as e:
         print(f"localkube: {e}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -109,6 +110,10 @@ class KubernetesControlPlane:
         self.creds: pki.Credentials | None = None
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.etcd_url = ""
+        # stop() while start() still runs (Ctrl-C during the seconds kube-apiserver takes): the
+        # starting thread spawns nothing more and gives up its waits; the lock orders the two
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -121,6 +126,7 @@ class KubernetesControlPlane:
     async def start(self) -> None:
         """Returns once the API server is ready and the controller-manager has made the default
         ServiceAccount (pods are refused before that); DIR/kubeconfig appears only then."""
+        self._stopping.clear()
         try:
             await asyncio.to_thread(self._start)
             await self._bootstrap()
@@ -191,7 +197,9 @@ class KubernetesControlPlane:
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         log.info("starting %s", " ".join(argv))
-        with (self.logs_dir / f"{name}.log").open("ab") as out:
+        with self._lock, (self.logs_dir / f"{name}.log").open("ab") as out:
+            if self._stopping.is_set():
+                raise ControlPlaneError(f"stopped before {name} started")
             self.processes[name] = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -214,6 +222,8 @@ class KubernetesControlPlane:
         deadline = time.monotonic() + START_TIMEOUT
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         while time.monotonic() < deadline:
+            if self._stopping.is_set():
+                raise ControlPlaneError(f"stopped while waiting for {name}")
             proc = self.processes[name]
             if proc.poll() is not None:
                 raise self._fail(name, f"exited with code {proc.returncode} while starting")
@@ -359,6 +369,8 @@ class KubernetesControlPlane:
         await asyncio.to_thread(self._stop)
 
     def _stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
         # users of the API first, etcd last, so nothing logs a storm of connection errors
         for name in ("kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
             proc = self.processes.pop(name, None)
