@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,14 +42,15 @@ from typing import Any
 import kubernetes
 import yaml
 
-from operator_scale import FakeKubelet, cluster, start_operator, wait_file
+from localkube.testing import running_pod_status
+from operator_scale import cluster, start_operator, wait_file
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CRDS = sorted((REPO.parent / "shared" / "kuberay" / "crds").glob("ray.io_*.yaml"))
 BENCH_AGENT = "vs-kuberay-bench"
 # Clients that are neither operator: this benchmark (its creates, its kubelet) and localkube's own.
-NOT_OPERATOR = (BENCH_AGENT, "localkube")
+NOT_OPERATOR = (BENCH_AGENT, "localkube", "kube-controller-manager", "kube-scheduler", "kube-apiserver")
 READS = ("GET", "LIST")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -143,14 +145,37 @@ def cpu_seconds(pid: int) -> float:
 # --- counting on the server ---
 
 
-def server_counts(api: Any) -> Counter[tuple[str, str]]:
-    """The API server's request counts by (client, verb), from its /metrics."""
+_AUDIT_VERBS = {
+    "get": "GET",
+    "list": "LIST",
+    "watch": "WATCH",
+    "create": "POST",
+    "update": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+    "deletecollection": "DELETE",
+}
+
+
+def server_counts(api: Any, audit_log: Path | None) -> Counter[tuple[str, str]]:
+    """The API server's request counts by (client, verb): localkube's /metrics, or kube-apiserver's
+    audit log (its metrics have no client label)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    if audit_log is not None:
+        for line in audit_log.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a line still being written
+            client = str(event.get("userAgent", "")).split("/")[0]
+            counts[(client, _AUDIT_VERBS.get(event.get("verb", ""), "OTHER"))] += 1
+        return counts
     method, url, headers, body, post = api.param_serialize("GET", "/metrics", auth_settings=["BearerToken"])
     resp = api.call_api(method, url, headers, body, post)
     resp.read()
-    body = resp.data.decode()
-    counts: Counter[tuple[str, str]] = Counter()
-    for m in re.finditer(r'apiserver_request_total\{client="([^"]*)",verb="(\w+)"\} (\d+)', body):
+    for m in re.finditer(
+        r'apiserver_request_total\{client="([^"]*)",verb="(\w+)"\} (\d+)', resp.data.decode()
+    ):
         counts[(m.group(1), m.group(2))] += int(m.group(3))
     return counts
 
@@ -164,6 +189,35 @@ def operator_requests(before: Counter[tuple[str, str]], after: Counter[tuple[str
         key = "reads" if verb in READS else "writes" if verb in WRITES else "watches"
         out[key] += n
     return out
+
+
+class PollingKubelet(threading.Thread):
+    """Plays the kubelet by listing the namespace's ray pods twice a second and marking each new
+    one Running and Ready (a watch-driven one stalled against kube-apiserver in a first run)."""
+
+    def __init__(self, api: Any, namespace: str) -> None:
+        super().__init__(daemon=True)
+        self.core = kubernetes.client.CoreV1Api(api)
+        self.namespace = namespace
+        self.stop = threading.Event()
+        self.ip = 2
+        self.errors = 0
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            try:
+                pods = self.core.list_namespaced_pod(self.namespace, label_selector="ray.io/cluster").items
+                for pod in pods:
+                    if pod.status.phase != "Running" and not pod.metadata.deletion_timestamp:
+                        self.ip += 1
+                        ip = f"10.244.{self.ip // 250}.{self.ip % 250 + 2}"
+                        containers = [(c.name, c.image) for c in pod.spec.containers]
+                        self.core.patch_namespaced_pod_status(
+                            pod.metadata.name, self.namespace, {"status": running_pod_status(containers, ip)}
+                        )
+            except kubernetes.client.ApiException as e:
+                self.errors += 1
+                print(f"(kubelet: {e.status} {e.reason}; going on)", file=sys.stderr)
 
 
 # --- one operator's run ---
@@ -184,24 +238,26 @@ def all_ready(custom: Any, ns: str, names: set[str]) -> bool:
 
 
 def measure(
-    side: str, n: int, args: argparse.Namespace, api: Any, kubeconfig: Path, work: Path
+    side: str, n: int, args: argparse.Namespace, api: Any, kubeconfig: Path, work: Path, audit: Path | None
 ) -> dict[str, Any]:
     ns = f"bench-{side}"
     core = kubernetes.client.CoreV1Api(api)
     custom = kubernetes.client.CustomObjectsApi(api)
     core.create_namespace({"metadata": {"name": ns}})
+    # kube-controller-manager makes the namespace's default ServiceAccount; pods are refused until then
+    wait(f"{ns}'s default ServiceAccount", lambda: core.list_namespaced_service_account(ns).items, 60)
     log = work / f"{side}-{n}.log"
     proc = (
         start_kuberay(args.kuberay, kubeconfig, ns, log)
         if side == "kuberay"
         else start_ours(kubeconfig, ns, log)
     )
-    kubelet = FakeKubelet(api, ns)
+    kubelet = PollingKubelet(api, ns)
     kubelet.start()
     result: dict[str, Any] = {}
     try:
         cpu0 = cpu_seconds(proc.pid)
-        counts0 = server_counts(api)
+        counts0 = server_counts(api, audit)
         t0 = time.monotonic()
         names = set()
         for i in range(n):
@@ -212,13 +268,13 @@ def measure(
         result["seconds_until_all_ready"] = round(time.monotonic() - t0, 1)
         result["cpu_seconds_until_ready"] = round(cpu_seconds(proc.pid) - cpu0, 1)
         time.sleep(3)  # the last status writes and events
-        counts1 = server_counts(api)
+        counts1 = server_counts(api, audit)
         req = operator_requests(counts0, counts1)
         result["reads_per_cluster"] = round(req["reads"] / n, 2)
         result["writes_per_cluster"] = round(req["writes"] / n, 2)
         result["watches_opened"] = req["watches"]
         time.sleep(args.steady)
-        steady = operator_requests(counts1, server_counts(api))
+        steady = operator_requests(counts1, server_counts(api, audit))
         result["steady_requests"] = steady["reads"] + steady["writes"] + steady["watches"]
         result["rss_mib_at_rest"] = round(proc_status(proc.pid, "VmRSS"), 1)
         result["rss_mib_peak"] = round(proc_status(proc.pid, "VmHWM"), 1)
@@ -261,25 +317,41 @@ def measure(
     return result
 
 
+def plane_flags(args: argparse.Namespace) -> list[str]:
+    if args.control_plane == "kubernetes":
+        return ["--control-plane", "kubernetes", "--kubernetes-binaries", str(args.kuberay.parent)]
+    return ["--in-memory"]
+
+
 def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="vs-kuberay-"))
     lk = subprocess.Popen(
-        [str(BIN / "localkube"), "up", "--dir", str(work), "--no-kubelet", "--in-memory"],
+        [str(BIN / "localkube"), "up", "--dir", str(work), "--no-kubelet", *plane_flags(args)],
         stdout=subprocess.DEVNULL,
         stderr=(work / "localkube.log").open("wb"),
     )
+    audit = work / "logs" / "audit.log" if args.control_plane == "kubernetes" else None
     try:
         kubeconfig = work / "kubeconfig"
-        wait_file(kubeconfig)
+        wait_file(kubeconfig, timeout=180)
         api = kubernetes.config.new_client_from_config(config_file=str(kubeconfig))
         api.user_agent = BENCH_AGENT
         ext = kubernetes.client.ApiextensionsV1Api(api)
         for path in CRDS:
             ext.create_custom_resource_definition(yaml.safe_load(path.read_text()))
-        time.sleep(1)  # Established
+        custom = kubernetes.client.CustomObjectsApi(api)
+
+        def served() -> bool:
+            try:
+                custom.list_namespaced_custom_object("ray.io", "v1", "default", "rayclusters")
+                return True
+            except kubernetes.client.ApiException:
+                return False
+
+        wait("KubeRay's CRDs served", served, 60)
         out: dict[str, Any] = {"clusters": n}
         for side in args.order.split(","):
-            out[side] = measure(side, n, args, api, kubeconfig, work)
+            out[side] = measure(side, n, args, api, kubeconfig, work, audit)
             print(json.dumps({side: out[side], "clusters": n}), file=sys.stderr)
         return out
     finally:
@@ -321,6 +393,13 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--order", default="kuberay,ours", help="which operator first")
     parser.add_argument("--kuberay", type=Path, default=None, help="KubeRay's operator binary")
+    parser.add_argument(
+        "--control-plane",
+        choices=("localkube", "kubernetes"),
+        default="kubernetes",
+        help="where both operators run: the real control plane by default, since localkube cannot "
+        "yet decode the protobuf Pods KubeRay's operator sends (docs/differences.md)",
+    )
     args = parser.parse_args()
     args.kuberay = args.kuberay or kuberay_binary()
     results = [run(int(n), args) for n in args.clusters.split(",")]

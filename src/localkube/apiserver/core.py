@@ -570,12 +570,8 @@ class Core:
                 409,
                 "Conflict",
                 str(e),
-                {
-                    "name": name,
-                    "group": info.group,
-                    "kind": info.plural,
-                    "causes": ssa_merge.causes(e.conflicts),
-                },
+                # kube-apiserver's apply conflict names only the conflicting fields
+                {"causes": ssa_merge.causes(e.conflicts)},
             ) from e
         merged.setdefault("metadata", {})["managedFields"] = ssa_merge.encode_entries(entries)
         opts = dataclasses.replace(opts, managed_by_apply=True, fresh_body=True)

@@ -31,11 +31,16 @@ def version_info() -> dict[str, str]:
     }
 
 
+# built-in kinds kube-apiserver still stores in an older version than it serves
+_STORED_VERSION = {("apiextensions.k8s.io", "CustomResourceDefinition"): "v1beta1"}
+
+
 def _hash(info: ResourceInfo) -> str:
     """kube-apiserver's storageVersionHash: the first 8 bytes of the SHA-256 of the stored
     group/version/kind, in base64 (events.k8s.io Events hash as core's, where they are stored)."""
     group = info.group if info.storage_group is None else info.storage_group
-    digest = hashlib.sha256(f"{group}/{info.version}/{info.kind}".encode()).digest()
+    version = _STORED_VERSION.get((group, info.kind), info.version)
+    digest = hashlib.sha256(f"{group}/{version}/{info.kind}".encode()).digest()
     return base64.b64encode(digest[:8]).decode()
 
 

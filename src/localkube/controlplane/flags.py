@@ -38,6 +38,24 @@ class Layout:
     def kubeconfig(self, component: str) -> Path:
         return self.pki_dir / f"{component}.kubeconfig"
 
+    @property
+    def audit_policy(self) -> Path:
+        return self.data_dir / "audit-policy.yaml"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.data_dir / "logs" / "audit.log"
+
+
+# Every request at Metadata level (who, what, which User-Agent; no bodies), once it completed:
+# benchmarks count each client's requests in it, as kube-apiserver's metrics have no client label.
+AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+- level: Metadata
+"""
+
 
 def etcd(layout: Layout, ports: Ports) -> list[str]:
     peer = f"http://127.0.0.1:{ports.etcd_peer}"
@@ -86,6 +104,10 @@ def apiserver(
         "--kubelet-preferred-address-types=InternalIP,Hostname",
         "--allow-privileged=true",
         "--profiling=false",
+        f"--audit-policy-file={layout.audit_policy}",
+        f"--audit-log-path={layout.audit_log}",
+        "--audit-log-maxsize=200",
+        "--audit-log-maxbackup=1",
     ]
 
 

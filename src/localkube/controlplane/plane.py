@@ -167,6 +167,7 @@ class KubernetesControlPlane:
                 self.url, creds.ca_cert, {"token": creds.node_token}, f"system:node:{self.node_name}"
             ),
         )
+        self.layout.audit_policy.write_text(flags.AUDIT_POLICY)
         self.etcd_url = f"http://127.0.0.1:{ports.etcd_client}"
         self._spawn("etcd", flags.etcd(self.layout, ports))
         self._wait_http("etcd", f"{self.etcd_url}/health", None)

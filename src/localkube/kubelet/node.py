@@ -407,7 +407,23 @@ class NodeRuntime:
 
     async def run(self, stop: asyncio.Event) -> None:
         lock = NodeLock()
-        await asyncio.to_thread(lock.acquire)
+        waited = False
+        while True:
+            try:
+                await asyncio.to_thread(lock.acquire, 0)
+                break
+            except TimeoutError:
+                if not waited:
+                    # say so: until the other node stops, this one's pods stay Pending
+                    log.warning(
+                        "another localkube node runs on this machine (pid %s holds %s); "
+                        "this node starts its pods once that one stops",
+                        lock.holder() or "unknown",
+                        lock.path,
+                    )
+                    waited = True
+                # polled, not one blocking wait in a thread that never gives up
+                await asyncio.sleep(1)
         try:
             # a crashed run's pods, namespaces, links and mounts go first
             await asyncio.to_thread(cleanup.remove_everything, self.state_dir)

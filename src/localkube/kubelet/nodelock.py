@@ -45,6 +45,14 @@ class NodeLock:
             _held[self.path] = (fd, 1)
         self.acquired = True
 
+    def holder(self) -> str:
+        """The pid written by whoever holds the lock ("" when unknown)."""
+        try:
+            with open(self.path) as f:
+                return f.read().strip()
+        except OSError:
+            return ""
+
     def release(self) -> None:
         if not self.acquired:
             return

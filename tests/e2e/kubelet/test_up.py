@@ -4,6 +4,7 @@ after a crash (SIGKILL) removes what the crashed one left."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -169,3 +170,18 @@ def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlock
         assert second.wait(timeout=120) == 0
     finally:
         _stop(second)
+
+
+def test_a_second_node_says_it_waits_for_the_first(host_clean: Path) -> None:
+    """This test holds the node lock (host_clean) as another `localkube up` would: the new one says
+    why its pods would stay Pending."""
+    proc = _up(host_clean)
+    log = host_clean.parent / "localkube.log"
+    try:
+        wait_for(
+            "the waiting notice",
+            lambda: f"another localkube node runs on this machine (pid {os.getpid()}" in log.read_text(),
+            timeout=60,
+        )
+    finally:
+        _stop(proc)

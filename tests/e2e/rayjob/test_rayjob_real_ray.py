@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,18 @@ from support.rayjob import (
     status,
     wait_status,
 )
-from support.walkthrough import Stack, exec_in_head, head_pod_name, localkube_with_node, wait_for
+from support.walkthrough import (
+    Stack,
+    apply_docs,
+    exec_in_head,
+    head_pod_name,
+    load_sample,
+    localkube_with_node,
+    quick_autoscaling,
+    raycluster_of,
+    wait_for,
+    worker_pods,
+)
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +202,70 @@ def test_cluster_selector_runs_on_an_existing_cluster_and_leaves_it(stack: Stack
     finally:
         delete_job(kubectl, "on-existing")
         kubectl.run("delete", "raycluster", "shared-cluster")
+
+
+def test_suspend_deletes_the_cluster_and_resume_runs_the_job_on_a_new_one(stack: Stack) -> None:
+    kubectl = stack.kubectl
+    # KubeRay suspends only RayJobs that delete their cluster when done
+    sleeper = "python -c 'import time; time.sleep(20)'"
+    apply(kubectl, rayjob("pausable", "HTTPMode", entrypoint=sleeper, shutdownAfterJobFinishes=True))
+    try:
+
+        def running() -> dict[str, Any] | None:
+            st = status(kubectl, "pausable")
+            return st if st.get("jobStatus") == "RUNNING" else None
+
+        first = wait_for("the Ray job to run", running, 420, 1)["rayClusterName"]
+        kubectl.ok("patch", "rayjob", "pausable", "--type=merge", "-p", '{"spec": {"suspend": true}}')
+        st = wait_status(kubectl, "pausable", "Suspended")
+        assert "jobStatus" not in st and "rayClusterName" not in st
+        wait_for("the cluster to be deleted", lambda: not cluster_exists(kubectl, first), 120, 1)
+        kubectl.ok("patch", "rayjob", "pausable", "--type=merge", "-p", '{"spec": {"suspend": false}}')
+        st = wait_status(kubectl, "pausable", "Complete")
+        assert st["jobStatus"] == "SUCCEEDED" and st["rayClusterName"] != first
+        second = st["rayClusterName"]
+        wait_for("the new cluster to be deleted", lambda: not cluster_exists(kubectl, second), 120, 1)
+        reasons = {reason for _, reason, _ in events(kubectl, "pausable")}
+        assert "DeletedRayCluster" in reasons
+    finally:
+        delete_job(kubectl, "pausable")
+
+
+AUTOSCALING_ENTRYPOINT = (
+    'python -c "import ray; ray.init(); '
+    "f = ray.remote(num_cpus=1)(lambda: ray.util.get_node_ip_address()); "
+    "print('task ran on', ray.get(f.remote()))\""
+)
+
+
+def test_an_autoscaling_rayjob_gets_workers_for_its_job_and_they_leave_after_it(stack: Stack) -> None:
+    """The head has no CPUs and the worker group's minimum is 0, so the job's one-CPU task can
+    run only once Ray's autoscaler has asked for a worker pod; idle afterwards, the pod goes."""
+    kubectl = stack.kubectl
+    docs = quick_autoscaling(load_sample("ray-cluster.autoscaler.yaml"))
+    cluster_spec = raycluster_of(docs)["spec"]
+    assert cluster_spec["headGroupSpec"]["rayStartParams"]["num-cpus"] == "0"
+    assert all(g.get("minReplicas", 0) == 0 for g in cluster_spec["workerGroupSpecs"])
+    apply_docs(kubectl, [d for d in docs if d["kind"] == "ConfigMap"])
+    job = rayjob("autoscaling", "HTTPMode", entrypoint=AUTOSCALING_ENTRYPOINT)
+    job["spec"]["rayClusterSpec"] = cluster_spec
+    apply(kubectl, job)
+    try:
+        cluster = wait_for("a cluster", lambda: status(kubectl, "autoscaling").get("rayClusterName"), 120, 1)
+
+        def worker_ips() -> list[str] | None:
+            ips = [p["status"]["podIP"] for p in worker_pods(kubectl, cluster) if p["status"].get("podIP")]
+            return ips or None
+
+        seen = wait_for("a worker pod for the job", worker_ips, 420, 1)
+        st = wait_status(kubectl, "autoscaling", "Complete")
+        assert st["jobStatus"] == "SUCCEEDED"
+        head = head_pod_name(kubectl, cluster)
+        logs = exec_in_head(kubectl, head, "ray", "job", "logs", st["jobId"])
+        assert f"task ran on {seen[0]}" in logs, logs  # on the worker the autoscaler added
+        # idle for idleTimeoutSeconds (10 s here): the autoscaler removes the worker
+        wait_for("the workers to leave", lambda: not worker_pods(kubectl, cluster), 300, 2)
+        assert cluster_exists(kubectl, cluster)  # the cluster itself stays (no shutdown asked)
+    finally:
+        delete_job(kubectl, "autoscaling")
+        kubectl.run("delete", "configmap", "ray-example")
