@@ -313,14 +313,15 @@ def test_rayservice_serves_updates_in_place_upgrades_and_refuses_bad_input(
         lambda: services.condition("UpgradeInProgress").get("status") == "False",
         services,
     )
-    reasons = {reason for _, reason, _ in services.events()}
-    assert {
+    # the operator posts each event after the write it reports, so the last may trail the check above
+    expected = {
         "CreatedRayCluster",
         "DeletedRayCluster",
         "CreatedService",
         "UpdatedService",
         "UpdatedServeApplications",
-    } <= reasons
+    }
+    _wait("the upgrade's events", lambda: expected <= {r for _, r, _ in services.events()}, services)
 
     # bad input: a Warning event and a status naming the field; nothing else changes
     for bad, field in (
