@@ -43,6 +43,9 @@ def add_demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_demo_command(args: argparse.Namespace) -> int:
+    # Ctrl-C is how the demo is stopped, even when a non-interactive shell started it in the
+    # background with SIGINT ignored (Python then installs no KeyboardInterrupt handler).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     console = Console()
     found = preflight.problems(
         os.geteuid(),

@@ -432,6 +432,13 @@ def _exec(spec: dict[str, Any]) -> None:
     env: dict[str, str] = spec["env"]
     if not argv:
         raise LaunchError("RunContainerError", "no command specified")
+    # A container starts with default signal dispositions and nothing blocked, as under a container
+    # runtime, whatever the kubelet inherited (a shell's background job ignores SIGINT, nohup
+    # SIGHUP; Python ignores SIGPIPE): else an exec session's hang-up or a Ctrl-C does nothing.
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGPIPE,
+                signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     try:
         os.execvpe(argv[0], argv, env)
     except FileNotFoundError as e:
