@@ -4,12 +4,14 @@ equal, except where docs/api-differences.yaml lists the request with the reason 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from localkube.testing import running_apiserver
+from localkube.testing import running_apiserver, running_kubernetes
 from support.apidiff import Player, Server, compare, load_steps
 from support.paths import REPO, SHARED
 
@@ -25,7 +27,16 @@ def _steps() -> list[dict[str, Any]]:
     return steps
 
 
-def test_localkube_answers_as_kube_apiserver_does(tmp_path: Path, kubernetes_plane: Any) -> None:
+@pytest.fixture
+def fresh_plane(tmp_path_factory: pytest.TempPathFactory, kubernetes_binaries: Path) -> Iterator[Any]:
+    """A control plane of this test's own: its answers (discovery lists every CRD the plane has
+    served, a watch's 410 depends on the history it keeps) must not depend on the tests before."""
+    with running_kubernetes(tmp_path_factory.mktemp("apidiff"), kubernetes_binaries) as plane:
+        yield plane
+
+
+def test_localkube_answers_as_kube_apiserver_does(tmp_path: Path, fresh_plane: Any) -> None:
+    kubernetes_plane = fresh_plane
     steps = _steps()
     with running_apiserver(tmp_path / "localkube") as server:
         ours = Player(Server(server.url, server.ca_cert_path, server.admin_token)).play(steps)
