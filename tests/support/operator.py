@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from support.paths import KUBERAY
@@ -104,6 +105,18 @@ class OperatorProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    @contextlib.contextmanager
+    def running(self, log_tail: int = 0) -> Iterator[OperatorProcess]:
+        """Started, and stopped on the way out whatever happened; with `log_tail`, the end of its
+        log is printed then (pytest shows it for a failed test)."""
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
+            if log_tail:
+                print(self.log()[-log_tail:])
 
 
 def stop_process(proc: subprocess.Popen[bytes] | None) -> None:

@@ -51,13 +51,10 @@ def operator(
     else:
         install_crd(render_crd())
     op = OperatorProcess(kubeconfig, tmp_path / "operator.log")
-    try:
-        op.start()
+    with op.running():
         yield op
-    finally:
-        op.stop()
-        if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-            print(op.log()[-5000:])
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        print(op.log()[-5000:])
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -33,13 +33,8 @@ def rayjob_operator(
     """Our RayCluster CRD, then our RayJob CRD or KubeRay's, and the operator."""
     install_crd(render_crd())
     install_crd(render_crd("rayjob") if request.param == "ours" else yaml.safe_load(RAYJOB_CRD.read_text()))
-    op = OperatorProcess(kubeconfig, tmp_path / "operator.log", [])
-    try:
-        op.start()
+    with OperatorProcess(kubeconfig, tmp_path / "operator.log").running(log_tail=6000) as op:
         yield op
-    finally:
-        op.stop()
-        print(op.log()[-6000:])
 
 
 class Jobs:

@@ -125,13 +125,8 @@ def rayservice_operator(
         install_crd(yaml.safe_load((SHARED / "kuberay" / "crds" / "ray.io_rayservices.yaml").read_text()))
     else:
         install_crd(render_crd("rayservice"))
-    op = OperatorProcess(kubeconfig, tmp_path / "operator.log", [])
-    try:
-        op.start()
+    with OperatorProcess(kubeconfig, tmp_path / "operator.log").running(log_tail=8000) as op:
         yield op
-    finally:
-        op.stop()
-        print(op.log()[-8000:])
 
 
 class Services:

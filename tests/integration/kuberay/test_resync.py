@@ -15,9 +15,7 @@ def test_a_reconciled_cluster_is_looked_at_again_writing_nothing(
 ) -> None:
     operator.stop()  # the fixture's operator has KubeRay's 300 s; this one looks again every second
     every_second = {"RAYCLUSTER_DEFAULT_REQUEUE_SECONDS_ENV": "1"}
-    op = OperatorProcess(kubeconfig, tmp_path / "resync.log", env=every_second)
-    try:
-        op.start()
+    with OperatorProcess(kubeconfig, tmp_path / "resync.log", env=every_second).running() as op:
         kube.create(sample_cluster(name="resync", replicas=1))
         wait_for("the cluster's pods", lambda: len(kube.pods("resync")) == 2)
         passes = op.reconciles("requeue_after")
@@ -26,5 +24,3 @@ def test_a_reconciled_cluster_is_looked_at_again_writing_nothing(
         wait_for("three more passes", lambda: op.reconciles("requeue_after") >= passes + 3, timeout=30)
         assert op.writes() == writes, "a pass that finds nothing to change must not write"
         assert len(kube.pods("resync")) == 2
-    finally:
-        op.stop()
