@@ -9,16 +9,15 @@ from typing import Any
 import kopf
 
 from kuberay.build.rayservice import names
-from kuberay.controller.cache import CLUSTER_LABEL, Cache, ClusterKey, slim
+from kuberay.controller import owned_kind
+from kuberay.controller.cache import CLUSTER_LABEL, Cache, ClusterKey
 from kuberay.controller.workqueue import WorkQueue
-
-_CHILD = {names.ORIGINATED_FROM_CRD_LABEL: names.RAYSERVICE_CRD}
 
 
 class ServiceCache:
     def __init__(self) -> None:
-        self._services: kopf.Index[ClusterKey, dict[str, Any]] | None = None
-        self._owned: kopf.Index[ClusterKey, dict[str, Any]] | None = None
+        self._services: owned_kind.Index | None = None
+        self._owned: owned_kind.Index | None = None
 
     def attach(self, indexes: dict[str, Any]) -> None:
         self._services = indexes["ray_services_rs"]
@@ -29,20 +28,14 @@ class ServiceCache:
         return self._services is not None
 
     def service(self, key: ClusterKey) -> dict[str, Any] | None:
-        if self._services is None:
-            return None
-        for obj in self._services.get(key, ()):
-            return obj
-        return None
+        return owned_kind.first(self._services, key)
 
     def owned_services(self, key: ClusterKey) -> list[dict[str, Any]]:
         """The head and serve Services this RayService created."""
         return list(self._owned.get(key, ())) if self._owned is not None else []
 
     def all(self) -> list[dict[str, Any]]:
-        if self._services is None:
-            return []
-        return [obj for store in self._services.values() for obj in store]
+        return owned_kind.every(self._services)
 
 
 def owner_of_cluster(cluster: dict[str, Any] | None) -> str | None:
@@ -62,18 +55,6 @@ def register(
 ) -> None:
     """Add the RayService indexes and handlers to the operator's kopf registry."""
 
-    @kopf.index("ray.io", "v1", "rayservices", id="ray_services_rs", registry=registry)
-    async def ray_services_rs(
-        *, namespace: str | None, name: str, body: kopf.Body, **_: Any
-    ) -> dict[ClusterKey, Any]:
-        return {(namespace or "", name): slim(body)}
-
-    @kopf.index("v1", "services", id="rayservice_services", labels=_CHILD, registry=registry)
-    async def rayservice_services(
-        *, namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
-    ) -> dict[ClusterKey, Any]:
-        return {(namespace or "", labels[names.ORIGINATED_FROM_NAME_LABEL]): slim(body)}
-
     def enqueue(keys: list[ClusterKey], kwargs: dict[str, Any]) -> None:
         if not services.ready:
             services.attach(kwargs)
@@ -82,20 +63,15 @@ def register(
         for key in keys:
             queue.add(key)
 
-    @kopf.on.event("ray.io", "v1", "rayservices", registry=registry)
-    async def on_service(*, namespace: str | None, name: str, type: str, **kwargs: Any) -> None:
-        key = (namespace or "", name)
-        if type == "DELETED":
-            forget(key)
-        enqueue([key], kwargs)
-
-    async def on_child(*, namespace: str | None, labels: kopf.Labels, **kwargs: Any) -> None:
-        owner = labels.get(names.ORIGINATED_FROM_NAME_LABEL)
-        if owner:
-            enqueue([(namespace or "", owner)], kwargs)
-
-    kopf.on.event("v1", "services", labels=_CHILD, registry=registry)(on_child)
-    kopf.on.event("ray.io", "v1", "rayclusters", labels=_CHILD, registry=registry)(on_child)
+    owned_kind.register(
+        registry,
+        plural="rayservices",
+        index_id="ray_services_rs",
+        crd=names.RAYSERVICE_CRD,
+        children=[("v1", "services", "rayservice_services"), ("ray.io/v1", "rayclusters", None)],
+        enqueue=enqueue,
+        forget=forget,
+    )
 
     async def on_pod(*, namespace: str | None, labels: kopf.Labels, **kwargs: Any) -> None:
         if not clusters.ready:
