@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 from kubernetes import client, config, watch
 
+from kuberay.demo.processes import operator_argv
 from localkube.kubelet import cleanup
 from localkube.kubelet.nodelock import NodeLock
 from localkube.kubelet.testing import running_cluster
@@ -183,16 +184,7 @@ def run(runs: int, idle_timeout: int, workdir: Path) -> dict[str, Any]:
             kubectl(kc, "wait", "--for=condition=Established", "crd/rayclusters.ray.io")
             with (workdir / "operator.log").open("ab") as log:
                 operator = subprocess.Popen(
-                    [
-                        str(BIN / "kuberay"),
-                        "operator",
-                        "--kubeconfig",
-                        str(kc),
-                        "--metrics-addr",
-                        "127.0.0.1:0",
-                        "--health-addr",
-                        "127.0.0.1:0",
-                    ],
+                    operator_argv(kc),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},

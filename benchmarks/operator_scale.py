@@ -32,6 +32,7 @@ from typing import Any
 import kubernetes
 
 from kuberay.api.crd import render_crd
+from kuberay.demo.processes import operator_argv
 from localkube.testing import running_pod_status
 
 BIN = Path(sys.executable).parent
@@ -97,17 +98,7 @@ def start_operator(kubeconfig: Path, log: Path, *extra: str) -> tuple[subprocess
     """`kuberay operator` with its endpoints on free ports; returns once it serves them, with its
     metrics URL."""
     op = subprocess.Popen(
-        [
-            str(BIN / "kuberay"),
-            "operator",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--metrics-addr",
-            "127.0.0.1:0",
-            "--health-addr",
-            "127.0.0.1:0",
-            *extra,
-        ],
+        operator_argv(kubeconfig, *extra),
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -43,3 +43,40 @@ def sample_object(name: str, kind: str) -> dict[str, Any]:
     """The one object of `kind` (RayJob, RayService) in KubeRay's sample file `name`."""
     (doc,) = [d for d in yaml.safe_load_all((KUBERAY_SAMPLES / name).read_text()) if d and d["kind"] == kind]
     return dict(doc)
+
+
+def widget_crd(
+    group: str,
+    spec: dict[str, Any],
+    status: dict[str, Any] | None = None,
+    subresources: bool = True,
+    **names: Any,
+) -> dict[str, Any]:
+    """A namespaced `Widget` CRD (v1, stored) in `group`, with `spec` and `status` properties and,
+    unless `subresources` is off, the status and scale (`.spec.replicas`) subresources. `names` adds
+    to its names (shortNames, categories)."""
+    properties: dict[str, Any] = {"spec": {"type": "object", **spec}}
+    if status is not None:
+        properties["status"] = {"type": "object", "properties": status}
+    version: dict[str, Any] = {
+        "name": "v1",
+        "served": True,
+        "storage": True,
+        "schema": {"openAPIV3Schema": {"type": "object", "properties": properties}},
+    }
+    if subresources:
+        version["subresources"] = {
+            "status": {},
+            "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"},
+        }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", **names},
+            "versions": [version],
+        },
+    }

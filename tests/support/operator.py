@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from support.paths import KUBERAY
+from kuberay.demo.processes import operator_argv
 from support.waiting import wait_for
 
 # The operator logs the addresses its metrics and health endpoints bound (port 0 picks free ones).
@@ -42,17 +42,7 @@ class OperatorProcess:
         offset = len(self.log())
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [
-                    str(KUBERAY),
-                    "operator",
-                    "--kubeconfig",
-                    str(self.kubeconfig),
-                    "--metrics-addr",
-                    "127.0.0.1:0",
-                    "--health-addr",
-                    "127.0.0.1:0",
-                    *self.extra,
-                ],
+                operator_argv(self.kubeconfig, *self.extra),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},

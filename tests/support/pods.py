@@ -71,6 +71,17 @@ def create(core: Any, manifest: str, ns: str = "default") -> Any:
 
 # Manifests more than one kubelet test runs.
 
+# A pod ("shell") that only waits, for tests that exec into it.
+SHELL = """
+kind: Pod
+apiVersion: v1
+metadata: {name: shell}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: main, image: busybox, command: [sleep, infinity]}
+"""
+
 # A web server pod ("web", app=web) serving "served-by-<its hostname>" on its port web-port, ready
 # once it answers; FRONTEND is the Service in front of it (port 80).
 WEB = """

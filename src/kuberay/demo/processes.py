@@ -69,21 +69,24 @@ def localkube(workdir: Path) -> Background:
     )
 
 
+def operator_argv(kubeconfig: Path, *extra: str) -> list[str]:
+    """`kuberay operator` for this kubeconfig with its metrics and health endpoints on free loopback
+    ports (it logs the ports it bound), so that several can run on one machine."""
+    return [
+        str(BIN / "kuberay"),
+        "operator",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--metrics-addr",
+        "127.0.0.1:0",
+        "--health-addr",
+        "127.0.0.1:0",
+        *extra,
+    ]
+
+
 def operator(kubeconfig: Path, workdir: Path) -> Background:
-    return Background(
-        "kuberay operator",
-        [
-            str(BIN / "kuberay"),
-            "operator",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--metrics-addr",
-            "127.0.0.1:0",
-            "--health-addr",
-            "127.0.0.1:0",
-        ],
-        workdir / "operator.log",
-    )
+    return Background("kuberay operator", operator_argv(kubeconfig), workdir / "operator.log")
 
 
 # ---- what must not survive the demo ---------------------------------------------------------------

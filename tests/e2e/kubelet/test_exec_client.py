@@ -7,17 +7,7 @@ from typing import Any
 
 from kubernetes.stream import stream
 
-from support.pods import create, wait_ready
-
-SHELL = """
-kind: Pod
-apiVersion: v1
-metadata: {name: shell}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {name: main, image: busybox, command: [sleep, infinity]}
-"""
+from support.pods import SHELL, create, wait_ready
 
 
 def _session(core: Any, command: list[str]) -> Any:

@@ -10,17 +10,7 @@ from typing import Any
 import kr8s
 from kr8s.objects import Pod
 
-from support.pods import create, wait_ready
-
-SHELL = """
-kind: Pod
-apiVersion: v1
-metadata: {name: shell}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {name: main, image: busybox, command: [sleep, infinity]}
-"""
+from support.pods import SHELL, create, wait_ready
 
 
 def test_exec_through_kr8s(core: Any, cluster: Any) -> None:

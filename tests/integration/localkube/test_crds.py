@@ -10,53 +10,22 @@ import pytest
 import yaml
 from kubernetes.client import ApiException, ApiextensionsV1Api, CustomObjectsApi
 
-WIDGET_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {
-            "plural": "widgets",
-            "singular": "widget",
-            "kind": "Widget",
-            "shortNames": ["wd"],
-            "categories": ["all"],
+from support.crds import widget_crd
+
+WIDGET_CRD = widget_crd(
+    "example.com",
+    {
+        "required": ["size"],
+        "properties": {
+            "size": {"type": "integer", "minimum": 1},
+            "color": {"type": "string", "default": "blue", "enum": ["blue", "red"]},
+            "replicas": {"type": "integer"},
         },
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "subresources": {
-                    "status": {},
-                    "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"},
-                },
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {
-                                "type": "object",
-                                "required": ["size"],
-                                "properties": {
-                                    "size": {"type": "integer", "minimum": 1},
-                                    "color": {"type": "string", "default": "blue", "enum": ["blue", "red"]},
-                                    "replicas": {"type": "integer"},
-                                },
-                            },
-                            "status": {
-                                "type": "object",
-                                "properties": {"replicas": {"type": "integer"}, "ready": {"type": "boolean"}},
-                            },
-                        },
-                    }
-                },
-            }
-        ],
     },
-}
+    status={"replicas": {"type": "integer"}, "ready": {"type": "boolean"}},
+    shortNames=["wd"],
+    categories=["all"],
+)
 
 
 def widget(name: str, **spec: object) -> dict:

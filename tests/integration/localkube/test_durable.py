@@ -23,35 +23,12 @@ from kubernetes.client.api import ApiextensionsV1Api
 
 from localkube.testing import running_apiserver
 from support.clients import client_with_token
+from support.crds import widget_crd
 from support.waiting import wait_for
 
 LOCALKUBE = Path(sys.executable).parent / "localkube"
 
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
+CRD = widget_crd("example.com", {"properties": {"size": {"type": "integer"}}}, subresources=False)
 
 
 def client(kubeconfig: Path) -> kubernetes.client.ApiClient:

@@ -14,42 +14,15 @@ import kr8s
 import pytest
 from kr8s.objects import ConfigMap, Deployment, Pod, Table, new_class
 
+from support.crds import widget_crd
 from support.waiting import wait_for
 
 GROUP = "kr8s.example.com"
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": f"widgets.{GROUP}"},
-    "spec": {
-        "group": GROUP,
-        "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "subresources": {
-                    "status": {},
-                    "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"},
-                },
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {
-                                "type": "object",
-                                "properties": {"replicas": {"type": "integer"}, "size": {"type": "string"}},
-                            },
-                            "status": {"type": "object", "properties": {"replicas": {"type": "integer"}}},
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
+CRD = widget_crd(
+    GROUP,
+    {"properties": {"replicas": {"type": "integer"}, "size": {"type": "string"}}},
+    status={"replicas": {"type": "integer"}},
+)
 Widget = new_class(kind="Widget", version=f"{GROUP}/v1", namespaced=True, scalable=True)
 CRDObject = new_class(kind="CustomResourceDefinition", version="apiextensions.k8s.io/v1", namespaced=False)
 
