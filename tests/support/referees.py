@@ -74,10 +74,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "from 0 to 3'), rollout timing and adoption differ from localkube's controllers"
     ),
     "tests/integration/install/test_install_rbac.py": CRD_NOT_YET_SERVED,
-    "tests/integration/kuberay/test_reconcile.py::test_workers_to_delete_removes_exactly_those_pods": (
-        "to investigate: the right pod goes, but the DeletedWorkerPod Event is not listed when the "
-        "test looks (Events are written after the delete)"
-    ),
 }
 
 

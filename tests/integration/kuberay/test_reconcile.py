@@ -100,8 +100,12 @@ def test_workers_to_delete_removes_exactly_those_pods(operator: OperatorProcess,
         "victim gone", lambda: victim not in (n := names(kube.pods("raycluster-kuberay", "worker"))) and n
     )
     assert left == names(workers) - {victim}
-    assert any(
-        e.reason == "DeletedWorkerPod" and victim in e.message for e in kube.events("raycluster-kuberay")
+    # the operator posts the Event after its delete was answered: it may land after the pod is gone
+    wait_for(
+        "the DeletedWorkerPod event naming the victim",
+        lambda: any(
+            e.reason == "DeletedWorkerPod" and victim in e.message for e in kube.events("raycluster-kuberay")
+        ),
     )
 
 

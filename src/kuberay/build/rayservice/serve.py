@@ -9,6 +9,9 @@ from typing import Any
 from kuberay.api.rayservice_types import APP_RUNNING
 from kuberay.build.rayservice import names
 
+# serveConfigV2's options of the whole Serve instance, which Ray reports beside the applications
+INSTANCE_OPTIONS = ("proxy_location", "http_options", "grpc_options")
+
 
 @dataclass(frozen=True)
 class ServeAnswer:
@@ -16,6 +19,8 @@ class ServeAnswer:
 
     applications: dict[str, Any] = field(default_factory=dict)  # Ray's `applications` object
     error: str | None = None
+    # the Serve instance's own options as Ray reports them (http_options, grpc_options, ...)
+    instance: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
     def from_api(body: Any) -> ServeAnswer:
@@ -24,7 +29,8 @@ class ServeAnswer:
         apps = body.get("applications") or {}
         if not isinstance(apps, dict):
             return ServeAnswer(error="`applications` is not an object")
-        return ServeAnswer(applications=apps)
+        instance = {k: body[k] for k in INSTANCE_OPTIONS if body.get(k) is not None}
+        return ServeAnswer(applications=apps, instance=instance)
 
 
 def app_statuses(answer: ServeAnswer) -> dict[str, dict[str, Any]]:
@@ -70,7 +76,10 @@ def _contains(have: Any, want: Any) -> bool:
 
 
 def deployed_matches(answer: ServeAnswer, config: dict[str, Any]) -> bool:
-    """Ray reports every application of `config`, each deployed with what `config` asks."""
+    """Ray reports every application of `config`, each deployed with what `config` asks, and the
+    instance options `config` sets (a change of `http_options` alone is a change too)."""
+    if not all(_contains(answer.instance.get(k), config[k]) for k in INSTANCE_OPTIONS if k in config):
+        return False
     wanted = config.get("applications") or []
     reported = {
         (app.get("deployed_app_config") or {}).get("name", app_name): app.get("deployed_app_config")

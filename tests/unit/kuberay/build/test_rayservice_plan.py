@@ -154,6 +154,27 @@ def test_put_decision_compares_with_what_the_cluster_reports() -> None:
     assert needs_put(ServeAnswer(error="refused"), CONFIG, config, None) == ""
 
 
+def test_a_change_of_http_options_alone_is_put_by_a_restarted_operator() -> None:
+    config = {
+        "http_options": {"request_timeout_s": 30},
+        "applications": [{"name": "app", "import_path": "m:app"}],
+    }
+    reported = ServeAnswer.from_api(
+        {
+            "proxy_location": "EveryNode",
+            "http_options": {"host": "0.0.0.0", "port": 8000, "request_timeout_s": 30.0},
+            "applications": _running().applications,
+        }
+    )
+    # what Ray reports holds the options asked (with its own defaults added): nothing to PUT
+    assert needs_put(reported, CONFIG, config, None) == ""
+    config["http_options"]["request_timeout_s"] = 60
+    assert needs_put(reported, CONFIG, config, None)
+    # an instance option Ray reports that serveConfigV2 does not set is Ray's default: no PUT
+    del config["http_options"]
+    assert needs_put(reported, CONFIG, config, None) == ""
+
+
 @pytest.mark.parametrize("upgrade", ["NewCluster", None])
 def test_cluster_config_change_prepares_a_pending_cluster(upgrade: str | None) -> None:
     svc, observed = _serving(_service(), "c1")
