@@ -422,8 +422,14 @@ class NodeRuntime:
                         lock.path,
                     )
                     waited = True
-                # polled, not one blocking wait in a thread that never gives up
-                await asyncio.sleep(1)
+                # polled, not one blocking wait in a thread that never gives up; Ctrl-C meanwhile
+                # stops this node before it started anything
+                try:
+                    await asyncio.wait_for(stop.wait(), 1)
+                except TimeoutError:
+                    continue
+                log.info("stopped while waiting for the other node")
+                return
         try:
             # a crashed run's pods, namespaces, links and mounts go first
             await asyncio.to_thread(cleanup.remove_everything, self.state_dir)

@@ -172,9 +172,9 @@ def test_a_run_after_a_crash_removes_what_the_crashed_run_left(host_clean_unlock
         _stop(second)
 
 
-def test_a_second_node_says_it_waits_for_the_first(host_clean: Path) -> None:
+def test_a_second_node_says_it_waits_for_the_first_and_stops_on_ctrl_c(host_clean: Path) -> None:
     """This test holds the node lock (host_clean) as another `localkube up` would: the new one says
-    why its pods would stay Pending."""
+    why its pods would stay Pending, and Ctrl-C while it waits stops it (it used to wait on)."""
     proc = _up(host_clean)
     log = host_clean.parent / "localkube.log"
     try:
@@ -183,5 +183,7 @@ def test_a_second_node_says_it_waits_for_the_first(host_clean: Path) -> None:
             lambda: f"another localkube node runs on this machine (pid {os.getpid()}" in log.read_text(),
             timeout=60,
         )
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
     finally:
         _stop(proc)
