@@ -40,6 +40,11 @@ _RANDOM_SUFFIX = re.compile(r"-[a-z0-9]{5}$")
 # List items keyed by a field rather than their position, so that an extra env var does not shift
 # every later one into a difference of its own.
 _LIST_KEYS = ("name", "mountPath", "containerPort", "port", "type", "key", "ip")
+# KubeRay 1.6's open-files limit (overridable by an env var) in the form v1.5 hard-codes: the one
+# known difference in the Ray containers' command lines (docs/differences.md), taken out here so
+# that any other difference in them still fails.
+_ULIMIT_16 = "ulimit -n ${RAY_START_ULIMIT_OPEN_FILES:-65536}"
+_ULIMIT_15 = "ulimit -n 65536"
 
 
 def load_known(path: Path = DIFFERENCES_DOC) -> dict[str, str]:
@@ -136,9 +141,9 @@ def normalise(obj: Mapping[str, Any], namespace: str) -> tuple[str, dict[str, An
     if kind == "Pod":
         spec = {k: v for k, v in (obj.get("spec") or {}).items() if k not in _POD_SERVER_SPEC}
         spec["volumes"] = [v for v in spec.get("volumes") or [] if not _TOKEN_VOLUME.match(v["name"])]
-        spec["containers"] = [_without_token_mount(c) for c in spec.get("containers") or []]
+        spec["containers"] = [_comparable_container(c) for c in spec.get("containers") or []]
         if spec.get("initContainers"):
-            spec["initContainers"] = [_without_token_mount(c) for c in spec["initContainers"]]
+            spec["initContainers"] = [_comparable_container(c) for c in spec["initContainers"]]
         out["spec"] = spec
     elif kind == "Service":
         spec = {k: v for k, v in (obj.get("spec") or {}).items() if k not in _SERVICE_SERVER_SPEC}
@@ -150,8 +155,12 @@ def normalise(obj: Mapping[str, Any], namespace: str) -> tuple[str, dict[str, An
     return f"{kind}/{name}", out
 
 
-def _without_token_mount(container: Mapping[str, Any]) -> dict[str, Any]:
+def _comparable_container(container: Mapping[str, Any]) -> dict[str, Any]:
+    """The container without the API server's token mount, its ulimit in v1.5's form."""
     c = dict(container)
+    for field in ("command", "args"):
+        if isinstance(c.get(field), list):
+            c[field] = [a.replace(_ULIMIT_16, _ULIMIT_15) if isinstance(a, str) else a for a in c[field]]
     mounts = [m for m in c.get("volumeMounts") or [] if not _TOKEN_VOLUME.match(m["name"])]
     if mounts:
         c["volumeMounts"] = mounts
