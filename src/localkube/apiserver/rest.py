@@ -802,6 +802,8 @@ class RestAPI:
                     f'componentstatus "{rt.name}" not found',
                     {"name": rt.name, "kind": "componentstatus"},
                 )
+            if accepted.as_kind == partial.TABLE:  # computed objects carry no resourceVersion
+                return respond(_table(info, [found], {}, q, accepted))
             shown = _as_requested(info, found, q, accepted)
             return respond(found if shown is None else shown)
         accepted = _accepted(request, info, is_list=True)
