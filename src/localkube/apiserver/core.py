@@ -236,6 +236,8 @@ class Core:
         conv = versions.conversion(info)
         if conv is None:
             return info, obj, opts
+        # a wrongly typed field is refused in the version the client wrote, not the converted one
+        self._refuse_wrong_types(info, obj, self.builtin_schema(info.api_version, info.kind))
         stored = self.registry.get(conv.group, conv.version, info.plural)
         assert stored is not None
         return stored, versions.to_storage(info, obj), dataclasses.replace(opts, served_as=info)
@@ -315,10 +317,7 @@ class Core:
             if s is not None:
                 unknown += schemas.prune(obj, s, root_metadata=False)
                 obj.update(kept)
-                # a typed server cannot even decode a wrongly typed field: 400, before anything else
-                wrong = [e for e in schemas.validate(obj, s) if e.reason == TYPE_INVALID]
-                if wrong:
-                    raise errors.bad_request(_decode_error(info, wrong[0]))
+                self._refuse_wrong_types(info, obj, s)
             try:
                 if strategy.default is not None:
                     strategy.default(obj)
@@ -363,6 +362,16 @@ class Core:
         if opts.size_hint > MAX_OBJECT_BYTES // 2 and len(dumps(obj)) > MAX_OBJECT_BYTES:
             raise errors.too_large(MAX_OBJECT_BYTES)
         return warnings
+
+    def _refuse_wrong_types(
+        self, info: ResourceInfo, obj: dict[str, Any], schema: dict[str, Any] | None
+    ) -> None:
+        """A typed server cannot even decode a wrongly typed field: 400, before anything else."""
+        if schema is None:
+            return
+        wrong = [e for e in schemas.validate(obj, schema) if e.reason == TYPE_INVALID]
+        if wrong:
+            raise errors.bad_request(_decode_error(info, wrong[0]))
 
     def _allocate(
         self, info: ResourceInfo, obj: dict[str, Any], opts: WriteOptions, old: dict[str, Any] | None = None
@@ -434,6 +443,7 @@ class Core:
             conditions = (obj.get("status") or {}).get("conditions")
             new.setdefault("status", {})["conditions"] = conditions
         elif part_write is not None:
+            self._refuse_wrong_types(info, obj, self.builtin_schema(info.api_version, info.kind))
             new, errs = part_write(old, obj)
             if errs:
                 raise errors.invalid(info.kind, info.group, name, errs)

@@ -143,6 +143,26 @@ def test_kubectl_is_told_what_an_hpa_is_missing(kubectl: Any) -> None:
         assert field in refused.stderr
 
 
+def test_kubectl_is_told_when_a_metric_names_nothing(kubectl: Any) -> None:
+    metric = {
+        "type": "Pods",
+        "pods": {"metric": {}, "target": {"type": "AverageValue", "averageValue": "10"}},
+    }
+    body = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "nameless"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "maxReplicas": 3,
+            "metrics": [metric],
+        },
+    }
+    refused = kubectl("create", "-n", NS, "-f", "-", input=json.dumps(body))
+    assert refused.returncode != 0
+    assert "spec.metrics[0].pods.metric.name: Required value" in refused.stderr
+
+
 def test_a_pod_is_bound_through_the_namespaces_bindings(core: CoreV1Api) -> None:
     _create_pod(core, _pod("bound"))
     binding = {

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from localkube.apiserver import hpaversions, tables
-from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
+from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, NOT_SUPPORTED, REQUIRED, FieldError
 from localkube.apiserver.strategy import Obj, Printer, Strategy
 
 _SCALE_UP = {
@@ -62,6 +62,71 @@ def _default(hpa: Obj) -> None:
             )
 
 
+_SOURCES = {
+    "ContainerResource": "containerResource",
+    "External": "external",
+    "Object": "object",
+    "Pods": "pods",
+    "Resource": "resource",
+}
+# what names the measured thing in each source
+_NAMED_BY = {
+    "ContainerResource": "name",
+    "External": "metric.name",
+    "Object": "metric.name",
+    "Pods": "metric.name",
+    "Resource": "name",
+}
+_TARGET_VALUE = {"Utilization": "averageUtilization", "AverageValue": "averageValue", "Value": "value"}
+
+
+def _metric_errors(metric: Obj, path: str) -> list[FieldError]:
+    """A metric names its source type, fills that source, names what it measures and sets the
+    target its target type names."""
+    kind = metric.get("type")
+    if not kind:
+        return [FieldError(f"{path}.type", REQUIRED, "must specify a metric source type")]
+    if kind not in _SOURCES:
+        listed = ", ".join(f'"{k}"' for k in sorted(_SOURCES))
+        return [FieldError(f"{path}.type", NOT_SUPPORTED, f"supported values: {listed}", kind)]
+    key = _SOURCES[str(kind)]
+    source = metric.get(key)
+    if not isinstance(source, dict):
+        return [
+            FieldError(f"{path}.{key}", REQUIRED, "must populate information for the given metric source")
+        ]
+    errs = []
+    named: Any = source
+    for part in _NAMED_BY[str(kind)].split("."):
+        named = _d(named).get(part)
+    if not named:
+        errs.append(
+            FieldError(f"{path}.{key}.{_NAMED_BY[str(kind)]}", REQUIRED, "must specify a metric name")
+        )
+    target = _d(source.get("target"))
+    field = _TARGET_VALUE.get(str(target.get("type")))
+    if field is None:
+        listed = ", ".join(f'"{t}"' for t in sorted(_TARGET_VALUE))
+        errs.append(
+            FieldError(
+                f"{path}.{key}.target.type", NOT_SUPPORTED, f"supported values: {listed}", target.get("type")
+            )
+        )
+    elif target.get(field) is None:
+        errs.append(
+            FieldError(
+                f"{path}.{key}.target.{field}", REQUIRED, f"must set {field} for a {target['type']} target"
+            )
+        )
+    elif field == "averageUtilization" and isinstance(target[field], int) and target[field] <= 0:
+        errs.append(
+            FieldError(
+                f"{path}.{key}.target.averageUtilization", INVALID, "must be greater than 0", target[field]
+            )
+        )
+    return errs
+
+
 def _validate(hpa: Obj) -> list[FieldError]:
     spec = _d(hpa.get("spec"))
     errs: list[FieldError] = []
@@ -82,22 +147,7 @@ def _validate(hpa: Obj) -> list[FieldError]:
         errs.append(FieldError("spec.maxReplicas", REQUIRED, ""))
     metrics = _l(spec.get("metrics"))
     for i, m in enumerate(metrics):
-        m = _d(m)
-        kind = m.get("type")
-        source = {"Resource": "resource", "ContainerResource": "containerResource"}.get(str(kind))
-        if source is None:
-            continue
-        target = _d(_d(m.get(source)).get("target"))
-        value = target.get("averageUtilization")
-        if target.get("type") == "Utilization" and isinstance(value, int) and value <= 0:
-            errs.append(
-                FieldError(
-                    f"spec.metrics[{i}].{source}.target.averageUtilization",
-                    INVALID,
-                    "must be greater than 0",
-                    value,
-                )
-            )
+        errs.extend(_metric_errors(_d(m), f"spec.metrics[{i}]"))
     behavior = spec.get("behavior")
     for key in ("scaleUp", "scaleDown"):
         rule = _d(behavior).get(key) if isinstance(behavior, dict) else None
