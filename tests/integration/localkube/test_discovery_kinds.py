@@ -57,6 +57,16 @@ def _pod(name: str, resources: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
+def _hpa(api_version: str, name: str, **spec: Any) -> dict[str, Any]:
+    target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+    return {
+        "apiVersion": api_version,
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name},
+        "spec": {"scaleTargetRef": target, **spec},
+    }
+
+
 @pytest.fixture
 def core(k8s: kubernetes.client.ApiClient) -> CoreV1Api:
     return CoreV1Api(k8s)
@@ -84,16 +94,7 @@ def test_a_client_walking_discovery_finds_each_resource(k8s: kubernetes.client.A
 def test_an_hpa_written_in_v1_is_listed_watched_and_read_in_v2(k8s: kubernetes.client.ApiClient) -> None:
     v1, v2 = AutoscalingV1Api(k8s), AutoscalingV2Api(k8s)
     start = v1.list_namespaced_horizontal_pod_autoscaler(NS).metadata.resource_version
-    body = {
-        "apiVersion": "autoscaling/v1",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "web"},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-            "maxReplicas": 5,
-            "targetCPUUtilizationPercentage": 60,
-        },
-    }
+    body = _hpa("autoscaling/v1", "web", maxReplicas=5, targetCPUUtilizationPercentage=60)
     created = v1.create_namespaced_horizontal_pod_autoscaler(NS, body)
     assert created.spec.min_replicas == 1 and created.spec.target_cpu_utilization_percentage == 60
     assert [h.metadata.name for h in v1.list_namespaced_horizontal_pod_autoscaler(NS).items] == ["web"]
@@ -148,16 +149,7 @@ def test_kubectl_is_told_when_a_metric_names_nothing(kubectl: Any) -> None:
         "type": "Pods",
         "pods": {"metric": {}, "target": {"type": "AverageValue", "averageValue": "10"}},
     }
-    body = {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "nameless"},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-            "maxReplicas": 3,
-            "metrics": [metric],
-        },
-    }
+    body = _hpa("autoscaling/v2", "nameless", maxReplicas=3, metrics=[metric])
     refused = kubectl("create", "-n", NS, "-f", "-", input=json.dumps(body))
     assert refused.returncode != 0
     assert "spec.metrics[0].pods.metric.name: Required value" in refused.stderr
