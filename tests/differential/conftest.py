@@ -1,8 +1,7 @@
 """KubeRay's own operator and ours, side by side on one API server (issue 11).
 
 One API server per session (localkube's in-process one, or the real control plane with
-`--control-plane kubernetes`; for now always the real one, see LOCALKUBE_SERVES_KUBERAY) with
-KubeRay's CRDs; KubeRay's operator (the referee built by
+`--control-plane kubernetes`) with KubeRay's CRDs; KubeRay's operator (the referee built by
 tools/referees/build) watches NS_KUBERAY, ours NS_OURS. Each test applies the same manifest into
 both namespaces, plays the kubelet for both, and compares what the two operators made."""
 
@@ -35,8 +34,9 @@ NS_OURS = "side-ours"
 SIDES = {"kuberay": NS_KUBERAY, "ours": NS_OURS}
 BUILD = REPO / "tools" / "referees" / "build"
 KUBERAY_CRDS = sorted((SHARED / "kuberay" / "crds").glob("ray.io_*.yaml"))
-# False while localkube's API server cannot decode the protobuf Pods KubeRay's operator sends.
-LOCALKUBE_SERVES_KUBERAY = False
+# localkube decodes the protobuf bodies KubeRay's operator sends (Pods, Services, RBAC, ...): both
+# operators meet on it. False would send them to the real control plane whatever was asked.
+LOCALKUBE_SERVES_KUBERAY = True
 
 
 def _unavailable(why: str) -> None:
@@ -207,9 +207,6 @@ def duel_server(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
-    # KubeRay's operator creates Pods in protobuf, which localkube cannot decode yet
-    # (docs/differences.md, "localkube"): until it can, both operators meet on the real control
-    # plane, whichever --control-plane was asked for.
     if control_plane == "localkube" and LOCALKUBE_SERVES_KUBERAY:
         from localkube.testing import running_apiserver
 

@@ -14,6 +14,7 @@ import yaml
 from localkube.testing import running_apiserver, running_kubernetes
 from support.apidiff import Player, Server, compare, load_steps
 from support.paths import REPO, SHARED
+from support.recorded import kuberay_protobuf
 
 REQUESTS = Path(__file__).with_name("requests.yaml")
 KNOWN = REPO / "docs" / "api-differences.yaml"
@@ -24,6 +25,8 @@ def _steps() -> list[dict[str, Any]]:
     for step in steps:
         if "body_from" in step:
             step["body"] = yaml.safe_load((SHARED / step.pop("body_from")).read_text())
+        if "body_recorded" in step:
+            step["body"] = kuberay_protobuf(step.pop("body_recorded"))[0]
     return steps
 
 

@@ -58,3 +58,10 @@ def test_a_real_difference_is_reported_with_its_path() -> None:
 def test_a_request_asked_of_one_server_only_is_a_difference() -> None:
     results = dict(compare({"same": 1, "discovery /apis/x/v1": 2}, {"same": 1}))
     assert results["same"] == [] and results["discovery /apis/x/v1"]
+
+
+def test_generated_names_are_equal_after_normalising() -> None:
+    made = [{"metadata": {"generateName": "web-", "name": f"web-{suffix}"}} for suffix in ("x7k2p", "q9zzb")]
+    assert differences(normalise(made[0]), normalise(made[1])) == []
+    chosen = {"metadata": {"generateName": "web-", "name": "db-x7k2p"}}
+    assert differences(normalise(made[0]), normalise(chosen)) != []

@@ -2,7 +2,8 @@
 API server, and reduce each answer to what must be equal between two servers.
 
 A step is a mapping: `name` (unique; what the list of known differences names), `method` (GET), `path`,
-`body` (sent as JSON, or as YAML text with a YAML content type), `content_type`, `accept`, `as` (who
+`body` (sent as JSON, as YAML text with a YAML content type, or as bytes: a recorded protobuf
+body, `body_recorded` in requests.yaml), `content_type`, `accept`, `as` (who
 sends it: `admin` by default, `anonymous`, `bad-token`, or a name a TokenRequest step saved), `save`
 ({variable: dotted path into the response}), `until` ({status: N} or {condition: T}: repeat, bounded,
 until the answer says so; for what a real server does a moment later: RBAC caches, CRDs Established),
@@ -69,7 +70,8 @@ def load_steps(path: Path) -> list[dict[str, Any]]:
 
 def normalise(value: Any, key: str = "", unordered: bool = False) -> Any:
     """What two servers must agree on: uids, resourceVersions, timestamps, continue and token strings
-    replaced by placeholders, discovery documents' lists sorted (pure)."""
+    and the random suffix of a name made from generateName replaced by placeholders, discovery
+    documents' lists sorted (pure)."""
     if isinstance(value, dict):
         unordered = unordered or value.get("kind") in _DISCOVERY
         out = {k: normalise(v, k, unordered) for k, v in value.items()}
@@ -79,6 +81,9 @@ def normalise(value: Any, key: str = "", unordered: bool = False) -> Any:
                     out[name] = sorted(out[name], key=_sort_key)
         if "serverAddressByClientCIDRs" in out:
             out["serverAddressByClientCIDRs"] = "<addresses>"
+        prefix, name = value.get("generateName"), value.get("name")
+        if isinstance(prefix, str) and prefix and isinstance(name, str) and name.startswith(prefix):
+            out["name"] = f"{prefix}<suffix>"
         return out
     if isinstance(value, list):
         return [normalise(v, key, unordered) for v in value]
@@ -130,9 +135,10 @@ def _keyed(a: list[Any], b: list[Any]) -> tuple[dict[str, Any], dict[str, Any]] 
         return None
     for key in ("name", "resource", "groupVersion", "version", "metadata"):
         if all(isinstance(x, dict) and key in x for x in a + b):
-            ka, kb = {_sort_key(x) if key == "metadata" else str(x[key]): x for x in a}, {
-                _sort_key(x) if key == "metadata" else str(x[key]): x for x in b
-            }
+            ka, kb = (
+                {_sort_key(x) if key == "metadata" else str(x[key]): x for x in a},
+                {_sort_key(x) if key == "metadata" else str(x[key]): x for x in b},
+            )
             if len(ka) == len(a) and len(kb) == len(b):
                 return ka, kb
     return None
@@ -192,7 +198,10 @@ class Player:
         if "body" in step:
             body = step["body"]
             headers["Content-Type"] = step.get("content_type", "application/json")
-            data = (body if isinstance(body, str) else json.dumps(body)).encode()
+            if isinstance(body, bytes):
+                data = body
+            else:
+                data = (body if isinstance(body, str) else json.dumps(body)).encode()
         conn = self._connection()
         try:
             conn.request(step.get("method", "GET"), step["path"], body=data, headers=headers)

@@ -182,6 +182,7 @@ class Core:
         obj = self._decode(info, body, opts.fresh_body)
         info, obj, opts = self._storage_form(info, obj, opts)
         meta = obj["metadata"]
+        _drop_empty_collections(meta)
         if info.namespaced:
             if meta.get("namespace") and meta["namespace"] != ns:
                 raise errors.bad_request(
@@ -302,6 +303,7 @@ class Core:
         stray = [k for k in meta if k not in schemas.OBJECT_META_FIELDS]
         for k in stray:
             meta.pop(k)
+        _drop_empty_collections(meta)
         unknown = [f"metadata.{k}" for k in stray]
         kept: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
         if info.custom:
@@ -393,6 +395,7 @@ class Core:
         obj = self._decode(info, body, opts.fresh_body)
         info, obj, opts = self._storage_form(info, obj, opts)
         meta = obj["metadata"]
+        _drop_empty_collections(meta)
         _check_url_identity(info, meta, ns, name)
         meta["name"] = name
         current = self._store.get(info.storage_key, ns if info.namespaced else "", name)
@@ -799,6 +802,14 @@ def _check_url_identity(info: ResourceInfo, meta: dict[str, Any], ns: str, name:
 
 
 _META_STRINGS = ("name", "generateName", "namespace", "uid", "resourceVersion", "selfLink")
+
+
+def _drop_empty_collections(meta: dict[str, Any]) -> None:
+    """kube-apiserver decodes metadata into Go's ObjectMeta, whose JSON omits its empty maps and
+    lists: `annotations: {}` is stored (and owned in managedFields) as no annotations."""
+    for key in ("labels", "annotations", "finalizers", "ownerReferences"):
+        if key in meta and (meta[key] is None or meta[key] in ({}, [])):
+            meta.pop(key)
 
 
 def _meta_type_error(meta: dict[str, Any]) -> str | None:

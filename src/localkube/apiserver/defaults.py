@@ -39,9 +39,8 @@ def default_container(c: dict[str, Any]) -> None:
         if isinstance(port, dict):
             port.setdefault("protocol", "TCP")
     for env in c.get("env") or ():
-        ref = env.get("valueFrom", {}).get("fieldRef") if isinstance(env, dict) else None
-        if isinstance(ref, dict):
-            ref.setdefault("apiVersion", "v1")
+        if isinstance(env, dict) and isinstance(env.get("valueFrom"), dict):
+            _field_ref(env["valueFrom"])
     for probe_name in ("livenessProbe", "readinessProbe", "startupProbe"):
         probe = c.get(probe_name)
         if isinstance(probe, dict):
@@ -52,6 +51,62 @@ def default_container(c: dict[str, Any]) -> None:
                 ("failureThreshold", 3),
             ):
                 probe.setdefault(k, v)
+            _http_get(probe)
+    lifecycle = c.get("lifecycle")
+    if isinstance(lifecycle, dict):
+        for hook in ("postStart", "preStop"):
+            if isinstance(lifecycle.get(hook), dict):
+                _http_get(lifecycle[hook])
+
+
+def _http_get(handler: dict[str, Any]) -> None:
+    """SetDefaults_HTTPGetAction, for probes and lifecycle hooks."""
+    action = handler.get("httpGet")
+    if isinstance(action, dict):
+        action.setdefault("path", "/")
+        action.setdefault("scheme", "HTTP")
+
+
+def _field_ref(holder: dict[str, Any]) -> None:
+    """SetDefaults_ObjectFieldSelector: a fieldRef's apiVersion is v1 (env, downward API items)."""
+    ref = holder.get("fieldRef")
+    if isinstance(ref, dict):
+        ref.setdefault("apiVersion", "v1")
+
+
+def _downward_api(source: dict[str, Any]) -> None:
+    for item in source.get("items") or ():
+        if isinstance(item, dict):
+            _field_ref(item)
+
+
+def _volume(vol: dict[str, Any]) -> None:
+    """The volume sources' defaulters (SetDefaults_*VolumeSource and what they hold)."""
+    for src in ("configMap", "secret", "downwardAPI", "projected"):
+        if isinstance(vol.get(src), dict):
+            vol[src].setdefault("defaultMode", 420)
+    if isinstance(vol.get("downwardAPI"), dict):
+        _downward_api(vol["downwardAPI"])
+    if isinstance(vol.get("hostPath"), dict):
+        vol["hostPath"].setdefault("type", "")
+    projected = vol.get("projected")
+    for source in (projected.get("sources") or ()) if isinstance(projected, dict) else ():
+        if not isinstance(source, dict):
+            continue
+        if isinstance(source.get("downwardAPI"), dict):
+            _downward_api(source["downwardAPI"])
+        if isinstance(source.get("serviceAccountToken"), dict):
+            source["serviceAccountToken"].setdefault("expirationSeconds", 3600)
+    ephemeral = vol.get("ephemeral")
+    template = ephemeral.get("volumeClaimTemplate") if isinstance(ephemeral, dict) else None
+    if isinstance(template, dict):
+        # a Go struct, not a pointer: kube-apiserver writes it even when empty
+        template.setdefault("metadata", {})
+        if isinstance(template.get("spec"), dict):
+            template["spec"].setdefault("volumeMode", "Filesystem")
+    if set(vol) == {"name"}:
+        # a volume that names no source is an emptyDir (SetDefaults_Volume)
+        vol["emptyDir"] = {}
 
 
 def pod_spec(spec: dict[str, Any]) -> None:
@@ -66,14 +121,8 @@ def pod_spec(spec: dict[str, Any]) -> None:
             if isinstance(c, dict):
                 default_container(c)
     for vol in spec.get("volumes") or ():
-        if not isinstance(vol, dict):
-            continue
-        for src in ("configMap", "secret"):
-            if isinstance(vol.get(src), dict):
-                vol[src].setdefault("defaultMode", 420)
-        if set(vol) == {"name"}:
-            # a volume that names no source is an emptyDir (SetDefaults_Volume)
-            vol["emptyDir"] = {}
+        if isinstance(vol, dict):
+            _volume(vol)
 
 
 def qos_class(spec: dict[str, Any]) -> str:
@@ -99,6 +148,7 @@ def pod(obj: dict[str, Any]) -> None:
     if not isinstance(spec, dict):
         return
     pod_spec(spec)
+    _requests_from_limits(spec)
     sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     spec["serviceAccountName"] = spec["serviceAccount"] = sa
     spec.setdefault("priority", 0)
@@ -115,6 +165,22 @@ def pod(obj: dict[str, Any]) -> None:
     if isinstance(status, dict):
         status.setdefault("phase", "Pending")
         status.setdefault("qosClass", qos_class(spec))
+
+
+def _requests_from_limits(spec: dict[str, Any]) -> None:
+    """SetDefaults_Pod: a resource a container limits but does not request is requested at its limit."""
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or ():
+            resources = c.get("resources") if isinstance(c, dict) else None
+            limits = resources.get("limits") if isinstance(resources, dict) else None
+            if not isinstance(resources, dict) or not isinstance(limits, dict) or not limits:
+                continue
+            requests = resources.get("requests")
+            if requests is None:
+                requests = resources["requests"] = {}
+            if isinstance(requests, dict):
+                for name, value in limits.items():
+                    requests.setdefault(name, value)
 
 
 def _mount_service_account(spec: dict[str, Any], seed: str) -> None:

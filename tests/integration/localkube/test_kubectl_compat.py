@@ -1,6 +1,6 @@
 """What kubectl (and Helm) rely on beyond CRUD: `kubectl get` columns, `kubectl explain` under both
 RayCluster CRDs, `kubectl delete -k` of a kustomization holding its own namespace, protobuf
-DeleteOptions, and /openapi/v2."""
+DeleteOptions and the protobuf Pods KubeRay's operator sends, and /openapi/v2."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from kubernetes.client import CoreV1Api
 
 from kuberay.api.crd import render_crd
 from localkube.apiserver.server import APIServer
+from support.recorded import kuberay_protobuf
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
 KUBERAY_CRD = Path("/work/shared/kuberay/crds/ray.io_rayclusters.yaml")
@@ -173,6 +174,32 @@ def test_protobuf_delete_options_are_read(
     status, answer = _request(apiserver, "DELETE", path, _delete_options_pb(api_version, uid), pb)
     assert status == 200, answer
     assert v1.list_namespaced_config_map("default", field_selector="metadata.name=cm").items == []
+
+
+def test_kuberay_protobuf_pod_is_created_and_answered_in_json(
+    k8s: kubernetes.client.ApiClient, apiserver: APIServer
+) -> None:
+    """The head pod KubeRay's operator sent as protobuf, asking for protobuf or JSON as client-go
+    does: created as kube-apiserver created it, the answer in JSON (which client-go reads)."""
+    body, stored = kuberay_protobuf("head pod")
+    CoreV1Api(k8s).create_namespace({"metadata": {"name": stored["metadata"]["namespace"]}})
+    req = urllib.request.Request(
+        f"{apiserver.url}/api/v1/namespaces/{stored['metadata']['namespace']}/pods",
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {apiserver.admin_token}",
+            "Content-Type": "application/vnd.kubernetes.protobuf",
+            "Accept": "application/vnd.kubernetes.protobuf, application/json",
+        },
+    )
+    ctx = ssl.create_default_context(cafile=str(apiserver.ca_cert_path))
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
+        assert (resp.status, resp.headers.get_content_type()) == (201, "application/json")
+        created = json.loads(resp.read())
+    assert created["spec"] == stored["spec"]
+    assert created["metadata"]["labels"] == stored["metadata"]["labels"]
+    assert created["metadata"]["name"].startswith(stored["metadata"]["generateName"])
 
 
 def test_openapi_v2_in_json_and_406_for_protobuf_only(apiserver: APIServer, kubectl: Kubectl) -> None:
