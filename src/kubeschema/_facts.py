@@ -303,6 +303,7 @@ _lists("V1IngressTLS", ("hosts",))
 _lists("V1NetworkPolicyEgressRule", ("ports", "to"))
 _lists("V1NetworkPolicyIngressRule", ("from", "ports"))
 _lists("V1IPBlock", ("except",))
+_lists("V1beta2DeviceTaintRuleStatus", conditions=("type",))
 
 # Structs marked +structType=atomic: a reference to one is replaced whole by apply.
 ATOMIC_STRUCTS: frozenset[str] = frozenset(
@@ -322,6 +323,8 @@ ATOMIC_STRUCTS: frozenset[str] = frozenset(
         "V1NodeSelector",
         "V1NodeSelectorTerm",
         "V1TypedLocalObjectReference",
+        "V1CrossVersionObjectReference",  # autoscaling/v1's scaleTargetRef (v2's is not atomic)
+        "V1MatchResources",  # admission policies' matchConstraints
     }
 )
 

@@ -81,6 +81,9 @@ class WriteOptions:
     fresh_body: bool = False
     # checks that depend on the client and on other objects (admission.py); None for the server's own
     admit: Callable[[ResourceInfo, dict[str, Any], dict[str, Any] | None], None] | None = None
+    # the resource the request named, when its objects are stored as another (autoscaling/v1 HPA
+    # as v2): managedFields record the write in the version the client wrote
+    served_as: ResourceInfo | None = None
 
 
 @dataclass
@@ -177,7 +180,7 @@ class Core:
 
     def create(self, info: ResourceInfo, ns: str, body: Any, opts: WriteOptions) -> Result:
         obj = self._decode(info, body, opts.fresh_body)
-        info, obj = self._storage_form(info, obj)
+        info, obj, opts = self._storage_form(info, obj, opts)
         meta = obj["metadata"]
         _drop_empty_collections(meta)
         if info.namespaced:
@@ -226,13 +229,19 @@ class Core:
             hook(info, stored.obj)
         return Result(stored.obj, stored.raw, warnings, True)
 
-    def _storage_form(self, info: ResourceInfo, obj: dict[str, Any]) -> tuple[ResourceInfo, dict[str, Any]]:
-        """A request's object and resource in the shape they are stored in (events.k8s.io -> core)."""
-        if not versions.is_new_event(info):
-            return info, obj
-        core_info = self.registry.get("", "v1", "events")
-        assert core_info is not None
-        return core_info, versions.to_storage(info, obj)
+    def _storage_form(
+        self, info: ResourceInfo, obj: dict[str, Any], opts: WriteOptions
+    ) -> tuple[ResourceInfo, dict[str, Any], WriteOptions]:
+        """A request's object and resource in the shape they are stored in (events.k8s.io -> core,
+        autoscaling/v1 -> v2), and its options naming the resource it was written as."""
+        conv = versions.conversion(info)
+        if conv is None:
+            return info, obj, opts
+        # a wrongly typed field is refused in the version the client wrote, not the converted one
+        self._refuse_wrong_types(info, obj, self.builtin_schema(info.api_version, info.kind))
+        stored = self.registry.get(conv.group, conv.version, info.plural)
+        assert stored is not None
+        return stored, versions.to_storage(info, obj), dataclasses.replace(opts, served_as=info)
 
     def _check_namespace(self, info: ResourceInfo, ns: str, name: str) -> None:
         found = self._store.get(NS_KEY, "", ns)
@@ -274,9 +283,16 @@ class Core:
         return obj
 
     def _admit(
-        self, info: ResourceInfo, obj: dict[str, Any], old: dict[str, Any] | None, opts: WriteOptions
+        self,
+        info: ResourceInfo,
+        obj: dict[str, Any],
+        old: dict[str, Any] | None,
+        opts: WriteOptions,
+        part: bool = False,
     ) -> list[str]:
-        """Prune/detect unknown fields, default, validate. Returns warnings; raises 400/422."""
+        """Prune/detect unknown fields, default, validate. Returns warnings; raises 400/422. A
+        `part` write (a strategy's part_writes) was checked by its own rules instead of the
+        kind's update validation."""
         strategy = info.strategy
         meta = obj["metadata"]
         problem = _meta_type_error(meta)
@@ -303,10 +319,7 @@ class Core:
             if s is not None:
                 unknown += schemas.prune(obj, s, root_metadata=False)
                 obj.update(kept)
-                # a typed server cannot even decode a wrongly typed field: 400, before anything else
-                wrong = [e for e in schemas.validate(obj, s) if e.reason == TYPE_INVALID]
-                if wrong:
-                    raise errors.bad_request(_decode_error(info, wrong[0]))
+                self._refuse_wrong_types(info, obj, s)
             try:
                 if strategy.default is not None:
                     strategy.default(obj)
@@ -329,7 +342,7 @@ class Core:
             errs += schemas.validate(obj, info.schema, old=old)
         if strategy.validate is not None:
             errs += strategy.validate(obj)
-        if old is not None and strategy.validate_update is not None:
+        if old is not None and strategy.validate_update is not None and not part:
             errs += strategy.validate_update(old, obj)
         if old is not None and _meta(old).get("deletionTimestamp"):
             added = [f for f in meta.get("finalizers") or () if f not in (_meta(old).get("finalizers") or ())]
@@ -352,6 +365,16 @@ class Core:
             raise errors.too_large(MAX_OBJECT_BYTES)
         return warnings
 
+    def _refuse_wrong_types(
+        self, info: ResourceInfo, obj: dict[str, Any], schema: dict[str, Any] | None
+    ) -> None:
+        """A typed server cannot even decode a wrongly typed field: 400, before anything else."""
+        if schema is None:
+            return
+        wrong = [e for e in schemas.validate(obj, schema) if e.reason == TYPE_INVALID]
+        if wrong:
+            raise errors.bad_request(_decode_error(info, wrong[0]))
+
     def _allocate(
         self, info: ResourceInfo, obj: dict[str, Any], opts: WriteOptions, old: dict[str, Any] | None = None
     ) -> None:
@@ -370,7 +393,7 @@ class Core:
         subresource: str | None = None,
     ) -> Result:
         obj = self._decode(info, body, opts.fresh_body)
-        info, obj = self._storage_form(info, obj)
+        info, obj, opts = self._storage_form(info, obj, opts)
         meta = obj["metadata"]
         _drop_empty_collections(meta)
         _check_url_identity(info, meta, ns, name)
@@ -413,6 +436,7 @@ class Core:
         rv = meta.get("resourceVersion")
         if rv and str(rv) != _meta(old)["resourceVersion"]:
             raise errors.conflict(info.plural, info.group, name)
+        part_write = info.strategy.part_write(subresource)
         if subresource == "finalize":
             new = copy.deepcopy(old)
             new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get("finalizers") or []
@@ -421,6 +445,11 @@ class Core:
             new = copy.deepcopy(old)
             conditions = (obj.get("status") or {}).get("conditions")
             new.setdefault("status", {})["conditions"] = conditions
+        elif part_write is not None:
+            self._refuse_wrong_types(info, obj, self.builtin_schema(info.api_version, info.kind))
+            new, errs = part_write(old, obj)
+            if errs:
+                raise errors.invalid(info.kind, info.group, name, errs)
         elif subresource == "status":
             new = copy.deepcopy(old)
             if "status" in obj:
@@ -443,7 +472,7 @@ class Core:
                 new_meta.pop(k, None)
         new_meta["resourceVersion"] = old_meta["resourceVersion"]
         new_meta.pop("managedFields", None)  # set below; admission need not walk them
-        warnings = self._admit(info, new, old, opts)
+        warnings = self._admit(info, new, old, opts, part=part_write is not None)
         if opts.managed_by_apply:
             old_managed = _meta(old).get("managedFields")
             unchanged = _without(new, "metadata") == _without(old, "metadata") and {
@@ -521,7 +550,7 @@ class Core:
         patched["metadata"]["name"] = name
         if info.namespaced:
             patched["metadata"]["namespace"] = ns
-        info, patched = self._storage_form(info, patched)
+        info, patched, opts = self._storage_form(info, patched, opts)
         return self.replace(info, current, patched, opts, subresource)
 
     def scale(self, info: ResourceInfo, ns: str, name: str, new_scale: Any, opts: WriteOptions) -> Result:
@@ -583,13 +612,18 @@ class Core:
                 raise errors.not_found(info.plural, info.group, name)
             return self.create(info, ns, merged, opts)
         merged["metadata"]["resourceVersion"] = _meta(current.obj)["resourceVersion"]
-        info, merged = self._storage_form(info, merged)
+        info, merged, opts = self._storage_form(info, merged, opts)
         return self.replace(info, current, merged, opts, subresource)
 
     def _schema(self, info: ResourceInfo) -> dict[str, Any] | None:
+        """The schema managedFields are computed with; a built-in kind kubeschema knows only in
+        its storage version (v1 DeviceTaintRule: v1beta2) borrows that version's structure."""
         if info.custom:
             return info.schema
-        return self.builtin_schema(info.api_version, info.kind)
+        found = self.builtin_schema(info.api_version, info.kind)
+        if found is None and info.storage_version:
+            found = self.builtin_schema(f"{info.group}/{info.storage_version}", info.kind)
+        return found
 
     def _record_update(
         self,
@@ -616,6 +650,11 @@ class Core:
         opts: WriteOptions,
         subresource: str | None,
     ) -> list[dict[str, Any]]:
+        view = opts.served_as
+        if view is not None and view != info:
+            # the writer's fields in the version it wrote (kube-apiserver keeps each entry's version)
+            old = None if old is None else versions.present(view, old)
+            new, info = versions.present(view, new), view
         entries = ssa_merge.update(
             old,
             new,

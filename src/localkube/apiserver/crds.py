@@ -33,6 +33,8 @@ def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
     spec = _d(crd.get("spec"))
     names = _d(spec.get("names"))
     group = str(spec.get("group", ""))
+    versions = [v for v in spec.get("versions") or () if isinstance(v, dict)]
+    stored = [str(v.get("name")) for v in versions if v.get("storage")]
     out = []
     for v in spec.get("versions") or ():
         if not isinstance(v, dict) or not v.get("served"):
@@ -66,6 +68,7 @@ def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
                 schema=_d(v.get("schema")).get("openAPIV3Schema"),
                 scale=scale,
                 printer_columns=tuple(v.get("additionalPrinterColumns") or ()),
+                storage_version=stored[0] if stored else None,
                 deprecation_warning=(
                     v.get("deprecationWarning")
                     or f"{group}/{v.get('name')} {names.get('kind')} is deprecated"

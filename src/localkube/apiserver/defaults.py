@@ -28,7 +28,8 @@ def _pull_policy(image: str) -> str:
     return "IfNotPresent"
 
 
-def _container(c: dict[str, Any]) -> None:
+def default_container(c: dict[str, Any]) -> None:
+    """One container's defaults (ephemeral containers added later get them too)."""
     if isinstance(c.get("image"), str):
         c.setdefault("imagePullPolicy", _pull_policy(c["image"]))
     c.setdefault("terminationMessagePath", "/dev/termination-log")
@@ -115,16 +116,16 @@ def pod_spec(spec: dict[str, Any]) -> None:
     spec.setdefault("securityContext", {})
     spec.setdefault("terminationGracePeriodSeconds", 30)
     spec.setdefault("enableServiceLinks", True)
-    for key in ("containers", "initContainers"):
+    for key in ("containers", "initContainers", "ephemeralContainers"):
         for c in spec.get(key) or ():
             if isinstance(c, dict):
-                _container(c)
+                default_container(c)
     for vol in spec.get("volumes") or ():
         if isinstance(vol, dict):
             _volume(vol)
 
 
-def _qos(spec: dict[str, Any]) -> str:
+def qos_class(spec: dict[str, Any]) -> str:
     """The pod's QoS class: Guaranteed when every container limits cpu and memory with requests equal
     to limits, BestEffort when no container asks for anything, Burstable otherwise."""
     any_resources = False
@@ -163,7 +164,7 @@ def pod(obj: dict[str, Any]) -> None:
     status = obj.setdefault("status", {})
     if isinstance(status, dict):
         status.setdefault("phase", "Pending")
-        status.setdefault("qosClass", _qos(spec))
+        status.setdefault("qosClass", qos_class(spec))
 
 
 def _requests_from_limits(spec: dict[str, Any]) -> None:

@@ -31,15 +31,12 @@ def version_info() -> dict[str, str]:
     }
 
 
-# built-in kinds kube-apiserver still stores in an older version than it serves
-_STORED_VERSION = {("apiextensions.k8s.io", "CustomResourceDefinition"): "v1beta1"}
-
-
 def _hash(info: ResourceInfo) -> str:
     """kube-apiserver's storageVersionHash: the first 8 bytes of the SHA-256 of the stored
-    group/version/kind, in base64 (events.k8s.io Events hash as core's, where they are stored)."""
+    group/version/kind, in base64, the same for every served version of a kind (events.k8s.io
+    Events hash as core's, where they are stored; a custom resource as its storage version)."""
     group = info.group if info.storage_group is None else info.storage_group
-    version = _STORED_VERSION.get((group, info.kind), info.version)
+    version = info.storage_version or info.version
     digest = hashlib.sha256(f"{group}/{version}/{info.kind}".encode()).digest()
     return base64.b64encode(digest[:8]).decode()
 
@@ -48,7 +45,7 @@ def _sub_kind(info: ResourceInfo, sub: str) -> tuple[str, str, str]:
     group, version, kind = SUBRESOURCES[sub][:3]
     if not kind:
         return info.group, info.version, info.kind
-    return group, version, kind
+    return group, version, kind.format(kind=info.kind)
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -95,7 +92,7 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
             entry["shortNames"] = list(info.short_names)
         if info.categories:
             entry["categories"] = list(info.categories)
-        if "get" in info.verbs:  # reviews and other create-only kinds are never stored: no hash
+        if "get" in info.verbs and not info.route:  # reviews, bindings, componentstatuses: not stored
             entry["storageVersionHash"] = _hash(info)
         resources.append(entry)
         for sub in info.subresources:

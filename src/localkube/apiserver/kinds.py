@@ -14,9 +14,16 @@ from localkube.apiserver.strategy import DEFAULT, Strategy
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
-# Subresource name -> (group, version, kind) of what it accepts/returns, and its verbs.
+PROXY_VERBS = ("create", "delete", "get", "patch", "update")
+
+# Subresource name -> (group, version, kind) of what it accepts/returns, and its verbs; an empty
+# kind is the object's own, "{kind}" in a kind is replaced by the object's (PodProxyOptions).
 SUBRESOURCES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "status": ("", "", "", ("get", "patch", "update")),
+    # pods/ephemeralcontainers and pods/resize read the Pod and write one part of it
+    "ephemeralcontainers": ("", "", "", ("get", "patch", "update")),
+    "resize": ("", "", "", ("get", "patch", "update")),
+    "proxy": ("", "v1", "{kind}ProxyOptions", PROXY_VERBS),
     "scale": ("autoscaling", "v1", "Scale", ("get", "patch", "update")),
     "log": ("", "v1", "Pod", ("get",)),
     "binding": ("", "v1", "Binding", ("create",)),
@@ -63,6 +70,12 @@ class ResourceInfo:
     deprecation_warning: str | None = None
     # where the objects live when another group serves the same ones (events.k8s.io Events are core's)
     storage_group: str | None = None
+    # the version kube-apiserver stores the objects in, when it is not this one (discovery's
+    # storageVersionHash names it: a CRD's storage version, HPA autoscaling/v2 for v1)
+    storage_version: str | None = None
+    # a resource that is no stored kind: the ROUTES part that serves it instead of the generic
+    # verbs ("bindings": a pod's binding; "componentstatuses": computed on each read)
+    route: str = ""
 
     @property
     def api_version(self) -> str:
@@ -99,6 +112,7 @@ def served(
     verbs: tuple[str, ...] = ALL_VERBS,
     strategy: Strategy = DEFAULT,
     map_selector: bool = False,
+    stored_as: str | None = None,
 ) -> ResourceInfo:
     """A built-in resource's declaration (strategies/ holds them with their strategy records)."""
     scale = None
@@ -117,6 +131,7 @@ def served(
         cats,
         strategy=strategy,
         scale=scale,
+        storage_version=stored_as,
     )
 
 

@@ -47,8 +47,9 @@ def matcher(info: ResourceInfo, label_selector: str | None, field_selector: str 
             return fields.matches(view)
         return True
 
-    if versions.is_new_event(info):
-        # events.k8s.io selects on its own field names; the stored Events are core/v1's
+    if versions.conversion(info) is not None:
+        # a version with its own field names selects on them (events.k8s.io Events are stored as
+        # core/v1 Events, autoscaling/v1 HPAs as v2)
         core_match = match
         return lambda obj: core_match(versions.present(info, obj))
     return match

@@ -304,6 +304,13 @@ def _supported(path: str, value: Any, allowed: Iterable[str]) -> FieldError:
     return FieldError(path, NOT_SUPPORTED, f"supported values: {listed}", value)
 
 
+def one_of(path: str, value: Any, allowed: Iterable[str]) -> list[FieldError]:
+    """A required field that takes one of a few values: Required when unset, else NotSupported."""
+    if not value:
+        return [FieldError(path, REQUIRED, "")]
+    return [] if value in allowed else [_supported(path, value, allowed)]
+
+
 def validate_pod(obj: Mapping[str, Any]) -> list[FieldError]:
     return validate_pod_spec(_d(obj.get("spec")), "spec")
 
@@ -347,7 +354,7 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     names: set[str] = set()
     for field_name, group in (("initContainers", init), ("containers", containers)):
         for i, ctr in enumerate(group):
-            errs.extend(_container_errors(_d(ctr), f"{path}.{field_name}[{i}]", names, volumes))
+            errs.extend(container_errors(_d(ctr), f"{path}.{field_name}[{i}]", names, volumes))
 
     restart = spec.get("restartPolicy", "Always")
     if restart not in ("Always", "OnFailure", "Never"):
@@ -378,9 +385,7 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     return errs
 
 
-def _container_errors(
-    ctr: Mapping[str, Any], cp: str, names: set[str], volumes: set[str]
-) -> list[FieldError]:
+def container_errors(ctr: Mapping[str, Any], cp: str, names: set[str], volumes: set[str]) -> list[FieldError]:
     errs: list[FieldError] = []
     name = ctr.get("name") or ""
     if not name:

@@ -69,6 +69,17 @@ def kubelet_address(node: dict[str, Any]) -> tuple[str, int]:
     return str(ip), int(port)
 
 
+async def relay(
+    request: web.Request, upstream: aiohttp.ClientResponse, resp: web.StreamResponse
+) -> web.StreamResponse:
+    """Stream an upstream answer's body to the client as it arrives."""
+    await resp.prepare(request)
+    async for chunk in upstream.content.iter_any():
+        await resp.write(chunk)
+    await resp.write_eof()
+    return resp
+
+
 class PodProxy:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -136,11 +147,7 @@ class PodProxy:
                 status=200, headers={"Content-Type": upstream.headers.get("Content-Type", "text/plain")}
             )
             resp.enable_chunked_encoding()
-            await resp.prepare(request)
-            async for chunk in upstream.content.iter_any():
-                await resp.write(chunk)
-            await resp.write_eof()
-            return resp
+            return await relay(request, upstream, resp)
         finally:
             upstream.release()
 

@@ -16,6 +16,7 @@ from localkube.apiserver import (
     admission,
     authz,
     codec,
+    componentstatus,
     discovery,
     errors,
     fielderrors,
@@ -62,6 +63,11 @@ class Route:
     namespace: str | None  # None: all namespaces (or cluster-scoped)
     name: str
     sub: str
+
+
+def _sub_path_ok(segs: list[str], at: int) -> bool:
+    """A path may go on past the subresource only for a proxy (pods/NAME/proxy/PATH...)."""
+    return len(segs) <= at + 1 or segs[at] == "proxy"
 
 
 def respond(
@@ -289,12 +295,19 @@ def _as_requested(
 
 class RestAPI:
     def __init__(
-        self, core: Core, tokens: TokenAuthority, server_address: str, proxy: ProxyHandler | None = None
+        self,
+        core: Core,
+        tokens: TokenAuthority,
+        server_address: str,
+        proxy: ProxyHandler | None = None,
+        http_proxy: ProxyHandler | None = None,
     ) -> None:
         self.core = core
         self.tokens = tokens
         self.server_address = server_address
         self.proxy = proxy
+        # pods/proxy, services/proxy, nodes/proxy (httpproxy.py)
+        self.http_proxy = http_proxy
         self.openapi = openapi.Documents(core.registry)
         self._openapi_built = False
         # The authorizer (RBAC) and what it grants; None allows everything.
@@ -502,11 +515,11 @@ class RestAPI:
         if segs[0] == "namespaces" and len(segs) >= 3 and segs[2] not in ("status", "finalize"):
             ns = segs[1]
             info = reg.get(group, version, segs[2])
-            if info is None or not info.namespaced or len(segs) > 5:
+            if info is None or not info.namespaced or not _sub_path_ok(segs, 4):
                 raise errors.resource_not_found()
             return Route(info, ns, segs[3] if len(segs) > 3 else "", segs[4] if len(segs) > 4 else "")
         info = reg.get(group, version, segs[0])
-        if info is None or len(segs) > 3:
+        if info is None or not _sub_path_ok(segs, 2):
             raise errors.resource_not_found()
         if info.namespaced and len(segs) > 1:
             raise errors.resource_not_found()
@@ -516,7 +529,12 @@ class RestAPI:
         self, request: web.Request, group: str, version: str, segs: list[str]
     ) -> web.StreamResponse:
         rt = self.route(group, version, segs)
-        resp = await self._resource(request, rt)
+        try:
+            resp = await self._resource(request, rt)
+        except APIError as e:
+            if e.code == 405 and not e.details:  # refused before the resource's handler: no warning
+                raise
+            resp = error_response(e)
         warning = rt.info.deprecation_warning
         if warning and not resp.prepared:
             # a deprecated version warns on every request, reads included
@@ -552,8 +570,15 @@ class RestAPI:
             raise errors.resource_not_found()
         if rt.sub in PROXIED:
             return await self.proxied(request, rt)
-        handler = ROUTES.get((rt.sub or ("object" if rt.name else "collection"), m))
+        if rt.sub == "proxy":
+            return await self.http_proxied(request, rt)
+        part = rt.sub or ("object" if rt.name else "collection")
+        if info.route:  # a resource that is no stored kind: its own handlers
+            part = info.route + ("/object" if rt.name else "")
+        handler = ROUTES.get((part, m))
         if handler is None:
+            if info.route and rt.name and not any(key[0] == part for key in ROUTES):
+                raise errors.resource_not_found()
             raise errors.method_not_allowed()
         return await handler(self, request, rt)
 
@@ -732,6 +757,63 @@ class RestAPI:
             raise errors.method_not_allowed()
         return await self.proxy(request, rt.info, rt.namespace or "", rt.name, rt.sub)
 
+    async def http_proxied(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        """pods/proxy, services/proxy, nodes/proxy: an HTTP request relayed to the target."""
+        if self.http_proxy is None:
+            raise errors.APIError(503, "ServiceUnavailable", "no proxy is configured")
+        return await self.http_proxy(request, rt.info, rt.namespace or "", rt.name, rt.sub)
+
+    async def bindings(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        """POST of a Binding to the namespace's bindings: the pod it names is bound as by pods/binding."""
+        _, body = await read_decoded(request)
+        meta = body.get("metadata") if isinstance(body, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        name, ns = str(meta.get("name") or ""), rt.namespace or ""
+        if rt.namespace is None:
+            raise errors.method_not_allowed()
+        if not name:
+            raise errors.APIError(400, "BadRequest", "Name parameter required.")
+        if meta.get("namespace") and meta["namespace"] != ns:
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        pods = self.core.registry.get("", "v1", "pods")
+        assert pods is not None
+        dry_run = _opts(request).dry_run
+        return respond(subresources.bind(self.core, pods, ns, name, body, dry_run), 201)
+
+    async def component_statuses(self, request: web.Request, rt: Route) -> web.StreamResponse:
+        """GET of componentstatuses (list) or of one; no watch, as kube-apiserver."""
+        if _watching(request.query):
+            raise errors.APIError(
+                405,
+                "MethodNotAllowed",
+                'watch is not supported on resources of kind "componentstatuses"',
+                {"kind": "componentstatuses"},
+            )
+        info, q = rt.info, request.query
+        if rt.name:
+            accepted = _accepted(request, info, is_list=False)
+            found = componentstatus.one(rt.name)
+            if found is None:
+                raise errors.APIError(
+                    404,
+                    "NotFound",
+                    f'componentstatus "{rt.name}" not found',
+                    {"name": rt.name, "kind": "componentstatus"},
+                )
+            if accepted.as_kind == partial.TABLE:  # computed objects carry no resourceVersion
+                return respond(_table(info, [found], {}, q, accepted))
+            shown = _as_requested(info, found, q, accepted)
+            return respond(found if shown is None else shown)
+        accepted = _accepted(request, info, is_list=True)
+        doc = componentstatus.listed()
+        if accepted.as_kind == partial.TABLE:
+            return respond(_table(info, doc["items"], {}, q, accepted))
+        if accepted.as_kind == partial.PARTIAL_LIST:
+            return respond({**partial.many(doc["items"], {}), "apiVersion": accepted.api_version})
+        return respond(doc)
+
     async def scale(self, request: web.Request, rt: Route) -> web.StreamResponse:
         info, ns, m = rt.info, rt.namespace or "", request.method
         if info.scale is None:
@@ -759,11 +841,18 @@ ROUTES: dict[tuple[str, str], _Handler] = {
     ("object", "PUT"): RestAPI.update,
     ("object", "PATCH"): RestAPI.patch,
     ("object", "DELETE"): RestAPI.delete,
-    **{(sub, "GET"): RestAPI.status for sub in ("status", "approval")},
-    **{(sub, "PUT"): RestAPI.update for sub in ("status", "approval", "finalize")},
-    **{(sub, "PATCH"): RestAPI.patch for sub in ("status", "approval")},
+    **{(sub, "GET"): RestAPI.status for sub in ("status", "approval", "ephemeralcontainers", "resize")},
+    **{
+        (sub, "PUT"): RestAPI.update
+        for sub in ("status", "approval", "finalize", "ephemeralcontainers", "resize")
+    },
+    **{(sub, "PATCH"): RestAPI.patch for sub in ("status", "approval", "ephemeralcontainers", "resize")},
     **{("scale", m): RestAPI.scale for m in ("GET", "PUT", "PATCH")},
     ("binding", "POST"): RestAPI.binding,
     ("eviction", "POST"): RestAPI.eviction,
     ("token", "POST"): RestAPI.token,
+    # resources that are no stored kind (ResourceInfo.route)
+    ("bindings", "POST"): RestAPI.bindings,
+    ("componentstatuses", "GET"): RestAPI.component_statuses,
+    ("componentstatuses/object", "GET"): RestAPI.component_statuses,
 }

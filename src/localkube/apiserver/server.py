@@ -21,6 +21,7 @@ from localkube.apiserver.controllers import Controllers
 from localkube.apiserver.core import Core, WriteOptions
 from localkube.apiserver.durable import StateFile
 from localkube.apiserver.errors import APIError
+from localkube.apiserver.httpproxy import HTTPProxy
 from localkube.apiserver.ipalloc import Allocator
 from localkube.apiserver.kinds import Registry, ResourceInfo
 from localkube.apiserver.proxy import PodProxy
@@ -84,6 +85,7 @@ class APIServer:
         self.core = Core(self.store, self.registry, self.allocator)
         self.controllers = Controllers(self.core)
         self.proxy = PodProxy(self.core)
+        self.http_proxy = HTTPProxy(self.core)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -101,11 +103,13 @@ class APIServer:
         self.kubeconfig_path.unlink(missing_ok=True)
         paths = certs.make_serving_cert(self.data_dir / "pki", self.service_ip, self.extra_sans)
         certs.make_kubelet_client_cert(self.data_dir / "pki")
-        self.proxy.ssl = certs.kubelet_client_context(self.data_dir / "pki")
+        self.proxy.ssl = self.http_proxy.ssl = certs.kubelet_client_context(self.data_dir / "pki")
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(paths.cert, paths.key)
         app = web.Application(client_max_size=4 * 1024 * 1024)
-        rest = RestAPI(self.core, self.tokens, f"{self.host}:{self.port}", self.proxy.handle)
+        rest = RestAPI(
+            self.core, self.tokens, f"{self.host}:{self.port}", self.proxy.handle, self.http_proxy.handle
+        )
         rest.install(app)
         if self.authorization == "RBAC":
             # as kube-apiserver: every identity but system:masters is held to RBAC
@@ -141,6 +145,7 @@ class APIServer:
         self._tasks.clear()
         self.store.close_watchers()
         await self.proxy.close()
+        await self.http_proxy.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

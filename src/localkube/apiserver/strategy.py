@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 # a `kubectl get` row: its cells and its conditions
 Row = tuple[list[Any], list[dict[str, str]]]
+PartWrite = Callable[[Obj, Obj], tuple[Obj, list[FieldError]]]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,12 @@ class Strategy:
     grace: Callable[[Obj, int | None, Callable[[str], bool]], int] | None = None
     # keeps state derived from stored objects: (core, event type, object) after every change
     on_event: Callable[[Core, str, Obj], None] | None = None
+    # subresources that write one part of the object (pods/ephemeralcontainers, pods/resize):
+    # (name, (stored, sent) -> (object to store, field errors)); they replace validate_update
+    part_writes: tuple[tuple[str, PartWrite], ...] = ()
+
+    def part_write(self, subresource: str | None) -> PartWrite | None:
+        return next((write for name, write in self.part_writes if name == subresource), None)
 
 
 DEFAULT = Strategy()

@@ -848,3 +848,89 @@ LEASE_PRINTER = Printer(
 # Roles and ClusterRoles print alike, as do both kinds of binding
 ROLE_PRINTER = Printer([NAME_COLUMN, column("Created At", "date", desc=_AGE_DESC)], _role_row)
 BINDING_PRINTER = Printer(_BINDING_COLUMNS, _binding_row)
+
+
+# --- HorizontalPodAutoscaler (autoscaling/v2 objects) and ComponentStatus -------------------------
+
+
+def _hpa_metric(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> str:
+    """One metric as `kubectl get hpa` shows it: current/target, "<unknown>" before a reading."""
+    kind = spec.get("type")
+    key = {"Resource": "resource", "ContainerResource": "containerResource"}.get(str(kind))
+    if key is not None:
+        src, cur = _d(spec.get(key)), _d(_d(_d(status).get(key)).get("current"))
+        target = _d(src.get("target"))
+        if target.get("averageValue") is not None:
+            current = str(cur.get("averageValue", "<unknown>"))
+            return f"{src.get('name')}: {current}/{target['averageValue']}"
+        current = (
+            f"{cur['averageUtilization']}%" if cur.get("averageUtilization") is not None else "<unknown>"
+        )
+        goal = (
+            f"{target['averageUtilization']}%" if target.get("averageUtilization") is not None else "<auto>"
+        )
+        return f"{src.get('name')}: {current}/{goal}"
+    key = {"Pods": "pods", "Object": "object", "External": "external"}.get(str(kind))
+    if key is None:
+        return "<unknown type>"
+    target, cur = _d(_d(spec.get(key)).get("target")), _d(_d(_d(status).get(key)).get("current"))
+    if target.get("averageValue") is not None:
+        suffix = "" if kind == "Pods" else " (avg)"
+        return f"{cur.get('averageValue', '<unknown>')}/{target['averageValue']}{suffix}"
+    return f"{cur.get('value', '<unknown>')}/{target.get('value', '<unknown>')}"
+
+
+def _hpa_row(obj: dict[str, Any], now: datetime) -> Row:
+    spec, status = _d(obj.get("spec")), _d(obj.get("status"))
+    ref = _d(spec.get("scaleTargetRef"))
+    metrics = [_d(m) for m in _l(spec.get("metrics"))]
+    current = [_d(m) for m in _l(status.get("currentMetrics"))]
+    shown = [_hpa_metric(m, current[i] if i < len(current) else None) for i, m in enumerate(metrics)]
+    targets = ", ".join(shown[:2]) if shown else "<none>"
+    if len(shown) > 2:
+        targets += f" + {len(shown) - 2} more..."
+    low = spec.get("minReplicas")
+    cells = [
+        _name(obj),
+        f"{ref.get('kind')}/{ref.get('name')}",
+        targets,
+        str(low) if low is not None else "<unset>",
+        spec.get("maxReplicas", 0),
+        status.get("currentReplicas", 0),
+        _age(obj, now),
+    ]
+    return cells, []
+
+
+HPA_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Reference", desc="The object whose replicas are scaled."),
+        column("Targets", desc="Each metric's current and target value."),
+        column("MinPods", desc="The fewest replicas the autoscaler scales to."),
+        column("MaxPods", desc="The most replicas the autoscaler scales to."),
+        column("Replicas", desc="The replicas the autoscaler last saw."),
+        AGE_COLUMN,
+    ],
+    _hpa_row,
+)
+
+
+def _component_row(obj: dict[str, Any], now: datetime) -> Row:
+    healthy = [_d(c) for c in _l(obj.get("conditions")) if _d(c).get("type") == "Healthy"]
+    if not healthy:
+        return [_name(obj), "Unknown", "", ""], []
+    first = healthy[0]
+    status = "Healthy" if first.get("status") == "True" else "Unhealthy"
+    return [_name(obj), status, first.get("message", ""), first.get("error", "")], []
+
+
+COMPONENT_STATUS_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Status", desc="Status of the component conditions"),
+        column("Message", desc="Message of the component conditions"),
+        column("Error", desc="Error of the component conditions"),
+    ],
+    _component_row,
+)

@@ -1,11 +1,15 @@
-"""One stored object, several served shapes: custom resources at each served version, and Events,
-which core/v1 and events.k8s.io/v1 serve from the same storage under different field names.
-Objects are stored in their storage shape; `present` gives the shape a request asked for. Pure."""
+"""One stored object, several served shapes: custom resources at each served version; Events,
+which core/v1 and events.k8s.io/v1 serve from the same storage under different field names; and
+HorizontalPodAutoscalers, stored as autoscaling/v2 and served as v1 too. Objects are stored in
+their storage shape; `present` gives the shape a request asked for. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from localkube.apiserver import hpaversions
 from localkube.apiserver.kinds import ResourceInfo
 
 NEW_EVENTS = "events.k8s.io"
@@ -24,10 +28,6 @@ _EVENT_FIELDS = {
 _CORE_FIELDS = {v: k for k, v in _EVENT_FIELDS.items()}
 
 
-def is_new_event(info: ResourceInfo) -> bool:
-    return info.group == NEW_EVENTS and info.kind == "Event"
-
-
 def event_to_core(obj: dict[str, Any]) -> dict[str, Any]:
     out = {_EVENT_FIELDS.get(k, k): v for k, v in obj.items()}
     out["apiVersion"] = CORE_EVENTS_API
@@ -40,15 +40,40 @@ def event_from_core(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """A built-in kind served at a group/version other than the one it is stored in."""
+
+    group: str  # where it is stored
+    version: str
+    to_storage: Callable[[dict[str, Any]], dict[str, Any]]
+    from_storage: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+_CONVERSIONS = {
+    (NEW_EVENTS, "v1", "Event"): Conversion("", CORE_EVENTS_API, event_to_core, event_from_core),
+    ("autoscaling", "v1", "HorizontalPodAutoscaler"): Conversion(
+        "autoscaling", "v2", hpaversions.v1_to_v2, hpaversions.v2_to_v1
+    ),
+}
+
+
+def conversion(info: ResourceInfo) -> Conversion | None:
+    """How `info`'s objects convert to and from their storage shape, if it is another one."""
+    return None if info.custom else _CONVERSIONS.get((info.group, info.version, info.kind))
+
+
 def present(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     """The stored `obj` as `info`'s group/version shows it (the same dict when nothing changes)."""
     if obj.get("apiVersion") == info.api_version:
         return obj
-    if is_new_event(info):
-        return event_from_core(obj)
+    conv = conversion(info)
+    if conv is not None:
+        return conv.from_storage(obj)
     return {**obj, "apiVersion": info.api_version}
 
 
 def to_storage(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     """A request's object in the shape it is stored in."""
-    return event_to_core(obj) if is_new_event(info) else obj
+    conv = conversion(info)
+    return obj if conv is None else conv.to_storage(obj)

@@ -11,29 +11,12 @@ import itertools
 import logging
 from typing import Any
 
-from localkube.addresses import special_ip
+from localkube.addresses import backends
 from localkube.kubelet import network
 
 log = logging.getLogger(__name__)
 
 ListenKey = tuple[str, int]  # (cluster IP, port)
-
-
-def backends(endpoints: dict[str, Any] | None, port_name: str) -> list[tuple[str, int]]:
-    """Ready (ip, port) pairs of an Endpoints object for the service port with this name (pure).
-    Loopback and link-local addresses are never dialled (the API server refuses them from clients);
-    only the API server's own `default/kubernetes` Endpoints, which it writes itself, name one."""
-    out = []
-    meta = (endpoints or {}).get("metadata") or {}
-    api_server = (meta.get("namespace"), meta.get("name")) == ("default", "kubernetes")
-    for subset in (endpoints or {}).get("subsets") or []:
-        ports = subset.get("ports") or []
-        match = [p for p in ports if (p.get("name") or "") == port_name] or (ports if len(ports) == 1 else [])
-        for p in match:
-            for addr in subset.get("addresses") or []:
-                if api_server or not special_ip(addr["ip"]):
-                    out.append((addr["ip"], int(p["port"])))
-    return out
 
 
 def wanted_listeners(services: list[dict[str, Any]]) -> dict[ListenKey, tuple[str, str, str]]:

@@ -50,6 +50,10 @@ class StandInKubelet:
         await ws.close()
         return ws
 
+    async def healthz(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append(request.path_qs)
+        return web.Response(text="ok")
+
     def start(self) -> None:
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
@@ -58,6 +62,7 @@ class StandInKubelet:
         app = web.Application()
         app.router.add_get("/containerLogs/{ns}/{pod}/{container}", self.logs)
         app.router.add_route("*", "/exec/{ns}/{pod}/{container}", self.exec)
+        app.router.add_get("/healthz", self.healthz)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         tls = certs.kubelet_server_context(self.pki, ["127.0.0.1"])
@@ -124,6 +129,13 @@ def test_kubectl_logs_and_exec(kubectl, node: StandInKubelet) -> None:  # type: 
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "ran: echo hi in app\n"
     assert node.requests[-1].startswith("/exec/default/web/app?")
+
+
+def test_nodes_proxy_reaches_the_kubelet(kubectl, node: StandInKubelet) -> None:  # type: ignore[no-untyped-def]
+    answer = kubectl("get", "--raw", "/api/v1/nodes/n1/proxy/healthz?verbose=1")
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout == "ok"
+    assert node.requests[-1] == "/healthz?verbose=1"
 
 
 def test_logs_of_unscheduled_pod_are_400(k8s: kubernetes.client.ApiClient) -> None:

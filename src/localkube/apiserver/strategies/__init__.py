@@ -14,7 +14,7 @@ from typing import Any
 
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo, served
-from localkube.apiserver.strategies import apiextensions, core, others, rbac, workloads
+from localkube.apiserver.strategies import apiextensions, autoscaling, core, others, rbac, stored, workloads
 from localkube.apiserver.strategy import DEFAULT, Strategy
 
 BUILTIN: tuple[ResourceInfo, ...] = (
@@ -37,11 +37,31 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         "pods",
         short=("po",),
         cats=("all",),
-        sub=("status", "log", "binding", "eviction", "exec", "attach", "portforward"),
+        sub=(
+            "status",
+            "log",
+            "binding",
+            "eviction",
+            "exec",
+            "attach",
+            "portforward",
+            "proxy",
+            "ephemeralcontainers",
+            "resize",
+        ),
         strategy=core.POD,
     ),
+    # a pod's binding posted to the namespace's bindings (older schedulers), as pods/binding
+    dataclasses.replace(served("", "v1", "Binding", "bindings", verbs=("create",)), route="bindings"),
     served(
-        "", "v1", "Service", "services", short=("svc",), cats=("all",), sub=("status",), strategy=core.SERVICE
+        "",
+        "v1",
+        "Service",
+        "services",
+        short=("svc",),
+        cats=("all",),
+        sub=("status", "proxy"),
+        strategy=core.SERVICE,
     ),
     dataclasses.replace(
         served("", "v1", "Endpoints", "endpoints", short=("ep",), strategy=core.ENDPOINTS),
@@ -69,7 +89,22 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         sub=("token",),
         strategy=core.SERVICE_ACCOUNT,
     ),
-    served("", "v1", "Node", "nodes", False, short=("no",), sub=("status",), strategy=core.NODE),
+    served("", "v1", "Node", "nodes", False, short=("no",), sub=("status", "proxy"), strategy=core.NODE),
+    # computed on each read from what this server can see; deprecated, as kube-apiserver says
+    dataclasses.replace(
+        served(
+            "",
+            "v1",
+            "ComponentStatus",
+            "componentstatuses",
+            False,
+            short=("cs",),
+            verbs=("get", "list"),
+            strategy=core.COMPONENT_STATUS,
+        ),
+        route="componentstatuses",
+        deprecation_warning="v1 ComponentStatus is deprecated in v1.19+",
+    ),
     served("", "v1", "Event", "events", short=("ev",), strategy=core.EVENT),
     dataclasses.replace(
         served("events.k8s.io", "v1", "Event", "events", short=("ev",), strategy=core.EVENTS_V1_EVENT),
@@ -99,6 +134,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         sub=("status",),
         cats=("api-extensions",),
         strategy=apiextensions.CUSTOM_RESOURCE_DEFINITION,
+        stored_as="v1beta1",  # kube-apiserver still stores CRDs as v1beta1
     ),
     served("batch", "v1", "Job", "jobs", cats=("all",), sub=("status",), strategy=workloads.JOB),
     served(
@@ -245,6 +281,24 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             sub=("status", "approval"),
         ),
         served(
+            "certificates.k8s.io",
+            "v1",
+            "ClusterTrustBundle",
+            "clustertrustbundles",
+            False,
+            strategy=stored.CLUSTER_TRUST_BUNDLE,
+            stored_as="v1beta1",
+        ),
+        served(
+            "certificates.k8s.io",
+            "v1",
+            "PodCertificateRequest",
+            "podcertificaterequests",
+            sub=("status",),
+            strategy=stored.POD_CERTIFICATE_REQUEST,
+            stored_as="v1beta1",
+        ),
+        served(
             "autoscaling",
             "v2",
             "HorizontalPodAutoscaler",
@@ -252,10 +306,23 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             short=("hpa",),
             cats=("all",),
             sub=("status",),
+            strategy=autoscaling.HORIZONTAL_POD_AUTOSCALER,
+        ),
+        # the same objects in v1's shape (versions.py converts); v2 stays the preferred version
+        served(
+            "autoscaling",
+            "v1",
+            "HorizontalPodAutoscaler",
+            "horizontalpodautoscalers",
+            short=("hpa",),
+            cats=("all",),
+            sub=("status",),
+            strategy=autoscaling.HORIZONTAL_POD_AUTOSCALER_V1,
+            stored_as="v2",
         ),
         served("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, short=("sc",)),
         served("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
-        served("storage.k8s.io", "v1", "CSINode", "csinodes", False),
+        served("storage.k8s.io", "v1", "CSINode", "csinodes", False, sub=("status",)),
         served("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities"),
         served("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, sub=("status",)),
         served("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
@@ -294,6 +361,24 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             False,
             cats=("api-extensions",),
         ),
+        served(
+            "admissionregistration.k8s.io",
+            "v1",
+            "MutatingAdmissionPolicy",
+            "mutatingadmissionpolicies",
+            False,
+            cats=("api-extensions",),
+            strategy=stored.MUTATING_ADMISSION_POLICY,
+        ),
+        served(
+            "admissionregistration.k8s.io",
+            "v1",
+            "MutatingAdmissionPolicyBinding",
+            "mutatingadmissionpolicybindings",
+            False,
+            cats=("api-extensions",),
+            strategy=stored.MUTATING_ADMISSION_POLICY_BINDING,
+        ),
         served("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", False, sub=("status",)),
         served(
             "flowcontrol.apiserver.k8s.io",
@@ -312,11 +397,33 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         served("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
         served("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates"),
         served("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
+        served(
+            "resource.k8s.io",
+            "v1",
+            "DeviceTaintRule",
+            "devicetaintrules",
+            False,
+            sub=("status",),
+            strategy=stored.DEVICE_TAINT_RULE,
+            stored_as="v1beta2",
+        ),
+        served(
+            "storagemigration.k8s.io",
+            "v1",
+            "StorageVersionMigration",
+            "storageversionmigrations",
+            False,
+            sub=("status",),
+            strategy=stored.STORAGE_VERSION_MIGRATION,
+            stored_as="v1beta1",
+        ),
     ),
 )
 
 
-_BY_KIND: dict[tuple[str, str], Strategy] = {(i.group, i.kind): i.strategy for i in BUILTIN}
+_BY_KIND: dict[tuple[str, str], Strategy] = {}
+for _info in BUILTIN:  # a kind served at two versions (HPA): the preferred one's record
+    _BY_KIND.setdefault((_info.group, _info.kind), _info.strategy)
 
 
 def validate_builtin(api_version: str, kind: str, obj: dict[str, Any]) -> list[FieldError]:

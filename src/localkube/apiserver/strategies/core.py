@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from localkube.apiserver import defaults, errors, metadata, tables
+from localkube.apiserver import defaults, errors, metadata, podparts, tables
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
 from localkube.apiserver.strategy import Obj, Printer, Row, Strategy
 
@@ -102,6 +102,7 @@ POD = Strategy(
     patch_root="Pod",
     held=_pod_held,
     grace=_pod_grace,
+    part_writes=(("ephemeralcontainers", podparts.ephemeral_containers), ("resize", podparts.resize)),
 )
 
 
@@ -230,6 +231,8 @@ NODE = Strategy(
     patch_root="Node",
 )
 ENDPOINTS = Strategy(create_on_update=True, printer=tables.ENDPOINTS_PRINTER)
+# not stored: rest.py computes them on each read (componentstatus.py)
+COMPONENT_STATUS = Strategy(printer=tables.COMPONENT_STATUS_PRINTER)
 EVENT = Strategy(
     create_on_update=True,
     field_selectors=(

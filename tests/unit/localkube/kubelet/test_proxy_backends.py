@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localkube.kubelet.proxy import backends
+from localkube.addresses import backends
 
 
 def endpoints(ns: str, name: str, *ips: str) -> dict[str, Any]:

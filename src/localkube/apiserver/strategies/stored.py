@@ -1,0 +1,189 @@
+"""Strategy records of kinds kube-apiserver serves that nothing in localkube acts on: stored,
+listed, watched, and validated as far as a user would notice (the required fields, their
+defaults): MutatingAdmissionPolicy(Binding) (no admission runs them), ClusterTrustBundle and
+PodCertificateRequest (no signer issues pod certificates), DeviceTaintRule (no devices),
+StorageVersionMigration (one storage version per kind: nothing to migrate)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from localkube.apiserver import metadata
+from localkube.apiserver.fielderrors import INVALID, REQUIRED, FieldError
+from localkube.apiserver.strategy import Obj, Strategy
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# --- admissionregistration.k8s.io/v1 MutatingAdmissionPolicy and its binding -------------------
+
+_REINVOCATION = ("IfNeeded", "Never")
+
+
+def _policy_default(policy: Obj) -> None:
+    spec = policy.get("spec")
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("failurePolicy", "Fail")
+    match = spec.get("matchConstraints")
+    if isinstance(match, dict):
+        match.setdefault("namespaceSelector", {})
+        match.setdefault("objectSelector", {})
+        match.setdefault("matchPolicy", "Equivalent")
+        for rule in match.get("resourceRules") or ():
+            if isinstance(rule, dict):
+                rule.setdefault("scope", "*")
+
+
+def _policy_validate(policy: Obj) -> list[FieldError]:
+    spec = _d(policy.get("spec"))
+    errs: list[FieldError] = []
+    if not isinstance(spec.get("matchConstraints"), dict):
+        errs.append(FieldError("spec.matchConstraints", REQUIRED, ""))
+    if not spec.get("mutations"):
+        errs.append(FieldError("spec.mutations", REQUIRED, "mutations must contain at least one item"))
+    return errs + metadata.one_of("spec.reinvocationPolicy", spec.get("reinvocationPolicy"), _REINVOCATION)
+
+
+def _binding_validate(binding: Obj) -> list[FieldError]:
+    if not _d(binding.get("spec")).get("policyName"):
+        return [FieldError("spec.policyName", REQUIRED, "")]
+    return []
+
+
+MUTATING_ADMISSION_POLICY = Strategy(generation=True, default=_policy_default, validate=_policy_validate)
+MUTATING_ADMISSION_POLICY_BINDING = Strategy(generation=True, validate=_binding_validate)
+
+
+# --- certificates.k8s.io/v1 ClusterTrustBundle and PodCertificateRequest ------------------------
+
+_PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----\s*([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----")
+
+
+def _trust_anchors(bundle: str) -> int:
+    """How many PEM certificates the bundle holds (blocks whose base64 decodes)."""
+    count = 0
+    for body in _PEM_CERT.findall(bundle):
+        try:
+            if base64.b64decode("".join(body.split()), validate=True):
+                count += 1
+        except (binascii.Error, ValueError):
+            return 0
+    return count
+
+
+def _trust_bundle_validate(ctb: Obj) -> list[FieldError]:
+    spec = _d(ctb.get("spec"))
+    name = str(_d(ctb.get("metadata")).get("name") or "")
+    signer = spec.get("signerName")
+    errs: list[FieldError] = []
+    if signer:
+        prefix = str(signer).replace("/", ":") + ":"
+        if not name.startswith(prefix):
+            errs.append(
+                FieldError(
+                    "metadata.name",
+                    INVALID,
+                    f"ClusterTrustBundle for signerName {signer} must be named with prefix {prefix}",
+                    name,
+                )
+            )
+    elif ":" in name:
+        errs.append(
+            FieldError(
+                "metadata.name",
+                INVALID,
+                'ClusterTrustBundle without signer name must not have ":" in its name',
+                name,
+            )
+        )
+    if not _trust_anchors(str(spec.get("trustBundle") or "")):
+        errs.append(
+            FieldError(
+                "spec.trustBundle", INVALID, "at least one trust anchor must be provided", "<value omitted>"
+            )
+        )
+    return errs
+
+
+def _pod_certificate_validate(pcr: Obj) -> list[FieldError]:
+    spec = _d(pcr.get("spec"))
+    errs: list[FieldError] = []
+    if not spec.get("signerName"):
+        errs.append(FieldError("spec.signerName", REQUIRED, ""))
+    for name_key, uid_key in (
+        ("podName", "podUID"),
+        ("serviceAccountName", "serviceAccountUID"),
+        ("nodeName", "nodeUID"),
+    ):
+        value = str(spec.get(name_key) or "")
+        errs.extend(
+            FieldError(f"spec.{name_key}", INVALID, m, value)
+            for m in metadata.dns1123_subdomain_errors(value)
+        )
+        if not spec.get(uid_key):
+            errs.append(FieldError(f"spec.{uid_key}", INVALID, "must not be empty", ""))
+    stub = bool(spec.get("stubPKCS10Request"))
+    key_pair = bool(spec.get("pkixPublicKey")) or bool(spec.get("proofOfPossession"))
+    if stub == key_pair:
+        both = "exactly one of (stubPKCS10Request) or (pkixPublicKey, proofOfPossession) must be set"
+        errs.append(FieldError("spec", INVALID, both))
+    return errs
+
+
+# a name may carry its signer's prefix, "example.com:signer:" (the validator checks which)
+CLUSTER_TRUST_BUNDLE = Strategy(name_rule="path-segment", validate=_trust_bundle_validate)
+POD_CERTIFICATE_REQUEST = Strategy(validate=_pod_certificate_validate)
+
+
+# --- resource.k8s.io/v1 DeviceTaintRule ---------------------------------------------------------
+
+_EFFECTS = ("NoExecute", "NoSchedule", "None")
+
+
+def _taint_rule_validate(rule: Obj) -> list[FieldError]:
+    taint = _d(_d(rule.get("spec")).get("taint"))
+    key = str(taint.get("key") or "")
+    errs = [FieldError("spec.taint.key", INVALID, m, key) for m in metadata.qualified_name_errors(key)]
+    return errs + metadata.one_of("spec.taint.effect", taint.get("effect"), _EFFECTS)
+
+
+def _taint_rule_prepare(rule: Obj, now: str) -> None:
+    taint = _d(rule.get("spec")).get("taint")
+    if isinstance(taint, dict):
+        taint.setdefault("timeAdded", now)
+    rule.setdefault("status", {})
+
+
+DEVICE_TAINT_RULE = Strategy(generation=True, validate=_taint_rule_validate, prepare=_taint_rule_prepare)
+
+
+# --- storagemigration.k8s.io/v1 StorageVersionMigration -----------------------------------------
+
+
+def _migration_validate(svm: Obj) -> list[FieldError]:
+    if not _d(_d(svm.get("spec")).get("resource")).get("resource"):
+        return [FieldError("spec.resource.resource", REQUIRED, "resource is required to be set")]
+    return []
+
+
+def _migration_update(old: Obj, new: Obj) -> list[FieldError]:
+    if old.get("spec") != new.get("spec"):
+        # kube-apiserver prints the internal Go struct here
+        shown = {"Resource": _d(new.get("spec")).get("resource")}
+        return [FieldError("spec", INVALID, "field is immutable", shown)]
+    return []
+
+
+def _status_on_create(obj: Obj, now: str) -> None:
+    obj.setdefault("status", {})
+
+
+STORAGE_VERSION_MIGRATION = Strategy(
+    validate=_migration_validate, validate_update=_migration_update, prepare=_status_on_create
+)
