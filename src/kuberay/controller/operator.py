@@ -79,7 +79,6 @@ class Operator:
     on_relogin: Callable[[], None] = lambda: None
     _logins: int = 0
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
-    _signalled: asyncio.Event = field(default_factory=asyncio.Event)
 
     def registry(
         self, reconciler: Reconciler, job_actor: RayJobActor, service_actor: RayServiceActor
@@ -293,13 +292,12 @@ class Operator:
             for collector in collectors:
                 metrics.REGISTRY.register(collector)
             ready = asyncio.Event()
-            watch_ready = asyncio.get_running_loop().create_task(self._mark_ready(ready))
+            watch_ready = asyncio.get_running_loop().create_task(self._mark_ready(ready, stop))
             # kopf gives every task started after its startup (our workers among them) 5 s to end
             # by itself before cancelling it: end them at once, so a SIGTERM stops us in well
             # under a second (a rolling update, a leader's handover). Started before kopf, this
             # task is not one kopf waits for.
             stop_workers = asyncio.get_running_loop().create_task(self._stop_workers_on(stop))
-            relay = asyncio.get_running_loop().create_task(self._relay_signal(stop))
             try:
                 await kopf.operator(
                     registry=registry,
@@ -311,18 +309,11 @@ class Operator:
                 )
             finally:
                 watch_ready.cancel()
-                relay.cancel()
                 stop_workers.cancel()
                 await self._end_workers()
                 await dashboard.close()
                 for collector in collectors:
                     metrics.REGISTRY.unregister(collector)
-
-    async def _relay_signal(self, stop: asyncio.Event) -> None:
-        """A signal while kopf runs stops it through its stop flag, as a process stop does; this
-        Operator then returns normally, which the supervisor reads as "the process was signalled"."""
-        await self._signalled.wait()
-        stop.set()
 
     async def _stop_workers_on(self, stop: asyncio.Event) -> None:
         await stop.wait()
@@ -336,13 +327,14 @@ class Operator:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
 
-    async def _mark_ready(self, ready: asyncio.Event) -> None:
+    async def _mark_ready(self, ready: asyncio.Event, stop: asyncio.Event) -> None:
         await ready.wait()
         # kopf took SIGTERM and SIGINT as it started (it is ready once it has). Through our stop
         # flag instead, so that our workers end at once, not after kopf's 5 s wait for tasks
-        # that it did not start.
+        # that it did not start. This Operator then returns normally, which the supervisor reads
+        # as "the process was signalled".
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, self._signalled.set)
+                loop.add_signal_handler(sig, stop.set)
         self.ready.set()
