@@ -11,10 +11,8 @@ Usage: .venv/bin/python benchmarks/operator_stop.py [--runs 5]
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -22,22 +20,13 @@ from pathlib import Path
 import kubernetes
 
 from kuberay.api.crd import KINDS, render_crd
-from kuberay.demo.processes import operator_argv
 from localkube.testing import running_apiserver
+from operator_scale import start_operator
 
 
 def one_stop(kubeconfig: Path, log: Path) -> float:
-    proc = subprocess.Popen(
-        operator_argv(kubeconfig),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc, _ = start_operator(kubeconfig, log)
     try:
-        while "endpoints on" not in log.read_text(errors="replace"):
-            if proc.poll() is not None:
-                raise SystemExit(log.read_text())
-            time.sleep(0.1)
         time.sleep(3)  # past the first LIST: the watches and workers are running
         start = time.monotonic()
         proc.send_signal(signal.SIGTERM)
