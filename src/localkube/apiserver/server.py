@@ -88,6 +88,7 @@ class APIServer:
         self.http_proxy = HTTPProxy(self.core)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._serving = False
 
     @property
     def url(self) -> str:
@@ -111,6 +112,7 @@ class APIServer:
             self.core, self.tokens, f"{self.host}:{self.port}", self.proxy.handle, self.http_proxy.handle
         )
         rest.install(app)
+        app.middlewares.insert(0, self._refuse_when_stopped)
         if self.authorization == "RBAC":
             # as kube-apiserver: every identity but system:masters is held to RBAC
             rbac = RBACAuthorizer(self.store)
@@ -124,6 +126,7 @@ class APIServer:
         access_log = logging.getLogger("localkube.access") if log.isEnabledFor(logging.DEBUG) else None
         self._runner = web.AppRunner(app, access_log=access_log, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
+        self._serving = True
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=ctx, backlog=1024)
         await site.start()
         if self.port == 0:
@@ -136,7 +139,19 @@ class APIServer:
         await self._wait_answering(ctx)
         self._write_kubeconfig()
 
+    @web.middleware
+    async def _refuse_when_stopped(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        # A connection accepted before stop() but still in its TLS handshake then is unknown to
+        # aiohttp's shutdown, and would be served afterwards from the old, closed store (in a
+        # process that starts a new server, a client could talk to the dead one for ever).
+        if not self._serving:
+            if request.transport is not None:
+                request.transport.close()
+            raise web.HTTPServiceUnavailable(text="localkube API server stopped")
+        return await handler(request)
+
     async def stop(self) -> None:
+        self._serving = False
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import yaml
 from kubernetes.client import ApiException, CoreV1Api, CustomObjectsApi
 from kubernetes.client.api import ApiextensionsV1Api
 
+from localkube.apiserver.server import APIServer
 from localkube.testing import running_apiserver
 from support.clients import client_with_token
 from support.crds import widget_crd
@@ -106,6 +108,37 @@ def test_state_tokens_and_resource_versions_survive_a_restart(tmp_path: Path) ->
         assert "system:serviceaccount:default:bot" in str(denied.value.body)
         as_bot.close()
         api.close()
+
+
+async def _answer_after_stop(data: Path) -> bytes:
+    """Open a TCP connection to a running server, stop the server (its event loop goes on, as in a
+    process that starts a new one), then finish the TLS handshake and ask for /readyz."""
+    server = APIServer(data)
+    await server.start()
+    ctx = ssl.create_default_context(cafile=str(server.ca_cert_path))
+    sock = socket.create_connection((server.host, server.port))
+    try:
+        await asyncio.sleep(0.1)  # accepted by the server's listener, not yet a TLS session
+        await server.stop()
+
+        def ask() -> bytes:
+            with ctx.wrap_socket(sock, server_hostname=server.host) as tls:
+                tls.settimeout(5)
+                tls.sendall(b"GET /readyz HTTP/1.1\r\nHost: localkube\r\n\r\n")
+                try:
+                    return tls.recv(200)
+                except (ConnectionError, ssl.SSLError):
+                    return b""
+
+        return await asyncio.to_thread(ask)
+    finally:
+        sock.close()
+
+
+def test_a_stopped_server_answers_no_connection_it_accepted_before(tmp_path: Path) -> None:
+    # An in-process restart (a new server on the same port) must not leave clients talking to the
+    # old server's closed store: a standby operator read a stale Lease from it for ever.
+    assert asyncio.run(_answer_after_stop(tmp_path / "localkube")) == b""
 
 
 @pytest.fixture
