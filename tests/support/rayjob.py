@@ -3,13 +3,17 @@ ConfigMap, env_vars from runtimeEnvYAML, so nothing needs the network) and what 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import subprocess
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
-from support.walkthrough import Kubectl, wait_for
+from support.walkthrough import KUBECTL, Kubectl, wait_for
 
 CODE_CONFIGMAP: dict[str, Any] = {
     "apiVersion": "v1",
@@ -122,3 +126,42 @@ def events(kubectl: Kubectl, name: str) -> list[tuple[str, str, str]]:
 def delete_job(kubectl: Kubectl, name: str) -> None:
     kubectl.run("delete", "rayjob", name, "--wait=false")
     wait_for(f"RayJob {name} to go", lambda: get_job(kubectl, name) is None, 120, 1)
+
+
+@contextlib.contextmanager
+def watched_job_statuses(kubectl: Kubectl, name: str) -> Iterator[list[str]]:
+    """Every jobStatus the RayJob shows while the block runs, in order, as `kubectl get --watch`
+    sees them (a status that lasted only between two of the operator's polls would be missing)."""
+    seen: list[str] = []
+    proc = subprocess.Popen(
+        [
+            str(KUBECTL),
+            "--namespace",
+            kubectl.namespace,
+            "get",
+            "rayjob",
+            name,
+            "--watch",
+            "-o",
+            'jsonpath={.status.jobStatus}{"\\n"}',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=kubectl.env,
+    )
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() and (not seen or seen[-1] != line.strip()):
+                seen.append(line.strip())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        yield seen
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        reader.join(timeout=10)

@@ -19,6 +19,7 @@ from support.rayjob import (
     rayjob,
     status,
     wait_status,
+    watched_job_statuses,
 )
 from support.walkthrough import (
     Stack,
@@ -66,10 +67,15 @@ def test_http_mode_runs_to_succeeded_and_shutdown_deletes_the_cluster(stack: Sta
 
 def test_k8s_job_mode_submitter_job_runs_the_job_and_its_log_has_the_output(stack: Stack) -> None:
     kubectl = stack.kubectl
-    apply(kubectl, rayjob("k8s-ok", "K8sJobMode", shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=5))
+    # five seconds of running: long enough that `kubectl get rayjob -w` must show RUNNING
+    entrypoint = "python /home/ray/code/job.py && sleep 5"
+    job = rayjob("k8s-ok", "K8sJobMode", entrypoint, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=5)
+    apply(kubectl, job)
     try:
-        st = wait_status(kubectl, "k8s-ok", "Complete")
+        with watched_job_statuses(kubectl, "k8s-ok") as seen:
+            st = wait_status(kubectl, "k8s-ok", "Complete")
         assert st["jobStatus"] == "SUCCEEDED" and st["succeeded"] == 1
+        assert seen[-2:] == ["RUNNING", "SUCCEEDED"], seen
         log = kubectl.ok("logs", "-l", "job-name=k8s-ok", "--tail=-1")
         assert "hello: total=14" in log
         assert f"Job '{st['jobId']}' succeeded" in log

@@ -83,16 +83,25 @@ class RayJobActor:
             await self._finalize(job)
             return None
         observed = self._observe(job)
+        asked = False
         if plan.wants_job_info(job):
-            observed = await self._ask_dashboard(key, job, observed)
-        step = plan.step(job, observed)
-        await self._act(job, step)
-        if step.error:
-            raise RetryLater(f"RayJob {key[0]}/{key[1]} waits for {step.status.get('jobDeploymentStatus')}")
+            observed, asked = await self._ask_dashboard(key, job, observed)
         old = names.status(job)
-        if step.status != old:
-            await self._write_status(job, old, step.status)
-        return self._requeue(key, step, changed=step.status != old)
+        try:
+            step = plan.step(job, observed)
+            await self._act(job, step)
+            if step.error:
+                waits_for = step.status.get("jobDeploymentStatus")
+                raise RetryLater(f"RayJob {key[0]}/{key[1]} waits for {waits_for}")
+            if step.status != old:
+                await self._write_status(job, old, step.status)
+        except Exception:
+            if asked:
+                # The answer never reached the status (e.g. a 409 on a stale cache): the retry must
+                # ask again, or a short job's RUNNING is lost and the next poll sees it ended.
+                self._next_poll.pop(key, None)
+            raise
+        return self._requeue(key, step, changed=step.status != old, asked=asked)
 
     # -- observe ---------------------------------------------------------------------------
 
@@ -137,17 +146,17 @@ class RayJobActor:
 
     async def _ask_dashboard(
         self, key: ClusterKey, job: dict[str, Any], observed: plan.Observed
-    ) -> plan.Observed:
+    ) -> tuple[plan.Observed, bool]:
+        """The observation with the dashboard's answer, and whether it was asked this time."""
         now = datetime.now(UTC).timestamp()
         if now < self._next_poll.get(key, 0.0):
-            return observed  # asked moments ago: an unrelated event is no reason to ask again
+            return observed, False  # asked moments ago: an unrelated event is no reason to ask again
         base = self._base(job, observed)
         if base is None:
             answer = Answer(error="the head's dashboard address is not known yet")
         else:
             answer = await self.dashboard.job(base, str(names.status(job)["jobId"]))
-        self._next_poll[key] = now + self._poll.get(key, FIRST_POLL)
-        return plan.Observed(
+        answered = plan.Observed(
             **{
                 **observed.__dict__,
                 "info": answer.info,
@@ -155,6 +164,7 @@ class RayJobActor:
                 "info_error": answer.error,
             }
         )
+        return answered, True
 
     # -- act -------------------------------------------------------------------------------
 
@@ -274,12 +284,17 @@ class RayJobActor:
                     name, ns, job["metadata"].get("uid", ""), after, str(int(old.get("failed") or 0))
                 ).set((datetime.now(UTC) - start).total_seconds())
 
-    def _requeue(self, key: ClusterKey, step: plan.Step, *, changed: bool) -> float | None:
+    def _requeue(self, key: ClusterKey, step: plan.Step, *, changed: bool, asked: bool) -> float | None:
         wait = step.requeue_after
         if step.poll:
-            interval = FIRST_POLL if changed else min(self._poll.get(key, FIRST_POLL) * 2, MAX_POLL)
-            self._poll[key] = interval
-            due = max(self._next_poll.get(key, 0.0) - datetime.now(UTC).timestamp(), 0.05)
+            now = datetime.now(UTC).timestamp()
+            if changed:
+                self._poll.pop(key, None)
+            elif asked:  # only a poll that saw nothing new backs off; other events do not count
+                self._poll[key] = min(self._poll[key] * 2, MAX_POLL) if key in self._poll else FIRST_POLL
+            if changed or asked:
+                self._next_poll[key] = now + self._poll.get(key, FIRST_POLL)
+            due = max(self._next_poll.get(key, now) - now, 0.05)
             wait = due if wait is None else min(wait, due)
         else:
             self._poll.pop(key, None)
