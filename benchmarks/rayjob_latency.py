@@ -1,7 +1,10 @@
-"""RayJob latency on localkube with real Ray, per submission mode (K8sJobMode, HTTPMode, SidecarMode):
+"""RayJob latency on localkube with real Ray, per submission mode (K8sJobMode, HTTPMode, SidecarMode,
+InteractiveMode):
 
 - start: seconds from `kubectl apply` of a RayJob (its own head-only RayCluster) to the RayJob's
-  `jobStatus: RUNNING`;
+  `jobStatus: RUNNING`. In InteractiveMode the user submits: the benchmark waits for
+  `jobDeploymentStatus: Waiting`, submits through the dashboard's REST API (as `ray job submit`
+  does) and sets `spec.jobId`; the time to RUNNING then includes that round trip;
 - cleanup: seconds from the RayJob's `jobStatus: SUCCEEDED` to its RayCluster being gone
   (`shutdownAfterJobFinishes: true`, `ttlSecondsAfterFinished: 0`).
 
@@ -19,12 +22,14 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +40,7 @@ from kuberay.demo import processes
 
 BIN = Path(sys.executable).parent
 QUICKSTART = Path(__file__).resolve().parents[1] / "config" / "rayjob" / "ray-job.quickstart.yaml"
-MODES = ("K8sJobMode", "HTTPMode", "SidecarMode")
+MODES = ("K8sJobMode", "HTTPMode", "SidecarMode", "InteractiveMode")
 ENTRYPOINT = "python -c 'import time; time.sleep(5)'"
 
 
@@ -45,19 +50,23 @@ def manifests(name: str, mode: str) -> str:
     docs = list(yaml.safe_load_all(QUICKSTART.read_text()))
     job = next(d for d in docs if d["kind"] == "RayJob")
     job["metadata"]["name"] = name
-    job["spec"].update(
-        submissionMode=mode, entrypoint=ENTRYPOINT, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=0
-    )
+    job["spec"].update(submissionMode=mode, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=0)
+    if mode == "InteractiveMode":
+        job["spec"].pop("entrypoint", None)  # the user submits
+    else:
+        job["spec"]["entrypoint"] = ENTRYPOINT
     return yaml.safe_dump_all(docs)
 
 
 class Clock:
-    """First sightings: RayJob jobStatus RUNNING / SUCCEEDED, RayCluster DELETED (by name)."""
+    """First sightings: RayJob jobStatus (RUNNING, SUCCEEDED, ...) and jobDeploymentStatus, RayCluster
+    DELETED (by name)."""
 
     def __init__(self, api: client.CustomObjectsApi) -> None:
         self.api = api
         self.seen: dict[tuple[str, str], float] = {}
         self.cluster_of: dict[str, str] = {}
+        self.status_of: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
         self.watches = [watch.Watch(), watch.Watch()]
         threading.Thread(target=self._run, args=("rayjobs", self.watches[0]), daemon=True).start()
@@ -78,17 +87,25 @@ class Clock:
                         st = obj.get("status") or {}
                         if st.get("rayClusterName"):
                             self.cluster_of[name] = st["rayClusterName"]
-                        if st.get("jobStatus"):
-                            self.seen.setdefault((st["jobStatus"], name), now)
+                        for value in (st.get("jobStatus"), st.get("jobDeploymentStatus")):
+                            if value:
+                                self.seen.setdefault((value, name), now)
+                        if st.get("rayClusterStatus"):
+                            self.status_of[name] = st
             except Exception:  # a dropped watch restarts; only first sightings matter
                 time.sleep(0.2)
 
-    def wait(self, key: tuple[str, str], timeout: float = 600) -> float:
+    def wait(self, key: tuple[str, str], timeout: float = 600, instead: tuple[str, ...] = ()) -> float:
+        """When `key` was first seen; fails at once when one of the `instead` states was seen first
+        (e.g. SUCCEEDED without RUNNING: a status the operator skipped)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
                 if key in self.seen:
                     return self.seen[key]
+                passed = [state for state in instead if (state, key[1]) in self.seen]
+            if passed:
+                raise RuntimeError(f"{key[1]} reached {passed[0]} without {key[0]}")
             time.sleep(0.05)
         raise TimeoutError(f"{key} not seen in {timeout} s")
 
@@ -103,12 +120,36 @@ def kubectl(kubeconfig: Path, *args: str, input: str | None = None) -> str:
     ).stdout
 
 
+def submit(head_ip: str, submission_id: str) -> None:
+    """What `ray job submit --no-wait` does: POST the job to the head's dashboard."""
+    body = json.dumps({"entrypoint": ENTRYPOINT, "submission_id": submission_id}).encode()
+    request = urllib.request.Request(
+        f"http://{head_ip}:8265/api/jobs/", body, {"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        resp.read()
+
+
 def measure(kubeconfig: Path, clock: Clock, mode: str, run: int) -> tuple[float, float]:
     name = f"bench-{mode.lower()}-{run}"
     manifest = manifests(name, mode)
     started = time.monotonic()
     kubectl(kubeconfig, "apply", "-f", "-", input=manifest)
-    running = clock.wait(("RUNNING", name)) - started
+    if mode == "InteractiveMode":
+        clock.wait(("Waiting", name))
+        with clock.lock:
+            head_ip = clock.status_of[name]["rayClusterStatus"]["head"]["podIP"]
+        submit(head_ip, f"{name}-id")
+        kubectl(
+            kubeconfig,
+            "patch",
+            "rayjob",
+            name,
+            "--type=merge",
+            "-p",
+            json.dumps({"spec": {"jobId": f"{name}-id"}}),
+        )
+    running = clock.wait(("RUNNING", name), instead=("SUCCEEDED", "FAILED")) - started
     succeeded = clock.wait(("SUCCEEDED", name))
     with clock.lock:
         cluster = clock.cluster_of[name]
@@ -124,6 +165,8 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: localkube's pods need network namespaces, mounts and cgroups")
+    # a kill (or timeout) must still stop localkube's pods and the operator: run the finally below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="rayjob-bench-"))
     # the demo's way of running `localkube up` and `kuberay operator`, each in its own session
     localkube = processes.localkube(work)
