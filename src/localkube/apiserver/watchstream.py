@@ -33,7 +33,7 @@ def _line(info: ResourceInfo, type_: str, ev: Event, render: Render | None = Non
         return event_line(type_, dumps(render(ev.obj)))
     if ev.obj.get("apiVersion") != info.api_version:
         return event_line(type_, dumps(versions.present(info, ev.obj)))
-    return ev.line if type_ == ev.type else event_line(type_, ev.raw)
+    return event_line(type_, ev.raw)
 
 
 def bookmark(info: ResourceInfo, rv: int, initial_end: bool = False) -> bytes:
