@@ -397,8 +397,8 @@ def main() -> int:
         "--control-plane",
         choices=("localkube", "kubernetes"),
         default="kubernetes",
-        help="where both operators run: the real control plane by default, since localkube cannot "
-        "yet decode the protobuf Pods KubeRay's operator sends (docs/differences.md)",
+        help="where both operators run: the real control plane by default, so that requests are "
+        "counted by a referee neither operator's authors wrote (kube-apiserver's audit log)",
     )
     args = parser.parse_args()
     args.kuberay = args.kuberay or kuberay_binary()

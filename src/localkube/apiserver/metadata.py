@@ -356,6 +356,12 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
         for i, ctr in enumerate(group):
             errs.extend(container_errors(_d(ctr), f"{path}.{field_name}[{i}]", names, volumes))
 
+    grace = spec.get("terminationGracePeriodSeconds")
+    for field_name, group in (("initContainers", init), ("containers", containers)):
+        for i, ctr in enumerate(group):
+            errs.extend(_sleep_hook_errors(_d(ctr), f"{path}.{field_name}[{i}]", grace))
+    errs.extend(_topology_spread_errors(_l(spec.get("topologySpreadConstraints")), path))
+
     restart = spec.get("restartPolicy", "Always")
     if restart not in ("Always", "OnFailure", "Never"):
         errs.append(_supported(f"{path}.restartPolicy", restart, ("Always", "OnFailure", "Never")))
@@ -363,7 +369,6 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     dns_allowed = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
     if dns not in dns_allowed:
         errs.append(_supported(f"{path}.dnsPolicy", dns, dns_allowed))
-    grace = spec.get("terminationGracePeriodSeconds")
     if isinstance(grace, int) and grace < 0:
         errs.append(FieldError(f"{path}.terminationGracePeriodSeconds", INVALID, "must be >= 0", grace))
     deadline = spec.get("activeDeadlineSeconds")
@@ -382,6 +387,51 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
             FieldError(f"{path}.serviceAccountName", INVALID, m, sa)
             for m in dns1123_subdomain_errors(str(sa))
         )
+    return errs
+
+
+def _sleep_hook_errors(ctr: Mapping[str, Any], cp: str, grace: Any) -> list[FieldError]:
+    """A lifecycle hook's sleep must end within the pod's grace period (kube-apiserver's
+    validateSleepAction, zero allowed as since v1.34)."""
+    if not isinstance(grace, int):
+        return []  # a bad grace period is reported on its own
+    errs: list[FieldError] = []
+    for hook in ("postStart", "preStop"):
+        seconds = _d(_d(_d(ctr.get("lifecycle")).get(hook)).get("sleep")).get("seconds")
+        if isinstance(seconds, int) and not 0 <= seconds <= grace:
+            detail = f"must be non-negative and less than terminationGracePeriodSeconds ({grace})"
+            errs.append(FieldError(f"{cp}.lifecycle.{hook}.sleep", INVALID, detail, seconds))
+    return errs
+
+
+_SCHEDULE_ACTIONS = ("DoNotSchedule", "ScheduleAnyway")
+
+
+def _topology_spread_errors(constraints: list[Any], path: str) -> list[FieldError]:
+    """kube-apiserver's validateTopologySpreadConstraints, but for the label-selector parts."""
+    errs: list[FieldError] = []
+    items = [_d(c) for c in constraints]
+    pairs = [(str(c.get("topologyKey") or ""), str(c.get("whenUnsatisfiable") or "")) for c in items]
+    for i, (c, (key, action)) in enumerate(zip(items, pairs, strict=True)):
+        cp = f"{path}.topologySpreadConstraints[{i}]"
+        skew = c.get("maxSkew")
+        if not isinstance(skew, int) or skew <= 0:
+            errs.append(FieldError(f"{cp}.maxSkew", INVALID, "must be greater than zero", skew or 0))
+        if not key:
+            errs.append(FieldError(f"{cp}.topologyKey", REQUIRED, "can not be empty"))
+        if action not in _SCHEDULE_ACTIONS:
+            errs.append(_supported(f"{cp}.whenUnsatisfiable", action, _SCHEDULE_ACTIONS))
+        if (key, action) in pairs[i + 1 :]:  # reported on the first of the two, as kube-apiserver does
+            errs.append(
+                FieldError(f"{cp}.{{topologyKey, whenUnsatisfiable}}", DUPLICATE, "", f"{{{key}, {action}}}")
+            )
+        domains = c.get("minDomains")
+        if domains is not None:
+            if not isinstance(domains, int) or domains <= 0:
+                errs.append(FieldError(f"{cp}.minDomains", INVALID, "must be greater than zero", domains))
+            if action != "DoNotSchedule":
+                detail = f"can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {action}"
+                errs.append(FieldError(f"{cp}.minDomains", INVALID, detail, domains))
     return errs
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import kubernetes
 import pytest
 from kubernetes.client import ApiException, CoreV1Api
@@ -137,3 +139,40 @@ def test_pods_of_a_deleted_node_are_collected(v1: CoreV1Api) -> None:
     while v1.list_namespaced_pod("default").items and time.monotonic() < deadline:
         time.sleep(0.05)
     assert v1.list_namespaced_pod("default").items == []
+
+
+def _refusal(v1: CoreV1Api, body: dict) -> tuple[int, str]:
+    with pytest.raises(ApiException) as e:
+        v1.create_namespaced_pod("default", body)
+    return e.value.status, json.loads(e.value.body)["message"]
+
+
+def test_a_sleep_hook_longer_than_the_grace_period_is_refused(v1: CoreV1Api) -> None:
+    body = pod("sleepy")
+    body["spec"]["terminationGracePeriodSeconds"] = 0
+    body["spec"]["containers"][0]["lifecycle"] = {"preStop": {"sleep": {"seconds": 5}}}
+    assert _refusal(v1, body) == (
+        422,
+        'Pod "sleepy" is invalid: spec.containers[0].lifecycle.preStop.sleep: Invalid value: 5: '
+        "must be non-negative and less than terminationGracePeriodSeconds (0)",
+    )
+    body["spec"]["terminationGracePeriodSeconds"] = 5  # as long as the sleep: allowed
+    v1.create_namespaced_pod("default", body)
+
+
+def test_topology_spread_constraints_are_checked(v1: CoreV1Api) -> None:
+    body = pod("spread")
+    spread = {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "ScheduleAnyway", "minDomains": 2}
+    body["spec"]["topologySpreadConstraints"] = [spread, {**spread, "minDomains": None, "maxSkew": 0}]
+    status, message = _refusal(v1, body)
+    assert status == 422
+    assert message == (
+        'Pod "spread" is invalid: ['
+        "spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: "
+        'Duplicate value: "{zone, ScheduleAnyway}", '
+        "spec.topologySpreadConstraints[0].minDomains: Invalid value: 2: can only use minDomains if "
+        "whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway, "
+        "spec.topologySpreadConstraints[1].maxSkew: Invalid value: 0: must be greater than zero]"
+    )
+    body["spec"]["topologySpreadConstraints"] = [{**spread, "whenUnsatisfiable": "DoNotSchedule"}]
+    v1.create_namespaced_pod("default", body)
