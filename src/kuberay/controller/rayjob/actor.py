@@ -86,21 +86,13 @@ class RayJobActor:
         asked = False
         if plan.wants_job_info(job):
             observed, asked = await self._ask_dashboard(key, job, observed)
+        step = plan.step(job, observed)
+        await self._act(job, step)
+        if step.error:
+            raise RetryLater(f"RayJob {key[0]}/{key[1]} waits for {step.status.get('jobDeploymentStatus')}")
         old = names.status(job)
-        try:
-            step = plan.step(job, observed)
-            await self._act(job, step)
-            if step.error:
-                waits_for = step.status.get("jobDeploymentStatus")
-                raise RetryLater(f"RayJob {key[0]}/{key[1]} waits for {waits_for}")
-            if step.status != old:
-                await self._write_status(job, old, step.status)
-        except Exception:
-            if asked:
-                # The answer never reached the status (e.g. a 409 on a stale cache): the retry must
-                # ask again, or a short job's RUNNING is lost and the next poll sees it ended.
-                self._next_poll.pop(key, None)
-            raise
+        if step.status != old:
+            await self._write_status(job, old, step.status)
         return self._requeue(key, step, changed=step.status != old, asked=asked)
 
     # -- observe ---------------------------------------------------------------------------
@@ -293,6 +285,9 @@ class RayJobActor:
             elif asked:  # only a poll that saw nothing new backs off; other events do not count
                 self._poll[key] = min(self._poll[key] * 2, MAX_POLL) if key in self._poll else FIRST_POLL
             if changed or asked:
+                # The next poll is due only once an answer has reached the status: after a failed
+                # write (a 409 on a stale cache) the retry asks again, or a short job's RUNNING
+                # would be lost and the next poll would find it ended.
                 self._next_poll[key] = now + self._poll.get(key, FIRST_POLL)
             due = max(self._next_poll.get(key, now) - now, 0.05)
             wait = due if wait is None else min(wait, due)
