@@ -66,7 +66,7 @@ class Clock:
         self.api = api
         self.seen: dict[tuple[str, str], float] = {}
         self.cluster_of: dict[str, str] = {}
-        self.status_of: dict[str, dict[str, Any]] = {}
+        self.head_ip_of: dict[str, str] = {}
         self.lock = threading.Lock()
         self.watches = [watch.Watch(), watch.Watch()]
         threading.Thread(target=self._run, args=("rayjobs", self.watches[0]), daemon=True).start()
@@ -90,8 +90,9 @@ class Clock:
                         for value in (st.get("jobStatus"), st.get("jobDeploymentStatus")):
                             if value:
                                 self.seen.setdefault((value, name), now)
-                        if st.get("rayClusterStatus"):
-                            self.status_of[name] = st
+                        head_ip = ((st.get("rayClusterStatus") or {}).get("head") or {}).get("podIP")
+                        if head_ip:
+                            self.head_ip_of[name] = head_ip
             except Exception:  # a dropped watch restarts; only first sightings matter
                 time.sleep(0.2)
 
@@ -138,7 +139,7 @@ def measure(kubeconfig: Path, clock: Clock, mode: str, run: int) -> tuple[float,
     if mode == "InteractiveMode":
         clock.wait(("Waiting", name))
         with clock.lock:
-            head_ip = clock.status_of[name]["rayClusterStatus"]["head"]["podIP"]
+            head_ip = clock.head_ip_of[name]
         submit(head_ip, f"{name}-id")
         kubectl(
             kubeconfig,

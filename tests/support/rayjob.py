@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from support.walkthrough import KUBECTL, Kubectl, wait_for
+from support.walkthrough import Kubectl, wait_for
 
 CODE_CONFIGMAP: dict[str, Any] = {
     "apiVersion": "v1",
@@ -134,17 +134,7 @@ def watched_job_statuses(kubectl: Kubectl, name: str) -> Iterator[list[str]]:
     sees them (a status that lasted only between two of the operator's polls would be missing)."""
     seen: list[str] = []
     proc = subprocess.Popen(
-        [
-            str(KUBECTL),
-            "--namespace",
-            kubectl.namespace,
-            "get",
-            "rayjob",
-            name,
-            "--watch",
-            "-o",
-            'jsonpath={.status.jobStatus}{"\\n"}',
-        ],
+        kubectl.argv("get", "rayjob", name, "--watch", "-o", 'jsonpath={.status.jobStatus}{"\\n"}'),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

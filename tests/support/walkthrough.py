@@ -43,11 +43,14 @@ class Kubectl:
         self.namespace = namespace
         self.env = {**os.environ, "HOME": str(home), "KUBECONFIG": str(kubeconfig)}
 
+    def argv(self, *args: str) -> list[str]:
+        return [str(KUBECTL), "--namespace", self.namespace, *args]
+
     def run(
         self, *args: str, input: str | None = None, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(KUBECTL), "--namespace", self.namespace, *args],
+            self.argv(*args),
             input=input,
             capture_output=True,
             text=True,

@@ -352,14 +352,12 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     if not containers:
         errs.append(FieldError(f"{path}.containers", REQUIRED, ""))
     names: set[str] = set()
-    for field_name, group in (("initContainers", init), ("containers", containers)):
-        for i, ctr in enumerate(group):
-            errs.extend(container_errors(_d(ctr), f"{path}.{field_name}[{i}]", names, volumes))
-
     grace = spec.get("terminationGracePeriodSeconds")
     for field_name, group in (("initContainers", init), ("containers", containers)):
         for i, ctr in enumerate(group):
-            errs.extend(_sleep_hook_errors(_d(ctr), f"{path}.{field_name}[{i}]", grace))
+            cp = f"{path}.{field_name}[{i}]"
+            errs.extend(container_errors(_d(ctr), cp, names, volumes))
+            errs.extend(_sleep_hook_errors(_d(ctr), cp, grace))
     errs.extend(_topology_spread_errors(_l(spec.get("topologySpreadConstraints")), path))
 
     restart = spec.get("restartPolicy", "Always")
