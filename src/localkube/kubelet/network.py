@@ -47,6 +47,11 @@ def ensure_bridge(cidr: str) -> str:
             ip.link("add", ifname=names.BRIDGE, kind="bridge")
             idx = _link_index(ip, names.BRIDGE)
         assert idx is not None
+        # A bridge whose MAC was never set takes its lowest port's, so a new pod's veth could change
+        # it; the host then drops other pods' frames to the old MAC (the gateway, so Services and
+        # the API server) until their ARP entries expire. Setting it, even to itself, pins it.
+        mac = ip.get_links(idx)[0].get_attr("IFLA_ADDRESS")
+        ip.link("set", index=idx, address=mac)
         have = {a.get_attr("IFA_ADDRESS") for a in ip.get_addr(index=idx)}
         if gw not in have:
             ip.addr("add", index=idx, address=gw, prefixlen=net.prefixlen)

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from localkube.kubelet import logs, network, runtime
+from localkube.kubelet import logs, names, network, runtime
 from localkube.kubelet.runtime import image_dirs_under
 
 CIDR = "10.244.0.0/16"
@@ -162,4 +162,44 @@ async def test_login_shell_keeps_the_image_python_first(host_clean: Path) -> Non
 
         assert _out(sbs[0], "main").splitlines() == [f"{bindir}/ray", f"{bindir}/python", ray.__version__]
     finally:
+        await _teardown(sbs)
+
+
+async def test_a_pod_keeps_reaching_the_host_when_a_pod_with_a_lower_mac_joins(host_clean: Path) -> None:
+    # Pods reach Service IPs and the API server through the bridge's gateway address. A Linux
+    # bridge whose MAC was never set takes its lowest port's MAC, so a new pod could change it, and
+    # the host would drop every other pod's frames to the old one until their ARP entries expired
+    # (a RayService upgrade under load lost its requests for 40 s that way).
+    sbs = await _with_sandboxes(host_clean, 2)
+    accepted = 0
+
+    def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        accepted += 1
+        writer.close()
+
+    async def set_mac(sb: runtime.PodSandbox, mac: str) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            "ip", "link", "set", "dev", names.veth_name(sb.uid), "address", mac
+        )
+        assert await proc.wait() == 0
+
+    server = await asyncio.start_server(on_connect, "10.244.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = {"PATH": runtime.image_path()}
+    connect = ["python", "-c", f"import socket; socket.create_connection(('10.244.0.1', {port}), timeout=3)"]
+    try:
+        # pod-0 learns the gateway's MAC while pod-1's port has the lowest MAC
+        await set_mac(sbs[1], "02:00:00:00:00:02")
+        first = await sbs[0].start_container("first", 0, runtime.LaunchSpec(connect, env))
+        assert await first.wait() == 0, _out(sbs[0], "first")
+        joined = runtime.PodSandbox("0002e2e0-0000-0000-0000-000000000000", "pod-2", host_clean / "p2", CIDR)
+        sbs.append(joined)
+        await joined.setup("10.244.0.4")
+        await set_mac(joined, "02:00:00:00:00:01")
+        again = await sbs[0].start_container("again", 0, runtime.LaunchSpec(connect, env))
+        assert await again.wait() == 0, _out(sbs[0], "again")
+        assert accepted == 2
+    finally:
+        server.close()
         await _teardown(sbs)
