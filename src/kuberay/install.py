@@ -10,6 +10,7 @@ RBAC holds only what the operator calls, plus what it must hold to grant the aut
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -478,7 +479,28 @@ async def apply(objects: Sequence[dict[str, Any]], kubeconfig: str | None) -> li
             if not 200 <= status < 300:
                 raise InstallError(f"{describe(obj)}: {status} {payload.get('message', payload)}")
             lines.append(f"{describe(obj)} {verb}")
+        # A RayCluster applied right after `install --apply` must find its CRD served: real
+        # kube-apiserver serves a new CRD only once Established, a moment later (`kubectl wait`).
+        for crd in (o for o in objects if o["kind"] == "CustomResourceDefinition"):
+            path = object_path(crd, named=True)
+            deadline = asyncio.get_running_loop().time() + CRD_ESTABLISHED_TIMEOUT
+            while not established(payload := (await call("GET", path, crd, "application/json"))[1]):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise InstallError(
+                        f"{describe(crd)}: not Established after {CRD_ESTABLISHED_TIMEOUT:.0f} s "
+                        f"(conditions: {(payload.get('status') or {}).get('conditions')})"
+                    )
+                await asyncio.sleep(0.2)
     return lines
+
+
+CRD_ESTABLISHED_TIMEOUT = 60.0
+
+
+def established(crd: dict[str, Any]) -> bool:
+    """Whether a CRD's status says the API server serves its resource (pure)."""
+    conditions = (crd.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
 class InstallError(Exception):
@@ -518,7 +540,6 @@ def add_install_subcommand(sub: Any) -> None:
 
 
 def run_install_command(args: Any) -> int:
-    import asyncio
     import sys
 
     objects = render_install(

@@ -69,11 +69,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "tests/integration/localkube/test_watch.py::test_bookmarks_and_timeout": (
         "kube-apiserver sends watch bookmarks about once a minute; localkube sooner"
     ),
-    "tests/integration/install/test_deployment_controllers.py": (
-        "kube-controller-manager's Deployment controller: event messages ('Scaled up replica set X "
-        "from 0 to 3'), rollout timing and adoption differ from localkube's controllers"
-    ),
-    "tests/integration/install/test_install_rbac.py": CRD_NOT_YET_SERVED,
 }
 
 

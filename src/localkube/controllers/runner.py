@@ -171,7 +171,7 @@ class Controllers:
                 return 0.0
         if plan.create is not None:
             replicas = dep.spec_replicas(plan.create)
-            message = f"Scaled up replica set {podutil.meta(plan.create)['name']} to {replicas}"
+            message = f"Scaled up replica set {podutil.meta(plan.create)['name']} from 0 to {replicas}"
             await events.post(self.client, d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", message)
         for rs_name, replicas in plan.scale:
             before = self.replicasets.get(namespace, rs_name)
@@ -181,7 +181,7 @@ class Controllers:
             self.replicasets.put(patched)
             old = dep.spec_replicas(before) if before is not None else 0
             direction = "up" if replicas > old else "down"
-            message = f"Scaled {direction} replica set {rs_name} to {replicas} from {old}"
+            message = f"Scaled {direction} replica set {rs_name} from {old} to {replicas}"
             await events.post(self.client, d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", message)
         for rs_name in plan.delete:
             with contextlib.suppress(ApiError):
