@@ -74,6 +74,8 @@ def test_k8s_job_mode_submitter_job_runs_the_job_and_its_log_has_the_output(stac
     try:
         with watched_job_statuses(kubectl, "k8s-ok") as seen:
             st = wait_status(kubectl, "k8s-ok", "Complete")
+            # the watch may print the last update a moment after the status read above
+            wait_for("the watch to show SUCCEEDED", lambda: seen[-1:] == ["SUCCEEDED"], 30, 0.2)
         assert st["jobStatus"] == "SUCCEEDED" and st["succeeded"] == 1
         assert seen[-2:] == ["RUNNING", "SUCCEEDED"], seen
         log = kubectl.ok("logs", "-l", "job-name=k8s-ok", "--tail=-1")

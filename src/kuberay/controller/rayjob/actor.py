@@ -22,8 +22,10 @@ from kuberay.controller.rayjob.wiring import JobCache
 log = logging.getLogger(__name__)
 
 # Dashboard polling while a job runs: from FIRST_POLL, doubling to MAX_POLL while nothing changes.
+# MAX_POLL is KubeRay's requeue period for a running RayJob (3 s): a longer one let a job that
+# was submitted while the polls had backed off run its few seconds unseen, no RUNNING shown.
 FIRST_POLL = 1.0
-MAX_POLL = 10.0
+MAX_POLL = 3.0
 
 
 class RetryLater(Exception):
