@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from kuberay.api.crd import render_crds
+from kuberay.api.crd import established, render_crds
 from kuberay.build.autoscaler import AUTOSCALER_RULES
 
 COMPONENT = "kuberay-operator"
@@ -495,12 +495,6 @@ async def apply(objects: Sequence[dict[str, Any]], kubeconfig: str | None) -> li
 
 
 CRD_ESTABLISHED_TIMEOUT = 60.0
-
-
-def established(crd: dict[str, Any]) -> bool:
-    """Whether a CRD's status says the API server serves its resource (pure)."""
-    conditions = (crd.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
 class InstallError(Exception):

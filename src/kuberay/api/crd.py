@@ -204,3 +204,9 @@ def render_crd(kind: str = "raycluster") -> dict[str, Any]:
 def render_crds() -> list[dict[str, Any]]:
     """Every CRD this operator serves, in install order."""
     return [render_crd(kind) for kind in KINDS]
+
+
+def established(crd: dict[str, Any]) -> bool:
+    """Whether a CRD's status says the API server serves its resource (pure)."""
+    conditions = (crd.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.panel import Panel
 
-from kuberay.api.crd import render_crd
+from kuberay.api.crd import established, render_crd
 from kuberay.demo import processes
 from kuberay.demo.kube import Kube, KubeError, read_kubeconfig
 from kuberay.demo.plot import write_png
@@ -184,16 +184,14 @@ class Demo:
     async def install_crd(self) -> None:
         await self.k().create(render_crd())
 
-        async def established() -> bool:
-            crd = await self.k()._json(
-                "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rayclusters.ray.io"
-            )
-            return any(
-                c.get("type") == "Established" and c.get("status") == "True"
-                for c in crd.get("status", {}).get("conditions", [])
+        async def served() -> bool:
+            return established(
+                await self.k()._json(
+                    "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rayclusters.ray.io"
+                )
             )
 
-        await self.wait_until("the RayCluster CRD to be served", established, 60)
+        await self.wait_until("the RayCluster CRD to be served", served, 60)
 
     async def start_operator(self) -> None:
         self.operator = processes.operator(
