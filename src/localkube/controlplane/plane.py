@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from localkube.apiserver import certs
+from localkube.apiserver import certs, codec
 from localkube.client.apiclient import ApiClient, ApiError
 from localkube.controlplane import etcdstate, flags, kubeconfigs, leftovers, pki
 
@@ -34,6 +34,8 @@ BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler
 BINARIES_ENV = "LOCALKUBE_KUBERNETES_BINARIES"
 START_TIMEOUT = 120.0
 STOP_GRACE = 15.0
+# a LIST answered with each object's metadata only (PartialObjectMetadataList)
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 
 
 class ControlPlaneError(RuntimeError):
@@ -324,8 +326,10 @@ class KubernetesControlPlane:
         self._delete_crds()
         return etcdstate.reset(self.etcd_url, since)
 
-    def _api(self, method: str, path: str, patch: dict[str, Any] | None = None) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {self.admin_token}"}
+    def _api(
+        self, method: str, path: str, patch: dict[str, Any] | None = None, accept: str = "application/json"
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.admin_token}", "Accept": accept}
         data = None
         if patch is not None:
             headers["Content-Type"] = "application/merge-patch+json"
@@ -358,7 +362,10 @@ class KubernetesControlPlane:
             if collection is None:
                 continue
             try:
-                listing = self._api("GET", collection)
+                # metadata only: all it needs. Its managedFields nest as deep as the object,
+                # which kube-apiserver allows to 10,000 levels, past Python's default limit.
+                codec.ensure_recursion_limit()
+                listing = self._api("GET", collection, accept=METADATA_LIST)
             except urllib.error.HTTPError:
                 continue  # not served (yet, or any more): nothing of it to hold the CRD
             for path in leftovers.finalized_paths(collection, listing.get("items") or []):
