@@ -119,21 +119,37 @@ def dumps(obj: Any) -> bytes:
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
+class _Decoded(dict[str, Any]):
+    """A decoded JSON object and the paths, relative to it, of the keys repeated within it."""
+
+    repeated: list[str]
+
+
+def _repeated_within(value: Any) -> list[str]:
+    if isinstance(value, _Decoded):
+        return value.repeated
+    if isinstance(value, list):
+        inner = ((i, p) for i, v in enumerate(value) for p in _repeated_within(v))
+        return [f"[{i}]{'' if p.startswith('[') else '.'}{p}" for i, p in inner]
+    return []
+
+
 def duplicate_fields(raw: bytes | str) -> list[str]:
-    """Dotted paths of keys repeated in one JSON object (Go's strict decoder names them), for
-    fieldValidation=Strict. Called on a body that already decoded, so it is well formed."""
-    found: list[str] = []
+    """Paths of keys repeated in one JSON object, as Go's strict decoder names them
+    (`metadata.name`, `spec.containers[0].name`), for fieldValidation=Strict. Called on a body
+    that already decoded, so it is well formed."""
 
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
+    def pairs(items: list[tuple[str, Any]]) -> _Decoded:
+        obj = _Decoded()
+        obj.repeated = []
         for k, v in items:
-            if k in seen:
-                found.append(k)
-            seen[k] = v
-        return seen
+            if k in obj:
+                obj.repeated.append(k)
+            obj[k] = v
+            obj.repeated.extend(f"{k}{p}" if p.startswith("[") else f"{k}.{p}" for p in _repeated_within(v))
+        return obj
 
-    json.loads(raw, object_pairs_hook=pairs)
-    return found
+    return _repeated_within(json.loads(raw, object_pairs_hook=pairs))
 
 
 def from_yaml(value: Any) -> Any:
@@ -163,9 +179,23 @@ def refuse_duplicates(raw: bytes, field_validation: str | None, media: str) -> N
     except (ValueError, RecursionError):
         return  # malformed or too deep: decoding answers it
     if found:
-        raise errors.bad_request(
-            "strict decoding error: " + ", ".join(f'duplicate field "{f}"' for f in dict.fromkeys(found))
-        )
+        names = ", ".join(f'duplicate field "{f}"' for f in dict.fromkeys(found))
+        raise errors.bad_request(f"{_as_kind(raw)}strict decoding error: {names}")
+
+
+def _as_kind(raw: bytes) -> str:
+    """kube-apiserver's prefix of a decoding error, for a body that names its kind."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    kind, api_version = body.get("kind"), body.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api_version, str) or not kind:
+        return ""
+    version = api_version.rsplit("/", 1)[-1]
+    return f'{kind} in version "{version}" cannot be handled as a {kind}: '
 
 
 def header_text(text: str) -> str:

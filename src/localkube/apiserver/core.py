@@ -342,8 +342,11 @@ class Core:
             errs += schemas.validate(obj, info.schema, old=old)
         if strategy.validate is not None:
             errs += strategy.validate(obj)
-        if old is not None and strategy.validate_update is not None and not part:
-            errs += strategy.validate_update(old, obj)
+        # the version a client wrote in may hold fields to more than storage does (events.k8s.io)
+        served = opts.served_as.strategy if opts.served_as is not None else strategy
+        for checks in (strategy, served) if served is not strategy else (strategy,):
+            if old is not None and checks.validate_update is not None and not part:
+                errs += checks.validate_update(old, obj)
         if old is not None and _meta(old).get("deletionTimestamp"):
             added = [f for f in meta.get("finalizers") or () if f not in (_meta(old).get("finalizers") or ())]
             if added:
@@ -680,21 +683,23 @@ class Core:
         strategy = info.strategy
         if name in strategy.protected_names:
             raise errors.forbidden(info.plural, info.group, name, f"this {info.singular} may not be deleted")
+        # kube-apiserver's registry checks these itself and names the kind, not the resource
         if opts.precondition_uid and opts.precondition_uid != old_meta.get("uid"):
             raise errors.conflict(
-                info.plural,
+                info.kind,
                 info.group,
                 name,
-                f"Precondition failed: UID in precondition: {opts.precondition_uid}, "
-                f"UID in object meta: {old_meta.get('uid')}",
+                f"the UID in the precondition ({opts.precondition_uid}) does not match the UID in record "
+                f"({old_meta.get('uid')}). The object might have been deleted and then recreated",
             )
         if opts.precondition_rv and opts.precondition_rv != old_meta.get("resourceVersion"):
             raise errors.conflict(
-                info.plural,
+                info.kind,
                 info.group,
                 name,
-                f"Precondition failed: ResourceVersion in precondition: {opts.precondition_rv}, "
-                f"ResourceVersion in object meta: {old_meta.get('resourceVersion')}",
+                f"the ResourceVersion in the precondition ({opts.precondition_rv}) does not match the "
+                f"ResourceVersion in record ({old_meta.get('resourceVersion')}). The object might have been "
+                "modified",
             )
         warnings: list[str] = []
         policy = opts.propagation

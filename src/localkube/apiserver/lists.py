@@ -93,7 +93,7 @@ def _too_large_rv(rv: int, current: int) -> errors.APIError:
     return errors.APIError(
         504,
         "Timeout",
-        f"Too large resource version: {rv}, current: {current}",
+        f"Timeout: Too large resource version: {rv}, current: {current}",
         {
             "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
             "retryAfterSeconds": 1,

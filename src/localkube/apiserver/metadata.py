@@ -269,7 +269,7 @@ def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
         errs.extend(FieldError(path, INVALID, m, key) for m in qualified_name_errors(str(key).lower()))
         total += len(str(key).encode()) + len(str(value).encode())
     if total > TOTAL_ANNOTATION_SIZE_LIMIT:
-        errs.append(FieldError(path, TOO_LONG, f"must have at most {TOTAL_ANNOTATION_SIZE_LIMIT} bytes"))
+        errs.append(FieldError(path, TOO_LONG, f"may not be more than {TOTAL_ANNOTATION_SIZE_LIMIT} bytes"))
     return errs
 
 
@@ -579,7 +579,7 @@ def _validate_data_keys(obj: Mapping[str, Any], fields: tuple[str, ...]) -> list
             seen.setdefault(key, fname)
             total += len(str(value))
     return errs + (
-        [FieldError("", TOO_LONG, f"must have at most {MAX_SECRET_SIZE} bytes")]
+        [FieldError("", TOO_LONG, f"may not be more than {MAX_SECRET_SIZE} bytes")]
         if total > MAX_SECRET_SIZE
         else []
     )

@@ -56,7 +56,8 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
         )
     if len(ops) > MAX_JSON_PATCH_OPERATIONS:
         raise PatchError(
-            f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}",
+            "Request entity too large: The allowed maximum operations in a JSON patch is "
+            f"{MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}",
             413,
         )
     result: Any = copy.deepcopy(doc)

@@ -39,5 +39,8 @@ def test_yaml_values_become_json() -> None:
 
 
 def test_duplicates_and_header_text() -> None:
-    assert codec.duplicate_fields(b'{"a":{"b":1,"b":2},"c":3}') == ["b"]
+    # named by their paths, as kube-apiserver's strict decoder names them
+    assert codec.duplicate_fields(b'{"a":{"b":1,"b":2},"c":3}') == ["a.b"]
+    body = b'{"spec":{"containers":[{"name":"a"},{"name":"b","name":"c"}]},"x":1,"x":2}'
+    assert codec.duplicate_fields(body) == ["spec.containers[1].name", "x"]
     assert codec.header_text('unknown field "a\nb\x00"') == 'unknown field \\"a\\nb\\x00\\"'

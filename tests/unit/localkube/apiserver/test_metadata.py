@@ -131,7 +131,7 @@ def test_label_errors(labels: dict[str, str], fragment: str) -> None:
 def test_annotations_over_256k_are_too_long() -> None:
     big = obj(name="crd", annotations={"kubectl.kubernetes.io/last-applied-configuration": "x" * 262144})
     got = messages(validate_metadata(big, namespaced=False, name_rule="subdomain"))
-    assert got == ["metadata.annotations: Too long: must have at most 262144 bytes"]
+    assert got == ["metadata.annotations: Too long: may not be more than 262144 bytes"]
     fits = obj(name="crd", annotations={"k": "x" * (262144 - 1)})
     assert validate_metadata(fits, namespaced=False, name_rule="subdomain") == []
 
