@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import kubernetes
 import urllib3
 
 from localkube.apiserver.server import APIServer
+from support.waiting import wait_for
 
 
 def client_with_token(server: APIServer, token: str) -> kubernetes.client.ApiClient:
@@ -38,3 +41,19 @@ class RawClient:
         auth = token if token is not None else self.conf.get_api_key_with_prefix("BearerToken") or ""
         headers = {"Content-Type": content_type, "Accept": accept, "Authorization": auth}
         return self.pool.request(method, self.conf.host + path, headers=headers, body=body, retries=False)
+
+
+def wait_unauthorized(call: Callable[[], object], timeout: float = 30.0) -> None:
+    """Wait until `call` is refused with 401. kube-apiserver learns that a token's service account
+    or pod is gone from its informers, a moment after the delete; localkube at once."""
+
+    def refused() -> bool:
+        try:
+            call()
+        except kubernetes.client.ApiException as e:
+            if e.status == 401:
+                return True
+            raise
+        return False
+
+    wait_for("the token to be refused (401)", refused, timeout=timeout)

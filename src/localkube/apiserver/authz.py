@@ -59,17 +59,25 @@ def authorize(
     cluster_role_bindings: Iterable[dict[str, Any]],
 ) -> tuple[bool, str]:
     """(allowed, reason). ClusterRoleBindings apply everywhere; RoleBindings only in their own
-    namespace. A binding whose role does not exist grants nothing. `roles` is keyed by
-    (namespace, name). Denials carry an empty reason, as RBAC's does."""
+    namespace. A binding whose role does not exist grants nothing, and a denial names such roles,
+    as kube-apiserver's does (its reason is empty otherwise). `roles` is keyed by (namespace, name)."""
     if PRIVILEGED_GROUP in user.groups:
         # kube-apiserver lets system:masters through before RBAC is even asked.
         return True, ""
+    missing: list[str] = []
     for source, rule in _rules(
-        user, attrs.namespace, roles, cluster_roles, role_bindings, cluster_role_bindings
+        user, attrs.namespace, roles, cluster_roles, role_bindings, cluster_role_bindings, missing
     ):
         if rule_allows(attrs, rule):
             return True, f"RBAC: allowed by {source}"
-    return False, ""
+    if not missing:
+        return False, ""
+    # the authorizer chain names the authorizer; several errors are listed as Go's aggregate does
+    return False, "rbac: RBAC: " + (missing[0] if len(missing) == 1 else "[" + ", ".join(missing) + "]")
+
+
+def _not_found(kind: str, name: str) -> str:
+    return f'{kind.lower()}.rbac.authorization.k8s.io "{name}" not found'
 
 
 def rules_for(
@@ -93,7 +101,9 @@ def _rules(
     cluster_roles: Mapping[str, dict[str, Any]],
     role_bindings: Iterable[dict[str, Any]],
     cluster_role_bindings: Iterable[dict[str, Any]],
+    missing: list[str] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rules bound to `user`; the roles that bindings name but do not exist go to `missing`."""
     for binding in cluster_role_bindings:
         ref = binding.get("roleRef") or {}
         subject = _matching_subject(user, binding, "")
@@ -101,6 +111,8 @@ def _rules(
             continue
         role = cluster_roles.get(str(ref.get("name", "")))
         if role is None:
+            if missing is not None:
+                missing.append(_not_found("ClusterRole", str(ref.get("name", ""))))
             continue
         source = (
             f'ClusterRoleBinding "{_name(binding)}" of ClusterRole "{ref.get("name")}" '
@@ -119,8 +131,12 @@ def _rules(
             continue
         kind = ref.get("kind")
         name = str(ref.get("name", ""))
+        if kind not in ("Role", "ClusterRole"):
+            continue
         role = roles.get((namespace, name)) if kind == "Role" else cluster_roles.get(name)
-        if role is None or kind not in ("Role", "ClusterRole"):
+        if role is None:
+            if missing is not None:
+                missing.append(_not_found(str(kind), name))
             continue
         who = _describe(subject, namespace)
         source = f'RoleBinding "{_name(binding)}/{namespace}" of {kind} "{name}" to {who}'

@@ -367,7 +367,7 @@ class RestAPI:
 
     def _authorize(self, user: User, attrs: RequestAttrs) -> None:
         """403 Forbidden, worded as kube-apiserver words it, unless the authorizer allows."""
-        allowed, _ = self._decision(user, attrs)
+        allowed, reason = self._decision(user, attrs)
         if allowed:
             return
         details: dict[str, Any] = {"kind": attrs.resource} if attrs.resource else {}
@@ -376,7 +376,7 @@ class RestAPI:
         if attrs.api_group:
             details["group"] = attrs.api_group
         message = authz.forbidden_message(authz.UserInfo(user.name, user.groups), attrs)
-        raise APIError(403, "Forbidden", message, details)
+        raise APIError(403, "Forbidden", f"{message}: {reason}" if reason else message, details)
 
     def _authenticate_token(self, token: str) -> User | None:
         user = self.tokens.authenticate(f"Bearer {token}")

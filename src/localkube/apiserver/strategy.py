@@ -61,7 +61,8 @@ class Strategy:
     default: Callable[[Obj], None] | None = None
     # validation on create and update, after defaulting (ValidateXxx)
     validate: Callable[[Obj], list[FieldError]] | None = None
-    # validation only on update: (old, new) -> errors (immutable fields, ValidateXxxUpdate)
+    # validation only on update: (old, new) -> errors (immutable fields, ValidateXxxUpdate); a
+    # served version's runs too, given both objects as they are stored
     validate_update: Callable[[Obj, Obj], list[FieldError]] | None = None
     # after validation and admission, before storing: fields the server derives (CRD status)
     prepare: Callable[[Obj, str], None] | None = None

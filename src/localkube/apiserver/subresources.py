@@ -112,6 +112,11 @@ def request_token(
                 f"the UID in the bound object reference ({ref['uid']}) does not match the UID in record. "
                 "The object might have been deleted and then recreated",
             )
+        if (pod.get("spec") or {}).get("serviceAccountName", "default") != name:
+            raise errors.bad_request(
+                f'cannot bind token for serviceaccount "{name}" to pod running with different '
+                "serviceaccount name."
+            )
         bound["pod"] = {"name": ref.get("name"), "uid": uid}
     token, exp = authority.issue(ns, name, sa["metadata"]["uid"], spec["audiences"], seconds, bound)
     expiry = format_time(dt.datetime.fromtimestamp(exp, dt.UTC))

@@ -36,9 +36,10 @@ class Credentials:
 def token_file_lines(admin_token: str, node_token: str, node_name: str) -> str:
     """kube-apiserver's --token-auth-file: token,user,uid,"group1,group2" (pure). The admin keeps
     a bearer token so DIR/kubeconfig has the same shape as localkube's; the node gets its own
-    identity in system:nodes, as a kubelet has."""
+    identity in system:nodes, as a kubelet has. The admin's user name is localkube's (and
+    kubeadm's), kubernetes-admin."""
     return (
-        f'{admin_token},localkube-admin,localkube-admin,"system:masters"\n'
+        f'{admin_token},kubernetes-admin,kubernetes-admin,"system:masters"\n'
         f'{node_token},system:node:{node_name},system:node:{node_name},"{NODE_GROUP}"\n'
     )
 

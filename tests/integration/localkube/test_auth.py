@@ -10,7 +10,7 @@ import pytest
 from kubernetes.client import ApiException, CoreV1Api, RbacAuthorizationV1Api
 
 from localkube.apiserver.server import APIServer
-from support.clients import client_with_token
+from support.clients import client_with_token, wait_unauthorized
 
 
 def sa_token(admin: kubernetes.client.ApiClient, name: str) -> str:
@@ -79,9 +79,7 @@ def test_token_of_deleted_service_account_is_rejected(
     with client_with_token(apiserver, token) as sa:
         assert kubernetes.client.VersionApi(sa).get_code().git_version.startswith("v1.")
         CoreV1Api(k8s).delete_namespaced_service_account("temp", "default")
-        with pytest.raises(ApiException) as e:
-            kubernetes.client.VersionApi(sa).get_code()
-        assert e.value.status == 401
+        wait_unauthorized(kubernetes.client.VersionApi(sa).get_code)
     with client_with_token(apiserver, token + "x") as forged, pytest.raises(ApiException) as e:
         kubernetes.client.VersionApi(forged).get_code()
     assert e.value.status == 401

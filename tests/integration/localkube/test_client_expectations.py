@@ -11,6 +11,10 @@ from collections.abc import Callable
 
 import kubernetes
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from kubernetes.client import (
     ApiClient,
     AuthenticationV1Api,
@@ -147,14 +151,24 @@ def test_apiservices_are_listed_and_available(kubectl: Kubectl) -> None:
         assert available["status"] == "True"
 
 
-def test_certificate_signing_request_approval(kubectl: Kubectl) -> None:
-    csr = {
+def _csr(name: str, request: bytes) -> str:
+    return json.dumps({
         "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
-        "metadata": {"name": "me"},
-        "spec": {"request": base64.b64encode(b"-----BEGIN CERTIFICATE REQUEST-----\n").decode(),
+        "metadata": {"name": name},
+        "spec": {"request": base64.b64encode(request).decode(),
                  "signerName": "kubernetes.io/kube-apiserver-client", "usages": ["client auth"]},
-    }  # fmt: skip
-    assert kubectl("create", "-f", "-", input=json.dumps(csr)).returncode == 0
+    })  # fmt: skip
+
+
+def test_certificate_signing_request_approval(kubectl: Kubectl) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "me")])
+    request = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    # what is not a PKCS#10 request is refused, as kube-apiserver refuses it
+    r = kubectl("create", "-f", "-", input=_csr("bad", b"-----BEGIN CERTIFICATE REQUEST-----\n"))
+    assert r.returncode != 0 and "PEM block type must be CERTIFICATE REQUEST" in r.stderr, r.stderr
+    r = kubectl("create", "-f", "-", input=_csr("me", request.public_bytes(serialization.Encoding.PEM)))
+    assert r.returncode == 0, r.stderr
     r = kubectl("certificate", "approve", "me")
     assert r.returncode == 0, r.stderr
     got = json.loads(kubectl("get", "csr", "me", "-o", "json", check=True).stdout)

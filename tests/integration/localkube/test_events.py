@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import kubernetes
-from kubernetes.client import CoreV1Api, EventsV1Api
+import pytest
+from kubernetes.client import ApiException, CoreV1Api, EventsV1Api
+
+from support.clients import RawClient
 
 
 def test_events_are_shared_between_the_two_apis(k8s: kubernetes.client.ApiClient) -> None:
     core, new = CoreV1Api(k8s), EventsV1Api(k8s)
-    new.create_namespaced_event(
-        "default",
+    # as JSON: the official client re-encodes eventTime without its microseconds
+    # ("...T00:00:00+00:00"), which kube-apiserver refuses (a MicroTime has six digits of them)
+    e1 = json.dumps(
         {
             "apiVersion": "events.k8s.io/v1",
             "kind": "Event",
@@ -22,13 +28,13 @@ def test_events_are_shared_between_the_two_apis(k8s: kubernetes.client.ApiClient
             "reportingController": "example.com/ctl",
             "reportingInstance": "ctl-1",
             "regarding": {"kind": "Pod", "name": "web", "namespace": "default"},
-        },
-    )
+        }
+    ).encode()
+    assert RawClient(k8s).send("POST", "/apis/events.k8s.io/v1/namespaces/default/events", e1).status == 201
     seen = core.read_namespaced_event("e1", "default")
     assert seen.message == "it began" and seen.involved_object.name == "web"
     assert seen.reporting_component == "example.com/ctl"
-    core.create_namespaced_event(
-        "default",
+    e2 = json.dumps(
         {
             "apiVersion": "v1",
             "kind": "Event",
@@ -42,10 +48,24 @@ def test_events_are_shared_between_the_two_apis(k8s: kubernetes.client.ApiClient
             "eventTime": "2026-01-01T00:00:01.000000Z",
             "reportingComponent": "kubelet",
             "reportingInstance": "node-1",
-        },
-    )
+            "action": "Pull",
+        }
+    ).encode()
+    # an Event with an eventTime must say its action, as kube-apiserver requires
+    missing = json.loads(e2)
+    del missing["action"]
+    r = RawClient(k8s).send("POST", "/api/v1/namespaces/default/events", json.dumps(missing).encode())
+    assert r.status == 422 and json.loads(r.data)["details"]["causes"] == [
+        {"reason": "FieldValueRequired", "message": "Required value", "field": "action"}
+    ]
+    r = RawClient(k8s).send("POST", "/api/v1/namespaces/default/events", e2)
+    assert r.status == 201, r.data
     listed = new.list_namespaced_event("default", field_selector="regarding.name=db").items
     assert [(e.metadata.name, e.note, e.deprecated_count) for e in listed] == [("e2", "done", 2)]
     assert {e.metadata.name for e in core.list_namespaced_event("default").items} == {"e1", "e2"}
-    new.patch_namespaced_event("e2", "default", {"note": "really done"})
-    assert core.read_namespaced_event("e2", "default").message == "really done"
+    # what an Event reported is immutable through events.k8s.io/v1, and core/v1 still may change it
+    with pytest.raises(ApiException) as e:
+        new.patch_namespaced_event("e2", "default", {"note": "really done"})
+    assert e.value.status == 422 and "message: Invalid value" in json.loads(e.value.body)["message"]
+    core.patch_namespaced_event("e2", "default", {"message": "really done"})
+    assert new.read_namespaced_event("e2", "default").note == "really done"

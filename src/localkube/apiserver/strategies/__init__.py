@@ -279,6 +279,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             False,
             short=("csr",),
             sub=("status", "approval"),
+            strategy=stored.CERTIFICATE_SIGNING_REQUEST,
         ),
         served(
             "certificates.k8s.io",

@@ -233,8 +233,23 @@ NODE = Strategy(
 ENDPOINTS = Strategy(create_on_update=True, printer=tables.ENDPOINTS_PRINTER)
 # not stored: rest.py computes them on each read (componentstatus.py)
 COMPONENT_STATUS = Strategy(printer=tables.COMPONENT_STATUS_PRINTER)
+
+
+def _event_validate(event: Obj) -> list[FieldError]:
+    """A core/v1 Event with an eventTime is a "new" event: kube-apiserver requires the fields the
+    events.k8s.io API names (reportingComponent is its reportingController)."""
+    if not event.get("eventTime"):
+        return []
+    return [
+        FieldError(field, REQUIRED, "")
+        for field in ("reportingComponent", "reportingInstance", "action", "reason")
+        if not event.get(field)
+    ]
+
+
 EVENT = Strategy(
     create_on_update=True,
+    validate=_event_validate,
     field_selectors=(
         "involvedObject.kind",
         "involvedObject.namespace",
@@ -250,9 +265,37 @@ EVENT = Strategy(
     ),
     printer=tables.EVENT_PRINTER,
 )
+# what an Event reported, as stored (core/v1 names) -> the path kube-apiserver's errors name
+_EVENTS_V1_IMMUTABLE = {
+    "involvedObject": "involvedObject",
+    "reason": "reason",
+    "message": "message",
+    "source": "source",
+    "firstTimestamp": "firstTimestamp",
+    "lastTimestamp": "lastTimestamp",
+    "count": "count",
+    "type": "type",
+    "action": "action",
+    "related": "related",
+    "reportingComponent": "reportingController",
+    "reportingInstance": "reportingInstance",
+}
+
+
+def _events_v1_update(old: Obj, new: Obj) -> list[FieldError]:
+    """Through events.k8s.io/v1 an Event may only grow its series: everything it reported is
+    immutable there (core/v1 keeps allowing it, for old clients). Both objects as stored."""
+    return [
+        FieldError(path, INVALID, "field is immutable", new.get(field))
+        for field, path in _EVENTS_V1_IMMUTABLE.items()
+        if new.get(field) != old.get(field)
+    ]
+
+
 # events.k8s.io/v1 serves the same stored Events with its own field names
 EVENTS_V1_EVENT = Strategy(
     create_on_update=True,
+    validate_update=_events_v1_update,
     field_selectors=(
         "regarding.kind",
         "regarding.namespace",

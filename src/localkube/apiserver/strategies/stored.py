@@ -1,8 +1,8 @@
 """Strategy records of kinds kube-apiserver serves that nothing in localkube acts on: stored,
 listed, watched, and validated as far as a user would notice (the required fields, their
-defaults): MutatingAdmissionPolicy(Binding) (no admission runs them), ClusterTrustBundle and
-PodCertificateRequest (no signer issues pod certificates), DeviceTaintRule (no devices),
-StorageVersionMigration (one storage version per kind: nothing to migrate)."""
+defaults): MutatingAdmissionPolicy(Binding) (no admission runs them), ClusterTrustBundle,
+PodCertificateRequest and CertificateSigningRequest (no signer issues certificates),
+DeviceTaintRule (no devices), StorageVersionMigration (one storage version per kind: nothing to migrate)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import base64
 import binascii
 import re
 from typing import Any
+
+from cryptography import x509
 
 from localkube.apiserver import metadata
 from localkube.apiserver.fielderrors import INVALID, REQUIRED, FieldError
@@ -136,6 +138,27 @@ def _pod_certificate_validate(pcr: Obj) -> list[FieldError]:
     return errs
 
 
+def _csr_problem(request: Any) -> str:
+    """Why spec.request is not a PKCS#10 request kube-apiserver would take ("" when it is)."""
+    try:
+        pem = base64.b64decode(str(request or ""), validate=True)
+        csr = x509.load_pem_x509_csr(pem)
+    except (binascii.Error, ValueError):
+        return "PEM block type must be CERTIFICATE REQUEST"
+    return "" if csr.is_signature_valid else "the request's signature does not verify"
+
+
+def _csr_validate(csr: Obj) -> list[FieldError]:
+    spec = _d(csr.get("spec"))
+    errs: list[FieldError] = []
+    if problem := _csr_problem(spec.get("request")):
+        errs.append(FieldError("spec.request", INVALID, problem, "<value omitted>"))
+    if not spec.get("signerName"):
+        errs.append(FieldError("spec.signerName", REQUIRED, ""))
+    return errs
+
+
+CERTIFICATE_SIGNING_REQUEST = Strategy(validate=_csr_validate)
 # a name may carry its signer's prefix, "example.com:signer:" (the validator checks which)
 CLUSTER_TRUST_BUNDLE = Strategy(name_rule="path-segment", validate=_trust_bundle_validate)
 POD_CERTIFICATE_REQUEST = Strategy(validate=_pod_certificate_validate)

@@ -47,7 +47,7 @@ def test_client_certificates_carry_the_user_and_groups_the_apiserver_reads(tmp_p
 def test_the_token_file_makes_the_admin_a_master_and_the_node_a_node() -> None:
     lines = pki.token_file_lines("a-token", "n-token", "localkube").splitlines()
     assert lines == [
-        'a-token,localkube-admin,localkube-admin,"system:masters"',
+        'a-token,kubernetes-admin,kubernetes-admin,"system:masters"',
         'n-token,system:node:localkube,system:node:localkube,"system:nodes"',
     ]
 
