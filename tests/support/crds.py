@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+import kubernetes
 import yaml
 
 from kuberay.api.crd import KINDS, render_crd
 from localkube.apiserver import schema as kube_schema
 from support.paths import KUBERAY_SAMPLES, SHARED
+from support.waiting import wait_for
+
+
+def create_crd(k8s: kubernetes.client.ApiClient, crd: dict[str, Any]) -> None:
+    """Create `crd` and return once it is Established: kube-apiserver serves a CRD's resource only
+    from then on, a moment after the create (localkube establishes it within the create)."""
+    ext = kubernetes.client.ApiextensionsV1Api(k8s)
+    ext.create_custom_resource_definition(crd)
+    wait_for(
+        "the CRD to be Established",
+        lambda: any(
+            c.type == "Established" and c.status == "True"
+            for c in (ext.read_custom_resource_definition(crd["metadata"]["name"]).status.conditions or [])
+        ),
+    )
+
+
+def wait_established(kubectl: Callable[..., subprocess.CompletedProcess[str]], name: str) -> None:
+    """Wait, with the real kubectl, for CRD `name` to be Established. (`kubectl wait
+    --for=condition=Established` fails at once on a CRD whose status has no conditions yet, as on
+    kube-apiserver right after the create.)"""
+    jsonpath = '{.status.conditions[?(@.type=="Established")].status}'
+    wait_for(
+        f"CRD {name} to be Established",
+        lambda: kubectl("get", "crd", name, "-o", f"jsonpath={jsonpath}").stdout == "True",
+    )
 
 
 @cache

@@ -12,27 +12,16 @@ import pytest
 import yaml
 
 from kuberay.api.crd import render_crd
+from support.crds import create_crd
 from support.kuberay import Kube
 from support.operator import OperatorProcess
 from support.paths import KUBERAY_CRD
-from support.waiting import wait_for
 
 
 @pytest.fixture
 def install_crd(k8s: kubernetes.client.ApiClient) -> Callable[[dict[str, Any]], None]:
-    ext = kubernetes.client.ApiextensionsV1Api(k8s)
-
     def install(crd: dict[str, Any]) -> None:
-        ext.create_custom_resource_definition(crd)
-        wait_for(
-            "the CRD to be Established",
-            lambda: any(
-                c.type == "Established" and c.status == "True"
-                for c in (
-                    ext.read_custom_resource_definition(crd["metadata"]["name"]).status.conditions or []
-                )
-            ),
-        )
+        create_crd(k8s, crd)
 
     return install
 

@@ -18,10 +18,10 @@ from kubernetes.client import ApiException, CoreV1Api
 from kubernetes.dynamic import DynamicClient
 
 from localkube.apiserver.server import APIServer
-from support.paths import RAYCLUSTER_SAMPLES
+from support.crds import wait_established
+from support.paths import KUBERAY_CRD, RAYCLUSTER_SAMPLES
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
-KUBERAY_CRD = Path("/work/shared/kuberay/crds/ray.io_rayclusters.yaml")
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -45,6 +45,8 @@ def managers(obj: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 def test_server_side_apply_of_kuberays_crd_and_a_repeat_that_changes_nothing(kubectl: Kubectl) -> None:
     assert "serverside-applied" in ok(kubectl("apply", "--server-side", "-f", str(KUBERAY_CRD)))
+    # the control plane writes the CRD's status (Established) once, after the create
+    wait_established(kubectl, "rayclusters.ray.io")
     first = live(kubectl, "crd", "rayclusters.ray.io")
     assert ("kubectl", "Apply") in managers(first)
     assert "f:spec" in managers(first)[("kubectl", "Apply")]
@@ -58,7 +60,7 @@ def test_server_side_apply_of_kuberays_crd_and_a_repeat_that_changes_nothing(kub
 def test_client_side_apply_of_kuberays_crd_fails_as_on_a_real_cluster(kubectl: Kubectl) -> None:
     result = kubectl("apply", "-f", str(KUBERAY_CRD))
     assert result.returncode != 0
-    assert "metadata.annotations: Too long: must have at most 262144 bytes" in result.stderr
+    assert "metadata.annotations: Too long: may not be more than 262144 bytes" in result.stderr
     assert kubectl("get", "crd", "rayclusters.ray.io").returncode != 0
 
 
@@ -145,7 +147,7 @@ def raw_apply(
 
 
 def test_an_apply_body_that_is_not_an_object_changes_nothing(
-    k8s: kubernetes.client.ApiClient, apiserver: APIServer
+    k8s: kubernetes.client.ApiClient, apiserver: APIServer, control_plane: str
 ) -> None:
     v1 = CoreV1Api(k8s)
     v1.create_namespaced_config_map("default", {"metadata": {"name": "cfg"}, "data": {"a": "1"}})
@@ -154,7 +156,12 @@ def test_an_apply_body_that_is_not_an_object_changes_nothing(
     for body, code in (
         ("- just\n- a list\n", 400),
         ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: cfg\n", 400),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: {nested: 1}\n", 400),
+        # kube-apiserver v1.37 answers this one with a 500 (its typed patch fails); localkube, which
+        # answers no bad input with a 5xx, with a 400 (docs/referees.md)
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: {nested: 1}\n",
+            400 if control_plane == "localkube" else 500,
+        ),
         ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n", 400),
         ("{{{ not yaml", 400),
         # a valid object with an invalid value: refused by validation
@@ -195,7 +202,7 @@ spec:
 def test_client_side_apply_create_update_and_unchanged(kubectl: Kubectl, kind: str, tmp_path: Path) -> None:
     if kind == "widget":
         ok(kubectl("apply", "-f", "-", input=SMALL_CRD))
-        ok(kubectl("wait", "--for=condition=Established", "crd/widgets.example.com"))
+        wait_established(kubectl, "widgets.example.com")
 
         def manifest(size: int) -> str:
             doc = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
@@ -224,7 +231,7 @@ def test_client_side_apply_create_update_and_unchanged(kubectl: Kubectl, kind: s
 def test_server_side_apply_of_kuberay_samples_twice(kubectl: Kubectl, sample: Path) -> None:
     """Defaulted list keys (a port's protocol) match the applied items: the repeat changes nothing."""
     ok(kubectl("apply", "--server-side", "-f", str(KUBERAY_CRD)))
-    ok(kubectl("wait", "--for=condition=Established", "crd/rayclusters.ray.io"))
+    wait_established(kubectl, "rayclusters.ray.io")
     ok(kubectl("apply", "--server-side", "-f", str(sample)))
     before = ok(kubectl("get", "-f", str(sample), "-o", "jsonpath={.items[*].metadata.resourceVersion}"))
     again = ok(kubectl("apply", "--server-side", "-f", str(sample)))

@@ -6,6 +6,8 @@ import kubernetes
 import pytest
 from kubernetes.client import ApiException, AppsV1Api, CoreV1Api
 
+from support.waiting import wait_for
+
 
 def deployment(name: str) -> dict:
     labels = {"app": name}
@@ -40,7 +42,11 @@ def test_deployment_defaults_generation_and_scale(k8s: kubernetes.client.ApiClie
         "web", "default", {"status": {"observedGeneration": 2, "replicas": 3}}
     )
     assert apps.read_namespaced_deployment("web", "default").metadata.generation == 2
-    assert apps.read_namespaced_deployment_scale("web", "default").status.replicas == 3
+    # the scale's status is the Deployment's (on a real cluster its controller writes it too)
+    wait_for(
+        "the scale's status to count 3 replicas",
+        lambda: apps.read_namespaced_deployment_scale("web", "default").status.replicas == 3,
+    )
 
 
 def test_a_replication_controller_defaults_its_selector_and_refuses_one_its_template_misses(

@@ -91,17 +91,34 @@ def deep_json_text(depth: int, name: str = "deep", leaf: bytes = b"1") -> bytes:
 
 # the object is level 1 and spec's value level 2: spec may hold MAX_DEPTH - 1 nested objects
 DEEPEST_SPEC = MAX_DEPTH - 1
+# kube-apiserver's decoder allows 10,000 levels; Python's stack allows localkube 1,000
+OUR_DEPTH_LIMIT = pytest.mark.localkube_only(
+    reason=f"localkube refuses nesting past {MAX_DEPTH} levels, kube-apiserver past 10,000 (docs/referees.md)"
+)
+# what localkube promises beyond kube-apiserver: no 5xx whatever the body
+NO_5XX = pytest.mark.localkube_only(
+    reason="kube-apiserver answers some of these with a 500 (an apply whose spec is a list, an "
+    "object past etcd's request limit); localkube answers every one with a 4xx (docs/referees.md)"
+)
 
 
-@pytest.mark.parametrize("depth", [MAX_DEPTH + 10, 1100, 100_000])  # ours, orjson's own, far past
-def test_deep_json_create_is_400_and_shallower_works(api: Client, depth: int) -> None:
+@pytest.mark.parametrize(
+    "depth",
+    [pytest.param(MAX_DEPTH + 10, marks=OUR_DEPTH_LIMIT), pytest.param(1100, marks=OUR_DEPTH_LIMIT), 100_000],
+)  # ours, orjson's own, far past both
+def test_deep_json_create_is_400_and_shallower_works(api: Client, depth: int, control_plane: str) -> None:
     r = api.send("POST", BLOBS, deep_json_text(depth))
     assert r.status == 400, r.data[:300]
-    assert f"nested more than {MAX_DEPTH} levels" in json.loads(r.data)["message"]
+    message = json.loads(r.data)["message"]
+    if control_plane == "localkube":
+        assert f"nested more than {MAX_DEPTH} levels" in message
+    else:
+        assert "exceeded max depth" in message
     assert api.send("POST", BLOBS, deep_json_text(DEEPEST_SPEC, "ok")).status == 201
     assert [b["metadata"]["name"] for b in api.list_is_valid(BLOBS)] == ["ok"]
 
 
+@OUR_DEPTH_LIMIT
 def test_an_object_nested_to_the_limit_works_through_every_verb(api: Client) -> None:
     """1,000 levels (kube-apiserver: 10,000) through create, read, list, watch, every patch type,
     apply and delete; a level more is 400 at each."""
@@ -133,6 +150,7 @@ def test_an_object_nested_to_the_limit_works_through_every_verb(api: Client) -> 
         assert r.status == 400 and b"nested more than" in r.data, (method, media, r.data[:300])
 
 
+@OUR_DEPTH_LIMIT
 def test_deep_yaml_is_400(api: Client) -> None:
     depth = 5000
     text = f"apiVersion: {GROUP}/v1\nkind: Blob\nmetadata:\n  name: deep\nspec: " + "[" * depth + "]" * depth
@@ -141,6 +159,7 @@ def test_deep_yaml_is_400(api: Client) -> None:
     assert api.list_is_valid(BLOBS) == []
 
 
+@OUR_DEPTH_LIMIT
 @pytest.mark.parametrize(
     "content_type",
     ["application/merge-patch+json", "application/apply-patch+yaml", "application/json-patch+json"],
@@ -168,12 +187,13 @@ def test_deep_patches_and_apply_are_4xx(api: Client, content_type: str) -> None:
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_nan_and_infinity_are_400_and_lists_stay_valid(api: Client, kubectl: Any, literal: str) -> None:
-    body = (
-        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nan","annotations":{}},"x":'
-        + literal.encode()
-        + b"}"
-    )
-    r = api.send("POST", CONFIGMAPS, body)
+    # in a field the kind keeps (a Blob's spec keeps any): kube-apiserver drops a field a kind
+    # does not have, 1e400 with it, and stores the rest
+    body = b'{"apiVersion":"' + GROUP.encode() + b'/v1","kind":"Blob","metadata":{"name":"nan"},"spec":{"x":'
+    r = api.send("POST", BLOBS, body + literal.encode() + b"}}")
+    assert r.status == 400, r.data
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nan"},"data":{"x":'
+    r = api.send("POST", CONFIGMAPS, body + literal.encode() + b"}}")
     assert r.status == 400, r.data
     yaml_body = f"apiVersion: {GROUP}/v1\nkind: Blob\nmetadata:\n  name: nan\nspec:\n  v: .nan\n  w: -.inf\n"
     r = api.send("POST", BLOBS, yaml_body.encode(), "application/yaml")
@@ -182,6 +202,7 @@ def test_nan_and_infinity_are_400_and_lists_stay_valid(api: Client, kubectl: Any
     assert kubectl("get", "configmaps,blobs", "-o", "json").returncode == 0
 
 
+@NO_5XX
 def test_json_patch_copies_cannot_grow_an_object_past_the_limit(api: Client) -> None:
     assert api.send("POST", BLOBS, blob("grow", {"a": "x" * 100_000})).status == 201
     # a handful of copies of a 100 kB value exceed the 1.5 MiB object limit
@@ -202,8 +223,8 @@ def test_json_patch_is_capped_at_10000_operations(api: Client, k8s: kubernetes.c
     ops = [{"op": "test", "path": "/data/a", "value": "1"}] * 60_000
     r = api.send("PATCH", CONFIGMAPS + "/ops", json.dumps(ops).encode(), "application/json-patch+json")
     assert r.status == 413
-    assert (
-        json.loads(r.data)["message"] == "The allowed maximum operations in a JSON patch is 10000, got 60000"
+    assert json.loads(r.data)["message"] == (
+        "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 60000"
     )
 
 
@@ -251,7 +272,8 @@ def test_list_options_are_checked(api: Client) -> None:
     r = api.send("GET", CONFIGMAPS + f"?resourceVersion={current + 1000}")
     body = json.loads(r.data)
     assert r.status == 504 and body["reason"] == "Timeout"
-    assert body["message"].startswith("Too large resource version")
+    # "current" is the watch cache's revision on kube-apiserver, which may be ahead of the list's
+    assert body["message"].startswith(f"Timeout: Too large resource version: {current + 1000}, current: ")
 
 
 def test_json_patch_may_not_rename_the_object(api: Client, k8s: kubernetes.client.ApiClient) -> None:
@@ -269,12 +291,16 @@ def test_duplicate_keys_under_strict_validation_are_400(api: Client) -> None:
     body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"},"data":{}}'
     r = api.send("POST", CONFIGMAPS + "?fieldValidation=Strict", body)
     assert r.status == 400
-    assert 'duplicate field "name"' in json.loads(r.data)["message"]
+    assert json.loads(r.data)["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
+        'duplicate field "metadata.name"'
+    )
     # without Strict, the last value wins, as Go's decoder keeps it
     assert api.send("POST", CONFIGMAPS, body).status == 201
     assert "dup2" in [c["metadata"]["name"] for c in api.list_is_valid(CONFIGMAPS)]
 
 
+@OUR_DEPTH_LIMIT
 def test_bad_body_through_the_official_client_is_a_4xx(k8s: kubernetes.client.ApiClient, api: Client) -> None:
     objs = CustomObjectsApi(k8s)
     with pytest.raises(ApiException) as e:
@@ -372,6 +398,7 @@ ops = st.fixed_dictionaries(
 )
 
 
+@NO_5XX
 @SETTINGS
 @given(
     patch=values,

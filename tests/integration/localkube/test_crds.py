@@ -1,4 +1,4 @@
-"""CustomResourceDefinitions: served at once, validated, defaulted, pruned; status/scale; cleanup."""
+"""CustomResourceDefinitions: established, served, validated, defaulted, pruned; status/scale; cleanup."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 import yaml
 from kubernetes.client import ApiException, ApiextensionsV1Api, CustomObjectsApi
 
-from support.crds import widget_crd
+from support.crds import create_crd, widget_crd
+from support.paths import KUBERAY_CRD, KUBERAY_SAMPLES
 
 WIDGET_CRD = widget_crd(
     "example.com",
@@ -33,7 +34,7 @@ def widget(name: str, **spec: object) -> dict:
 
 
 def install(k8s: kubernetes.client.ApiClient) -> CustomObjectsApi:
-    ApiextensionsV1Api(k8s).create_custom_resource_definition(WIDGET_CRD)
+    create_crd(k8s, WIDGET_CRD)
     return CustomObjectsApi(k8s)
 
 
@@ -131,9 +132,9 @@ def test_deleting_the_crd_deletes_its_objects(k8s: kubernetes.client.ApiClient) 
 
 
 def test_raycluster_crd_through_official_client(k8s: kubernetes.client.ApiClient) -> None:
-    with open("/work/shared/kuberay/crds/ray.io_rayclusters.yaml") as f:
-        ApiextensionsV1Api(k8s).create_custom_resource_definition(yaml.safe_load(f))
-    with open("/work/shared/kuberay/samples/ray-cluster.sample.yaml") as f:
+    with open(KUBERAY_CRD) as f:
+        create_crd(k8s, yaml.safe_load(f))
+    with open(KUBERAY_SAMPLES / "ray-cluster.sample.yaml") as f:
         docs = [d for d in yaml.safe_load_all(f) if d and d.get("kind") == "RayCluster"]
     api = CustomObjectsApi(k8s)
     rc = api.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", docs[0])

@@ -123,9 +123,20 @@ def test_an_hpa_written_in_v1_is_listed_watched_and_read_in_v2(k8s: kubernetes.c
     others = json.loads(seen.metadata.annotations["autoscaling.alpha.kubernetes.io/metrics"])
     assert others == [{"type": "Resource", "resource": {"name": "memory", "targetAverageValue": "100Mi"}}]
 
-    # and a v1 client's read-modify-write keeps the memory metric
-    seen.spec.max_replicas = 8
-    v1.replace_namespaced_horizontal_pod_autoscaler("web", NS, seen)
+    # and a v1 client's read-modify-write keeps the memory metric (read again on a conflict: on a
+    # real cluster the HPA controller writes the status meanwhile)
+    def raise_max() -> bool:
+        seen = v1.read_namespaced_horizontal_pod_autoscaler("web", NS)
+        seen.spec.max_replicas = 8
+        try:
+            v1.replace_namespaced_horizontal_pod_autoscaler("web", NS, seen)
+        except ApiException as e:
+            if e.status == 409:
+                return False
+            raise
+        return True
+
+    wait_for("the v1 replace to go through", raise_max)
     after = v2.read_namespaced_horizontal_pod_autoscaler("web", NS)
     assert after.spec.max_replicas == 8
     assert [m.resource.name for m in after.spec.metrics] == ["memory", "cpu"]

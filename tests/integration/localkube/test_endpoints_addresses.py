@@ -41,7 +41,9 @@ def node(k8s: kubernetes.client.ApiClient) -> None:
         ("127.3.4.5", "loopback"),
         ("169.254.169.254", "link-local"),
         ("0.0.0.0", "unspecified"),
-        (NODE_IP, "node"),
+        # kube-apiserver v1.37 takes a node's address; localkube refuses it (issue 16), since the
+        # kubelet's API listens there (docs/referees.md)
+        pytest.param(NODE_IP, "node", marks=pytest.mark.localkube_only(reason="node addresses refused")),
     ],
 )
 def test_special_and_node_addresses_are_422(

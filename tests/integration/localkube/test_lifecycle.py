@@ -80,7 +80,7 @@ def test_foreground_deletion_waits_for_dependents(k8s: kubernetes.client.ApiClie
     # the owner stays, marked for foreground deletion, while its dependent is held by a finalizer
     wait_for(
         "the dependent marked for deletion",
-        lambda: v1.read_namespaced_config_map("child", "default").metadata.deletion_timestamp is not None
+        lambda: v1.read_namespaced_config_map("child", "default").metadata.deletion_timestamp is not None,
     )
     still = v1.read_namespaced_config_map("owner", "default")
     assert "foregroundDeletion" in still.metadata.finalizers and still.metadata.deletion_timestamp

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
+
+from support import paths
+from support.crds import wait_established
 
 Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
-SHARED = Path("/work/shared/kuberay")
+SHARED = paths.SHARED / "kuberay"
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -18,6 +20,7 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_kubectl_create_validates_on_the_server(kubectl: Kubectl) -> None:
     ok(kubectl("create", "-f", str(SHARED / "crds" / "ray.io_rayclusters.yaml")))
+    wait_established(kubectl, "rayclusters.ray.io")
     ok(kubectl("create", "-f", str(SHARED / "samples" / "ray-cluster.sample.yaml")))
     bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: z\nsurprise: 1\n"
     result = kubectl("create", "-f", "-", input=bad)

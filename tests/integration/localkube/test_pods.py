@@ -16,6 +16,9 @@ def pod(name: str, node: str | None = None) -> dict:
     }
     if node:
         spec["nodeName"] = node
+    else:
+        # the test binds it: a real cluster's kube-scheduler must not race it
+        spec["schedulerName"] = "the-test"
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
 
 
