@@ -30,9 +30,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "tests/integration/localkube/test_proxy.py": (
         "the test's stand-in kubelet speaks HTTP; kube-apiserver reaches kubelets over HTTPS only"
     ),
-    "tests/integration/localkube/test_watch.py::test_label_selected_watch_turns_relabel_into_deleted": (
-        "to investigate: the DELETED event of a relabelled object names another object"
-    ),
     "tests/integration/localkube/test_watch.py::test_bookmarks_and_timeout": (
         "kube-apiserver sends watch bookmarks about once a minute; localkube sooner"
     ),

@@ -79,6 +79,8 @@ class Watcher:
         type_ = ev.type if self.match is None else self._filtered(ev, self.match)
         if type_ is None:
             return
+        if type_ == "DELETED" and ev.type == "MODIFIED" and ev.prev is not None:
+            ev = _as_left(ev, ev.prev)
         self.queue.append((type_, ev))
         if len(self.queue) > WATCHER_BACKLOG:
             self.closed = True
@@ -103,6 +105,13 @@ class Watcher:
     def close(self) -> None:
         self.closed = True
         self.wake.set()
+
+
+def _as_left(ev: Event, prev: dict[str, Any]) -> Event:
+    """The DELETED event of an object that stopped matching a watch's selector: as kube-apiserver's
+    watch cache sends it, the object as it was when it last matched, at the event's resourceVersion."""
+    last = {**prev, "metadata": {**prev["metadata"], "resourceVersion": str(ev.rv)}}
+    return Event(ev.rv, "DELETED", last, dumps(last), None)
 
 
 @dataclass
