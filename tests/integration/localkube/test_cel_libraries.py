@@ -4,6 +4,7 @@ declares fails the CRD's creation with 422."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import kubernetes
@@ -137,3 +138,20 @@ def test_a_rule_naming_an_undeclared_function_fails_the_crd(k8s: ApiClient, rule
         )
     assert e.value.status == 422
     assert "undeclared reference to" in e.value.body and "x-kubernetes-validations[0].rule" in e.value.body
+
+
+def test_a_rule_naming_a_field_the_schema_lacks_fails_the_crd(k8s: ApiClient) -> None:
+    """Rules are type-checked against their node's schema, as kube-apiserver compiles them: a
+    misspelt field fails the CRD instead of every object."""
+    body = crd({})
+    spec = body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"] = {"replicas": {"type": "integer"}}
+    spec["x-kubernetes-validations"] = [{"rule": "self.replcas > 0"}]
+    with pytest.raises(ApiException) as e:
+        kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(body)
+    assert e.value.status == 422
+    [cause] = json.loads(e.value.body)["details"]["causes"]
+    assert cause["field"].endswith("properties[spec].x-kubernetes-validations[0].rule")
+    assert "compilation failed: ERROR: <input>:1:5: undefined field 'replcas'" in cause["message"]
+    spec["x-kubernetes-validations"] = [{"rule": "self.replicas > 0"}]
+    kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(body)

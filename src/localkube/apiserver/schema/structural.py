@@ -152,7 +152,7 @@ def _openapi_subset(
                 False,
             )
         )
-    _extension_rules(s, path, errs)
+    _extension_rules(s, path, errs, is_root)
     if isinstance(ap, dict):
         sub_forbid = (
             "inside additionalProperties applying to object metadata" if in_meta else defaults_forbidden
@@ -213,7 +213,7 @@ def _openapi_subset(
         )
 
 
-def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> None:
+def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError], is_root: bool = False) -> None:
     t = s.get("type") or ""
     map_type = s.get("x-kubernetes-map-type")
     if map_type is not None:
@@ -332,7 +332,11 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError]) -> No
             errs.append(FieldError(f"{rpath}.rule", fe.REQUIRED, "rule is not specified"))
             continue
         for key in ("rule", "messageExpression"):
-            why = cel_python.syntax_error(rule[key]) if isinstance(rule.get(key), str) else ""
+            if not isinstance(rule.get(key), str):
+                continue
+            # compiled against the node's schema, as kube-apiserver type-checks it: a field the
+            # schema does not declare fails the CRD instead of every object
+            why = cel_python.syntax_error(rule[key]) or cel_python.undefined_field(rule[key], s, is_root)
             if why:
                 errs.append(FieldError(f"{rpath}.{key}", fe.INVALID, why, rule[key]))
         msg = rule.get("message")
