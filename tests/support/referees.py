@@ -8,10 +8,6 @@ from __future__ import annotations
 
 # test node id (relative to the repository) or its prefix -> why it differs
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "tests/integration/localkube/test_crud.py::test_unauthenticated_is_401": (
-        "kube-apiserver allows anonymous requests by default (system:anonymous, then 403); localkube "
-        "answers 401"
-    ),
     "tests/integration/localkube/test_crud.py::test_bootstrap_objects": (
         "the `kubernetes` Endpoints: kube-apiserver may not advertise a loopback address (the node's "
         "address instead); localkube writes 127.0.0.1"

@@ -340,9 +340,14 @@ class RestAPI:
         self.requests.count(request.method, request.path, request.query, agent)
         try:
             if request.path not in ("/healthz", "/livez", "/readyz"):
-                user = self.tokens.authenticate(request.headers.get("Authorization"))
-                if user is None or not self._still_valid(user):
-                    raise errors.unauthorized()
+                authorization = request.headers.get("Authorization")
+                if authorization is None:
+                    user = tokens.ANONYMOUS
+                else:
+                    found = self.tokens.authenticate(authorization)
+                    if found is None or not self._still_valid(found):
+                        raise errors.unauthorized()
+                    user = found
                 user = self._impersonate(request, user)
                 request[USER_KEY] = user
                 if not _is_resource_path(request.path):

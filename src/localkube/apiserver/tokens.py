@@ -32,6 +32,9 @@ class User:
 
 
 ADMIN = User("kubernetes-admin", groups=("system:masters", "system:authenticated"))
+# a request with no credentials at all, as kube-apiserver's --anonymous-auth (on by default) names
+# it: RBAC then decides (the public-info-viewer role lets it read /version and the health checks)
+ANONYMOUS = User("system:anonymous", groups=("system:unauthenticated",))
 
 
 def _b64(data: bytes) -> str:
