@@ -23,12 +23,13 @@ from localkube.apiserver import errors
 from localkube.apiserver.core import NODE_KEY, Core
 from localkube.apiserver.kinds import ResourceInfo
 
-DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 KUBELET_PATHS = {"log": "containerLogs", "exec": "exec", "attach": "attach", "portforward": "portForward"}
 
 
 def pick_container(pod: dict[str, Any], wanted: str | None) -> str:
-    """The container a log/exec request means: the named one, the annotated default, or the first."""
+    """The container a log/exec request means: the named one, or the only one. As kube-apiserver,
+    the server does not read kubectl's default-container annotation (kubectl does, and names the
+    container it picks)."""
     name = pod["metadata"]["name"]
     spec = pod.get("spec") or {}
     containers = [c.get("name") for c in spec.get("containers") or () if isinstance(c, dict)]
@@ -42,18 +43,19 @@ def pick_container(pod: dict[str, Any], wanted: str | None) -> str:
         if wanted not in containers and wanted not in others:
             raise errors.bad_request(f"container {wanted} is not valid for pod {name}")
         return wanted
-    default = (pod["metadata"].get("annotations") or {}).get(DEFAULT_CONTAINER_ANNOTATION)
-    if default in containers:
-        return str(default)
     if len(containers) == 1:
         return str(containers[0])
     if not containers:
         raise errors.bad_request(f"pod {name} has no containers")
     # kube-apiserver asks the client to choose; kubectl itself picks the first and says so
-    raise errors.bad_request(
+    message = (
         f"a container name must be specified for pod {name}, choose one of: "
         f"[{' '.join(str(c) for c in containers)}]"
     )
+    inits = [c.get("name") for c in spec.get("initContainers") or () if isinstance(c, dict)]
+    if inits:
+        message += f" or one of the init containers: [{' '.join(str(c) for c in inits)}]"
+    raise errors.bad_request(message)
 
 
 def kubelet_address(node: dict[str, Any]) -> tuple[str, int]:
@@ -99,12 +101,17 @@ class PodProxy:
         if self._session is not None:
             await self._session.close()
 
-    def target(self, ns: str, name: str, sub: str, query: dict[str, str]) -> str:
+    def target(self, ns: str, name: str, sub: str, query: dict[str, str]) -> str | None:
+        """The kubelet URL of the request; None for the logs of a pod no node runs yet (empty, as
+        kube-apiserver answers them)."""
         pod = self.core.find(("", "pods"), ns, name)
         if pod is None:
             raise errors.not_found("pods", "", name)
         node_name = (pod.get("spec") or {}).get("nodeName")
         if not node_name:
+            if sub == "log":
+                pick_container(pod, query.get("container"))
+                return None
             raise errors.bad_request(f"pod {name} does not have a host assigned")
         node = self.core.find(NODE_KEY, "", node_name)
         if node is None:
@@ -122,6 +129,8 @@ class PodProxy:
         query = list(request.query.items())
         single = {k: v for k, v in query}
         url = self.target(ns, name, sub, single)
+        if url is None:
+            return web.Response(body=b"", content_type="text/plain")
         rest = [(k, v) for k, v in query if k != "container"]
         qs = urlencode(rest)
         if qs:

@@ -17,6 +17,7 @@ from kubernetes.client import CoreV1Api
 
 from localkube.apiserver import certs
 from localkube.apiserver.server import APIServer
+from support.clients import RawClient
 
 
 class StandInKubelet:
@@ -114,7 +115,13 @@ def node(k8s: kubernetes.client.ApiClient, apiserver: APIServer) -> Iterator[Sta
 
 def test_logs_are_proxied_to_the_kubelet(k8s: kubernetes.client.ApiClient, node: StandInKubelet) -> None:
     v1 = CoreV1Api(k8s)
-    assert v1.read_namespaced_pod_log("web", "default") == "line 0 from app\n"
+    # the API server does not read kubectl's default-container annotation: the client must choose
+    with pytest.raises(kubernetes.client.ApiException) as e:
+        v1.read_namespaced_pod_log("web", "default")
+    assert e.value.status == 400 and json.loads(e.value.body)["message"] == (
+        "a container name must be specified for pod web, choose one of: [sidecar app]"
+    )
+    assert v1.read_namespaced_pod_log("web", "default", container="app") == "line 0 from app\n"
     followed = v1.read_namespaced_pod_log("web", "default", container="sidecar", follow=True, tail_lines=5)
     assert followed == "line 0 from sidecar\nline 1 from sidecar\nline 2 from sidecar\n"
     assert node.requests[-1].startswith("/containerLogs/default/web/sidecar?")
@@ -138,7 +145,7 @@ def test_nodes_proxy_reaches_the_kubelet(kubectl, node: StandInKubelet) -> None:
     assert node.requests[-1] == "/healthz?verbose=1"
 
 
-def test_logs_of_unscheduled_pod_are_400(k8s: kubernetes.client.ApiClient) -> None:
+def test_logs_of_an_unscheduled_pod_are_empty_and_exec_is_400(k8s: kubernetes.client.ApiClient) -> None:
     v1 = CoreV1Api(k8s)
     v1.create_namespaced_pod(
         "default",
@@ -149,6 +156,10 @@ def test_logs_of_unscheduled_pod_are_400(k8s: kubernetes.client.ApiClient) -> No
             "spec": {"containers": [{"name": "c", "image": "i"}]},
         },
     )
+    # as kube-apiserver answers: no node runs it, so there is nothing to read yet
+    assert not v1.read_namespaced_pod_log("p", "default")
     with pytest.raises(kubernetes.client.ApiException) as e:
-        v1.read_namespaced_pod_log("p", "default")
+        v1.read_namespaced_pod_log("p", "default", container="nope")
     assert e.value.status == 400
+    r = RawClient(k8s).send("POST", "/api/v1/namespaces/default/pods/p/exec?command=true")
+    assert r.status == 400 and json.loads(r.data)["message"] == "pod p does not have a host assigned"
