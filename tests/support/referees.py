@@ -12,10 +12,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "the `kubernetes` Endpoints: kube-apiserver may not advertise a loopback address (the node's "
         "address instead); localkube writes 127.0.0.1"
     ),
-    "tests/integration/localkube/test_crud.py::test_status_subresource_and_generation": (
-        "kube-apiserver keeps metadata changes sent to the status subresource of a built-in kind "
-        "that localkube drops"
-    ),
     "tests/integration/localkube/test_kubectl_compat.py::test_openapi_v2_in_protobuf_only_is_406": (
         "kube-apiserver serves /openapi/v2 in protobuf too; localkube only in JSON (kubectl reads v3 in JSON)"
     ),

@@ -459,6 +459,16 @@ class Core:
                 new["status"] = obj["status"]
             else:
                 new.pop("status", None)
+            if not info.custom:
+                # a built-in kind's status write keeps the metadata it sends, as kube-apiserver's
+                # status strategies do (a custom resource's keeps only its status), but for what
+                # the kind's own strategy resets (a Pod's owners, a Deployment's labels)
+                new["metadata"] = copy.deepcopy(obj.get("metadata") or {})
+                for key in info.strategy.status_resets:
+                    if key in old["metadata"]:
+                        new["metadata"][key] = copy.deepcopy(old["metadata"][key])
+                    else:
+                        new["metadata"].pop(key, None)
         else:
             new = obj
             if info.has_status:

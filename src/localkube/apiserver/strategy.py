@@ -64,6 +64,8 @@ class Strategy:
     # validation only on update: (old, new) -> errors (immutable fields, ValidateXxxUpdate); a
     # served version's runs too, given both objects as they are stored
     validate_update: Callable[[Obj, Obj], list[FieldError]] | None = None
+    # metadata a status write may not change (kube-apiserver's status strategy resets it)
+    status_resets: tuple[str, ...] = ()
     # after validation and admission, before storing: fields the server derives (CRD status)
     prepare: Callable[[Obj, str], None] | None = None
     # allocations from the server's pools (a Service's ClusterIP and node ports):

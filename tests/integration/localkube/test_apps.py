@@ -38,10 +38,19 @@ def test_deployment_defaults_generation_and_scale(k8s: kubernetes.client.ApiClie
     after = apps.read_namespaced_deployment("web", "default")
     assert after.spec.replicas == 3 and after.metadata.generation == 2
     # a status write is not a spec change
+    # ... and relabels nothing (kube-apiserver's Deployment status strategy keeps the labels, not
+    # the rest of the metadata sent)
     apps.patch_namespaced_deployment_status(
-        "web", "default", {"status": {"observedGeneration": 2, "replicas": 3}}
+        "web",
+        "default",
+        {
+            "status": {"observedGeneration": 2, "replicas": 3},
+            "metadata": {"labels": {"via": "status"}, "annotations": {"via": "status"}},
+        },
     )
-    assert apps.read_namespaced_deployment("web", "default").metadata.generation == 2
+    after_status = apps.read_namespaced_deployment("web", "default").metadata
+    assert after_status.generation == 2 and "via" not in (after_status.labels or {})
+    assert after_status.annotations["via"] == "status"
     # the scale's status is the Deployment's (on a real cluster its controller writes it too)
     wait_for(
         "the scale's status to count 3 replicas",

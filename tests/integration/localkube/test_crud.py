@@ -99,13 +99,19 @@ def test_status_subresource_and_generation(k8s: kubernetes.client.ApiClient) -> 
     v1 = CoreV1Api(k8s)
     created = v1.create_namespaced_pod("default", pod("s"))
     assert created.metadata.generation == 1
+    # as kube-apiserver's status strategy for Pods: the metadata sent is kept, but for the owners
+    uid = "11111111-1111-1111-1111-111111111111"
+    owner = {"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": uid}
     patched = v1.patch_namespaced_pod_status(
         "s",
         "default",
-        {"status": {"phase": "Running", "podIP": "10.0.0.9"}, "metadata": {"labels": {"ignored": "yes"}}},
+        {
+            "status": {"phase": "Running", "podIP": "10.0.0.9"},
+            "metadata": {"labels": {"kept": "yes"}, "ownerReferences": [owner]},
+        },
     )
     assert patched.status.phase == "Running" and patched.metadata.generation == 1
-    assert "ignored" not in (patched.metadata.labels or {})
+    assert patched.metadata.labels["kept"] == "yes" and not patched.metadata.owner_references
     # a main-resource write does not change status
     main = v1.patch_namespaced_pod(
         "s", "default", {"status": {"phase": "Failed"}, "metadata": {"labels": {"x": "y"}}}

@@ -84,6 +84,8 @@ def _pod_grace(pod: Obj, requested: int | None, node_exists: Callable[[str], boo
 
 
 POD = Strategy(
+    # a Pod's status write may not change its owners
+    status_resets=("ownerReferences",),
     generation=True,
     default=defaults.pod,
     validate=metadata.validate_pod,

@@ -22,7 +22,10 @@ def _template_owner(default: Callable[[Obj], None], printer: Printer | None = No
     )
 
 
-DEPLOYMENT = _template_owner(defaults.deployment, tables.DEPLOYMENT_PRINTER)
+# a Deployment's status write may not relabel it (kube-apiserver v1.37; a ReplicaSet's may)
+DEPLOYMENT = dataclasses.replace(
+    _template_owner(defaults.deployment, tables.DEPLOYMENT_PRINTER), status_resets=("labels",)
+)
 REPLICA_SET = _template_owner(defaults.replicaset, tables.REPLICA_SET_PRINTER)
 STATEFUL_SET = _template_owner(defaults.statefulset, tables.STATEFUL_SET_PRINTER)
 DAEMON_SET = _template_owner(defaults.daemonset)
