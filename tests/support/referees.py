@@ -27,6 +27,11 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "kube-apiserver refuses to proxy to a node at a loopback address (400 'address not "
         "allowed'); localkube proxies to it"
     ),
+    "tests/integration/localkube/test_job_controller.py::test_a_job_runs_its_completions": (
+        "to investigate: once in CI (2026-12-03) kube-controller-manager's Job controller counted 2 "
+        "failed pods besides the 3 the test finished (its pods have no node there); passed in the "
+        "other real-plane runs"
+    ),
     "tests/integration/localkube/test_watch.py::test_bookmarks_and_timeout": (
         "kube-apiserver sends watch bookmarks about once a minute; localkube sooner"
     ),
