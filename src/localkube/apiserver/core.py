@@ -342,7 +342,7 @@ class Core:
             errs += schemas.validate(obj, info.schema, old=old)
         if strategy.validate is not None:
             errs += strategy.validate(obj)
-        # the version a client wrote in may hold fields to more than storage does (events.k8s.io)
+        # the version a client wrote in may have update rules of its own (events.k8s.io)
         served = opts.served_as.strategy if opts.served_as is not None else strategy
         for checks in (strategy, served) if served is not strategy else (strategy,):
             if old is not None and checks.validate_update is not None and not part:
