@@ -62,7 +62,7 @@ def test_events_are_shared_between_the_two_apis(k8s: kubernetes.client.ApiClient
     assert r.status == 201, r.data
     listed = new.list_namespaced_event("default", field_selector="regarding.name=db").items
     assert [(e.metadata.name, e.note, e.deprecated_count) for e in listed] == [("e2", "done", 2)]
-    # a real clu's controllers may have posted events of their own meanwhile
+    # a real cluster's controllers may have posted events of their own meanwhile
     assert {"e1", "e2"} <= {e.metadata.name for e in core.list_namespaced_event("default").items}
     # what an Event reported is immutable through events.k8s.io/v1, and core/v1 still may change it
     with pytest.raises(ApiException) as e:
