@@ -20,13 +20,11 @@ import kubernetes
 import pytest
 import yaml
 from kubernetes.client import ApiException, CoreV1Api, CustomObjectsApi
-from kubernetes.client.api import ApiextensionsV1Api
 
 from localkube.apiserver.server import APIServer
 from localkube.testing import running_apiserver
 from support.clients import client_with_token
-from support.crds import widget_crd
-from support.waiting import wait_for
+from support.crds import create_crd, widget_crd
 
 LOCALKUBE = Path(sys.executable).parent / "localkube"
 
@@ -35,14 +33,6 @@ CRD = widget_crd("example.com", {"properties": {"size": {"type": "integer"}}}, s
 
 def client(kubeconfig: Path) -> kubernetes.client.ApiClient:
     return kubernetes.config.new_client_from_config(config_file=str(kubeconfig))
-
-
-def wait_established(ext: ApiextensionsV1Api) -> None:
-    def established() -> bool:
-        crd = ext.read_custom_resource_definition("widgets.example.com")
-        return any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or [])
-
-    wait_for("the CRD to be Established", established, interval=0.05)
 
 
 def test_state_tokens_and_resource_versions_survive_a_restart(tmp_path: Path) -> None:
@@ -57,9 +47,7 @@ def test_state_tokens_and_resource_versions_survive_a_restart(tmp_path: Path) ->
         )
         core.create_namespaced_service_account("default", {"metadata": {"name": "bot"}})
         token = core.create_namespaced_service_account_token("bot", "default", {"spec": {}}).status.token
-        ext = ApiextensionsV1Api(api)
-        ext.create_custom_resource_definition(CRD)
-        wait_established(ext)
+        create_crd(api, CRD)
         CustomObjectsApi(api).create_namespaced_custom_object(
             "example.com",
             "v1",
