@@ -125,6 +125,9 @@ class PodWorker:
         self.terminating = asyncio.Event()
         self.grace = float(spec.get("terminationGracePeriodSeconds", 30))
         self.force_gone = False  # the API object is gone already: nothing to delete
+        self._term_deadline: float | None = None  # loop time of the SIGKILL, once terminating
+        self._early_kill: asyncio.TimerHandle | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self._dirty = asyncio.Event()
         # a ConfigMap/Secret of the pod's namespace changed: retry waits end early, volumes refresh
         self._sources_changed = asyncio.Event()
@@ -144,11 +147,15 @@ class PodWorker:
     def update(self, pod: dict[str, Any]) -> None:
         self.pod = pod
         meta = _meta(pod)
-        if meta.get("deletionTimestamp") and not self.terminating.is_set():
+        if meta.get("deletionTimestamp"):
             grace = meta.get("deletionGracePeriodSeconds")
-            if grace is not None:
-                self.grace = float(grace)
-            self.terminating.set()
+            if not self.terminating.is_set():
+                if grace is not None:
+                    self.grace = float(grace)
+                self.terminating.set()
+            elif grace is not None:
+                # a second delete with a shorter grace period (`kubectl delete --grace-period=1`)
+                self._shorten(float(grace))
 
     def gone(self) -> None:
         """The object was removed from the API without our final delete (force deletion)."""
@@ -159,11 +166,35 @@ class PodWorker:
     async def stop(self, grace: float) -> None:
         """Node shutdown: stop the pod's processes without deleting the object."""
         self.force_gone = True
-        self.grace = min(self.grace, grace)
+        self._shorten(grace)
         self.terminating.set()
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await self._task
+
+    def _shorten(self, grace: float) -> None:
+        """Kill within `grace` seconds from now if that is sooner than planned: as the kubelet
+        honours a shorter grace period given while a pod is already terminating."""
+        if grace >= self.grace:
+            return
+        self.grace = grace
+        if self._term_deadline is None:
+            return  # the termination has not started: it reads self.grace
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        if deadline >= self._term_deadline:
+            return
+        self._term_deadline = deadline
+        if self._early_kill is not None:
+            self._early_kill.cancel()
+
+        def kill() -> None:
+            # SIGKILL now; the termination's own wait then sees the pod's processes gone
+            task = loop.create_task(self.sandbox.stop_all(0))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+        self._early_kill = loop.call_later(grace, kill)
 
     def container(self, name: str) -> ContainerRun | None:
         for r in self.runs + self.init_runs:
@@ -642,6 +673,7 @@ class PodWorker:
         """preStop hooks, then SIGTERM to every process of the pod, SIGKILL after the grace period."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.grace
+        self._term_deadline = deadline
         hooks = []
         for run in self.init_runs:
             if run.running is not None:
@@ -663,6 +695,8 @@ class PodWorker:
         await self.sandbox.stop_all(max(0.0, deadline - loop.time()))
 
     async def _shutdown(self) -> None:
+        if self._early_kill is not None:
+            self._early_kill.cancel()
         with contextlib.suppress(Exception):
             await self.sandbox.stop_all(0)
         with contextlib.suppress(Exception):
