@@ -45,13 +45,14 @@ def main() -> int:
             for i in range(args.in_place):
                 in_place(kubectl, fig, price=10 + i)
                 updates.append(fig.in_place_update)
-            switches, sent, failed, rates = [], 0, 0, []
+            switches, sent, failed, rates, slowest = [], 0, 0, [], 0.0
             for _ in range(args.upgrades):
                 cluster = upgrade(kubectl, fig, cluster)
                 switches.append(fig.upgrade_switch)
                 sent += fig.upgrade_requests
                 failed += fig.upgrade_failed
                 rates.append(fig.upgrade_rate)
+                slowest = max(slowest, fig.upgrade_slowest)
             kill_head(kubectl, fig, cluster)
             result = {
                 "apply_to_ready_s": round(fig.apply_to_ready, 1),
@@ -63,6 +64,7 @@ def main() -> int:
                 "upgrade_requests": sent,
                 "upgrade_failed": failed,
                 "upgrade_rate_per_s": round(statistics.mean(rates), 1),
+                "upgrade_slowest_answer_s": round(slowest, 2),
                 "head_kill_recovery_s": round(fig.head_kill_recovery, 1),
                 "head_kill_failed": fig.head_kill_failed,
                 "notes": fig.notes,
