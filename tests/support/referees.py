@@ -8,10 +8,6 @@ from __future__ import annotations
 
 # test node id (relative to the repository) or its prefix -> why it differs
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "tests/integration/localkube/test_crud.py::test_bootstrap_objects": (
-        "the `kubernetes` Endpoints: kube-apiserver may not advertise a loopback address (the node's "
-        "address instead); localkube writes 127.0.0.1"
-    ),
     "tests/integration/localkube/test_kubectl_compat.py::test_openapi_v2_in_protobuf_only_is_406": (
         "kube-apiserver serves /openapi/v2 in protobuf too; localkube only in JSON (kubectl reads v3 in JSON)"
     ),
