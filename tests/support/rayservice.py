@@ -34,8 +34,8 @@ while True:
     t = time.time()
     try:
         with urllib.request.urlopen(base + path, timeout=timeout) as r:
-            body = r.read().decode()
-            print(json.dumps({"t": t, "dt": time.time() - t, "ok": r.status == 200, "body": body}), flush=True)
+            seen = {"t": t, "ok": r.status == 200, "body": r.read().decode()}
+            print(json.dumps({**seen, "dt": time.time() - t}), flush=True)
     except Exception as e:
         print(json.dumps({"t": t, "dt": time.time() - t, "ok": False, "err": str(e)[:200]}), flush=True)
     time.sleep(max(0.0, period - (time.time() - t)))
@@ -223,7 +223,8 @@ def upgrade(kubectl: Kubectl, fig: Figures, old: str) -> str:
     fig.upgrade_slowest = max((s.get("dt", 0.0) for s in window if s.get("ok")), default=0.0)
     # when each failure happened, against the patch and the switch: what to look at if one fails
     fig.notes["upgrade_errors"] = [
-        f"{s['t'] - start:.1f} s after the patch ({s['t'] - switched:+.1f} s from the switch): {s.get('err', '')}"
+        f"{s['t'] - start:.1f} s after the patch ({s['t'] - switched:+.1f} s from the switch): "
+        + s.get("err", "")
         for s in window
         if not s.get("ok")
     ][:5]
