@@ -61,7 +61,20 @@ class FieldError:
         return {"reason": self.reason, "message": self.body(), "field": self.path}
 
 
+class Verbatim(str):
+    """A value Kubernetes prints in a form of its own (a Go struct as JSON): shown as it is."""
+
+
+def go_json(fields: dict[str, Any]) -> Verbatim:
+    """A Go struct's encoding/json form: fields in declaration order, and <, > and & escaped as
+    Go escapes them."""
+    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+    return Verbatim(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 def _render(value: Any) -> str:
+    if isinstance(value, Verbatim):
+        return str(value)
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):

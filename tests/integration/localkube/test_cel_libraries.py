@@ -155,3 +155,43 @@ def test_a_rule_naming_a_field_the_schema_lacks_fails_the_crd(k8s: ApiClient) ->
     assert "compilation failed: ERROR: <input>:1:5: undefined field 'replcas'" in cause["message"]
     spec["x-kubernetes-validations"] = [{"rule": "self.replicas > 0"}]
     kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(body)
+
+
+def _invalid(rule_as_go_prints_it: str) -> str:
+    return (
+        f'Invalid value: {{"Rule":"{rule_as_go_prints_it}","Message":"","MessageExpression":"",'
+        '"Reason":null,"FieldPath":"","OptionalOldSelf":null}: '
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (
+            "self.replicas + 1u > 0",
+            _invalid(r"self.replicas + 1u \u003e 0")
+            + "compilation failed: ERROR: <input>:1:15: found no matching overload for '_+_' applied to "
+            "'(int, uint)'\n | self.replicas + 1u > 0\n | ..............^",
+        ),
+        (
+            "self.replicas == 1 && self.name",
+            _invalid(r"self.replicas == 1 \u0026\u0026 self.name")
+            + "compilation failed: ERROR: <input>:1:27: expected type 'bool' but found 'string'\n"
+            " | self.replicas == 1 && self.name\n | ..........................^",
+        ),
+        ("self.replicas + 1", _invalid("self.replicas + 1") + "cel expression must evaluate to a bool"),
+    ],
+)
+def test_a_rule_that_does_not_type_check_fails_the_crd(k8s: ApiClient, rule: str, message: str) -> None:
+    """kube-apiserver type-checks each rule against its node's schema: operands without an
+    overload, a non-bool operand of && and a rule that is not a bool fail the CRD; the message
+    says where, in kube-apiserver's words, with the rule as it prints it (its Go struct)."""
+    body = crd({})
+    spec = body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"] = {"replicas": {"type": "integer"}, "name": {"type": "string"}}
+    spec["x-kubernetes-validations"] = [{"rule": rule}]
+    with pytest.raises(ApiException) as e:
+        kubernetes.client.ApiextensionsV1Api(k8s).create_custom_resource_definition(body)
+    assert e.value.status == 422
+    [cause] = json.loads(e.value.body)["details"]["causes"]
+    assert cause["message"] == message

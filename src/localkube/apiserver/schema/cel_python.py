@@ -28,77 +28,36 @@ def _environment() -> celpy.Environment:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parsed(expression: str) -> Any:
+def parsed(expression: str) -> Any:
     return _environment().compile(expression)
 
 
 # a schema node past which a rule's field names are not checked: any field may be there
-_OPEN = {"x-kubernetes-preserve-unknown-fields": True}
+OPEN = {"x-kubernetes-preserve-unknown-fields": True}
 # what every object of a kind has besides what its schema declares (a rule at the root names them)
-_ROOT_FIELDS = ("apiVersion", "kind", "metadata")
+ROOT_FIELDS = ("apiVersion", "kind", "metadata")
 
 
-def _field(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
+def field_schema(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The schema of field `name` of a value under `schema`; None if the schema says it has no
-    such field, _OPEN where it cannot tell (unknown fields kept, embedded objects, maps of any)."""
+    such field, OPEN where it cannot tell (unknown fields kept, embedded objects, maps of any)."""
     if (
         schema.get("x-kubernetes-preserve-unknown-fields")
         or schema.get("x-kubernetes-embedded-resource")
         or schema.get("x-kubernetes-int-or-string")
         or (name.startswith("__") and name.endswith("__"))  # an escaped property name
     ):
-        return _OPEN
+        return OPEN
     properties = schema.get("properties")
     if isinstance(properties, dict) and name in properties:
         found = properties[name]
-        return found if isinstance(found, dict) else _OPEN
+        return found if isinstance(found, dict) else OPEN
     additional = schema.get("additionalProperties")
     if isinstance(additional, dict):
         return additional
     if schema.get("type") == "object" and isinstance(properties, dict) and additional is None:
         return None
-    return _OPEN
-
-
-def _selection(node: Any) -> tuple[str, list[Any]] | None:
-    """`self.a.b` as ("self", [a, b]) (tokens), for a chain of field selections on a variable."""
-    fields: list[Any] = []
-    while hasattr(node, "data"):
-        if node.data == "member_dot":
-            fields.append(node.children[1])
-            node = node.children[0]
-        elif node.data in ("member", "primary") and len(node.children) == 1:
-            node = node.children[0]
-        elif node.data == "ident":
-            return str(node.children[0]), fields[::-1]
-        else:
-            return None
-    return None
-
-
-def undefined_field(expression: str, schema: dict[str, Any], at_root: bool = False) -> str:
-    """Kubernetes' wording of a field the rule selects on `self` (or `oldSelf`) that the schema of
-    the rule's node does not declare ("" when every such field is declared), as kube-apiserver's
-    type-checked compilation refuses it. `at_root`: the rule is on the kind's root schema."""
-    try:
-        tree = _parsed(expression)
-    except celpy.CELParseError:
-        return ""  # syntax_error says why
-    for node in tree.iter_subtrees_topdown():
-        if node.data != "member_dot":
-            continue
-        chain = _selection(node)
-        if chain is None or chain[0] not in ("self", "oldSelf"):
-            continue
-        current: dict[str, Any] | None = schema
-        for i, token in enumerate(chain[1]):
-            if current is _OPEN or (at_root and i == 0 and str(token) in _ROOT_FIELDS):
-                break
-            current = _field(current, str(token)) if current is not None else None
-            if current is None:
-                line, column = getattr(token, "line", 1) or 1, (getattr(token, "column", 2) or 2) - 1
-                return f"compilation failed: ERROR: <input>:{line}:{column}: undefined field '{token}'"
-    return ""
+    return OPEN
 
 
 @functools.lru_cache(maxsize=4096)
@@ -107,7 +66,7 @@ def syntax_error(expression: str) -> str:
     or a name no library declares (a misspelt function fails the CRD, as in kube-apiserver,
     instead of passing every object)."""
     try:
-        tree = _parsed(expression)
+        tree = parsed(expression)
     except celpy.CELParseError as e:
         line, column = getattr(e, "line", None) or 1, getattr(e, "column", None) or 0
         return f"compilation failed: ERROR: <input>:{line}:{column}: Syntax error: {str(e).strip()}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
-from localkube.apiserver.schema import cel_python
+from localkube.apiserver.schema import cel_check, cel_python
 from localkube.apiserver.schema.compiled import CompiledSchema
 from localkube.apiserver.schema.node import NIL_PATH
 from localkube.apiserver.schema.values import deep_copy
@@ -336,9 +336,11 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError], is_ro
                 continue
             # compiled against the node's schema, as kube-apiserver type-checks it: a field the
             # schema does not declare fails the CRD instead of every object
-            why = cel_python.syntax_error(rule[key]) or cel_python.undefined_field(rule[key], s, is_root)
+            why = cel_python.syntax_error(rule[key]) or cel_check.compile_errors(
+                rule[key], s, is_root, rule=key == "rule"
+            )
             if why:
-                errs.append(FieldError(f"{rpath}.{key}", fe.INVALID, why, rule[key]))
+                errs.append(FieldError(f"{rpath}.{key}", fe.INVALID, why, _rule_struct(rule)))
         msg = rule.get("message")
         if msg is not None and isinstance(msg, str):
             if not msg.strip():
@@ -624,3 +626,17 @@ def _check_one_default(s: dict[str, Any], p: str, value: Any, errs: list[FieldEr
         sub = e.path
         new_path = dpath if sub in ("", NIL_PATH) else f"{dpath}.{sub}"
         errs.append(FieldError(new_path, e.reason, e.detail, e.value))
+
+
+def _rule_struct(rule: dict[str, Any]) -> fe.Verbatim:
+    """A rule as kube-apiserver prints it in an error: its Go ValidationRule struct."""
+    return fe.go_json(
+        {
+            "Rule": rule.get("rule", ""),
+            "Message": rule.get("message", ""),
+            "MessageExpression": rule.get("messageExpression", ""),
+            "Reason": rule.get("reason"),
+            "FieldPath": rule.get("fieldPath", ""),
+            "OptionalOldSelf": rule.get("optionalOldSelf"),
+        }
+    )

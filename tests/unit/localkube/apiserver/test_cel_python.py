@@ -14,43 +14,6 @@ def test_syntax_errors_are_named() -> None:
     assert cel_python.syntax_error("self.x >").startswith("compilation failed: ERROR: <input>:1:")
 
 
-SPEC = {
-    "type": "object",
-    "properties": {
-        "replicas": {"type": "integer"},
-        "template": {"type": "object", "properties": {"image": {"type": "string"}}},
-        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-        "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-        "items": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
-    },
-}
-
-
-@pytest.mark.parametrize(
-    "rule",
-    [
-        "self.replicas >= 0 && has(self.template.image)",
-        "self.labels.team == 'a' && self.extra.anything.at.all == 1",
-        "self.items.all(x, x.name != '')",
-        "oldSelf.replicas <= self.replicas",
-    ],
-)
-def test_rules_naming_declared_fields_compile(rule: str) -> None:
-    assert cel_python.undefined_field(rule, SPEC) == ""
-
-
-def test_a_field_the_schema_does_not_declare_fails_compilation_as_in_kube_apiserver() -> None:
-    assert cel_python.undefined_field("self.replcas > 0", SPEC) == (
-        "compilation failed: ERROR: <input>:1:5: undefined field 'replcas'"
-    )
-    assert "undefined field 'img'" in cel_python.undefined_field("has(self.template.img)", SPEC)
-    assert "undefined field 'size'" in cel_python.undefined_field("oldSelf.size == self.replicas", SPEC)
-    # at the root of a kind, apiVersion, kind and metadata are there whatever the schema says
-    root = {"type": "object", "properties": {"spec": SPEC}}
-    rule = "self.metadata.name.size() < 60 && self.spec.replicas > 0"
-    assert cel_python.undefined_field(rule, root, at_root=True) == ""
-
-
 def test_quantity_library() -> None:
     rule = cel_python.fallback('quantity(self.memory).isLessThan(quantity("1Gi")) && isQuantity(self.memory)')
     assert rule is not None
