@@ -50,6 +50,21 @@ _NAMED_KINDS = {
 }
 
 
+class NoDiffBase(kopf.DiffBaseStorage):
+    """kopf builds every object's "diff base" (a deep copy of its essence) on every event, for
+    on.create/update/field handlers, which we do not register: they read our own cache instead.
+    Building it was 14% of the operator's samples with 1,000 RayClusters (py-spy, 2026-12-03)."""
+
+    def build(self, *, body: kopf.Body, extra_fields: Any = None) -> kopf.BodyEssence:
+        return kopf.BodyEssence()
+
+    def fetch(self, *, body: kopf.Body) -> kopf.BodyEssence | None:
+        return None
+
+    def store(self, *, body: kopf.Body, patch: kopf.Patch, essence: kopf.BodyEssence) -> None:
+        return None
+
+
 @dataclass
 class OperatorOptions:
     namespaces: Sequence[str] = ()
@@ -99,6 +114,7 @@ class Operator:
             settings.posting.enabled = False  # we post our own, KubeRay-named events
             settings.watching.server_timeout = 300
             settings.networking.request_timeout = 60
+            settings.persistence.diffbase_storage = NoDiffBase()
 
         @kopf.index("ray.io", "v1", "rayclusters", id="ray_clusters", registry=registry)
         async def ray_clusters(
