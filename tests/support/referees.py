@@ -28,9 +28,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "failed pods besides the 3 the test finished (its pods have no node there); passed in the "
         "other real-plane runs"
     ),
-    "tests/integration/localkube/test_watch.py::test_bookmarks_and_timeout": (
-        "kube-apiserver sends watch bookmarks about once a minute; localkube sooner"
-    ),
 }
 
 

@@ -16,7 +16,8 @@ from localkube.apiserver.fielderrors import FORBIDDEN, FieldError
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Event, Reads, TooOld, Watcher, dumps, event_line
 
-BOOKMARK_INTERVAL = 5.0
+BOOKMARK_FREQUENCY = 60.0  # kube-apiserver's watch cache: one bookmark a minute
+BOOKMARK_BEFORE_TIMEOUT = 2.0  # ... and one 2 s before the watch times out, the freshest it can give
 DEFAULT_TIMEOUT = (1800, 3600)  # the real server picks a random timeout in this range
 
 
@@ -49,6 +50,16 @@ def bookmark(info: ResourceInfo, rv: int, initial_end: bool = False) -> bytes:
         )
         + b"\n"
     )
+
+
+def next_bookmark(now: float, deadline: float) -> float | None:
+    """When a watch's next bookmark is due, on kube-apiserver's schedule; None for no more.
+
+    A client that reconnects after the timeout resumes from the last bookmark, so the one just
+    before the deadline saves it a 410 on a busy server; a watch too short for it gets none.
+    """
+    due = min(now + BOOKMARK_FREQUENCY, deadline - BOOKMARK_BEFORE_TIMEOUT)
+    return None if due < now else due
 
 
 def _check_send_initial(rv_match: str | None, bookmarks: bool) -> None:
@@ -121,7 +132,7 @@ async def serve(
         if initial and bookmarks and _truthy(send_initial):
             await resp.write(bookmark(info, start_rv, initial_end=True))
         deadline = time.monotonic() + timeout
-        next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+        due = next_bookmark(time.monotonic(), deadline) if bookmarks else None
         while not watcher.closed or watcher.queue:
             if watcher.queue:
                 batch = [_line(info, t, ev, render) for t, ev in watcher.queue]
@@ -131,18 +142,18 @@ async def serve(
                 continue
             if watcher.closed:
                 break
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 break
-            wait = min(left, next_bookmark - time.monotonic()) if bookmarks else left
+            wait = left if due is None else min(left, due - now)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(watcher.wake.wait(), timeout=max(wait, 0.0))
-            if bookmarks and time.monotonic() >= next_bookmark and not watcher.queue:
+            now = time.monotonic()
+            if due is not None and now >= due and not watcher.queue:
                 await resp.write(bookmark(info, store.rv))
-                next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+                due = next_bookmark(now, deadline)
             watcher.wake.clear() if not watcher.queue else None
-        if bookmarks and not watcher.closed:
-            await resp.write(bookmark(info, store.rv))
         await resp.write_eof()
     except ConnectionResetError:
         pass  # the client went away: nothing left to tell it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 import kubernetes
 import pytest
@@ -98,22 +99,29 @@ def test_too_old_resource_version_is_410(apiserver, k8s: kubernetes.client.ApiCl
     assert e.value.status == 410
 
 
-def test_bookmarks_and_timeout(k8s: kubernetes.client.ApiClient) -> None:
-    v1 = CoreV1Api(k8s)
-    v1.create_namespaced_config_map("default", cm("b"))
-    rv = v1.list_namespaced_config_map("default").metadata.resource_version
+def _watch_lines(v1: CoreV1Api, rv: str, timeout: int) -> list[dict[str, Any]]:
     resp = v1.list_namespaced_config_map(
         "default",
         watch=True,
         resource_version=rv,
         allow_watch_bookmarks=True,
-        timeout_seconds=1,
+        timeout_seconds=timeout,
         _preload_content=False,
     )
-    lines = [line for line in resp.read().decode().splitlines() if line]
-    # the stream ends by itself after timeoutSeconds, with a bookmark carrying the current version
-    assert lines and '"type":"BOOKMARK"' in lines[-1]
-    assert f'"resourceVersion":"{rv}"' in lines[-1]
+    return [json.loads(line) for line in resp.read().decode().splitlines() if line]
+
+
+def test_bookmarks_and_timeout(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    v1.create_namespaced_config_map("default", cm("b"))
+    rv = v1.list_namespaced_config_map("default").metadata.resource_version
+    # The stream ends by itself after timeoutSeconds. Just before, it carries a bookmark with the
+    # version the client resumes from, never older than the one it started at.
+    events = _watch_lines(v1, rv, timeout=4)
+    assert events and {e["type"] for e in events} == {"BOOKMARK"}
+    assert all(int(e["object"]["metadata"]["resourceVersion"]) >= int(rv) for e in events)
+    # a watch too short for a bookmark 2 s before its end gets none, and nothing else either
+    assert _watch_lines(v1, rv, timeout=1) == []
 
 
 def test_watch_list_sends_initial_events_then_a_marked_bookmark(k8s: kubernetes.client.ApiClient) -> None:
