@@ -19,10 +19,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "the test's stand-in kubelet takes exec over WebSocket only; kube-apiserver speaks SPDY to "
         "kubelets (localkube's real kubelet takes both: tests/e2e/referees)"
     ),
-    "tests/integration/localkube/test_proxy.py::test_nodes_proxy_reaches_the_kubelet": (
-        "kube-apiserver refuses to proxy to a node at a loopback address (400 'address not "
-        "allowed'); localkube proxies to it"
-    ),
     "tests/integration/localkube/test_job_controller.py::test_a_job_runs_its_completions": (
         "to investigate: once in CI (2026-12-03) kube-controller-manager's Job controller counted 2 "
         "failed pods besides the 3 the test finished (its pods have no node there); passed in the "

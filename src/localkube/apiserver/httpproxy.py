@@ -105,11 +105,14 @@ def service_target(
 
 
 def node_target(node: dict[str, Any]) -> str:
-    """The base URL of a node's kubelet."""
+    """The base URL of a node's kubelet; as kube-apiserver, never one on the API server's own
+    loopback or link-local addresses (a Node object names any address its writer likes)."""
     try:
         ip, port = kubelet_address(node)
     except errors.APIError as e:
         raise errors.APIError(503, "ServiceUnavailable", e.message) from e
+    if special_ip(ip):
+        raise errors.bad_request("address not allowed")
     return f"https://{ip}:{port}"
 
 

@@ -41,8 +41,11 @@ def test_only_the_cluster_cas_client_certificates_are_answered(
     ip = next(a.address for a in node.status.addresses if a.type == "InternalIP")
     url = f"https://{ip}:{node.status.daemon_endpoints.kubelet_endpoint.port}/containerLogs/default/talker/main"
     pki = cluster.ca_cert.parent
-    # the API server's client certificate: answered (that is how `kubectl logs` works)
+    # the API server's client certificate: answered (that is how `kubectl logs` works) ...
     assert "secret-log-line" in _get(url, certs.kubelet_client_context(pki))
+    # ... and how the API server's nodes/proxy reaches the kubelet
+    health = kubectl("get", "--raw", "/api/v1/nodes/localkube/proxy/healthz")
+    assert (health.returncode, health.stdout) == (0, "ok"), health.stderr
     # no client certificate at all
     anonymous = ssl.create_default_context(cafile=str(cluster.ca_cert))
     with pytest.raises((ssl.SSLError, urllib.error.URLError, ConnectionError)):
