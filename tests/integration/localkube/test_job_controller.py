@@ -31,6 +31,10 @@ class Batch:
                 "template": {
                     "spec": {
                         "restartPolicy": "Never",
+                        # The test plays the kubelet: on a real cluster kube-scheduler must not bind
+                        # the pods to a node another test created, which pod GC would then fail
+                        # (phase Failed) once that node is gone, and the Job would count them.
+                        "schedulerName": "the-test",
                         "containers": [{"name": "main", "image": "python", "command": ["true"]}],
                     }
                 },
