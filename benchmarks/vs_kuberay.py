@@ -6,7 +6,8 @@ namespace of its own that only it watches:
   - N RayClusters of 1 head and 3 workers created; the benchmark plays the kubelet (every pod
     Running and Ready); seconds from the first create until every cluster is `ready`;
   - API requests per cluster until then, counted by the API server (its /metrics, by client), reads
-    (GET, LIST), watches and writes separately: neither operator counts its own;
+    (GET, LIST), watches and writes separately, the writes refused with 409 Conflict, and the
+    writes by resource: neither operator counts its own;
   - requests during the steady state that follows;
   - resident memory, peak (VmHWM) and at rest (after the steady state); CPU seconds used;
   - a burst: B more clusters with 0 workers, then all patched to 5 workers at once; seconds from the
@@ -157,10 +158,18 @@ _AUDIT_VERBS = {
 }
 
 
-def server_counts(api: Any, audit_log: Path | None) -> Counter[tuple[str, str]]:
-    """The API server's request counts by (client, verb): localkube's /metrics, or kube-apiserver's
-    audit log (its metrics have no client label)."""
-    counts: Counter[tuple[str, str]] = Counter()
+# (client, verb, resource, subresource, code)
+CountKey = tuple[str, str, str, str, int]
+_METRIC = re.compile(
+    r'apiserver_request_total\{client="([^"]*)",code="(\d+)",resource="([^"]*)",'
+    r'subresource="([^"]*)",verb="(\w+)"\} (\d+)'
+)
+
+
+def server_counts(api: Any, audit_log: Path | None) -> Counter[CountKey]:
+    """The API server's request counts by client, verb, resource and answer code: localkube's
+    /metrics, or kube-apiserver's audit log (its metrics have no client label)."""
+    counts: Counter[CountKey] = Counter()
     if audit_log is not None:
         for line in audit_log.read_text(errors="replace").splitlines():
             try:
@@ -168,26 +177,35 @@ def server_counts(api: Any, audit_log: Path | None) -> Counter[tuple[str, str]]:
             except ValueError:
                 continue  # a line still being written
             client = str(event.get("userAgent", "")).split("/")[0]
-            counts[(client, _AUDIT_VERBS.get(event.get("verb", ""), "OTHER"))] += 1
+            ref = event.get("objectRef") or {}
+            code = int((event.get("responseStatus") or {}).get("code") or 0)
+            verb = _AUDIT_VERBS.get(event.get("verb", ""), "OTHER")
+            counts[(client, verb, ref.get("resource", ""), ref.get("subresource", ""), code)] += 1
         return counts
     method, url, headers, body, post = api.param_serialize("GET", "/metrics", auth_settings=["BearerToken"])
     resp = api.call_api(method, url, headers, body, post)
     resp.read()
-    for m in re.finditer(
-        r'apiserver_request_total\{client="([^"]*)",verb="(\w+)"\} (\d+)', resp.data.decode()
-    ):
-        counts[(m.group(1), m.group(2))] += int(m.group(3))
+    for m in _METRIC.finditer(resp.data.decode()):
+        client, code, resource, sub, verb, n = m.groups()
+        counts[(client, verb, resource, sub, int(code))] += int(n)
     return counts
 
 
-def operator_requests(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> dict[str, int]:
+def operator_requests(before: Counter[CountKey], after: Counter[CountKey]) -> dict[str, Any]:
+    """Reads, watches and writes; conflicts (409) among the writes; writes by resource."""
     diff = after - before
-    out = {"reads": 0, "watches": 0, "writes": 0}
-    for (client, verb), n in diff.items():
+    out: dict[str, Any] = {"reads": 0, "watches": 0, "writes": 0, "conflicts": 0}
+    by_resource: Counter[str] = Counter()
+    for (client, verb, resource, sub, code), n in diff.items():
         if client.startswith(NOT_OPERATOR):
             continue
         key = "reads" if verb in READS else "writes" if verb in WRITES else "watches"
         out[key] += n
+        if key == "writes":
+            by_resource[f"{verb} {resource}{'/' + sub if sub else ''}{' 409' if code == 409 else ''}"] += n
+        if code == 409:
+            out["conflicts"] += n
+    out["writes_by_resource"] = dict(sorted(by_resource.items()))
     return out
 
 
@@ -272,6 +290,8 @@ def measure(
         req = operator_requests(counts0, counts1)
         result["reads_per_cluster"] = round(req["reads"] / n, 2)
         result["writes_per_cluster"] = round(req["writes"] / n, 2)
+        result["conflicts_per_cluster"] = round(req["conflicts"] / n, 2)
+        result["writes_by_resource"] = req["writes_by_resource"]
         result["watches_opened"] = req["watches"]
         time.sleep(args.steady)
         steady = operator_requests(counts1, server_counts(api, audit))
@@ -363,6 +383,7 @@ ROWS = [
     ("seconds until all ready", "seconds_until_all_ready"),
     ("reads per cluster (GET, LIST)", "reads_per_cluster"),
     ("writes per cluster", "writes_per_cluster"),
+    ("of which conflicts (409) per cluster", "conflicts_per_cluster"),
     ("watches opened", "watches_opened"),
     ("requests in the steady state", "steady_requests"),
     ("RSS peak, MiB", "rss_mib_peak"),

@@ -336,8 +336,22 @@ class RestAPI:
     async def middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        agent = request.headers.get("User-Agent", "")
-        self.requests.count(request.method, request.path, request.query, agent)
+        code = 0  # no answer: the client went away first
+        try:
+            resp = await self._answer(request, handler)
+            code = resp.status
+            return resp
+        except web.HTTPException as e:
+            code = e.status
+            raise
+        finally:
+            # counted once answered, as kube-apiserver counts (a watch when it ends)
+            agent = request.headers.get("User-Agent", "")
+            self.requests.count(request.method, request.path, request.query, agent, code)
+
+    async def _answer(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         try:
             if request.path not in ("/healthz", "/livez", "/readyz"):
                 authorization = request.headers.get("Authorization")
