@@ -8,9 +8,6 @@ from __future__ import annotations
 
 # test node id (relative to the repository) or its prefix -> why it differs
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "tests/integration/localkube/test_kubectl_compat.py::test_openapi_v2_in_protobuf_only_is_406": (
-        "kube-apiserver serves /openapi/v2 in protobuf too; localkube only in JSON (kubectl reads v3 in JSON)"
-    ),
     "tests/integration/localkube/test_pods.py::test_pods_of_a_deleted_node_are_collected": (
         "kube-controller-manager's pod GC waits before collecting pods of a deleted node; localkube "
         "collects at once"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from localkube.apiserver import openapi_v2
+from localkube.apiserver import openapi_v2, openapi_v2_proto
 from localkube.apiserver.discovery import KUBE_VERSION
 from localkube.apiserver.kinds import Registry, ResourceInfo
 
@@ -166,6 +166,8 @@ class Documents:
         self._docs: dict[str, bytes] = {}
         self._v2 = b""
         self._v2_key: tuple[Any, ...] | None = None
+        self._v2_proto = b""
+        self._v2_proto_key: tuple[Any, ...] | None = None
 
     def _refresh(self) -> None:
         key = tuple(sorted((i.group, i.version, i.plural, id(i.schema)) for i in self.registry.all()))
@@ -200,6 +202,14 @@ class Documents:
             self._v2 = json.dumps(openapi_v2.swagger(docs, KUBE_VERSION[2]), separators=(",", ":")).encode()
             self._v2_key = self._key
         return self._v2
+
+    def v2_protobuf(self) -> bytes:
+        """The same document as gnostic's protobuf message, built on first demand."""
+        raw = self.v2()
+        if self._v2_proto_key != self._key:
+            self._v2_proto = openapi_v2_proto.document(json.loads(raw))
+            self._v2_proto_key = self._key
+        return self._v2_proto
 
 
 def _hash(raw: bytes) -> str:

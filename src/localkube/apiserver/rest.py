@@ -444,12 +444,13 @@ class RestAPI:
         return respond(self.openapi.root())
 
     async def openapi_v2(self, request: web.Request) -> web.StreamResponse:
-        if not openapi_v2.acceptable(request.headers.get("Accept", "")):
-            raise errors.APIError(
-                406, "NotAcceptable", "only the following media types are accepted: application/json", {}
-            )
+        form = openapi_v2.negotiate(request.headers.get("Accept", ""))
+        if form is None:
+            return web.Response(status=406)  # kube-openapi's handler answers with no body
         await self._openapi_ready()
-        return respond(self.openapi.v2())
+        if form == "json":
+            return respond(self.openapi.v2())
+        return respond(self.openapi.v2_protobuf(), content_type=openapi_v2.PROTOBUF_MEDIA_TYPES[1])
 
     async def _openapi_ready(self) -> None:
         """Build the built-in definitions (a second of work) off the event loop, when first needed."""

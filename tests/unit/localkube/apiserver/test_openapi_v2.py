@@ -54,11 +54,37 @@ def test_paths_and_definitions_in_swagger_2_form() -> None:
     assert op["x-kubernetes-action"] == "post"
 
 
-def test_only_json_is_acceptable() -> None:
-    assert openapi_v2.acceptable("")
-    assert openapi_v2.acceptable("application/json")
-    assert openapi_v2.acceptable(
-        "application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json;q=0.5"
-    )
-    assert openapi_v2.acceptable("*/*")
-    assert not openapi_v2.acceptable("application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+def test_media_type_negotiation_as_kube_openapi() -> None:
+    pb = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    assert openapi_v2.negotiate("") == "json"
+    assert openapi_v2.negotiate("application/json") == "json"
+    assert openapi_v2.negotiate("*/*") == "json"
+    assert openapi_v2.negotiate(pb) == "protobuf"
+    assert openapi_v2.negotiate("application/com.github.proto-openapi.spec.v2.v1.0+protobuf") == "protobuf"
+    assert openapi_v2.negotiate(f"{pb}, application/json;q=0.5") == "protobuf"
+    assert openapi_v2.negotiate(f"{pb};q=0.5, application/json") == "json"
+    assert openapi_v2.negotiate(f"{pb};q=0, text/plain") is None
+    assert openapi_v2.negotiate("text/plain") is None
+
+
+def test_a_reference_with_a_description_is_a_plain_ref_in_v2() -> None:
+    v3 = {
+        "components": {
+            "schemas": {
+                "v1.Pod": {
+                    "properties": {
+                        "spec": {
+                            "description": "the spec",
+                            "allOf": [{"$ref": "#/components/schemas/v1.PodSpec"}],
+                        },
+                        "both": {
+                            "allOf": [{"$ref": "#/components/schemas/a"}, {"$ref": "#/components/schemas/b"}]
+                        },
+                    }
+                }
+            }
+        }
+    }
+    props = openapi_v2.swagger([v3], "v1.37.2")["definitions"]["v1.Pod"]["properties"]
+    assert props["spec"] == {"description": "the spec", "$ref": "#/definitions/v1.PodSpec"}
+    assert len(props["both"]["allOf"]) == 2  # a real composition stays one
