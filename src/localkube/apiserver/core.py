@@ -93,6 +93,8 @@ class DeleteOptions:
     precondition_uid: str | None = None
     precondition_rv: str | None = None
     dry_run: bool = False
+    # orphanDependents as sent (deprecated; None when absent): false asks for 202 Accepted
+    orphan_dependents: bool | None = None
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Result:
     raw: bytes | None = None  # the stored JSON when the object is exactly what is stored
     warnings: list[str] = field(default_factory=list)
     created: bool = False
+    removed: bool = False  # a delete that took the object out of the store (or would, dry run)
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -735,10 +738,13 @@ class Core:
             return result
         new = copy.deepcopy(old)
         meta = new["metadata"]
-        meta["finalizers"] = finalizers
+        if finalizers or "finalizers" in meta:
+            meta["finalizers"] = finalizers
         if not meta.get("deletionTimestamp"):
             meta["deletionTimestamp"] = time_in(grace or 0)
-            meta["deletionGracePeriodSeconds"] = grace or 0
+            # a namespace's delete (its own registry code) sets no grace period
+            if not strategy.delete_marks:
+                meta["deletionGracePeriodSeconds"] = grace or 0
             if strategy.generation:
                 meta["generation"] = int(meta.get("generation") or 0) + 1
         elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
@@ -763,11 +769,11 @@ class Core:
     def _remove(self, info: ResourceInfo, current: Stored, opts: DeleteOptions) -> Result:
         meta = _meta(current.obj)
         if opts.dry_run:
-            return Result(current.obj, current.raw)
+            return Result(current.obj, current.raw, removed=True)
         removed = self._store.remove(info.storage_key, meta.get("namespace", ""), meta["name"])
         if removed is None:
             raise errors.not_found(info.plural, info.group, meta["name"])
-        return Result(removed.obj, removed.raw)
+        return Result(removed.obj, removed.raw, removed=True)
 
     # ------------------------------------------------------------------ events to keep derived state
 

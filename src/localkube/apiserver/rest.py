@@ -231,7 +231,27 @@ def _delete_options(q: Mapping[str, str], body: Any) -> DeleteOptions:
         raise errors.bad_request(f"gracePeriodSeconds: invalid value {grace_raw!r}") from e
     pre = body.get("preconditions") or {}
     dry = q.get("dryRun") == "All" or "All" in (body.get("dryRun") or [])
-    return DeleteOptions(policy, grace, pre.get("uid"), pre.get("resourceVersion"), dry)
+    orphan_flag = None if orphan is None else str(orphan).lower() == "true"
+    return DeleteOptions(policy, grace, pre.get("uid"), pre.get("resourceVersion"), dry, orphan_flag)
+
+
+def _deleted_status(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
+    """What kube-apiserver's registry answers a delete that removed the object, unless the kind
+    returns the deleted object (its ReturnDeletedObject): a Status naming the resource as "kind"."""
+    meta = obj.get("metadata") or {}
+    details = {
+        "name": meta.get("name", ""),
+        "group": info.group,
+        "kind": info.plural,
+        "uid": meta.get("uid", ""),
+    }
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {k: v for k, v in details.items() if v},
+    }
 
 
 def _is_resource_path(path: str) -> bool:
@@ -686,9 +706,13 @@ class RestAPI:
 
     async def delete(self, request: web.Request, rt: Route) -> web.StreamResponse:
         _, body = await read_decoded(request, empty={})
-        res = self.core.delete(rt.info, rt.namespace or "", rt.name, _delete_options(request.query, body))
-        pending = bool(res.obj.get("metadata", {}).get("deletionTimestamp")) and res.raw is not None
-        return self._result(rt.info, res, 202 if pending else 200)
+        opts = _delete_options(request.query, body)
+        res = self.core.delete(rt.info, rt.namespace or "", rt.name, opts)
+        if res.removed and not rt.info.strategy.returns_deleted_object:
+            return respond(_deleted_status(rt.info, res.obj), 200, res.warnings)
+        # kube-apiserver answers 202 only to a delete that asked orphanDependents=false and left
+        # the object in place; a pod waiting for its kubelet or a terminating namespace is a 200
+        return self._result(rt.info, res, 202 if not res.removed and opts.orphan_dependents is False else 200)
 
     def _watch_render(
         self, request: web.Request, info: ResourceInfo, q: Mapping[str, str]

@@ -81,6 +81,9 @@ class Strategy:
     delete: DeletePolicy = DeletePolicy()
     # a delete always only marks the object (namespaces wait for their finalizer)
     delete_marks: bool = False
+    # ReturnDeletedObject: a delete that removes the object answers with it; for the other kinds
+    # (ConfigMaps, Secrets, Deployments, custom resources...) it answers a Status
+    returns_deleted_object: bool = False
     # what a delete changes besides the deletion timestamp: (object, now)
     on_delete_marked: Callable[[Obj, str], None] | None = None
     # whether anything but metadata.finalizers keeps a deleted object
@@ -98,5 +101,7 @@ class Strategy:
 
 
 DEFAULT = Strategy()
+# a kind with no behaviour of its own but kube-apiserver's ReturnDeletedObject
+RETURNS_DELETED = Strategy(returns_deleted_object=True)
 # Custom resources: their CRD's schema validates and defaults (Core does it); the rest is fixed.
 CUSTOM = Strategy(generation=True, unconditional_update=False)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import kubernetes
 import pytest
 from kubernetes.client import ApiException, CoreV1Api
 
+from support.clients import RawClient
 from support.waiting import wait_for
 
 
@@ -123,3 +126,39 @@ def test_system_namespaces_cannot_be_deleted(k8s: kubernetes.client.ApiClient) -
         v1.delete_namespace("default")
     assert e.value.status == 403
     assert v1.read_namespace("default").status.phase == "Active"
+
+
+def test_what_a_delete_answers(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    raw = RawClient(k8s)
+    gone = v1.create_namespaced_config_map("default", cm("gone"))
+    # removed at once: a Status naming the resource (most kinds), as the official client expects
+    r = raw.send("DELETE", "/api/v1/namespaces/default/configmaps/gone")
+    assert r.status == 200
+    assert json.loads(r.data) == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": "gone", "kind": "configmaps", "uid": gone.metadata.uid},
+    }
+    # ... or the deleted object, for the kinds whose registry returns it (ServiceAccounts, Pods...)
+    v1.create_namespaced_service_account("default", {"metadata": {"name": "robot"}})
+    r = raw.send("DELETE", "/api/v1/namespaces/default/serviceaccounts/robot")
+    assert r.status == 200
+    assert json.loads(r.data)["kind"] == "ServiceAccount"
+    # held by a finalizer: the object, 202 only when orphanDependents=false was asked
+    v1.create_namespaced_config_map("default", cm("held", finalizers=["example.com/keep"]))
+    r = raw.send("DELETE", "/api/v1/namespaces/default/configmaps/held")
+    assert r.status == 200 and json.loads(r.data)["metadata"]["deletionTimestamp"]
+    v1.create_namespaced_config_map("default", cm("held2", finalizers=["example.com/keep"]))
+    r = raw.send("DELETE", "/api/v1/namespaces/default/configmaps/held2?orphanDependents=false")
+    assert r.status == 202 and json.loads(r.data)["kind"] == "ConfigMap"
+    for name in ("held", "held2"):
+        v1.patch_namespaced_config_map(name, "default", {"metadata": {"finalizers": None}})
+    # a namespace: the Terminating namespace, 200, no grace period and no empty finalizers
+    v1.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "brief"}})
+    r = raw.send("DELETE", "/api/v1/namespaces/brief")
+    ns = json.loads(r.data)
+    assert (r.status, ns["status"]["phase"]) == (200, "Terminating")
+    assert "deletionGracePeriodSeconds" not in ns["metadata"] and "finalizers" not in ns["metadata"]

@@ -15,7 +15,7 @@ from typing import Any
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo, served
 from localkube.apiserver.strategies import apiextensions, autoscaling, core, others, rbac, stored, workloads
-from localkube.apiserver.strategy import DEFAULT, Strategy
+from localkube.apiserver.strategy import DEFAULT, RETURNS_DELETED, Strategy
 
 BUILTIN: tuple[ResourceInfo, ...] = (
     served(
@@ -248,7 +248,16 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     *(
         # the rest of kube-apiserver's discovery that clients list: stored, validated and served
         # (no controller acts on them), so a client walking discovery finds what a cluster has
-        served("", "v1", "PersistentVolume", "persistentvolumes", False, short=("pv",), sub=("status",)),
+        served(
+            "",
+            "v1",
+            "PersistentVolume",
+            "persistentvolumes",
+            False,
+            short=("pv",),
+            sub=("status",),
+            strategy=RETURNS_DELETED,
+        ),
         served(
             "",
             "v1",
@@ -259,7 +268,15 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             strategy=core.PERSISTENT_VOLUME_CLAIM,
         ),
         served("", "v1", "LimitRange", "limitranges", short=("limits",)),
-        served("", "v1", "ResourceQuota", "resourcequotas", short=("quota",), sub=("status",)),
+        served(
+            "",
+            "v1",
+            "ResourceQuota",
+            "resourcequotas",
+            short=("quota",),
+            sub=("status",),
+            strategy=RETURNS_DELETED,
+        ),
         served("", "v1", "PodTemplate", "podtemplates", strategy=core.POD_TEMPLATE),
         served(
             "apiregistration.k8s.io",
@@ -321,11 +338,29 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             strategy=autoscaling.HORIZONTAL_POD_AUTOSCALER_V1,
             stored_as="v2",
         ),
-        served("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, short=("sc",)),
-        served("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
-        served("storage.k8s.io", "v1", "CSINode", "csinodes", False, sub=("status",)),
+        served(
+            "storage.k8s.io",
+            "v1",
+            "StorageClass",
+            "storageclasses",
+            False,
+            short=("sc",),
+            strategy=RETURNS_DELETED,
+        ),
+        served("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False, strategy=RETURNS_DELETED),
+        served(
+            "storage.k8s.io", "v1", "CSINode", "csinodes", False, sub=("status",), strategy=RETURNS_DELETED
+        ),
         served("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities"),
-        served("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, sub=("status",)),
+        served(
+            "storage.k8s.io",
+            "v1",
+            "VolumeAttachment",
+            "volumeattachments",
+            False,
+            sub=("status",),
+            strategy=RETURNS_DELETED,
+        ),
         served("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
         served("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False),
         served("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
@@ -392,12 +427,31 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         served("networking.k8s.io", "v1", "IPAddress", "ipaddresses", False, short=("ip",)),
         served("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", False, sub=("status",)),
         served(
-            "storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses", False, short=("vac",)
+            "storage.k8s.io",
+            "v1",
+            "VolumeAttributesClass",
+            "volumeattributesclasses",
+            False,
+            short=("vac",),
+            strategy=RETURNS_DELETED,
         ),
-        served("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False),
-        served("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", sub=("status",)),
-        served("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates"),
-        served("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False),
+        served("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False, strategy=RETURNS_DELETED),
+        served(
+            "resource.k8s.io",
+            "v1",
+            "ResourceClaim",
+            "resourceclaims",
+            sub=("status",),
+            strategy=RETURNS_DELETED,
+        ),
+        served(
+            "resource.k8s.io",
+            "v1",
+            "ResourceClaimTemplate",
+            "resourceclaimtemplates",
+            strategy=RETURNS_DELETED,
+        ),
+        served("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False, strategy=RETURNS_DELETED),
         served(
             "resource.k8s.io",
             "v1",

@@ -34,6 +34,7 @@ def _namespace_held(ns: Obj) -> bool:
 
 
 NAMESPACE = Strategy(
+    returns_deleted_object=True,
     name_rule="label",
     default=defaults.namespace,
     validate=metadata.validate_namespace,
@@ -84,6 +85,7 @@ def _pod_grace(pod: Obj, requested: int | None, node_exists: Callable[[str], boo
 
 
 POD = Strategy(
+    returns_deleted_object=True,
     # a Pod's status write may not change its owners
     status_resets=("ownerReferences",),
     generation=True,
@@ -179,6 +181,7 @@ def _service_event(core: Core, type_: str, svc: Obj) -> None:
 
 
 SERVICE = Strategy(
+    returns_deleted_object=True,
     name_rule="label",
     default=defaults.service,
     validate=metadata.validate_service,
@@ -221,6 +224,7 @@ SECRET = Strategy(
 # --- the rest of core/v1 -------------------------------------------------------------------------
 
 SERVICE_ACCOUNT = Strategy(
+    returns_deleted_object=True,
     validate=metadata.validate_service_account,
     printer=tables.SERVICE_ACCOUNT_PRINTER,
     patch_root="ServiceAccount",
@@ -312,9 +316,9 @@ EVENTS_V1_EVENT = Strategy(
     ),
     printer=tables.EVENT_PRINTER,
 )
-PERSISTENT_VOLUME_CLAIM = Strategy(patch_root="WithConditions")
+PERSISTENT_VOLUME_CLAIM = Strategy(patch_root="WithConditions", returns_deleted_object=True)
 # its strategy bumps metadata.generation on template changes, as kube-apiserver's does
-POD_TEMPLATE = Strategy(patch_root="PodTemplate", generation=True)
+POD_TEMPLATE = Strategy(patch_root="PodTemplate", generation=True, returns_deleted_object=True)
 
 
 # --- ReplicationController -----------------------------------------------------------------------
