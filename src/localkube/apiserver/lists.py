@@ -21,6 +21,14 @@ def supported_fields(info: ResourceInfo) -> tuple[str, ...]:
     return _COMMON + info.strategy.field_selectors
 
 
+def unsupported_field(info: ResourceInfo, label: str) -> str:
+    """kube-apiserver's words for a field selector the kind cannot answer: its own field label
+    conversion's (custom resources: apiextensions' converter), else apimachinery's default."""
+    if info.strategy.field_selectors or info.custom:
+        return info.strategy.field_label_error.format(label=label)
+    return f'"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+
+
 def _event_source(obj: Mapping[str, Any]) -> str:
     return str((obj.get("source") or {}).get("component", ""))
 
@@ -30,7 +38,11 @@ def matcher(info: ResourceInfo, label_selector: str | None, field_selector: str 
     try:
         labels = selectors.parse_label_selector(label_selector) if label_selector else None
         fields = (
-            selectors.parse_field_selector(field_selector, supported_fields(info)) if field_selector else None
+            selectors.parse_field_selector(
+                field_selector, supported_fields(info), lambda label: unsupported_field(info, label)
+            )
+            if field_selector
+            else None
         )
     except selectors.SelectorError as e:
         raise errors.bad_request(str(e)) from e

@@ -7,7 +7,7 @@ layer returns as a 400 BadRequest.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,11 +332,17 @@ class FieldSelector:
         return None
 
 
-def parse_field_selector(text: str, supported: Collection[str]) -> FieldSelector:
+def _not_supported(label: str) -> str:
+    return f"field label not supported: {label}"
+
+
+def parse_field_selector(
+    text: str, supported: Collection[str], unsupported: Callable[[str], str] = _not_supported
+) -> FieldSelector:
     """Parses `?fieldSelector=` syntax: `metadata.name=x,status.phase!=Running`.
 
     Values may escape `\\,`, `\\=` and `\\\\`. A field not in `supported` raises
-    `field label not supported: X`, the message Kubernetes returns.
+    `unsupported(field)`: the words the kind's Kubernetes registry uses.
     """
     if not text.strip():
         return FieldSelector()
@@ -344,7 +350,7 @@ def parse_field_selector(text: str, supported: Collection[str]) -> FieldSelector
     for term in _split_terms(text):
         if term == "":
             continue
-        reqs.append(_parse_field_term(term, supported))
+        reqs.append(_parse_field_term(term, supported, unsupported))
     return FieldSelector(tuple(reqs))
 
 
@@ -368,7 +374,9 @@ def _split_terms(text: str) -> list[str]:
     return terms
 
 
-def _parse_field_term(term: str, supported: Collection[str]) -> FieldRequirement:
+def _parse_field_term(
+    term: str, supported: Collection[str], unsupported: Callable[[str], str]
+) -> FieldRequirement:
     # Kubernetes tries `!=` then `==` then `=` and takes the first unescaped occurrence.
     for symbol, operator in (("!=", NOT_EQUALS), ("==", EQUALS), ("=", EQUALS)):
         at = _find_unescaped(term, symbol)
@@ -378,7 +386,7 @@ def _parse_field_term(term: str, supported: Collection[str]) -> FieldRequirement
         raw = term[at + len(symbol) :].strip()
         value = _unescape(raw)
         if name not in supported:
-            raise SelectorError(f"field label not supported: {name}")
+            raise SelectorError(unsupported(name))
         return FieldRequirement(name, operator, value)
     raise SelectorError(f"invalid selector: '{term}'; can't understand '{term}'")
 

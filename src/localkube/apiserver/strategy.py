@@ -73,6 +73,9 @@ class Strategy:
     allocate: Callable[[Allocator, Obj, Obj | None, bool], None] | None = None
     # the fields a fieldSelector may name, besides metadata.name and metadata.namespace
     field_selectors: tuple[str, ...] = ()
+    # how the kind's own field label conversion refuses any other field ({label}); kinds with no
+    # conversion of their own (no field_selectors) get apimachinery's default words instead
+    field_label_error: str = "field label not supported: {label}"
     printer: Printer | None = None
     # the Go type strategic merge patch starts from (patches._TYPES); "Object": no merge keys
     patch_root: str = "Object"

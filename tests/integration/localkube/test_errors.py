@@ -162,3 +162,32 @@ def test_wrongly_typed_built_in_fields_are_400(k8s: kubernetes.client.ApiClient,
     assert r.status == 400
     assert seeded.list_namespaced_pod("default").items == []
     unchanged(seeded)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        # a kind without field selectors of its own: apimachinery's words
+        (
+            "/api/v1/namespaces/default/configmaps",
+            '"data.a" is not a known field selector: only "metadata.name", "metadata.namespace"',
+        ),
+        # kinds with their own: their registry's words
+        ("/api/v1/namespaces/default/pods", "field label not supported: data.a"),
+        ("/apis/batch/v1/namespaces/default/jobs", 'field label "data.a" not supported for Job'),
+    ],
+)
+def test_an_unknown_field_selector_is_400_in_the_kinds_words(
+    k8s: kubernetes.client.ApiClient, path: str, message: str
+) -> None:
+    resp = raw(k8s, "GET", f"{path}?fieldSelector=data.a%3D1", b"", "application/json")
+    assert (resp.status, status(resp)["reason"], status(resp)["message"]) == (400, "BadRequest", message)
+
+
+def test_services_select_on_their_type(k8s: kubernetes.client.ApiClient) -> None:
+    v1 = CoreV1Api(k8s)
+    for name, kind in (("inside", "ClusterIP"), ("outside", "NodePort")):
+        spec = {"type": kind, "ports": [{"port": 80}], "selector": {"app": name}}
+        v1.create_namespaced_service("default", {"metadata": {"name": name}, "spec": spec})
+    found = v1.list_namespaced_service("default", field_selector="spec.type=NodePort").items
+    assert [s.metadata.name for s in found] == ["outside"]

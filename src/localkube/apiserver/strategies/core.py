@@ -190,6 +190,7 @@ SERVICE = Strategy(
     printer=tables.SERVICE_PRINTER,
     patch_root="Service",
     on_event=_service_event,
+    field_selectors=("spec.clusterIP", "spec.type"),
 )
 
 
@@ -376,4 +377,5 @@ REPLICATION_CONTROLLER = Strategy(
     # kubectl's columns are a ReplicaSet's: NAME DESIRED CURRENT READY AGE (wide: CONTAINERS IMAGES SELECTOR)
     printer=Printer(tables.REPLICA_SET_PRINTER.columns, _rc_row),
     patch_root="Workload",
+    field_selectors=("status.replicas",),
 )

@@ -41,6 +41,7 @@ JOB = dataclasses.replace(
     _template_owner(defaults.job, tables.JOB_PRINTER),
     validate_update=_job_update,
     field_selectors=("status.successful",),
+    field_label_error='field label "{label}" not supported for Job',
     # batch/v1's DefaultGarbageCollectionPolicy is OrphanDependents, and the server says so
     delete=DeletePolicy(
         "Orphan",
