@@ -100,6 +100,7 @@ async def serve(
 
     # Snapshot and subscription happen together, with no await between: nothing is missed or doubled.
     watcher = Watcher(ns, match, after=rv if rv is not None and not initial else 0)
+    replayed = 0
     first: list[bytes] = []
     if initial:
         for s in store.items(info.storage_key, ns):
@@ -114,10 +115,13 @@ async def serve(
         try:
             for ev in store.events_since(info.storage_key, rv):
                 watcher.offer(ev)
+                replayed = ev.rv
         except TooOld as e:
             first.append(dumps({"type": "ERROR", "object": errors.expired(str(e)).status()}) + b"\n")
             watcher.close()
     start_rv = store.rv
+    # where the watch starts, past the events replayed to it (those its selector filtered too)
+    since = max(rv or 0, replayed) if rv is not None and not initial else start_rv
     if not watcher.closed:
         store.watch(info.storage_key, watcher)
 
@@ -151,7 +155,10 @@ async def serve(
                 await asyncio.wait_for(watcher.wake.wait(), timeout=max(wait, 0.0))
             now = time.monotonic()
             if due is not None and now >= due and not watcher.queue:
-                await resp.write(bookmark(info, store.rv))
+                # as kube-apiserver's watch cache: a bookmark only once the version has moved past
+                # where the watch started (writes the selector filtered out), else it says nothing new
+                if store.rv > since:
+                    await resp.write(bookmark(info, store.rv))
                 due = next_bookmark(now, deadline)
             watcher.wake.clear() if not watcher.queue else None
         await resp.write_eof()
