@@ -16,12 +16,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "the test's stand-in kubelet takes exec over WebSocket only; kube-apiserver speaks SPDY to "
         "kubelets (localkube's real kubelet takes both: tests/e2e/referees)"
     ),
-    "tests/integration/localkube/test_job_controller.py::test_a_job_runs_its_completions": (
-        "once in CI (2026-12-03) kube-controller-manager's Job controller counted 2 failed pods "
-        "besides the 3 the test finished; since 2026-12-04 its pods name a scheduler that does not "
-        "exist (the suspected cause: kube-scheduler bound them to another test's node, and pod GC "
-        "failed them once it was gone); listed until real-plane runs show it fixed"
-    ),
 }
 
 

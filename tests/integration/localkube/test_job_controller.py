@@ -1,5 +1,6 @@
-"""localkube's Job controller against its API server, through the official client. No kubelet:
-the test plays it, moving pods to Succeeded or Failed with their containers' exit codes."""
+"""localkube's Job controller against its API server, through the official client (on the real
+control plane, kube-controller-manager's Job controller takes the same tests, as the referee). No
+kubelet: the test plays it, moving pods to Succeeded or Failed with their containers' exit codes."""
 
 from __future__ import annotations
 
@@ -31,9 +32,8 @@ class Batch:
                 "template": {
                     "spec": {
                         "restartPolicy": "Never",
-                        # The test plays the kubelet: on a real cluster kube-scheduler must not bind
-                        # the pods to a node another test created, which pod GC would then fail
-                        # (phase Failed) once that node is gone, and the Job would count them.
+                        # the test plays the kubelet: on a real cluster kube-scheduler leaves the
+                        # pods alone
                         "schedulerName": "the-test",
                         "containers": [{"name": "main", "image": "python", "command": ["true"]}],
                     }
@@ -86,7 +86,12 @@ class Batch:
 
 
 @pytest.fixture
-def batch(apiserver: APIServer, k8s: kubernetes.client.ApiClient) -> Iterator[Batch]:
+def batch(apiserver: APIServer, k8s: kubernetes.client.ApiClient, control_plane: str) -> Iterator[Batch]:
+    if control_plane == "kubernetes":
+        # kube-controller-manager's Job controller is the referee for ours; running both made two
+        # controllers create pods for one Job and delete the extra two (counted as failed)
+        yield Batch(k8s)
+        return
     with running_controllers(apiserver.url, apiserver.kubeconfig_path):
         yield Batch(k8s)
 
