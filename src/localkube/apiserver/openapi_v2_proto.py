@@ -213,10 +213,11 @@ _SCHEMA: dict[str, Field] = {
 
 
 def _non_body(fields_first: int, own: dict[str, Field], vendor: int) -> Encode:
-    table = {**own, "items": (fields_first, _primitives_items)}
-    table["collectionFormat"] = (fields_first + 1, "string")
-    table.update(_validations(fields_first + 2))
-    return _message(table, vendor)
+    items: dict[str, Field] = {
+        "items": (fields_first, _primitives_items),
+        "collectionFormat": (fields_first + 1, "string"),
+    }
+    return _message({**own, **items, **_validations(fields_first + 2)}, vendor)
 
 
 _COMMON = {"required": (1, "bool"), "in": (2, "string"), "description": (3, "string"), "name": (4, "string")}
@@ -267,15 +268,16 @@ _HEADER_OBJECT_FIELDS: dict[str, Field] = {
 _HEADER_OBJECT = _message(_HEADER_OBJECT_FIELDS, 19)
 
 
-def _response(obj: Any) -> bytes:
-    table: dict[str, Field] = {
+_RESPONSE = _message(
+    {
         "description": (1, "string"),
         # SchemaItem: oneof {Schema schema = 1; FileSchema file_schema = 2}
         "schema": (2, lambda s: _bytes(1, _schema(s))),
         "headers": (3, _named_map(_HEADER_OBJECT)),
         "examples": (4, lambda e: b"".join(_bytes(1, _named(str(k), _any(v))) for k, v in e.items())),
-    }
-    return _fields(obj if isinstance(obj, Mapping) else {}, table, 5)
+    },
+    5,
+)
 
 
 def _responses(obj: Any) -> bytes:
@@ -284,7 +286,7 @@ def _responses(obj: Any) -> bytes:
     for code, value in (obj or {}).items():
         if str(code).startswith("x-"):
             continue
-        inner = _bytes(2, _JSON_REFERENCE(value)) if "$ref" in value else _bytes(1, _response(value))
+        inner = _bytes(2, _JSON_REFERENCE(value)) if "$ref" in value else _bytes(1, _RESPONSE(value))
         out += _bytes(1, _named(str(code), inner))
     return bytes(out) + _vendor(2, obj or {})
 
@@ -292,20 +294,23 @@ def _responses(obj: Any) -> bytes:
 _SECURITY_REQUIREMENT = _named_map(lambda scopes: b"".join(_string(1, s) for s in scopes or ()))
 
 
+# SecurityDefinitionsItem: oneof {basic = 1; apiKey = 2; ...}; OAuth2 flows are not written
+# (localkube's document has none)
+_SECURITY_DEFINITIONS = {
+    "basic": (1, _message({"type": (1, "string"), "description": (2, "string")}, 3)),
+    "apiKey": (
+        2,
+        _message(
+            {"type": (1, "string"), "name": (2, "string"), "in": (3, "string"), "description": (4, "string")},
+            5,
+        ),
+    ),
+}
+
+
 def _security_definition(obj: Any) -> bytes:
-    """SecurityDefinitionsItem: oneof {basic = 1; apiKey = 2; ...}; OAuth2 flows are not written
-    (localkube's document has none)."""
-    if obj.get("type") == "basic":
-        return _bytes(1, _message({"type": (1, "string"), "description": (2, "string")}, 3)(obj))
-    if obj.get("type") == "apiKey":
-        table: dict[str, Field] = {
-            "type": (1, "string"),
-            "name": (2, "string"),
-            "in": (3, "string"),
-            "description": (4, "string"),
-        }
-        return _bytes(2, _message(table, 5)(obj))
-    return b""
+    found = _SECURITY_DEFINITIONS.get(str(obj.get("type")))
+    return _bytes(found[0], found[1](obj)) if found else b""
 
 
 _OPERATION = _message(
@@ -378,7 +383,7 @@ def document(swagger: Mapping[str, Any]) -> bytes:
         "paths": (8, _paths),
         "definitions": (9, _named_map(_schema)),
         "parameters": (10, _named_map(_parameter)),
-        "responses": (11, _named_map(_response)),
+        "responses": (11, _named_map(_RESPONSE)),
         "securityDefinitions": (13, _named_map(_security_definition)),
         "externalDocs": (15, _EXTERNAL_DOCS),
     }
