@@ -100,7 +100,8 @@ async def serve(
 
     # Snapshot and subscription happen together, with no await between: nothing is missed or doubled.
     watcher = Watcher(ns, match, after=rv if rv is not None and not initial else 0)
-    replayed = 0
+    # where the watch starts, past the events replayed to it (those its selector filtered too)
+    replayed_to = rv
     first: list[bytes] = []
     if initial:
         for s in store.items(info.storage_key, ns):
@@ -115,13 +116,12 @@ async def serve(
         try:
             for ev in store.events_since(info.storage_key, rv):
                 watcher.offer(ev)
-                replayed = ev.rv
+                replayed_to = ev.rv
         except TooOld as e:
             first.append(dumps({"type": "ERROR", "object": errors.expired(str(e)).status()}) + b"\n")
             watcher.close()
     start_rv = store.rv
-    # where the watch starts, past the events replayed to it (those its selector filtered too)
-    since = max(rv or 0, replayed) if rv is not None and not initial else start_rv
+    since = start_rv if initial or replayed_to is None else replayed_to
     if not watcher.closed:
         store.watch(info.storage_key, watcher)
 
