@@ -332,8 +332,12 @@ class FieldSelector:
         return None
 
 
+# the words of most kinds' field label conversion (a kind's Strategy may word it otherwise)
+FIELD_LABEL_NOT_SUPPORTED = "field label not supported: {label}"
+
+
 def _not_supported(label: str) -> str:
-    return f"field label not supported: {label}"
+    return FIELD_LABEL_NOT_SUPPORTED.format(label=label)
 
 
 def parse_field_selector(

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.selectors import FIELD_LABEL_NOT_SUPPORTED
 
 if TYPE_CHECKING:
     from localkube.apiserver.core import Core
@@ -75,7 +76,7 @@ class Strategy:
     field_selectors: tuple[str, ...] = ()
     # how the kind's own field label conversion refuses any other field ({label}); kinds with no
     # conversion of their own (no field_selectors) get apimachinery's default words instead
-    field_label_error: str = "field label not supported: {label}"
+    field_label_error: str = FIELD_LABEL_NOT_SUPPORTED
     printer: Printer | None = None
     # the Go type strategic merge patch starts from (patches._TYPES); "Object": no merge keys
     patch_root: str = "Object"
