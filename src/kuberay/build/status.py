@@ -384,6 +384,33 @@ def _replica_counts(cluster: dict[str, Any], pods: list[dict[str, Any]], desired
     return {k: v for k, v in counts.items() if v}  # zero is omitted, as KubeRay's omitempty does
 
 
+def status_differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether a status write would change anything a user can see (lastUpdateTime aside)."""
+
+    def strip(s: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in s.items() if k != "lastUpdateTime"}
+
+    return strip(old) != strip(new)
+
+
+# Pods start one by one, and each would be a status write of its own. What changes as they do
+# (replica counts, desired resources, head addresses, HeadPodReady) may wait a moment to be
+# written together; the state, its reason and every other condition are what users and the
+# operator's own next pass act on (suspend is a sequence of conditions), so they never wait.
+_CONDITIONS_THAT_MAY_WAIT = frozenset({HEAD_POD_READY})
+
+
+def status_change_may_wait(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether every change from `old` to `new` is one a status write may hold back for a moment."""
+    if not old or old.get("state") != new.get("state") or old.get("reason") != new.get("reason"):
+        return False
+
+    def lasting(s: dict[str, Any]) -> list[dict[str, Any]]:
+        return [c for c in s.get("conditions") or [] if c.get("type") not in _CONDITIONS_THAT_MAY_WAIT]
+
+    return lasting(old) == lasting(new)
+
+
 def _stamped(old: dict[str, Any], status: dict[str, Any], now: str) -> dict[str, Any]:
     """stateTransitionTimes and lastUpdateTime move only when what they stamp changed, so the same
     inputs give the same status and a steady cluster needs no write."""

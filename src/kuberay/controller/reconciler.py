@@ -8,6 +8,7 @@ writes only the difference; steady state makes no request at all.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import secrets
@@ -44,6 +45,8 @@ from kuberay.build.status import (
     FAILED_DELETE_ALL_PODS,
     FAILED_DELETE_HEAD_POD,
     FAILED_DELETE_WORKER_POD,
+    status_change_may_wait,
+    status_differs,
 )
 from kuberay.controller.cache import Cache, ClusterKey
 from kuberay.controller.events import EventRecorder
@@ -72,15 +75,6 @@ def _controlled_by(obj: dict[str, Any], cluster: dict[str, Any]) -> bool:
     return any(
         r.get("controller") and r.get("uid") == uid for r in obj["metadata"].get("ownerReferences") or []
     )
-
-
-def status_differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Whether a status write would change anything a user can see (lastUpdateTime aside)."""
-
-    def strip(s: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in s.items() if k != "lastUpdateTime"}
-
-    return strip(old) != strip(new)
 
 
 class LostLeadership(Exception):
@@ -124,9 +118,15 @@ class Reconciler:
     new_token: Callable[[], str] = lambda: base64.b64encode(secrets.token_bytes(32)).decode()
     # KubeRay requeues every reconciled cluster unconditionally after this long (None: never)
     resync_seconds: float | None = None
+    # How long a status change that may wait (`status_change_may_wait`: counts, addresses,
+    # HeadPodReady) is held back, so that the pods of a cluster starting one after another make
+    # one status write, not one each. 0: write every change at once.
+    status_hold_seconds: float = 1.0
     redis_cleanup: RedisCleanup = field(init=False)
     _reported_problems: dict[ClusterKey, tuple[str, ...]] = field(default_factory=dict)
     _provisioned_labels: dict[ClusterKey, tuple[str, str, str]] = field(default_factory=dict)
+    # cluster -> loop time at which its held-back status change is written
+    _status_due: dict[ClusterKey, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # GCS FT's deletion path runs before the steps, as in KubeRay's rayClusterReconcile
@@ -148,6 +148,7 @@ class Reconciler:
         self.expectations.forget(key)
         self.events.forget(*key)
         self._reported_problems.pop(key, None)
+        self._status_due.pop(key, None)
         labels = self._provisioned_labels.pop(key, None)
         if labels is not None:
             metrics.PROVISIONED_DURATION.remove(*labels)
@@ -431,11 +432,14 @@ class Reconciler:
     ) -> None:
         old = cluster.get("status") or {}
         new = compute_status(cluster, pods, services, now=now_time(), error=error, problems=problems)
+        ns, name = cluster["metadata"]["namespace"], _name(cluster)
         if not status_differs(old, new):
+            self._status_due.pop((ns, name), None)
+            return
+        if self._holds_back((ns, name), old, new):
             return
         patch = {k: None for k in old if k not in new}  # merge patch: absent means "keep"
         patch.update(new)
-        ns, name = cluster["metadata"]["namespace"], _name(cluster)
         self._guard()
         try:
             await self.api.merge_patch("ray.io/v1", "RayCluster", ns, name, {"status": patch}, sub="status")
@@ -444,6 +448,20 @@ class Reconciler:
                 return
             raise
         self._observe_provisioned(cluster, old, new)
+
+    def _holds_back(self, key: ClusterKey, old: dict[str, Any], new: dict[str, Any]) -> bool:
+        """Whether this status change waits: it may, and it was first seen less than
+        `status_hold_seconds` ago. The queue brings the cluster back when it is due."""
+        if self.status_hold_seconds <= 0 or not status_change_may_wait(old, new):
+            self._status_due.pop(key, None)
+            return False
+        now = asyncio.get_running_loop().time()
+        due = self._status_due.setdefault(key, now + self.status_hold_seconds)
+        if now >= due:
+            del self._status_due[key]
+            return False
+        self.queue.add_after(key, due - now)
+        return True
 
     def _observe_provisioned(self, cluster: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
         def provisioned(s: dict[str, Any]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import kubernetes
 import pytest
 
 from support.kuberay import Kube, load_sample, sample_cluster
@@ -57,6 +58,54 @@ def _settled(op: OperatorProcess) -> float | None:
     first = op.writes()
     time.sleep(1)
     return first if op.writes() == first else None
+
+
+def _versions_since(kube: Kube, name: str, since: str) -> list[dict[str, Any]]:
+    """The cluster's versions written after resourceVersion `since` (a watch replays them)."""
+    stream = kubernetes.watch.Watch().stream(
+        kube.custom.list_namespaced_custom_object,
+        "ray.io",
+        "v1",
+        kube.ns,
+        "rayclusters",
+        field_selector=f"metadata.name={name}",
+        resource_version=since,
+        timeout_seconds=1,
+    )
+    return [ev["object"] for ev in stream if ev["type"] == "MODIFIED"]
+
+
+def test_pods_starting_together_make_one_status_write(operator: OperatorProcess, kube: Kube) -> None:
+    kube.create(sample_cluster(replicas=3))
+    wait_for("head and 3 workers", lambda: len(kube.pods("raycluster-kuberay")) == 4)
+    wait_for("writes to settle", lambda: _settled(operator))
+    since = kube.cluster("raycluster-kuberay")["metadata"]["resourceVersion"]
+    kube.run_all("raycluster-kuberay")  # the four pods become ready one after another
+    wait_for("ready", lambda: kube.cluster("raycluster-kuberay").get("status", {}).get("state") == "ready")
+    time.sleep(2)  # for a write that would come late
+    versions = _versions_since(kube, "raycluster-kuberay", since)
+    # One write per pod before status changes were held back; the state's change is written at
+    # once and takes the held-back counts with it.
+    assert len(versions) <= 2, [v["status"] for v in versions]
+    status = versions[-1]["status"]
+    assert status["state"] == "ready" and status["readyWorkerReplicas"] == 3
+    assert {c["type"]: c["status"] for c in status["conditions"]}["HeadPodReady"] == "True"
+
+
+def test_a_held_back_status_change_is_written_without_another_event(
+    operator: OperatorProcess, kube: Kube
+) -> None:
+    kube.create(sample_cluster(replicas=1))
+    wait_for("head and a worker", lambda: len(kube.pods("raycluster-kuberay")) == 2)
+    wait_for("writes to settle", lambda: _settled(operator))
+    kube.run_pod(kube.pods("raycluster-kuberay", "head")[0], "10.244.1.2")  # the worker stays pending
+
+    def head_ready() -> bool:
+        conditions = kube.cluster("raycluster-kuberay")["status"]["conditions"]
+        return {c["type"]: c["status"] for c in conditions}["HeadPodReady"] == "True"
+
+    wait_for("HeadPodReady True", head_ready, timeout=10)
+    assert kube.cluster("raycluster-kuberay")["status"]["head"]["podIP"] == "10.244.1.2"
 
 
 def test_scale_up_and_down_without_autoscaler(operator: OperatorProcess, kube: Kube) -> None:

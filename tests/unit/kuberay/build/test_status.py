@@ -6,7 +6,12 @@ import copy
 from typing import Any
 
 from kuberay.build import build_head_pod, build_head_service, build_worker_pod
-from kuberay.build.status import FAILED_CREATE_WORKER_POD, ReconcileError, compute_status
+from kuberay.build.status import (
+    FAILED_CREATE_WORKER_POD,
+    ReconcileError,
+    compute_status,
+    status_change_may_wait,
+)
 
 T0 = "2026-01-01T00:00:00Z"
 T1 = "2026-01-01T00:01:00Z"
@@ -221,3 +226,36 @@ def test_validation_problem_objects_become_the_reason(load: Any) -> None:
     assert status["state"] == "failed"
     assert status["reason"].startswith("spec.workerGroupSpecs[0].minReplicas: worker group workergroup has")
     assert "minReplicas <= maxReplicas" in status["reason"]
+
+
+def test_what_a_status_write_may_hold_back(load: Any) -> None:
+    """Pods starting one by one change counts, addresses and HeadPodReady: these may wait to be
+    written together. A new state, and suspend's conditions, are written at once."""
+    cluster = load("ray-cluster.sample.yaml")
+    cluster["spec"]["workerGroupSpecs"][0]["replicas"] = 2
+    head = running(build_head_pod(cluster), "h", "10.0.0.2", ready=False)
+    workers = [running(build_worker_pod(cluster, 0), f"w{i}", f"10.0.0.{i + 3}", ready=False) for i in (0, 1)]
+    pending = compute_status(cluster, [head, *workers], [service(cluster)], now=T0)
+    assert not status_change_may_wait({}, pending)  # the first status
+
+    cluster["status"] = pending
+    head["status"]["conditions"][0]["status"] = "True"
+    head_ready = compute_status(cluster, [head, *workers], [service(cluster)], now=T1)
+    assert cond(head_ready, "HeadPodReady")["status"] == "True"
+    assert status_change_may_wait(pending, head_ready)
+
+    cluster["status"] = head_ready
+    workers[0]["status"]["conditions"][0]["status"] = "True"
+    one_worker = compute_status(cluster, [head, *workers], [service(cluster)], now=T1)
+    assert one_worker["readyWorkerReplicas"] == 1
+    assert status_change_may_wait(head_ready, one_worker)
+
+    cluster["status"] = one_worker
+    workers[1]["status"]["conditions"][0]["status"] = "True"
+    ready = compute_status(cluster, [head, *workers], [service(cluster)], now=T2)
+    assert ready["state"] == "ready"
+    assert not status_change_may_wait(one_worker, ready)
+
+    suspending = copy.deepcopy(ready)
+    cond(suspending, "RayClusterSuspending")["status"] = "True"
+    assert not status_change_may_wait(ready, suspending)
