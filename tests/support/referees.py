@@ -8,10 +8,6 @@ from __future__ import annotations
 
 # test node id (relative to the repository) or its prefix -> why it differs
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "tests/integration/localkube/test_pods.py::test_pods_of_a_deleted_node_are_collected": (
-        "kube-controller-manager's pod GC waits before collecting pods of a deleted node; localkube "
-        "collects at once"
-    ),
     "tests/integration/localkube/test_proxy.py::test_kubectl_logs_and_exec": (
         "the test's stand-in kubelet takes exec over WebSocket only; kube-apiserver speaks SPDY to "
         "kubelets (localkube's real kubelet takes both: tests/e2e/referees)"

@@ -17,6 +17,7 @@ import copy
 import logging
 from typing import Any
 
+from kubeschema.timestamps import now_time as now
 from localkube.apiserver import authz, crds
 from localkube.apiserver.core import (
     FOREGROUND,
@@ -35,6 +36,9 @@ from localkube.apiserver.store import Event, Key, ObjKey, Stored
 AGGREGATOR = "clusterrole-aggregation-controller"
 # seconds between a namespace turning Terminating and its contents being deleted
 NAMESPACE_SWEEP_DELAY = 1.0
+# kube-controller-manager's pod GC waits this long (its quarantineTime) for a missing node to come
+# back before it fails and deletes the node's pods
+POD_GC_QUARANTINE = 40.0
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ class Controllers:
         self._swept: set[tuple[str, str]] = set()  # terminating namespaces/CRDs already emptied once
         # terminating namespace -> loop time before which its contents are left alone
         self._ns_not_before: dict[str, float] = {}
+        self._quarantined: set[str] = set()  # missing nodes whose pods are looked at once it ends
         self.wake = asyncio.Event()
         self.store.listen(self._on_event)
 
@@ -67,7 +72,7 @@ class Controllers:
         refs = meta.get("ownerReferences") or ()
         if ev.type == "DELETED":
             if key == NODE_KEY:
-                self._add(("node-gone", meta.get("name", "")))
+                self._quarantine(meta.get("name", ""))
             if self.store.has_dependents(uid):
                 self._add(("owner-gone", uid))
             for ref in refs:
@@ -77,6 +82,10 @@ class Controllers:
             if key not in (NS_KEY, crds.CRD_KEY) and key[0]:
                 self._add(("crd", f"{key[1]}.{key[0]}"))
             return
+        if key == POD_KEY:
+            node = (ev.obj.get("spec") or {}).get("nodeName")
+            if node and node not in self._quarantined and self.store.get(NODE_KEY, "", node) is None:
+                self._quarantine(node)
         if refs:
             self._add(("dependent", (key, ns, meta.get("name", ""))))
         if meta.get("deletionTimestamp"):
@@ -237,18 +246,32 @@ class Controllers:
 
     # ------------------------------------------------------------------ pod GC
 
+    def _quarantine(self, node: str) -> None:
+        """PodGC: pods bound to a missing node are looked at once it has stayed missing for
+        POD_GC_QUARANTINE, as kube-controller-manager does, so a node that re-registers keeps them."""
+        self._quarantined.add(node)
+        try:
+            asyncio.get_running_loop().call_later(POD_GC_QUARANTINE, self._add, ("node-gone", node))
+        except RuntimeError:
+            self._add(("node-gone", node))
+
     def _orphaned_pods(self, node: str) -> None:
-        """PodGC: pods bound to a node that no longer exists are deleted at once."""
+        """PodGC: pods bound to a node that is still missing are marked Failed, with kube's
+        DisruptionTarget condition saying why, and deleted at once (grace 0)."""
+        self._quarantined.discard(node)
         if self.store.get(NODE_KEY, "", node) is not None:
             return
         info = self._info(POD_KEY)
         if info is None:
             return
         for stored in self.store.items(POD_KEY, None):
-            if (stored.obj.get("spec") or {}).get("nodeName") == node:
-                meta = stored.obj["metadata"]
-                with contextlib.suppress(APIError):
-                    self.core.delete(info, meta.get("namespace", ""), meta["name"], DeleteOptions(grace=0))
+            if (stored.obj.get("spec") or {}).get("nodeName") != node:
+                continue
+            meta = stored.obj["metadata"]
+            with contextlib.suppress(APIError):
+                if (stored.obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+                    self.core.replace(info, stored, pod_gc_failed(stored.obj, now()), _POD_GC_WRITE, "status")
+                self.core.delete(info, meta.get("namespace", ""), meta["name"], DeleteOptions(grace=0))
 
     # ------------------------------------------------------------------ namespaces
 
@@ -322,6 +345,25 @@ class Controllers:
             return
         self._swept.discard(sweep)
         self._drop_finalizer((crds.CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
+
+
+_POD_GC_WRITE = WriteOptions(field_validation="Ignore", field_manager="kube-controller-manager")
+
+
+def pod_gc_failed(pod: dict[str, Any], at: str) -> dict[str, Any]:
+    """The pod as kube's pod GC leaves it before deleting it: Failed, DisruptionTarget True."""
+    new = copy.deepcopy(pod)
+    status = new.setdefault("status", {})
+    status["phase"] = "Failed"
+    condition: dict[str, Any] = {"type": "DisruptionTarget", "status": "True"}
+    generation = new["metadata"].get("generation")
+    if generation:
+        status["observedGeneration"] = condition["observedGeneration"] = generation
+    condition.update(lastTransitionTime=at, reason="DeletionByPodGC")
+    condition["message"] = "PodGC: node no longer exists"
+    others = [c for c in status.get("conditions") or () if c.get("type") != "DisruptionTarget"]
+    status["conditions"] = [*others, condition]
+    return new
 
 
 def _loop_time() -> float:

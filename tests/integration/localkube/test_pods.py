@@ -131,17 +131,37 @@ def test_delete_collection_and_dry_run(v1: CoreV1Api) -> None:
     assert names == ["c1", "kube-root-ca.crt"]
 
 
-def test_pods_of_a_deleted_node_are_collected(v1: CoreV1Api) -> None:
+def test_pods_of_a_deleted_node_are_failed_then_collected(v1: CoreV1Api) -> None:
     import time
 
     v1.create_namespaced_pod("default", pod("p", node="n1"))
-    v1.delete_namespaced_pod("p", "default")
-    assert v1.read_namespaced_pod("p", "default").metadata.deletion_timestamp is not None
+    v1.create_namespaced_pod("default", pod("q", node="n1"))
+    v1.delete_namespaced_pod("q", "default")  # Terminating: its kubelet never confirms
+    since = v1.list_namespaced_pod("default").metadata.resource_version
     v1.delete_node("n1")
-    deadline = time.monotonic() + 10
-    while v1.list_namespaced_pod("default").items and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert v1.list_namespaced_pod("default").items == []
+    time.sleep(2)
+    # The pod GC first waits (kube-controller-manager: 40 s) in case the node comes back.
+    left = v1.list_namespaced_pod("default").items
+    assert {(p.metadata.name, p.status.phase) for p in left} == {("p", "Pending"), ("q", "Pending")}
+
+    failed: dict[str, list[dict]] = {}
+    deleted: set[str] = set()
+    w = kubernetes.watch.Watch()
+    for ev in w.stream(v1.list_namespaced_pod, "default", resource_version=since, timeout_seconds=120):
+        obj = ev["raw_object"]
+        name = obj["metadata"]["name"]
+        if (obj.get("status") or {}).get("phase") == "Failed" and name not in failed:
+            failed[name] = [c for c in obj["status"]["conditions"] if c["type"] == "DisruptionTarget"]
+        if ev["type"] == "DELETED":
+            deleted.add(name)
+            if deleted == {"p", "q"}:
+                w.stop()
+    assert deleted == {"p", "q"}
+    # Each is marked Failed, saying why, before it goes: its kubelet will not.
+    for name in ("p", "q"):
+        assert [
+            (c["status"], c["reason"], c["message"], bool(c["lastTransitionTime"])) for c in failed[name]
+        ] == [("True", "DeletionByPodGC", "PodGC: node no longer exists", True)], name
 
 
 def _refusal(v1: CoreV1Api, body: dict) -> tuple[int, str]:
