@@ -208,14 +208,14 @@ class Core:
             meta["generation"] = 1
         if info.has_status and not info.strategy.keeps_status_on_create:
             obj.pop("status", None)
-        managed = meta.get("managedFields")
+        managed = meta.pop("managedFields", None)  # attached after admission, which need not walk them
+        unknown = self._as_decoded(info, obj)
         if not opts.managed_by_apply:
-            # what the client sent, before defaults and admission: kube-apiserver's field manager
-            # also runs before mutating admission (a pod's service-account volume is nobody's)
+            # the object as decoded (pruned, defaulted) and before admission, as kube-apiserver's
+            # field manager sees it: a defaulted field is the writer's, a pod's service-account
+            # volume nobody's
             managed = self._managed_after_update(info, None, obj, [], opts, None)
-        # attached after admission, which need not walk them
-        meta.pop("managedFields", None)
-        warnings = self._admit(info, obj, None, opts)
+        warnings = self._admit(info, obj, None, opts, unknown=unknown)
         if info.has_status and not info.custom:
             # a built-in kind's status is a struct: `{}` when empty, required scalars at zero
             obj.setdefault("status", kubeschema.empty_status(obj.get("apiVersion", ""), info.kind))
@@ -292,44 +292,17 @@ class Core:
         old: dict[str, Any] | None,
         opts: WriteOptions,
         part: bool = False,
+        unknown: list[str] | None = None,
     ) -> list[str]:
-        """Prune/detect unknown fields, default, validate. Returns warnings; raises 400/422. A
-        `part` write (a strategy's part_writes) was checked by its own rules instead of the
-        kind's update validation."""
+        """Decode (unless the caller did: `unknown` is what that pruned), admit, validate.
+        Returns warnings; raises 400/422. A `part` write (a strategy's part_writes) was checked by
+        its own rules instead of the kind's update validation."""
         strategy = info.strategy
         meta = obj["metadata"]
-        problem = _meta_type_error(meta)
-        if problem:
-            raise errors.bad_request(
-                f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {problem}'
-            )
-        stray = [k for k in meta if k not in schemas.OBJECT_META_FIELDS]
-        for k in stray:
-            meta.pop(k)
-        _drop_empty_collections(meta)
-        unknown = [f"metadata.{k}" for k in stray]
-        kept: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
-        if info.custom:
-            if info.schema is not None:
-                unknown += schemas.prune(obj, info.schema, root_metadata=False)
-                obj.update(kept)
-                schemas.apply_defaults(obj, info.schema)
-        else:
-            problem = strategy.decode_check(obj) if strategy.decode_check else None
-            if problem:
-                raise errors.bad_request(problem)
-            s = self.builtin_schema(info.api_version, info.kind)
-            if s is not None:
-                unknown += schemas.prune(obj, s, root_metadata=False)
-                obj.update(kept)
-                self._refuse_wrong_types(info, obj, s)
-            try:
-                if strategy.default is not None:
-                    strategy.default(obj)
-            except (TypeError, AttributeError, ValueError) as e:
-                raise errors.bad_request(
-                    f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {e}'
-                ) from e
+        if unknown is None:
+            unknown = self._as_decoded(info, obj)
+        if strategy.mutate is not None:
+            strategy.mutate(obj)
         warnings: list[str] = []
         unknown = sorted(set(unknown))
         if unknown:
@@ -370,6 +343,45 @@ class Core:
         if opts.size_hint > MAX_OBJECT_BYTES // 2 and len(dumps(obj)) > MAX_OBJECT_BYTES:
             raise errors.too_large(MAX_OBJECT_BYTES)
         return warnings
+
+    def _as_decoded(self, info: ResourceInfo, obj: dict[str, Any]) -> list[str]:
+        """What kube-apiserver's decoder does to a body: drop unknown fields (returned, for the
+        warnings) and set defaults. Raises 400 for what it cannot decode."""
+        strategy = info.strategy
+        meta = obj["metadata"]
+        problem = _meta_type_error(meta)
+        if problem:
+            raise errors.bad_request(
+                f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {problem}'
+            )
+        stray = [k for k in meta if k not in schemas.OBJECT_META_FIELDS]
+        for k in stray:
+            meta.pop(k)
+        _drop_empty_collections(meta)
+        unknown = [f"metadata.{k}" for k in stray]
+        kept: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
+        if info.custom:
+            if info.schema is not None:
+                unknown += schemas.prune(obj, info.schema, root_metadata=False)
+                obj.update(kept)
+                schemas.apply_defaults(obj, info.schema)
+            return unknown
+        problem = strategy.decode_check(obj) if strategy.decode_check else None
+        if problem:
+            raise errors.bad_request(problem)
+        s = self.builtin_schema(info.api_version, info.kind)
+        if s is not None:
+            unknown += schemas.prune(obj, s, root_metadata=False)
+            obj.update(kept)
+            self._refuse_wrong_types(info, obj, s)
+        try:
+            if strategy.default is not None:
+                strategy.default(obj)
+        except (TypeError, AttributeError, ValueError) as e:
+            raise errors.bad_request(
+                f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {e}'
+            ) from e
+        return unknown
 
     def _refuse_wrong_types(
         self, info: ResourceInfo, obj: dict[str, Any], schema: dict[str, Any] | None

@@ -115,7 +115,6 @@ def pod_spec(spec: dict[str, Any]) -> None:
     spec.setdefault("schedulerName", "default-scheduler")
     spec.setdefault("securityContext", {})
     spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("enableServiceLinks", True)
     for key in ("containers", "initContainers", "ephemeralContainers"):
         for c in spec.get(key) or ():
             if isinstance(c, dict):
@@ -144,11 +143,21 @@ def qos_class(spec: dict[str, Any]) -> str:
 
 
 def pod(obj: dict[str, Any]) -> None:
+    """SetObjectDefaults_Pod: what decoding a Pod defaults (the writer's fields in managedFields)."""
     spec = obj.setdefault("spec", {})
     if not isinstance(spec, dict):
         return
     pod_spec(spec)
+    spec.setdefault("enableServiceLinks", True)  # a Pod's, not a pod template's (SetDefaults_Pod)
     _requests_from_limits(spec)
+
+
+def pod_admission(obj: dict[str, Any]) -> None:
+    """What the default admission plugins (ServiceAccount, Priority, DefaultTolerationSeconds) and
+    the pod strategy add after the field manager has recorded the writer's fields."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
     sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     spec["serviceAccountName"] = spec["serviceAccount"] = sa
     spec.setdefault("priority", 0)
@@ -242,8 +251,6 @@ def service(obj: dict[str, Any]) -> None:
     spec.setdefault("sessionAffinity", "None")
     if spec["type"] != "ExternalName":
         spec.setdefault("internalTrafficPolicy", "Cluster")
-        spec.setdefault("ipFamilies", ["IPv4"])
-        spec.setdefault("ipFamilyPolicy", "SingleStack")
     if spec["type"] in ("NodePort", "LoadBalancer"):
         spec.setdefault("externalTrafficPolicy", "Cluster")
     for port in spec.get("ports") or ():
@@ -254,11 +261,25 @@ def service(obj: dict[str, Any]) -> None:
     obj.setdefault("status", {"loadBalancer": {}})
 
 
+def service_ip_families(obj: dict[str, Any]) -> None:
+    """The IP families the Service REST storage chooses with its cluster IPs, after the field
+    manager: nobody's in managedFields."""
+    spec = obj.get("spec")
+    if isinstance(spec, dict) and spec.get("type") != "ExternalName":
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+
+
 def namespace(obj: dict[str, Any]) -> None:
+    """SetDefaults_Namespace: the name label, the writer's in managedFields."""
     meta = obj["metadata"]
     labels = meta.setdefault("labels", {})
     if isinstance(labels, dict) and meta.get("name"):
         labels["kubernetes.io/metadata.name"] = meta["name"]
+
+
+def namespace_prepare(obj: dict[str, Any]) -> None:
+    """The namespace strategy's finalizer and phase, set after the field manager."""
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
         spec.setdefault("finalizers", ["kubernetes"])
@@ -315,6 +336,15 @@ def job(obj: dict[str, Any]) -> None:
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    _template(spec)
+
+
+def job_selector(obj: dict[str, Any]) -> None:
+    """The Job strategy's generated selector and pod labels (PrepareForCreate, after the field
+    manager: they are nobody's in managedFields)."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
     uid = obj["metadata"].get("uid", "")
     template = spec.setdefault("template", {})
     if isinstance(template, dict) and not spec.get("manualSelector"):
@@ -328,9 +358,6 @@ def job(obj: dict[str, Any]) -> None:
         tmeta = template.setdefault("metadata", {})
         if isinstance(tmeta, dict):
             tmeta.setdefault("labels", {}).update(labels)
-        tspec = template.get("spec")
-        if isinstance(tspec, dict):
-            pod_spec(tspec)
 
 
 def crd(obj: dict[str, Any]) -> None:
@@ -342,6 +369,11 @@ def crd(obj: dict[str, Any]) -> None:
     if isinstance(names, dict) and isinstance(names.get("kind"), str):
         names.setdefault("singular", names["kind"].lower())
         names.setdefault("listKind", names["kind"] + "List")
+
+
+def pod_template(obj: dict[str, Any]) -> None:
+    """SetObjectDefaults_PodTemplate: the template's pod spec defaults."""
+    _template(obj)
 
 
 def _template(spec: dict[str, Any]) -> None:

@@ -60,6 +60,8 @@ class Strategy:
     decode_check: Callable[[Obj], str | None] | None = None
     # defaulting (pkg/apis/<group>/v1/defaults.go)
     default: Callable[[Obj], None] | None = None
+    # what admission and the strategy add after that, which managedFields do not give the writer
+    mutate: Callable[[Obj], None] | None = None
     # validation on create and update, after defaulting (ValidateXxx)
     validate: Callable[[Obj], list[FieldError]] | None = None
     # validation only on update: (old, new) -> errors (immutable fields, ValidateXxxUpdate); a

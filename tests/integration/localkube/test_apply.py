@@ -295,3 +295,26 @@ def test_replicas_changed_through_scale_conflict_naming_the_subresource(kubectl:
     # dropping replicas from the manifest leaves them to the scaler: no conflict, value kept
     ok(kubectl("apply", "--server-side", "-f", "-", input=DEPLOYMENT.replace("  replicas: 2\n", "")))
     assert live(kubectl, "deployment", "web")["spec"]["replicas"] == 5
+
+
+def test_a_create_owns_the_defaults_it_was_decoded_with_not_what_admission_added(
+    k8s: kubernetes.client.ApiClient,
+) -> None:
+    """As kube-apiserver's field manager: the writer owns what defaulting set (a later apply of a
+    different value conflicts with it), not what admission added to the pod afterwards."""
+    v1 = CoreV1Api(k8s)
+    body = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "owned"},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]},
+    }
+    v1.create_namespaced_pod("default", body)
+    pod = k8s.sanitize_for_serialization(v1.read_namespaced_pod("owned", "default"))
+    assert pod["spec"]["serviceAccountName"] == "default" and pod["spec"]["tolerations"]
+    (entry,) = [m for m in pod["metadata"]["managedFields"] if m["operation"] == "Update"]
+    spec = entry["fieldsV1"]["f:spec"]
+    container = spec["f:containers"]['k:{"name":"c"}']
+    assert {"f:imagePullPolicy", "f:terminationMessagePath", "f:resources"} <= set(container)
+    assert {"f:dnsPolicy", "f:restartPolicy", "f:schedulerName", "f:enableServiceLinks"} <= set(spec)
+    assert not {"f:serviceAccountName", "f:tolerations", "f:priority", "f:volumes"} & set(spec)

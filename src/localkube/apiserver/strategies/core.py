@@ -37,6 +37,7 @@ NAMESPACE = Strategy(
     returns_deleted_object=True,
     name_rule="label",
     default=defaults.namespace,
+    mutate=defaults.namespace_prepare,
     validate=metadata.validate_namespace,
     field_selectors=("status.phase",),
     printer=tables.NAMESPACE_PRINTER,
@@ -90,6 +91,7 @@ POD = Strategy(
     status_resets=("ownerReferences",),
     generation=True,
     default=defaults.pod,
+    mutate=defaults.pod_admission,
     validate=metadata.validate_pod,
     validate_update=_pod_update,
     field_selectors=(
@@ -184,6 +186,7 @@ SERVICE = Strategy(
     returns_deleted_object=True,
     name_rule="label",
     default=defaults.service,
+    mutate=defaults.service_ip_families,
     validate=metadata.validate_service,
     validate_update=_service_update,
     allocate=_service_allocate,
@@ -319,7 +322,9 @@ EVENTS_V1_EVENT = Strategy(
 )
 PERSISTENT_VOLUME_CLAIM = Strategy(patch_root="WithConditions", returns_deleted_object=True)
 # its strategy bumps metadata.generation on template changes, as kube-apiserver's does
-POD_TEMPLATE = Strategy(patch_root="PodTemplate", generation=True, returns_deleted_object=True)
+POD_TEMPLATE = Strategy(
+    patch_root="PodTemplate", generation=True, returns_deleted_object=True, default=defaults.pod_template
+)
 
 
 # --- ReplicationController -----------------------------------------------------------------------

@@ -39,6 +39,7 @@ def _job_update(old: Obj, new: Obj) -> list[FieldError]:
 
 JOB = dataclasses.replace(
     _template_owner(defaults.job, tables.JOB_PRINTER),
+    mutate=defaults.job_selector,
     validate_update=_job_update,
     field_selectors=("status.successful",),
     field_label_error='field label "{label}" not supported for Job',

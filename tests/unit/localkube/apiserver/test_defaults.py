@@ -11,6 +11,7 @@ from localkube.apiserver import defaults
 def _pod(**spec: Any) -> dict[str, Any]:
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}
     defaults.pod(pod)
+    defaults.pod_admission(pod)
     return pod["spec"]
 
 

@@ -17,6 +17,7 @@ def _pod(resources: dict[str, Any] | None = None) -> dict[str, Any]:
         "spec": {"containers": [{"name": "app", "image": "busybox:1", "resources": resources or {}}]},
     }
     defaults.pod(pod)
+    defaults.pod_admission(pod)
     return pod
 
 

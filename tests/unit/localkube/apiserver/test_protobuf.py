@@ -73,6 +73,7 @@ def test_kuberay_head_pod_defaulted_is_kube_apiservers_pod() -> None:
     body, stored = _recording("head pod")
     decoded = protobuf.decode(body)
     defaults.pod(decoded)
+    defaults.pod_admission(decoded)  # the stored pod: admission added the rest
     assert decoded["spec"] == stored["spec"]
     meta = {k: decoded["metadata"][k] for k in ("generateName", "labels", "annotations", "ownerReferences")}
     assert meta == {k: stored["metadata"][k] for k in meta}
