@@ -265,9 +265,11 @@ class Tables:
                 pointer = f.go_type.startswith("*")
                 type_name, repeated = self.resolve(pkg, name, f.go_type.lstrip("*"))
                 flags = ("r" if repeated else "") + ("p" if pointer else "")
-                if not (pointer or repeated or {"omitempty", "omitzero"} & set(options)):
-                    # Go's JSON writes this field's zero value too ("port": 0)
-                    flags += "z" if type_name in ("string", "int", "bool") else ""
+                if not {"omitempty", "omitzero"} & set(options):
+                    if pointer or repeated or type_name.startswith("map:"):
+                        flags += "n"  # Go's JSON writes null for it when nil
+                    elif type_name in ("string", "int", "bool"):
+                        flags += "z"  # Go's JSON writes its zero value too ("port": 0)
                 if f.embedded and not json_name:
                     flags += "i"
                 elif not json_name:
@@ -304,7 +306,8 @@ def render(
         "bool, bytes), `map:<value type>`, a message, or a type with its own JSON form (Time, MicroTime,",
         "Duration, FieldsV1, RawExtension, IntOrString, Quantity, StringList). Flags: r repeated, p Go",
         "pointer (its zero value is kept), z a scalar without omitempty (its zero value is kept, as Go's",
-        "JSON writes it), i embedded (its fields are the parent's in JSON).",
+        "JSON writes it), n a pointer, slice or map without omitempty (Go writes null for nil), i embedded",
+        "(its fields are the parent's in JSON).",
         "KINDS: (apiVersion, kind) -> message. ANY_VERSION_KINDS: kind -> message, whatever its apiVersion.",
         '"""',
         "",

@@ -65,3 +65,14 @@ def test_generated_names_are_equal_after_normalising() -> None:
     assert differences(normalise(made[0]), normalise(made[1])) == []
     chosen = {"metadata": {"generateName": "web-", "name": "db-x7k2p"}}
     assert differences(normalise(made[0]), normalise(chosen)) != []
+
+
+def test_a_uid_in_a_managed_fields_key_is_normalised() -> None:
+    def owned(uid: str) -> dict[str, object]:
+        item = {".": {}, "f:uid": {}}
+        return {"f:metadata": {"f:ownerReferences": {".": {}, f'k:{{"uid":"{uid}"}}': item}}}
+
+    a = owned("0f6c3a5e-2f0e-4b8e-9d62-4f1a2c3b4d5e")
+    b = owned("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
+    assert differences(normalise(a), normalise(b)) == []
+    assert differences(normalise(a), normalise(b | {"f:x": {}})) != []

@@ -74,7 +74,8 @@ def normalise(value: Any, key: str = "", unordered: bool = False) -> Any:
     documents' lists sorted (pure)."""
     if isinstance(value, dict):
         unordered = unordered or value.get("kind") in _DISCOVERY
-        out = {k: normalise(v, k, unordered) for k, v in value.items()}
+        # a key may hold a uid too: managedFields name an ownerReference `k:{"uid":"..."}`
+        out = {_UUID.sub("<uid>", k): normalise(v, k, unordered) for k, v in value.items()}
         if unordered:
             for name in _SETS:
                 if isinstance(out.get(name), list):

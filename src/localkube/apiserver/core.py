@@ -10,14 +10,14 @@ import copy
 import dataclasses
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import kubeschema
 from kubeschema.timestamps import now_time as now
 from kubeschema.timestamps import time_in
-from localkube.apiserver import defaults, errors, limits, metadata, patches, versions
+from localkube.apiserver import defaults, errors, gozero, limits, metadata, patches, versions
 from localkube.apiserver import scale as scales
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.apply import merge as ssa_merge
@@ -694,6 +694,7 @@ class Core:
             subresource or "",
             info.has_status,
             recorded_subresource=opts.recorded_subresource,
+            zero=None if old is not None or info.custom else _zero_value(info, new),
         )
         return ssa_merge.encode_entries(entries)
 
@@ -890,3 +891,12 @@ def _builtin_schema_lookup() -> Callable[[str, str], dict[str, Any] | None]:
         return result if isinstance(result, dict) else None
 
     return lookup
+
+
+def _zero_value(info: ResourceInfo, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A built-in kind's zero value (for a kind the protobuf tables lack: its top-level objects,
+    which are Go structs and so written even when empty)."""
+    found = gozero.zero_object(info.api_version, info.kind)
+    if found is not None:
+        return found
+    return {k: {} for k, v in obj.items() if isinstance(v, dict) and k != "metadata"}

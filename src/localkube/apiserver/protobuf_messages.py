@@ -8,7 +8,8 @@ MESSAGES: message -> {field number: (JSON name, type, flags)}; a type is a scala
 bool, bytes), `map:<value type>`, a message, or a type with its own JSON form (Time, MicroTime,
 Duration, FieldsV1, RawExtension, IntOrString, Quantity, StringList). Flags: r repeated, p Go
 pointer (its zero value is kept), z a scalar without omitempty (its zero value is kept, as Go's
-JSON writes it), i embedded (its fields are the parent's in JSON).
+JSON writes it), n a pointer, slice or map without omitempty (Go writes null for nil), i embedded
+(its fields are the parent's in JSON).
 KINDS: (apiVersion, kind) -> message. ANY_VERSION_KINDS: kind -> message, whatever its apiVersion.
 """
 
@@ -66,9 +67,9 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         3: ("rules", "admissionregistration/v1.RuleWithOperations", "r"),
         4: ("failurePolicy", "string", "p"),
         5: ("namespaceSelector", "meta/v1.LabelSelector", "p"),
-        6: ("sideEffects", "string", "p"),
+        6: ("sideEffects", "string", "pn"),
         7: ("timeoutSeconds", "int", "p"),
-        8: ("admissionReviewVersions", "string", "r"),
+        8: ("admissionReviewVersions", "string", "rn"),
         9: ("matchPolicy", "string", "p"),
         10: ("reinvocationPolicy", "string", "p"),
         11: ("objectSelector", "meta/v1.LabelSelector", "p"),
@@ -151,9 +152,9 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         3: ("rules", "admissionregistration/v1.RuleWithOperations", "r"),
         4: ("failurePolicy", "string", "p"),
         5: ("namespaceSelector", "meta/v1.LabelSelector", "p"),
-        6: ("sideEffects", "string", "p"),
+        6: ("sideEffects", "string", "pn"),
         7: ("timeoutSeconds", "int", "p"),
-        8: ("admissionReviewVersions", "string", "r"),
+        8: ("admissionReviewVersions", "string", "rn"),
         9: ("matchPolicy", "string", "p"),
         10: ("objectSelector", "meta/v1.LabelSelector", "p"),
         11: ("matchConditions", "admissionregistration/v1.MatchCondition", "r"),
@@ -195,7 +196,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         5: ("message", "string", ""),
     },
     "apps/v1.DaemonSetSpec": {
-        1: ("selector", "meta/v1.LabelSelector", "p"),
+        1: ("selector", "meta/v1.LabelSelector", "pn"),
         2: ("template", "core/v1.PodTemplateSpec", ""),
         3: ("updateStrategy", "apps/v1.DaemonSetUpdateStrategy", ""),
         4: ("minReadySeconds", "int", ""),
@@ -232,7 +233,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "apps/v1.DeploymentSpec": {
         1: ("replicas", "int", "p"),
-        2: ("selector", "meta/v1.LabelSelector", "p"),
+        2: ("selector", "meta/v1.LabelSelector", "pn"),
         3: ("template", "core/v1.PodTemplateSpec", ""),
         4: ("strategy", "apps/v1.DeploymentStrategy", ""),
         5: ("minReadySeconds", "int", ""),
@@ -269,7 +270,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "apps/v1.ReplicaSetSpec": {
         1: ("replicas", "int", "p"),
-        2: ("selector", "meta/v1.LabelSelector", "p"),
+        2: ("selector", "meta/v1.LabelSelector", "pn"),
         3: ("template", "core/v1.PodTemplateSpec", ""),
         4: ("minReadySeconds", "int", ""),
     },
@@ -315,7 +316,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "apps/v1.StatefulSetSpec": {
         1: ("replicas", "int", "p"),
-        2: ("selector", "meta/v1.LabelSelector", "p"),
+        2: ("selector", "meta/v1.LabelSelector", "pn"),
         3: ("template", "core/v1.PodTemplateSpec", ""),
         4: ("volumeClaimTemplates", "core/v1.PersistentVolumeClaim", "r"),
         5: ("serviceName", "string", "z"),
@@ -365,9 +366,9 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         3: ("status", "authentication/v1.TokenRequestStatus", ""),
     },
     "authentication/v1.TokenRequestSpec": {
-        1: ("audiences", "string", "r"),
-        3: ("boundObjectRef", "authentication/v1.BoundObjectReference", "p"),
-        4: ("expirationSeconds", "int", "p"),
+        1: ("audiences", "string", "rn"),
+        3: ("boundObjectRef", "authentication/v1.BoundObjectReference", "pn"),
+        4: ("expirationSeconds", "int", "pn"),
         5: ("attestations", "map:StringList", ""),
     },
     "authentication/v1.TokenRequestStatus": {
@@ -413,7 +414,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("verb", "string", ""),
     },
     "authorization/v1.NonResourceRule": {
-        1: ("verbs", "string", "r"),
+        1: ("verbs", "string", "rn"),
         2: ("nonResourceURLs", "string", "r"),
     },
     "authorization/v1.ResourceAttributes": {
@@ -428,7 +429,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         9: ("labelSelector", "authorization/v1.LabelSelectorAttributes", "p"),
     },
     "authorization/v1.ResourceRule": {
-        1: ("verbs", "string", "r"),
+        1: ("verbs", "string", "rn"),
         2: ("apiGroups", "string", "r"),
         3: ("resources", "string", "r"),
         4: ("resourceNames", "string", "r"),
@@ -470,8 +471,8 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         4: ("denied", "bool", ""),
     },
     "authorization/v1.SubjectRulesReviewStatus": {
-        1: ("resourceRules", "authorization/v1.ResourceRule", "r"),
-        2: ("nonResourceRules", "authorization/v1.NonResourceRule", "r"),
+        1: ("resourceRules", "authorization/v1.ResourceRule", "rn"),
+        2: ("nonResourceRules", "authorization/v1.NonResourceRule", "rn"),
         3: ("incomplete", "bool", "z"),
         4: ("evaluationError", "string", ""),
     },
@@ -573,7 +574,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("lastScaleTime", "Time", "p"),
         3: ("currentReplicas", "int", ""),
         4: ("desiredReplicas", "int", "z"),
-        5: ("currentMetrics", "autoscaling/v2.MetricStatus", "r"),
+        5: ("currentMetrics", "autoscaling/v2.MetricStatus", "rn"),
         6: ("conditions", "autoscaling/v2.HorizontalPodAutoscalerCondition", "r"),
     },
     "autoscaling/v2.MetricIdentifier": {
@@ -709,12 +710,12 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("spec", "batch/v1.JobSpec", ""),
     },
     "batch/v1.PodFailurePolicy": {
-        1: ("rules", "batch/v1.PodFailurePolicyRule", "r"),
+        1: ("rules", "batch/v1.PodFailurePolicyRule", "rn"),
     },
     "batch/v1.PodFailurePolicyOnExitCodesRequirement": {
         1: ("containerName", "string", "p"),
         2: ("operator", "string", "z"),
-        3: ("values", "int", "r"),
+        3: ("values", "int", "rn"),
     },
     "batch/v1.PodFailurePolicyOnPodConditionsPattern": {
         1: ("type", "string", "z"),
@@ -726,7 +727,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         3: ("onPodConditions", "batch/v1.PodFailurePolicyOnPodConditionsPattern", "r"),
     },
     "batch/v1.SuccessPolicy": {
-        1: ("rules", "batch/v1.SuccessPolicyRule", "r"),
+        1: ("rules", "batch/v1.SuccessPolicyRule", "rn"),
     },
     "batch/v1.SuccessPolicyRule": {
         1: ("succeededIndexes", "string", "p"),
@@ -839,7 +840,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         1: ("secretName", "string", "z"),
         2: ("shareName", "string", "z"),
         3: ("readOnly", "bool", ""),
-        4: ("secretNamespace", "string", "p"),
+        4: ("secretNamespace", "string", "pn"),
     },
     "core/v1.AzureFileVolumeSource": {
         1: ("secretName", "string", "z"),
@@ -874,7 +875,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("drop", "string", "r"),
     },
     "core/v1.CephFSPersistentVolumeSource": {
-        1: ("monitors", "string", "r"),
+        1: ("monitors", "string", "rn"),
         2: ("path", "string", ""),
         3: ("user", "string", ""),
         4: ("secretFile", "string", ""),
@@ -882,7 +883,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         6: ("readOnly", "bool", ""),
     },
     "core/v1.CephFSVolumeSource": {
-        1: ("monitors", "string", "r"),
+        1: ("monitors", "string", "rn"),
         2: ("path", "string", ""),
         3: ("user", "string", ""),
         4: ("secretFile", "string", ""),
@@ -989,7 +990,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         3: ("requestName", "string", "z"),
     },
     "core/v1.ContainerImage": {
-        1: ("names", "string", "r"),
+        1: ("names", "string", "rn"),
         2: ("sizeBytes", "int", ""),
     },
     "core/v1.ContainerPort": {
@@ -1174,7 +1175,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "core/v1.EvictionResponder": {
         1: ("name", "string", "z"),
-        2: ("priority", "int", "p"),
+        2: ("priority", "int", "pn"),
     },
     "core/v1.ExecAction": {
         1: ("command", "string", "r"),
@@ -1218,7 +1219,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "core/v1.GRPCAction": {
         1: ("port", "int", "z"),
-        2: ("service", "string", "p"),
+        2: ("service", "string", "pn"),
         3: ("mode", "string", "p"),
     },
     "core/v1.GitRepoVolumeSource": {
@@ -1323,7 +1324,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         6: ("maxLimitRequestRatio", "map:Quantity", ""),
     },
     "core/v1.LimitRangeSpec": {
-        1: ("limits", "core/v1.LimitRangeItem", "r"),
+        1: ("limits", "core/v1.LimitRangeItem", "rn"),
     },
     "core/v1.LinuxContainerUser": {
         1: ("uid", "int", "z"),
@@ -1389,7 +1390,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "core/v1.NodeAllocatableMappedResources": {
         1: ("name", "string", "z"),
-        2: ("quantity", "Quantity", "p"),
+        2: ("quantity", "Quantity", "pn"),
     },
     "core/v1.NodeAllocatableOverheadResources": {
         1: ("name", "string", "z"),
@@ -1437,7 +1438,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("userNamespaces", "bool", "p"),
     },
     "core/v1.NodeSelector": {
-        1: ("nodeSelectorTerms", "core/v1.NodeSelectorTerm", "r"),
+        1: ("nodeSelectorTerms", "core/v1.NodeSelectorTerm", "rn"),
     },
     "core/v1.NodeSelectorRequirement": {
         1: ("key", "string", "z"),
@@ -1648,7 +1649,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("value", "string", "p"),
     },
     "core/v1.PodExtendedResourceClaimStatus": {
-        1: ("requestMappings", "core/v1.ContainerExtendedResourceRequest", "r"),
+        1: ("requestMappings", "core/v1.ContainerExtendedResourceRequest", "rn"),
         2: ("resourceClaimName", "string", "z"),
     },
     "core/v1.PodIP": {
@@ -1692,7 +1693,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "core/v1.PodSpec": {
         1: ("volumes", "core/v1.Volume", "r"),
-        2: ("containers", "core/v1.Container", "r"),
+        2: ("containers", "core/v1.Container", "rn"),
         3: ("restartPolicy", "string", ""),
         4: ("terminationGracePeriodSeconds", "int", "p"),
         5: ("activeDeadlineSeconds", "int", "p"),
@@ -1802,7 +1803,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         4: ("grpc", "core/v1.GRPCAction", "p"),
     },
     "core/v1.ProjectedVolumeSource": {
-        1: ("sources", "core/v1.VolumeProjection", "r"),
+        1: ("sources", "core/v1.VolumeProjection", "rn"),
         2: ("defaultMode", "int", "p"),
         3: ("defaultUser", "int", "p"),
     },
@@ -1815,7 +1816,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         6: ("tenant", "string", ""),
     },
     "core/v1.RBDPersistentVolumeSource": {
-        1: ("monitors", "string", "r"),
+        1: ("monitors", "string", "rn"),
         2: ("image", "string", "z"),
         3: ("fsType", "string", ""),
         4: ("pool", "string", ""),
@@ -1825,7 +1826,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         8: ("readOnly", "bool", ""),
     },
     "core/v1.RBDVolumeSource": {
-        1: ("monitors", "string", "r"),
+        1: ("monitors", "string", "rn"),
         2: ("image", "string", "z"),
         3: ("fsType", "string", ""),
         4: ("pool", "string", ""),
@@ -1911,7 +1912,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     "core/v1.ScaleIOPersistentVolumeSource": {
         1: ("gateway", "string", "z"),
         2: ("system", "string", "z"),
-        3: ("secretRef", "core/v1.SecretReference", "p"),
+        3: ("secretRef", "core/v1.SecretReference", "pn"),
         4: ("sslEnabled", "bool", ""),
         5: ("protectionDomain", "string", ""),
         6: ("storagePool", "string", ""),
@@ -1923,7 +1924,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     "core/v1.ScaleIOVolumeSource": {
         1: ("gateway", "string", "z"),
         2: ("system", "string", "z"),
-        3: ("secretRef", "core/v1.LocalObjectReference", "p"),
+        3: ("secretRef", "core/v1.LocalObjectReference", "pn"),
         4: ("sslEnabled", "bool", ""),
         5: ("protectionDomain", "string", ""),
         6: ("storagePool", "string", ""),
@@ -2087,7 +2088,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "core/v1.TopologySelectorLabelRequirement": {
         1: ("key", "string", "z"),
-        2: ("values", "string", "r"),
+        2: ("values", "string", "rn"),
     },
     "core/v1.TopologySelectorTerm": {
         1: ("matchLabelExpressions", "core/v1.TopologySelectorLabelRequirement", "r"),
@@ -2103,12 +2104,12 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         8: ("matchLabelKeys", "string", "r"),
     },
     "core/v1.TypedLocalObjectReference": {
-        1: ("apiGroup", "string", "p"),
+        1: ("apiGroup", "string", "pn"),
         2: ("kind", "string", "z"),
         3: ("name", "string", "z"),
     },
     "core/v1.TypedObjectReference": {
-        1: ("apiGroup", "string", "p"),
+        1: ("apiGroup", "string", "pn"),
         2: ("kind", "string", "z"),
         3: ("name", "string", "z"),
         4: ("namespace", "string", "p"),
@@ -2214,7 +2215,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         4: ("hostProcess", "bool", "p"),
     },
     "discovery/v1.Endpoint": {
-        1: ("addresses", "string", "r"),
+        1: ("addresses", "string", "rn"),
         2: ("conditions", "discovery/v1.EndpointConditions", ""),
         3: ("hostname", "string", "p"),
         4: ("targetRef", "core/v1.ObjectReference", "p"),
@@ -2240,8 +2241,8 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "discovery/v1.EndpointSlice": {
         1: ("metadata", "meta/v1.ObjectMeta", ""),
-        2: ("endpoints", "discovery/v1.Endpoint", "r"),
-        3: ("ports", "discovery/v1.EndpointPort", "r"),
+        2: ("endpoints", "discovery/v1.Endpoint", "rn"),
+        3: ("ports", "discovery/v1.EndpointPort", "rn"),
         4: ("addressType", "string", "z"),
     },
     "discovery/v1.ForNode": {
@@ -2307,17 +2308,17 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("queuing", "flowcontrol/v1.QueuingConfiguration", "p"),
     },
     "flowcontrol/v1.LimitedPriorityLevelConfiguration": {
-        1: ("nominalConcurrencyShares", "int", "p"),
+        1: ("nominalConcurrencyShares", "int", "pn"),
         2: ("limitResponse", "flowcontrol/v1.LimitResponse", ""),
         3: ("lendablePercent", "int", "p"),
         4: ("borrowingLimitPercent", "int", "p"),
     },
     "flowcontrol/v1.NonResourcePolicyRule": {
-        1: ("verbs", "string", "r"),
-        6: ("nonResourceURLs", "string", "r"),
+        1: ("verbs", "string", "rn"),
+        6: ("nonResourceURLs", "string", "rn"),
     },
     "flowcontrol/v1.PolicyRulesWithSubjects": {
-        1: ("subjects", "flowcontrol/v1.Subject", "r"),
+        1: ("subjects", "flowcontrol/v1.Subject", "rn"),
         2: ("resourceRules", "flowcontrol/v1.ResourcePolicyRule", "r"),
         3: ("nonResourceRules", "flowcontrol/v1.NonResourcePolicyRule", "r"),
     },
@@ -2350,11 +2351,11 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         3: ("queueLengthLimit", "int", "z"),
     },
     "flowcontrol/v1.ResourcePolicyRule": {
-        1: ("verbs", "string", "r"),
-        2: ("apiGroups", "string", "r"),
-        3: ("resources", "string", "r"),
+        1: ("verbs", "string", "rn"),
+        2: ("apiGroups", "string", "rn"),
+        3: ("resources", "string", "rn"),
         4: ("clusterScope", "bool", ""),
-        5: ("namespaces", "string", "r"),
+        5: ("namespaces", "string", "rn"),
     },
     "flowcontrol/v1.ServiceAccountSubject": {
         1: ("namespace", "string", "z"),
@@ -2440,10 +2441,10 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     "networking/v1.HTTPIngressPath": {
         1: ("path", "string", ""),
         2: ("backend", "networking/v1.IngressBackend", ""),
-        3: ("pathType", "string", "p"),
+        3: ("pathType", "string", "pn"),
     },
     "networking/v1.HTTPIngressRuleValue": {
-        1: ("paths", "networking/v1.HTTPIngressPath", "r"),
+        1: ("paths", "networking/v1.HTTPIngressPath", "rn"),
     },
     "networking/v1.IPAddress": {
         1: ("metadata", "meta/v1.ObjectMeta", ""),
@@ -2473,7 +2474,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         1: ("apiGroup", "string", "p"),
         2: ("kind", "string", "z"),
         3: ("name", "string", "z"),
-        4: ("scope", "string", "p"),
+        4: ("scope", "string", "pn"),
         5: ("namespace", "string", "p"),
     },
     "networking/v1.IngressClassSpec": {
@@ -2608,7 +2609,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "rbac/v1.ClusterRole": {
         1: ("metadata", "meta/v1.ObjectMeta", ""),
-        2: ("rules", "rbac/v1.PolicyRule", "r"),
+        2: ("rules", "rbac/v1.PolicyRule", "rn"),
         3: ("aggregationRule", "rbac/v1.AggregationRule", "p"),
     },
     "rbac/v1.ClusterRoleBinding": {
@@ -2617,7 +2618,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         3: ("roleRef", "rbac/v1.RoleRef", ""),
     },
     "rbac/v1.PolicyRule": {
-        1: ("verbs", "string", "r"),
+        1: ("verbs", "string", "rn"),
         2: ("apiGroups", "string", "r"),
         3: ("resources", "string", "r"),
         4: ("resourceNames", "string", "r"),
@@ -2625,7 +2626,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     },
     "rbac/v1.Role": {
         1: ("metadata", "meta/v1.ObjectMeta", ""),
-        2: ("rules", "rbac/v1.PolicyRule", "r"),
+        2: ("rules", "rbac/v1.PolicyRule", "rn"),
     },
     "rbac/v1.RoleBinding": {
         1: ("metadata", "meta/v1.ObjectMeta", ""),
@@ -2647,7 +2648,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         1: ("driver", "string", "z"),
         2: ("pool", "string", "z"),
         3: ("device", "string", "z"),
-        4: ("conditions", "meta/v1.Condition", "r"),
+        4: ("conditions", "meta/v1.Condition", "rn"),
         5: ("data", "RawExtension", "p"),
         6: ("networkData", "resource/v1.NetworkDeviceData", "p"),
         7: ("shareID", "string", "p"),
@@ -2661,7 +2662,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         1: ("expression", "string", "z"),
     },
     "resource/v1.CapacityRequestPolicy": {
-        1: ("default", "Quantity", "p"),
+        1: ("default", "Quantity", "pn"),
         3: ("validValues", "Quantity", "r"),
         4: ("validRange", "resource/v1.CapacityRequestPolicyRange", "p"),
     },
@@ -2719,7 +2720,7 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("requestPolicy", "resource/v1.CapacityRequestPolicy", "p"),
     },
     "resource/v1.DeviceClaim": {
-        1: ("requests", "resource/v1.DeviceRequest", "r"),
+        1: ("requests", "resource/v1.DeviceRequest", "rn"),
         2: ("constraints", "resource/v1.DeviceConstraint", "r"),
         3: ("config", "resource/v1.DeviceClaimConfiguration", "r"),
     },
@@ -2954,11 +2955,11 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     "storage/v1.CSINodeDriver": {
         1: ("name", "string", "z"),
         2: ("nodeID", "string", "z"),
-        3: ("topologyKeys", "string", "r"),
+        3: ("topologyKeys", "string", "rn"),
         4: ("allocatable", "storage/v1.VolumeNodeResources", "p"),
     },
     "storage/v1.CSINodeSpec": {
-        1: ("drivers", "storage/v1.CSINodeDriver", "r"),
+        1: ("drivers", "storage/v1.CSINodeDriver", "rn"),
     },
     "storage/v1.CSINodeStatus": {
         1: ("storageHealth", "storage/v1.StorageHealth", "r"),

@@ -307,14 +307,23 @@ def test_a_create_owns_the_defaults_it_was_decoded_with_not_what_admission_added
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "owned"},
-        "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]},
+        "spec": {
+            "containers": [{"name": "c", "image": "busybox:1.36"}],
+            "initContainers": [{"name": "i", "image": "busybox:1.36"}],
+        },
     }
     v1.create_namespaced_pod("default", body)
     pod = k8s.sanitize_for_serialization(v1.read_namespaced_pod("owned", "default"))
     assert pod["spec"]["serviceAccountName"] == "default" and pod["spec"]["tolerations"]
-    (entry,) = [m for m in pod["metadata"]["managedFields"] if m["operation"] == "Update"]
+    # (a scheduler's binding, where a node exists, is an entry of its own with a subresource)
+    managed = pod["metadata"]["managedFields"]
+    (entry,) = [m for m in managed if m["operation"] == "Update" and not m.get("subresource")]
     spec = entry["fieldsV1"]["f:spec"]
     container = spec["f:containers"]['k:{"name":"c"}']
     assert {"f:imagePullPolicy", "f:terminationMessagePath", "f:resources"} <= set(container)
     assert {"f:dnsPolicy", "f:restartPolicy", "f:schedulerName", "f:enableServiceLinks"} <= set(spec)
     assert not {"f:serviceAccountName", "f:tolerations", "f:priority", "f:volumes"} & set(spec)
+    # "." marks a node the create added: not `spec` or `containers`, which Go's zero Pod has
+    # (`containers: null`), but `initContainers` (omitempty) and each new container
+    assert "." not in spec and "." not in spec["f:containers"]
+    assert "." in spec["f:initContainers"] and "." in container

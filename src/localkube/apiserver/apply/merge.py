@@ -61,6 +61,7 @@ META_SCHEMA: dict[str, Any] = {
     },
 }
 _NODE = object()  # the value recorded for list items and map nodes: present, compared by children
+_METADATA = fs.field("metadata")
 
 
 class Conflicts(Exception):
@@ -269,10 +270,12 @@ def scoped(obj: Mapping[str, Any], subresource: str, has_status: bool) -> dict[s
 
 def members(obj: Any, schema: Mapping[str, Any] | None, granular_maps: bool) -> dict[Path, Any]:
     """Every owned path of `obj` and what is there: leaf values, or a marker for list items (and,
-    for updates, for maps of arbitrary keys, which an Update owns as a whole too)."""
+    for updates, for every object and list below the root: structured-merge-diff's comparison
+    gives an Update each node it added, the `"."` entries of FieldsV1; never `metadata` itself)."""
     out: dict[Path, Any] = {}
     if isinstance(obj, dict):
         _walk_map(obj, root_schema(schema), (), out, granular_maps)
+        out.pop((_METADATA,), None)
     return out
 
 
@@ -290,7 +293,7 @@ def _walk(
         if not val or _atomic_map(schema):
             out[path] = val
             return
-        if granular and not _is_struct(schema):
+        if granular:
             out[path] = _NODE
         _walk_map(val, schema, path, out, granular)
     elif isinstance(val, list):
@@ -298,6 +301,8 @@ def _walk(
         if not val or kind == "atomic":
             out[path] = val
             return
+        if granular:
+            out[path] = _NODE
         items = _items(schema)
         for item in val:
             if kind == "set":
@@ -307,6 +312,9 @@ def _walk(
             if pe is None:
                 out[path] = val  # not a list of objects after all: owned whole
                 return
+            if _atomic_map(items):
+                out[(*path, pe)] = item  # an atomic struct (an ownerReference): owned whole
+                continue
             out[(*path, pe)] = _NODE
             _walk_map(item, items, (*path, pe), out, granular)
     else:
@@ -419,10 +427,13 @@ def update(
     has_status: bool = False,
     *,
     recorded_subresource: str = "",
+    zero: Mapping[str, Any] | None = None,
 ) -> list[Entry]:
     """managedFields after a create, update or patch by `manager` (through `subresource`, or one
-    like scale that writes the main object and is only named: `recorded_subresource`)."""
-    before = members(scoped(old, subresource, has_status), schema, True) if old is not None else {}
+    like scale that writes the main object and is only named: `recorded_subresource`). A create
+    (`old` None) is compared with `zero`, the kind's zero value (a custom resource's is empty)."""
+    base = old if old is not None else zero or {}
+    before = members(scoped(base, subresource, has_status), schema, True)
     after = members(scoped(new, subresource, has_status), schema, True)
     changed = _changed(before, after)
     mine = Entry(manager, UPDATE, api_version, set(), now, subresource or recorded_subresource)

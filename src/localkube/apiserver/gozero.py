@@ -1,0 +1,37 @@
+"""The JSON Go writes for a built-in kind's zero value: what kube-apiserver's field manager
+compares a create against. Pure, from the protobuf tables of the Go structs.
+
+A field that is there (null or empty) in the zero value is not "added" by a create, so its node
+gets no `"."` entry in the creator's managedFields: a Pod's `spec.containers` (no omitempty) is
+null there, its `spec.initContainers` (omitempty) absent.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from localkube.apiserver.protobuf_messages import ANY_VERSION_KINDS, KINDS, MESSAGES
+
+_SCALAR_ZEROS: dict[str, Any] = {"string": "", "int": 0, "bool": False}
+
+
+def zero_object(api_version: str, kind: str) -> dict[str, Any] | None:
+    """The kind's zero value as Go's JSON writes it, or None for a kind the tables lack."""
+    message = KINDS.get((api_version, kind)) or ANY_VERSION_KINDS.get(kind)
+    return None if message is None else _zero(message)
+
+
+@cache
+def _zero(message: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, type_, flags in MESSAGES.get(message, {}).values():
+        if "i" in flags:
+            out.update(_zero(type_))
+        elif "n" in flags:
+            out[name] = None
+        elif "z" in flags:
+            out[name] = _SCALAR_ZEROS[type_]
+        elif not ({"p", "r"} & set(flags) or type_.startswith("map:")) and type_ in MESSAGES:
+            out[name] = _zero(type_)  # a struct value: Go writes it, omitempty or not
+    return out
