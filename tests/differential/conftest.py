@@ -154,8 +154,9 @@ class Duel:
                     kube.run_pod(pod, f"10.244.1.{i + 2}")
 
     def settle(self, cluster: str, state: str | None = "ready", timeout: float = 60) -> dict[str, Any]:
-        """Play the kubelet until both clusters reach `state` and neither side's objects change for a
-        second; then each side's snapshot."""
+        """Play the kubelet until both clusters reach `state` and neither side's objects change for
+        two seconds (ours may hold a count-only status change back for up to one:
+        docs/differences.md); then each side's snapshot."""
         last: dict[str, Any] = {}
         stable_since = 0.0
 
@@ -169,7 +170,7 @@ class Duel:
             if now != last:
                 last, stable_since = now, time.monotonic()
                 return None
-            return now if time.monotonic() - stable_since >= 1.0 else None
+            return now if time.monotonic() - stable_since >= 2.0 else None
 
         try:
             result: dict[str, Any] = wait_for(
