@@ -84,7 +84,7 @@ class Controllers:
             return
         if key == POD_KEY:
             node = (ev.obj.get("spec") or {}).get("nodeName")
-            if node and node not in self._quarantined and self.store.get(NODE_KEY, "", node) is None:
+            if node and self.store.get(NODE_KEY, "", node) is None:
                 self._quarantine(node)
         if refs:
             self._add(("dependent", (key, ns, meta.get("name", ""))))
@@ -249,6 +249,8 @@ class Controllers:
     def _quarantine(self, node: str) -> None:
         """PodGC: pods bound to a missing node are looked at once it has stayed missing for
         POD_GC_QUARANTINE, as kube-controller-manager does, so a node that re-registers keeps them."""
+        if node in self._quarantined:
+            return  # its timer is running
         self._quarantined.add(node)
         try:
             asyncio.get_running_loop().call_later(POD_GC_QUARANTINE, self._add, ("node-gone", node))
@@ -355,12 +357,16 @@ def pod_gc_failed(pod: dict[str, Any], at: str) -> dict[str, Any]:
     new = copy.deepcopy(pod)
     status = new.setdefault("status", {})
     status["phase"] = "Failed"
-    condition: dict[str, Any] = {"type": "DisruptionTarget", "status": "True"}
+    condition: dict[str, Any] = {
+        "type": "DisruptionTarget",
+        "status": "True",
+        "lastTransitionTime": at,
+        "reason": "DeletionByPodGC",
+        "message": "PodGC: node no longer exists",
+    }
     generation = new["metadata"].get("generation")
     if generation:
         status["observedGeneration"] = condition["observedGeneration"] = generation
-    condition.update(lastTransitionTime=at, reason="DeletionByPodGC")
-    condition["message"] = "PodGC: node no longer exists"
     others = [c for c in status.get("conditions") or () if c.get("type") != "DisruptionTarget"]
     status["conditions"] = [*others, condition]
     return new

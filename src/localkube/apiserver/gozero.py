@@ -17,7 +17,8 @@ _SCALAR_ZEROS: dict[str, Any] = {"string": "", "int": 0, "bool": False}
 
 
 def zero_object(api_version: str, kind: str) -> dict[str, Any] | None:
-    """The kind's zero value as Go's JSON writes it, or None for a kind the tables lack."""
+    """The kind's zero value as Go's JSON writes it, or None for a kind the tables lack. Shared
+    between calls (cached): read it, never change it."""
     message = KINDS.get((api_version, kind)) or ANY_VERSION_KINDS.get(kind)
     return None if message is None else _zero(message)
 

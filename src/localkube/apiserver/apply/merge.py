@@ -204,11 +204,6 @@ def _child(schema: Mapping[str, Any] | None, name: str) -> Mapping[str, Any] | N
     return extra if isinstance(extra, dict) else None
 
 
-def _is_struct(schema: Mapping[str, Any] | None) -> bool:
-    props = schema.get("properties") if schema else None
-    return isinstance(props, dict) and bool(props)
-
-
 def _atomic_map(schema: Mapping[str, Any] | None) -> bool:
     return bool(schema) and (
         schema.get("x-kubernetes-map-type") == "atomic"  # type: ignore[union-attr]
@@ -268,13 +263,13 @@ def scoped(obj: Mapping[str, Any], subresource: str, has_status: bool) -> dict[s
     return out
 
 
-def members(obj: Any, schema: Mapping[str, Any] | None, granular_maps: bool) -> dict[Path, Any]:
+def members(obj: Any, schema: Mapping[str, Any] | None, granular: bool) -> dict[Path, Any]:
     """Every owned path of `obj` and what is there: leaf values, or a marker for list items (and,
     for updates, for every object and list below the root: structured-merge-diff's comparison
     gives an Update each node it added, the `"."` entries of FieldsV1; never `metadata` itself)."""
     out: dict[Path, Any] = {}
     if isinstance(obj, dict):
-        _walk_map(obj, root_schema(schema), (), out, granular_maps)
+        _walk_map(obj, root_schema(schema), (), out, granular)
         out.pop((_METADATA,), None)
     return out
 
