@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from localkube.apiserver import errors, selectors, versions
+from localkube.apiserver import codec, errors, selectors, versions
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Reads, TooOld, dumps
 
@@ -123,7 +123,39 @@ def _check_timeout(text: str | None) -> None:
         raise errors.bad_request(f'strconv.ParseInt: parsing "{text}": invalid syntax') from e
 
 
-def build_list(store: Reads, info: ResourceInfo, ns: str | None, params: Mapping[str, str]) -> bytes:
+def _typed_prefixes(info: ResourceInfo) -> tuple[bytes, bytes]:
+    kind, version = dumps(info.kind), dumps(info.api_version)
+    return (
+        b'{"apiVersion":' + version + b',"kind":' + kind + b",",
+        b'{"kind":' + kind + b',"apiVersion":' + version + b",",
+    )
+
+
+def _untyped(raw: bytes, prefixes: tuple[bytes, bytes]) -> bytes:
+    """An item of a built-in kind's list without its kind and apiVersion, as kube-apiserver encodes
+    it (the list names them once); cut from the stored bytes when they lead, as they nearly always do."""
+    for prefix in prefixes:
+        if raw.startswith(prefix):
+            return b"{" + raw[len(prefix) :]
+    obj = codec.loads(raw)
+    obj.pop("kind", None)
+    obj.pop("apiVersion", None)
+    return dumps(obj)
+
+
+def item(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
+    """An object as an item of a list kube-apiserver writes: a built-in kind's leaves out its kind
+    and apiVersion (the list names them once), a custom resource keeps them."""
+    if info.custom:
+        return obj
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+
+
+def build_list(
+    store: Reads, info: ResourceInfo, ns: str | None, params: Mapping[str, str], typed_items: bool = True
+) -> bytes:
+    """The list as JSON. `typed_items=False` leaves each item's kind and apiVersion out, as
+    kube-apiserver serves a built-in kind's list (a custom resource's items keep theirs)."""
     match = matcher(info, params.get("labelSelector"), params.get("fieldSelector"))
     limit_text = params.get("limit") or "0"
     try:
@@ -181,6 +213,7 @@ def build_list(store: Reads, info: ResourceInfo, ns: str | None, params: Mapping
 
         start = bisect.bisect_right(keys, token.start)
     out: list[bytes] = []
+    untyped = None if typed_items or info.custom else _typed_prefixes(info)
     last = ""
     more = 0
     for i in range(start, len(objects)):
@@ -193,9 +226,12 @@ def build_list(store: Reads, info: ResourceInfo, ns: str | None, params: Mapping
         raw = raws[i]
         if raw is None or obj.get("apiVersion") != info.api_version:
             raw = dumps(versions.present(info, obj))
-        out.append(raw)
+        out.append(raw if untyped is None else _untyped(raw, untyped))
         last = f"{obj['metadata'].get('namespace') or ''}/{obj['metadata']['name']}"
     meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
+    if info.custom:
+        # a custom resource's list is unstructured there, and its continue is set even when empty
+        meta["continue"] = ""
     if more:
         meta["continue"] = encode_continue(Continue(list_rv, last))
         if match is None:  # with a selector kube-apiserver cannot count what is left without reading it

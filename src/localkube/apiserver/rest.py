@@ -657,7 +657,7 @@ class RestAPI:
                 if e.code == 404:
                     continue
                 raise
-            items.append(versions.present(info, res.obj))
+            items.append(lists.item(info, versions.present(info, res.obj)))
         return respond(
             {
                 "kind": info.list_kind,
@@ -761,7 +761,7 @@ class RestAPI:
         self, request: web.Request, info: ResourceInfo, ns: str | None, q: Mapping[str, str]
     ) -> web.Response:
         accepted = _accepted(request, info, is_list=True)
-        raw = lists.build_list(self.core.reads, info, ns, q)
+        raw = lists.build_list(self.core.reads, info, ns, q, typed_items=bool(accepted.as_kind))
         if accepted.as_kind == partial.PARTIAL_LIST:
             doc = codec.loads(raw)
             metadata_only = partial.many(doc["items"], doc["metadata"])

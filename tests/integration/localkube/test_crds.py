@@ -67,8 +67,10 @@ def test_custom_objects_are_defaulted_pruned_and_validated(k8s: kubernetes.clien
     with pytest.raises(ApiException) as e:
         api.create_namespaced_custom_object(*args(), widget("w3", color="green", size=1))
     assert e.value.status == 422 and "spec.color" in json.loads(e.value.body)["message"]
-    names = [o["metadata"]["name"] for o in api.list_namespaced_custom_object(*args())["items"]]
-    assert names == ["w1"]
+    items = api.list_namespaced_custom_object(*args())["items"]
+    assert [o["metadata"]["name"] for o in items] == ["w1"]
+    # a custom resource's list items keep their kind, unlike a built-in kind's
+    assert (items[0]["kind"], items[0]["apiVersion"]) == ("Widget", "example.com/v1")
 
 
 def test_field_validation_strict_and_warn(k8s: kubernetes.client.ApiClient) -> None:

@@ -263,3 +263,22 @@ def test_put_creates_only_where_kubernetes_does(k8s: kubernetes.client.ApiClient
             "nope", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nope"}}
         )
     assert e.value.status == 404
+
+
+def test_list_items_leave_kind_to_the_list(k8s: kubernetes.client.ApiClient) -> None:
+    """A built-in kind's list names the kind once; its items carry no kind or apiVersion, and an
+    item taken from the list goes back with PUT as it is."""
+    v1 = CoreV1Api(k8s)
+    v1.create_namespaced_config_map(
+        "default",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "listed"}, "data": {"a": "1"}},
+    )
+    listing = json.loads(v1.list_namespaced_config_map("default", _preload_content=False).data)
+    assert (listing["kind"], listing["apiVersion"]) == ("ConfigMapList", "v1")
+    [item] = [i for i in listing["items"] if i["metadata"]["name"] == "listed"]
+    assert "kind" not in item and "apiVersion" not in item
+    item["data"] = {"a": "2"}
+    v1.replace_namespaced_config_map("listed", "default", item)
+    assert v1.read_namespaced_config_map("listed", "default").data == {"a": "2"}
+    one = json.loads(v1.read_namespaced_config_map("listed", "default", _preload_content=False).data)
+    assert (one["kind"], one["apiVersion"]) == ("ConfigMap", "v1")
