@@ -46,6 +46,8 @@ class Options:
     descriptions: bool = True
     # controller-gen's form for an ObjectMeta nested in a type (a pod template's metadata)
     embedded_metadata: bool = True
+    # controller-gen's atomic structs (a CRD's schema) rather than kube-apiserver's
+    controller_gen_atomic: bool = True
 
 
 def int_or_string() -> dict[str, Any]:
@@ -114,7 +116,7 @@ def structural(cls: str, opts: Options, stack: tuple[str, ...] = ()) -> dict[str
     required = facts.REQUIRED.get(cls)
     if required:
         out["required"] = sorted(required)  # controller-gen sorts them
-    if cls in facts.ATOMIC_STRUCTS:
+    if cls in (facts.CONTROLLER_GEN_ATOMIC_STRUCTS if opts.controller_gen_atomic else facts.ATOMIC_STRUCTS):
         out["x-kubernetes-map-type"] = "atomic"
     if opts.descriptions and not stack:
         text = _kind_description(cls)

@@ -305,28 +305,60 @@ _lists("V1NetworkPolicyIngressRule", ("from", "ports"))
 _lists("V1IPBlock", ("except",))
 _lists("V1beta2DeviceTaintRuleStatus", conditions=("type",))
 
-# Structs marked +structType=atomic: a reference to one is replaced whole by apply.
+# Structs marked +structType=atomic in k8s.io/api and apimachinery v0.37: kube-apiserver's schema
+# (the field manager's, and its OpenAPI documents) owns and replaces a reference to one whole.
 ATOMIC_STRUCTS: frozenset[str] = frozenset(
     {
         "V1LocalObjectReference",
-        "V1ConfigMapVolumeSource",
-        "V1ConfigMapProjection",
-        "V1SecretProjection",
-        "V1ConfigMapEnvSource",
-        "V1SecretEnvSource",
+        "V1TypedLocalObjectReference",
+        "V1ObjectReference",
+        "V1SecretReference",
+        "V1OwnerReference",
+        "V1LabelSelector",
         "V1ConfigMapKeySelector",
         "V1SecretKeySelector",
         "V1ObjectFieldSelector",
         "V1ResourceFieldSelector",
         "V1FileKeySelector",
-        "V1LabelSelector",
         "V1NodeSelector",
         "V1NodeSelectorTerm",
-        "V1TypedLocalObjectReference",
+        "V1TopologySelectorTerm",
+        "V1ScopeSelector",
+        "V1EndpointAddress",
+        "CoreV1EndpointPort",
+        "DiscoveryV1EndpointPort",
+        "V1ServiceBackendPort",
+        "V1RoleRef",
+        "RbacV1Subject",
         "V1CrossVersionObjectReference",  # autoscaling/v1's scaleTargetRef (v2's is not atomic)
-        "V1MatchResources",  # admission policies' matchConstraints
+        # admission policies and webhooks
+        "V1MatchResources",
+        "V1beta1MatchResources",
+        "V1alpha1MatchResources",
+        "V1NamedRuleWithOperations",
+        "V1beta1NamedRuleWithOperations",
+        "V1alpha1NamedRuleWithOperations",
+        "V1ParamKind",
+        "V1beta1ParamKind",
+        "V1alpha1ParamKind",
+        "V1ParamRef",
+        "V1beta1ParamRef",
+        "V1alpha1ParamRef",
+        "V1Variable",
+        "V1beta1Variable",
     }
 )
+
+# controller-gen also marks a struct atomic when it embeds an atomic one inline (these embed
+# LocalObjectReference), so KubeRay's CRD owns a configMap volume whole where kube-apiserver's
+# pod schema does not.
+CONTROLLER_GEN_ATOMIC_STRUCTS: frozenset[str] = ATOMIC_STRUCTS | {
+    "V1ConfigMapVolumeSource",
+    "V1ConfigMapProjection",
+    "V1SecretProjection",
+    "V1ConfigMapEnvSource",
+    "V1SecretEnvSource",
+}
 
 # Maps marked +mapType=atomic.
 ATOMIC_MAPS: frozenset[tuple[str, str]] = frozenset(

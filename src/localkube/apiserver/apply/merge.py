@@ -56,6 +56,7 @@ META_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {k: {"type": "string"} for k in ("apiVersion", "kind", "name", "uid")}
                 | {k: {"type": "boolean"} for k in ("controller", "blockOwnerDeletion")},
+                "x-kubernetes-map-type": "atomic",  # OwnerReference is +structType=atomic
             },
         },
     },
