@@ -378,6 +378,9 @@ def pod_template(obj: dict[str, Any]) -> None:
 
 def _template(spec: dict[str, Any]) -> None:
     template = spec.get("template")
+    if isinstance(template, dict):
+        # PodTemplateSpec's ObjectMeta is a struct value, which Go writes even when empty
+        template.setdefault("metadata", {})
     if isinstance(template, dict) and isinstance(template.get("spec"), dict):
         pod_spec(template["spec"])
 
