@@ -653,6 +653,14 @@ class Core:
             found = self.builtin_schema(f"{info.group}/{info.storage_version}", info.kind)
         return found
 
+    def created_fields(
+        self, info: ResourceInfo, obj: dict[str, Any], field_manager: str
+    ) -> list[dict[str, Any]]:
+        """The managedFields kube-apiserver's field manager gives a create it does not store (an
+        access or token review): the writer owns what its request set."""
+        opts = WriteOptions(field_manager=field_manager)
+        return self._managed_after_update(info, None, obj, [], opts, None)
+
     def _record_update(
         self,
         info: ResourceInfo,

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from kubeschema.timestamps import now_time as now
 from localkube.apiserver import (
     admission,
     authz,
@@ -600,12 +601,14 @@ class RestAPI:
             if m != "POST" or rt.name:
                 raise errors.method_not_allowed()
             _, body = await read_decoded(request)
-            return respond(
-                reviews.review(
-                    info, ns, body, request[USER_KEY], self._decision, self.rules, self._authenticate_token
-                ),
-                201,
+            answer = reviews.review(
+                info, ns, body, request[USER_KEY], self._decision, self.rules, self._authenticate_token, now()
             )
+            asked = {k: v for k, v in answer.items() if k != "status"}
+            managed = self.core.created_fields(info, asked, _opts(request).field_manager)
+            if managed:
+                answer["metadata"]["managedFields"] = managed
+            return respond(answer, 201)
         if rt.sub and rt.sub not in info.subresources:
             raise errors.resource_not_found()
         if rt.sub in PROXIED:

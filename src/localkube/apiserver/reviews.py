@@ -56,18 +56,19 @@ def review(
     decide: Decide,
     rules: Rules,
     authenticate: Authenticate,
+    now: str,
 ) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.bad_request(f"the body of the request was not a {info.kind} object")
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
     assert isinstance(spec, dict)
-    out = {
-        **body,
-        "apiVersion": info.api_version,
-        "kind": info.kind,
-        "metadata": {**(body.get("metadata") or {}), "creationTimestamp": None},
-    }
     kind = info.kind
+    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k != "creationTimestamp"}
+    if kind == "LocalSubjectAccessReview":
+        meta["namespace"] = ns
+    elif kind == "SelfSubjectReview":
+        meta["creationTimestamp"] = now  # its registry stamps it; the other reviews' stay unset
+    out = {**body, "apiVersion": info.api_version, "kind": kind, "metadata": meta}
     if kind in ("SelfSubjectAccessReview", "SubjectAccessReview", "LocalSubjectAccessReview"):
         who = user
         if kind != "SelfSubjectAccessReview":
@@ -101,7 +102,9 @@ def review(
                 "audiences": list(spec.get("audiences") or []),
             }
             if who_token is not None
-            else {"authenticated": False}
+            # kube-apiserver's bearer-token authenticator's words; `authenticated: false` is omitted,
+            # the user (a struct value) is not
+            else {"user": {}, "error": "invalid bearer token"}
         )
     elif kind == "SelfSubjectReview":
         out["status"] = {"userInfo": _user_info(user)}

@@ -14,12 +14,14 @@ import json
 import os
 import secrets
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 POD_NAME_EXTRA = "authentication.kubernetes.io/pod-name"
+CREDENTIAL_ID_EXTRA = "authentication.kubernetes.io/credential-id"
 POD_UID_EXTRA = "authentication.kubernetes.io/pod-uid"
 
 
@@ -91,7 +93,7 @@ class TokenAuthority:
             "iss": ISSUER,
             "sub": f"system:serviceaccount:{namespace}:{sa_name}",
             "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": sa_name, "uid": sa_uid}},
-            "jti": secrets.token_hex(8),
+            "jti": str(uuid.uuid4()),
         }
         if bound:
             claims["kubernetes.io"].update(bound)
@@ -145,6 +147,9 @@ class TokenAuthority:
                 POD_NAME_EXTRA: [str(pod.get("name") or "")],
                 POD_UID_EXTRA: [str(pod.get("uid") or "")],
             }
+        if claims.get("jti"):
+            # which token it was, for audit logs (kube-apiserver's service-account authenticator)
+            extra[CREDENTIAL_ID_EXTRA] = [f"JTI={claims['jti']}"]
         return User(
             str(claims.get("sub", "")),
             str(sa.get("uid", "")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -114,3 +115,29 @@ def test_kubectl_auth_can_i_and_whoami(apiserver: APIServer, tmp_path: Path) -> 
     assert run("get", "pods", f"--as={sa}").returncode == 0
     whoami = run("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
     assert whoami.returncode == 0 and whoami.stdout == "kubernetes-admin"
+
+
+def test_reviews_say_which_token_and_why_not(apiserver: APIServer) -> None:
+    """`kubectl auth whoami` with a service-account token names the token (its JTI, as audit logs
+    do); a TokenReview of a token nobody issued says why, and the review records who asked."""
+    admin = kubernetes.config.new_client_from_config(config_file=str(apiserver.kubeconfig_path))
+    token = sa_token(admin, "whoami")
+    with client_with_token(apiserver, token) as sa:
+        answer = kubernetes.client.AuthenticationV1Api(sa).create_self_subject_review(
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+        )
+    user = answer.status.user_info
+    assert user.username == "system:serviceaccount:default:whoami"
+    [credential] = user.extra["authentication.kubernetes.io/credential-id"]
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert credential == f"JTI={claims['jti']}"
+    assert answer.metadata.creation_timestamp is not None
+    review = kubernetes.client.AuthenticationV1Api(admin).create_token_review(
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": "forged"}},
+        _preload_content=False,
+    )
+    body = json.loads(review.data)
+    assert body["status"] == {"user": {}, "error": "invalid bearer token"}
+    assert "creationTimestamp" not in body["metadata"]
+    [entry] = body["metadata"]["managedFields"]
+    assert entry["fieldsV1"] == {"f:spec": {"f:token": {}}} and entry["operation"] == "Update"
