@@ -746,6 +746,9 @@ class Core:
             finalizers.append(ORPHAN)
         elif policy == "Foreground" and FOREGROUND not in finalizers:
             finalizers.append(FOREGROUND)
+        own = strategy.delete.finalizer
+        if own and own not in finalizers and not old_meta.get("deletionTimestamp"):
+            finalizers.append(own)
         grace = self._grace(info, old, opts)
         if old_meta.get("deletionTimestamp"):
             if grace == 0 and not old_meta.get("finalizers"):

@@ -42,6 +42,8 @@ class DeletePolicy:
 
     default_propagation: str | None = None
     warning: str = ""
+    # a finalizer the kind's registry adds when it is first deleted (a CRD's cleanup of its objects)
+    finalizer: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from localkube.apiserver import crds, defaults
-from localkube.apiserver.strategy import Obj, Strategy
+from localkube.apiserver.strategy import DeletePolicy, Obj, Strategy
 
 if TYPE_CHECKING:
     from localkube.apiserver.core import Core
 
 
 def _crd_prepare(crd: Obj, now: str) -> None:
-    """Its conditions follow from its spec; its served resources' objects go before it does."""
+    """Its conditions follow from its spec."""
     crd["status"] = crds.status(crd, now)
-    meta = crd["metadata"]
-    if crds.CLEANUP_FINALIZER not in (meta.get("finalizers") or []) and not meta.get("deletionTimestamp"):
-        meta["finalizers"] = [*(meta.get("finalizers") or []), crds.CLEANUP_FINALIZER]
 
 
 def _crd_deleting(crd: Obj, now: str) -> None:
@@ -39,6 +36,8 @@ CUSTOM_RESOURCE_DEFINITION = Strategy(
     validate=crds.validate,
     prepare=_crd_prepare,
     on_delete_marked=_crd_deleting,
+    # its served resources' objects go before it does
+    delete=DeletePolicy(finalizer=crds.CLEANUP_FINALIZER),
     on_event=_crd_event,
 )
 API_SERVICE = Strategy(name_rule="path-segment")
