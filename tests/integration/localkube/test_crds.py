@@ -156,9 +156,12 @@ def test_crd_held_by_an_object_reports_terminating(k8s: kubernetes.client.ApiCli
     held["metadata"]["finalizers"] = ["example.com/keep"]
     api.create_namespaced_custom_object(*args(), held)
     ext = ApiextensionsV1Api(k8s)
+    # the cleanup finalizer comes with the delete (a CRD nobody deletes carries none)
+    assert not ext.read_custom_resource_definition("widgets.example.com").metadata.finalizers
     ext.delete_custom_resource_definition("widgets.example.com")
     crd = ext.read_custom_resource_definition("widgets.example.com")
     assert {c.type: c.status for c in crd.status.conditions}.get("Terminating") == "True"
+    assert crd.metadata.finalizers == ["customresourcecleanup.apiextensions.k8s.io"]
     api.patch_namespaced_custom_object(*args("held"), {"metadata": {"finalizers": None}})
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
