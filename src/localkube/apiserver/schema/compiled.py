@@ -7,12 +7,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.fielderrors import (
+    INVALID,
+    NOT_SUPPORTED,
+    REQUIRED,
+    TOO_LONG,
+    TOO_MANY,
+    TYPE_INVALID,
+    FieldError,
+)
 from localkube.apiserver.schema.checks import validate_embedded, validate_lists, validate_rules
 from localkube.apiserver.schema.node import Compiler, Node
 from localkube.apiserver.schema.openapi import validate_value
 from localkube.apiserver.schema.prune import default, prune_nulls, prune_unknown
 from localkube.apiserver.schema.ratchet import ratchet
+
+# schema errors after which CEL rules are not run (apiextensions-apiserver's hasBlockingErr)
+_BLOCKING = frozenset({NOT_SUPPORTED, REQUIRED, TOO_LONG, TOO_MANY, TYPE_INVALID})
+_RULES_NOT_CHECKED = (
+    "some validation rules were not checked because the object was invalid; correct the existing errors "
+    "to complete validation"
+)
 
 
 class CompiledSchema:
@@ -32,7 +47,11 @@ class CompiledSchema:
         if self.root.has_lists_below and (old is None or not _list_errors(self.root, old)):
             validate_lists(self.root, obj, "", errs)
         if self.root.has_rules_below:
-            validate_rules(self.root, obj, old, old is not None, "", errs)
+            if any(e.reason in _BLOCKING for e in errs):
+                # as apiextensions-apiserver: rules do not run on a value of the wrong shape
+                errs.append(FieldError("<nil>", INVALID, _RULES_NOT_CHECKED, None))
+            else:
+                validate_rules(self.root, obj, old, old is not None, "", errs)
         return errs
 
     def prune(self, obj: Any, *, root_metadata: bool = True, resource_root: bool = True) -> list[str]:
