@@ -15,15 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from kubeschema.timestamps import parse_time
+from localkube.apiserver import column_docs as docs
 from localkube.apiserver.strategy import Printer, Row
 
 Cells = list[Any]
 
-_NAME_DESC = (
-    "Name must be unique within a namespace. Is required when creating resources, although some "
-    "resources may allow a client to request the generation of an appropriate name automatically."
-)
-_AGE_DESC = "CreationTimestamp is a timestamp representing the server time when this object was created."
+# Column descriptions are kube-apiserver's: mostly field documentation (column_docs), else its literals.
+_NAME_DESC = docs.OBJECT_META_NAME
+_AGE_DESC = docs.OBJECT_META_CREATION_TIMESTAMP
 
 
 # --- durations -----------------------------------------------------------------------------------
@@ -80,6 +79,8 @@ def column(
 
 NAME_COLUMN = column("Name", fmt="name", desc=_NAME_DESC)
 AGE_COLUMN = column("Age", desc=_AGE_DESC)
+# kube's default table convertor's (k8s.io/apiserver pkg/registry/rest/table.go), for kinds without a printer
+DEFAULT_COLUMNS = [NAME_COLUMN, column("Created At", "date", desc=_AGE_DESC)]
 
 
 def to_table(
@@ -103,7 +104,7 @@ def to_table(
         def row_fn(obj: dict[str, Any]) -> Row:
             return fn(obj, now)
     else:
-        columns = [NAME_COLUMN, column("Created At", "date", desc=_AGE_DESC)]
+        columns = DEFAULT_COLUMNS
 
         def row_fn(obj: dict[str, Any]) -> Row:
             return [_meta(obj).get("name", ""), _meta(obj).get("creationTimestamp")], []
@@ -159,7 +160,9 @@ def _crd_printer(
     printer_columns: list[dict[str, Any]], now: datetime
 ) -> tuple[list[dict[str, Any]], Callable[[dict[str, Any]], Row]]:
     # A CRD version without additionalPrinterColumns is served with a single Age column.
-    specs = printer_columns or [{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]
+    specs = printer_columns or [
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp", "description": _AGE_DESC}
+    ]
     columns = [NAME_COLUMN]
     for spec in specs:
         path = str(spec.get("jsonPath", ""))
@@ -416,12 +419,10 @@ _POD_COLUMNS = [
         "container in this pod has restarted.",
     ),
     AGE_COLUMN,
-    column("IP", priority=1, desc="IP address allocated to the pod."),
-    column("Node", priority=1, desc="NodeName indicates in which node this pod is scheduled."),
-    column(
-        "Nominated Node", priority=1, desc="nominatedNodeName is set only when this pod preempts other pods."
-    ),
-    column("Readiness Gates", priority=1, desc="If specified, all readiness gates will be evaluated."),
+    column("IP", priority=1, desc=docs.POD_STATUS_POD_IP),
+    column("Node", priority=1, desc=docs.POD_SPEC_NODE_NAME),
+    column("Nominated Node", priority=1, desc=docs.POD_STATUS_NOMINATED_NODE_NAME),
+    column("Readiness Gates", priority=1, desc=docs.POD_SPEC_READINESS_GATES),
 ]
 
 
@@ -442,8 +443,8 @@ def _service_row(svc: dict[str, Any], now: datetime) -> Row:
         external_text = ",".join(external) if external else "<none>"
     elif stype == "LoadBalancer":
         ingress = _l(_d(_d(svc.get("status")).get("loadBalancer")).get("ingress"))
-        lb = [_d(i).get("ip") or _d(i).get("hostname") for i in ingress]
-        lb_ips = [x for x in lb if x] + external
+        lb = {_d(i).get("ip") or _d(i).get("hostname") for i in ingress}
+        lb_ips = sorted(x for x in lb if x) + external
         external_text = ",".join(lb_ips) if lb_ips else "<pending>"
     elif stype == "ExternalName":
         external_text = spec.get("externalName", "")
@@ -472,19 +473,12 @@ def _service_row(svc: dict[str, Any], now: datetime) -> Row:
 
 _SERVICE_COLUMNS = [
     NAME_COLUMN,
-    column("Type", desc="type determines how the Service is exposed."),
-    column("Cluster-IP", desc="clusterIP is the IP address of the service."),
-    column(
-        "External-IP",
-        desc="externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic.",
-    ),
-    column("Port(s)", desc="The list of ports that are exposed by this service."),
+    column("Type", desc=docs.SERVICE_SPEC_TYPE),
+    column("Cluster-IP", desc=docs.SERVICE_SPEC_CLUSTER_IP),
+    column("External-IP", desc=docs.SERVICE_SPEC_EXTERNAL_IPS),
+    column("Port(s)", desc=docs.SERVICE_SPEC_PORTS),
     AGE_COLUMN,
-    column(
-        "Selector",
-        priority=1,
-        desc="Route service traffic to pods with label keys and values matching this selector.",
-    ),
+    column("Selector", priority=1, desc=docs.SERVICE_SPEC_SELECTOR),
 ]
 
 
@@ -502,7 +496,7 @@ def _namespace_row(obj: dict[str, Any], now: datetime) -> Row:
 
 
 def _service_account_row(obj: dict[str, Any], now: datetime) -> Row:
-    return [_name(obj), len(_l(obj.get("secrets"))), _age(obj, now)], []
+    return [_name(obj), _age(obj, now)], []
 
 
 def _node_row(node: dict[str, Any], now: datetime) -> Row:
@@ -522,6 +516,9 @@ def _node_row(node: dict[str, Any], now: datetime) -> Row:
         elif key == "kubernetes.io/role" and value:
             roles.add(value)
     info = _d(status.get("nodeInfo"))
+    kernel = info.get("kernelVersion") or "<unknown>"
+    if info.get("architecture"):
+        kernel += f" ({info['architecture']})"
 
     def address(kind: str) -> str:
         for addr in _l(status.get("addresses")):
@@ -538,7 +535,7 @@ def _node_row(node: dict[str, Any], now: datetime) -> Row:
         address("InternalIP"),
         address("ExternalIP"),
         info.get("osImage") or "<unknown>",
-        info.get("kernelVersion") or "<unknown>",
+        kernel,
         info.get("containerRuntimeVersion") or "<unknown>",
     ]
     return cells, []
@@ -549,12 +546,12 @@ _NODE_COLUMNS = [
     column("Status", desc="The status of the node"),
     column("Roles", desc="The roles of the node"),
     AGE_COLUMN,
-    column("Version", desc="Kubelet Version reported by the node."),
-    column("Internal-IP", priority=1, desc="List of addresses reachable to the node."),
-    column("External-IP", priority=1, desc="List of addresses reachable to the node."),
-    column("OS-Image", priority=1, desc="OS Image reported by the node from /etc/os-release."),
-    column("Kernel-Version", priority=1, desc="Kernel Version reported by the node from 'uname -r'."),
-    column("Container-Runtime", priority=1, desc="Container runtime version reported by the node."),
+    column("Version", desc=docs.NODE_SYSTEM_INFO_KUBELET_VERSION),
+    column("Internal-IP", priority=1, desc=docs.NODE_STATUS_ADDRESSES),
+    column("External-IP", priority=1, desc=docs.NODE_STATUS_ADDRESSES),
+    column("OS-Image", priority=1, desc=docs.NODE_SYSTEM_INFO_OS_IMAGE),
+    column("Kernel-Version", priority=1, desc=docs.NODE_SYSTEM_INFO_KERNEL_VERSION),
+    column("Container-Runtime", priority=1, desc=docs.NODE_SYSTEM_INFO_CONTAINER_RUNTIME_VERSION),
 ]
 
 
@@ -594,19 +591,16 @@ def _event_row(ev: dict[str, Any], now: datetime) -> Row:
 
 
 _EVENT_COLUMNS = [
-    column("Last Seen", desc="The last time that this event was seen."),
-    column("Type", desc="Type of this event (Normal, Warning), new types could be added in the future."),
-    column(
-        "Reason",
-        desc="This should be a short, machine understandable string that gives the reason for this "
-        "event being generated.",
-    ),
-    column("Object", desc="The object this Event is about."),
-    column("Subobject", priority=1, desc="The field of the object this event is about."),
-    column("Source", priority=1, desc="The component reporting this event."),
-    column("Message", desc="A human-readable description of the status of this operation."),
-    column("First Seen", priority=1, desc="The first time that this event was seen."),
-    column("Count", "integer", priority=1, desc="The number of times this event has occurred."),
+    column("Last Seen", desc=docs.EVENT_LAST_TIMESTAMP),
+    column("Type", desc=docs.EVENT_TYPE),
+    column("Reason", desc=docs.EVENT_REASON),
+    column("Object", desc=docs.EVENT_INVOLVED_OBJECT),
+    column("Subobject", priority=1, desc=docs.OBJECT_REFERENCE_FIELD_PATH),
+    column("Source", priority=1, desc=docs.EVENT_SOURCE),
+    column("Message", desc=docs.EVENT_MESSAGE),
+    column("First Seen", priority=1, desc=docs.EVENT_FIRST_TIMESTAMP),
+    # a string column, as kube's, though the cell is the count's number
+    column("Count", priority=1, desc=docs.EVENT_COUNT),
     column("Name", priority=1, fmt="name", desc=_NAME_DESC),
 ]
 
@@ -638,11 +632,15 @@ def _containers_and_images(obj: Mapping[str, Any]) -> tuple[str, str]:
     )
 
 
-_WORKLOAD_TAIL = [
+_CONTAINERS_COLUMNS = [
     column("Containers", priority=1, desc="Names of each container in the template."),
     column("Images", priority=1, desc="Images referenced by each container in the template."),
-    column("Selector", priority=1, desc="Label selector for pods."),
 ]
+
+
+def _workload_tail(selector_desc: str) -> list[dict[str, Any]]:
+    """The wide CONTAINERS, IMAGES, SELECTOR columns; SELECTOR documented by the kind's spec.selector."""
+    return [*_CONTAINERS_COLUMNS, column("Selector", priority=1, desc=selector_desc)]
 
 
 def _workload_row(obj: dict[str, Any], counts: Cells, now: datetime) -> Row:
@@ -701,21 +699,26 @@ def _job_row(obj: dict[str, Any], now: datetime) -> Row:
         state = "Suspended"
     elif "FailureTarget" in conds:
         state = "FailureTarget"
+    elif "SuccessCriteriaMet" in conds:
+        state = "SuccessCriteriaMet"
     else:
         state = "Running"
     return _workload_row(obj, [state, completions, duration], now)
 
 
 def _endpoints_row(obj: dict[str, Any], now: datetime) -> Row:
+    """formatEndpoints: each subset's addresses port by port (`ip:port`, `[ipv6]:port`), the first 3."""
+    subsets = _l(obj.get("subsets"))
     pairs = []
-    for subset in _l(obj.get("subsets")):
+    for subset in subsets:
         subset = _d(subset)
-        ports = [_d(p).get("port") for p in _l(subset.get("ports"))] or [None]
-        for addr in _l(subset.get("addresses")):
-            for port in ports:
-                ip = _d(addr).get("ip", "")
-                pairs.append(f"{ip}:{port}" if port is not None else str(ip))
-    text = ",".join(pairs[:3]) if pairs else "<none>"
+        ips = [str(_d(addr).get("ip", "")) for addr in _l(subset.get("addresses"))]
+        ports = [int(_d(p).get("port", 0) or 0) for p in _l(subset.get("ports"))]
+        if not ports:
+            pairs.extend(ips)
+        for port in ports:
+            pairs.extend(f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}" for ip in ips)
+    text = ",".join(pairs[:3]) if subsets else "<none>"
     if len(pairs) > 3:
         text += f" + {len(pairs) - 3} more..."
     return [_name(obj), text, _age(obj, now)], []
@@ -751,79 +754,75 @@ def _binding_row(obj: dict[str, Any], now: datetime) -> Row:
     return cells, []
 
 
-_BINDING_COLUMNS = [
-    NAME_COLUMN,
-    column("Role", desc="Role to which this binding refers."),
-    AGE_COLUMN,
-    column("Users", priority=1, desc="Users in the binding"),
-    column("Groups", priority=1, desc="Groups in the binding"),
-    column("ServiceAccounts", priority=1, desc="ServiceAccounts in the binding"),
-]
+def _binding_columns(kind: str, role_ref_desc: str) -> list[dict[str, Any]]:
+    """A RoleBinding's or ClusterRoleBinding's columns; `kind` as the descriptions spell it."""
+    return [
+        NAME_COLUMN,
+        column("Role", desc=role_ref_desc),
+        AGE_COLUMN,
+        column("Users", priority=1, desc=f"Users in the {kind}"),
+        column("Groups", priority=1, desc=f"Groups in the {kind}"),
+        column("ServiceAccounts", priority=1, desc=f"ServiceAccounts in the {kind}"),
+    ]
+
 
 # kube-apiserver's printers of built-in kinds; strategies/ hands each kind its own.
 POD_PRINTER = Printer(_POD_COLUMNS, _pod_row)
 SERVICE_PRINTER = Printer(_SERVICE_COLUMNS, _service_row)
+# DATA is a string column, as kube's, though the cell is the number of entries
 CONFIG_MAP_PRINTER = Printer(
-    [NAME_COLUMN, column("Data", "integer", desc="Number of data entries."), AGE_COLUMN],
+    [NAME_COLUMN, column("Data", desc=docs.CONFIG_MAP_DATA), AGE_COLUMN],
     _configmap_row,
 )
 SECRET_PRINTER = Printer(
-    [
-        NAME_COLUMN,
-        column("Type", desc="The type of the secret"),
-        column("Data", "integer", desc="Number of data entries."),
-        AGE_COLUMN,
-    ],
+    [NAME_COLUMN, column("Type", desc=docs.SECRET_TYPE), column("Data", desc=docs.SECRET_DATA), AGE_COLUMN],
     _secret_row,
 )
 NAMESPACE_PRINTER = Printer(
     [NAME_COLUMN, column("Status", desc="The status of the namespace"), AGE_COLUMN],
     _namespace_row,
 )
-SERVICE_ACCOUNT_PRINTER = Printer(
-    [NAME_COLUMN, column("Secrets", "integer", desc="Number of secrets."), AGE_COLUMN],
-    _service_account_row,
-)
+SERVICE_ACCOUNT_PRINTER = Printer([NAME_COLUMN, AGE_COLUMN], _service_account_row)
 NODE_PRINTER = Printer(_NODE_COLUMNS, _node_row)
 EVENT_PRINTER = Printer(_EVENT_COLUMNS, _event_row)
 DEPLOYMENT_PRINTER = Printer(
     [
         NAME_COLUMN,
         column("Ready", desc="Number of the pod with ready state"),
-        column(
-            "Up-to-date",
-            "integer",
-            desc="Total number of non-terminated pods targeted by this deployment that have the desired "
-            "template spec.",
-        ),
-        column(
-            "Available",
-            "integer",
-            desc="Total number of available pods (ready for at least minReadySeconds) targeted by this "
-            "deployment.",
-        ),
+        # string columns, as kube's, though the cells are numbers
+        column("Up-to-date", desc=docs.DEPLOYMENT_STATUS_UPDATED_REPLICAS),
+        column("Available", desc=docs.DEPLOYMENT_STATUS_AVAILABLE_REPLICAS),
         AGE_COLUMN,
-        *_WORKLOAD_TAIL,
+        *_workload_tail(docs.DEPLOYMENT_SPEC_SELECTOR),
     ],
     _deployment_row,
 )
 REPLICA_SET_PRINTER = Printer(
     [
         NAME_COLUMN,
-        column("Desired", "integer", desc="Number of desired pods."),
-        column("Current", "integer", desc="Number of actual replicas."),
-        column("Ready", "integer", desc="Number of pods ready."),
+        column("Desired", "integer", desc=docs.REPLICA_SET_SPEC_REPLICAS),
+        column("Current", "integer", desc=docs.REPLICA_SET_STATUS_REPLICAS),
+        column("Ready", "integer", desc=docs.REPLICA_SET_STATUS_READY_REPLICAS),
         AGE_COLUMN,
-        *_WORKLOAD_TAIL,
+        *_workload_tail(docs.REPLICA_SET_SPEC_SELECTOR),
     ],
     _replicaset_row,
 )
+# A ReplicationController's columns: a ReplicaSet's, documented by the ReplicationController's fields.
+REPLICATION_CONTROLLER_COLUMNS = [
+    NAME_COLUMN,
+    column("Desired", "integer", desc=docs.REPLICATION_CONTROLLER_SPEC_REPLICAS),
+    column("Current", "integer", desc=docs.REPLICATION_CONTROLLER_STATUS_REPLICAS),
+    column("Ready", "integer", desc=docs.REPLICATION_CONTROLLER_STATUS_READY_REPLICAS),
+    AGE_COLUMN,
+    *_workload_tail(docs.REPLICATION_CONTROLLER_SPEC_SELECTOR),
+]
 STATEFUL_SET_PRINTER = Printer(
     [
         NAME_COLUMN,
         column("Ready", desc="Number of the pod with ready state"),
         AGE_COLUMN,
-        *_WORKLOAD_TAIL[:2],
+        *_CONTAINERS_COLUMNS,
     ],
     _statefulset_row,
 )
@@ -831,23 +830,27 @@ JOB_PRINTER = Printer(
     [
         NAME_COLUMN,
         column("Status", desc="Status of the job."),
-        column("Completions", desc="The completion status of the job."),
+        column("Completions", desc=docs.JOB_STATUS_SUCCEEDED),
         column("Duration", desc="Time required to complete the job."),
         AGE_COLUMN,
-        *_WORKLOAD_TAIL,
+        *_workload_tail(docs.JOB_SPEC_SELECTOR),
     ],
     _job_row,
 )
 ENDPOINTS_PRINTER = Printer(
-    [NAME_COLUMN, column("Endpoints", desc="Endpoints of the service."), AGE_COLUMN],
+    [NAME_COLUMN, column("Endpoints", desc=docs.ENDPOINTS_SUBSETS), AGE_COLUMN],
     _endpoints_row,
 )
 LEASE_PRINTER = Printer(
-    [NAME_COLUMN, column("Holder", desc="The holder of the lease."), AGE_COLUMN], _lease_row
+    [NAME_COLUMN, column("Holder", desc=docs.LEASE_SPEC_HOLDER_IDENTITY), AGE_COLUMN], _lease_row
 )
-# Roles and ClusterRoles print alike, as do both kinds of binding
-ROLE_PRINTER = Printer([NAME_COLUMN, column("Created At", "date", desc=_AGE_DESC)], _role_row)
-BINDING_PRINTER = Printer(_BINDING_COLUMNS, _binding_row)
+# Roles and ClusterRoles have no printer in kube: the default table convertor's columns and cells.
+ROLE_PRINTER = Printer(DEFAULT_COLUMNS, _role_row)
+# The two kinds of binding print alike but for their columns' descriptions.
+BINDING_PRINTER = Printer(_binding_columns("roleBinding", docs.ROLE_BINDING_ROLE_REF), _binding_row)
+CLUSTER_ROLE_BINDING_PRINTER = Printer(
+    _binding_columns("clusterRoleBinding", docs.CLUSTER_ROLE_BINDING_ROLE_REF), _binding_row
+)
 
 
 # --- HorizontalPodAutoscaler (autoscaling/v2 objects) and ComponentStatus -------------------------
@@ -905,11 +908,11 @@ def _hpa_row(obj: dict[str, Any], now: datetime) -> Row:
 HPA_PRINTER = Printer(
     [
         NAME_COLUMN,
-        column("Reference", desc="The object whose replicas are scaled."),
-        column("Targets", desc="Each metric's current and target value."),
-        column("MinPods", desc="The fewest replicas the autoscaler scales to."),
-        column("MaxPods", desc="The most replicas the autoscaler scales to."),
-        column("Replicas", desc="The replicas the autoscaler last saw."),
+        column("Reference", desc=docs.HPA_SPEC_SCALE_TARGET_REF),
+        column("Targets", desc=docs.HPA_SPEC_METRICS),
+        column("MinPods", desc=docs.HPA_SPEC_MIN_REPLICAS),
+        column("MaxPods", desc=docs.HPA_SPEC_MAX_REPLICAS),
+        column("Replicas", desc=docs.HPA_STATUS_CURRENT_REPLICAS),
         AGE_COLUMN,
     ],
     _hpa_row,

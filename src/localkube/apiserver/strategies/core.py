@@ -379,8 +379,8 @@ REPLICATION_CONTROLLER = Strategy(
     generation=True,
     default=_rc_default,
     validate=_rc_validate,
-    # kubectl's columns are a ReplicaSet's: NAME DESIRED CURRENT READY AGE (wide: CONTAINERS IMAGES SELECTOR)
-    printer=Printer(tables.REPLICA_SET_PRINTER.columns, _rc_row),
+    # kubectl's columns are a ReplicaSet's, with the ReplicationController's own field docs
+    printer=Printer(tables.REPLICATION_CONTROLLER_COLUMNS, _rc_row),
     patch_root="Workload",
     field_selectors=("status.replicas",),
 )

@@ -13,5 +13,7 @@ ROLE_BINDING = Strategy(
     name_rule="path-segment", validate=metadata.validate_role_binding, printer=tables.BINDING_PRINTER
 )
 CLUSTER_ROLE_BINDING = Strategy(
-    name_rule="path-segment", validate=metadata.validate_cluster_role_binding, printer=tables.BINDING_PRINTER
+    name_rule="path-segment",
+    validate=metadata.validate_cluster_role_binding,
+    printer=tables.CLUSTER_ROLE_BINDING_PRINTER,
 )

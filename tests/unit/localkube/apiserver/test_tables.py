@@ -219,7 +219,14 @@ def test_services() -> None:
         "metadata": {"name": "lb"},
         "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.2", "ports": [{"port": 80}]},
     }
-    rows = printed(table("v1", "Service", [svc, headless, lb]), wide=True)
+    served = {
+        "metadata": {"name": "served"},
+        "spec": {"type": "LoadBalancer", "externalIPs": ["192.0.2.9"]},
+        "status": {
+            "loadBalancer": {"ingress": [{"ip": "192.0.2.7"}, {"hostname": "a.example"}, {"ip": "192.0.2.7"}]}
+        },
+    }
+    rows = printed(table("v1", "Service", [svc, headless, lb, served]), wide=True)
     assert rows[0] == {
         "NAME": "demo-head-svc",
         "TYPE": "ClusterIP",
@@ -231,6 +238,8 @@ def test_services() -> None:
     }
     assert (rows[1]["CLUSTER-IP"], rows[1]["PORT(S)"], rows[1]["AGE"]) == ("None", "80:30080/UDP", "10s")
     assert (rows[2]["EXTERNAL-IP"], rows[2]["AGE"]) == ("<pending>", "<unknown>")
+    # load-balancer addresses sorted and without repeats, then the external IPs
+    assert rows[3]["EXTERNAL-IP"] == "192.0.2.7,a.example,192.0.2.9"
 
 
 def test_simple_kinds() -> None:
@@ -244,6 +253,88 @@ def test_simple_kinds() -> None:
     assert printed(table("v1", "Namespace", [{"metadata": meta, "status": {"phase": "Terminating"}}])) == [
         {"NAME": "x", "STATUS": "Terminating", "AGE": "13d"}
     ]
+    sa = {"metadata": meta, "secrets": [{"name": "x-token"}]}
+    assert printed(table("v1", "ServiceAccount", [sa])) == [{"NAME": "x", "AGE": "13d"}]
+
+
+NAME_DOC_END = "More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+AGE_DOC_END = "It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only."
+
+
+def column_of(t: dict[str, Any], name: str) -> dict[str, Any]:
+    [col] = [c for c in t["columnDefinitions"] if c["name"] == name]
+    return col
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"),
+    [
+        ("v1", "Pod"),
+        ("v1", "ConfigMap"),
+        ("v1", "Secret"),
+        ("v1", "ServiceAccount"),
+        ("apps/v1", "Deployment"),
+        ("rbac.authorization.k8s.io/v1", "Role"),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+        ("ray.io/v1", "RayCluster"),
+    ],
+)
+def test_name_and_age_columns_carry_the_full_object_meta_docs(api_version: str, kind: str) -> None:
+    t = table(api_version, kind, [])
+    name = column_of(t, "Name")
+    assert (name["type"], name["format"]) == ("string", "name")
+    assert name["description"].startswith("Name must be unique within a namespace. Is required when")
+    assert name["description"].endswith(NAME_DOC_END)
+    [age] = [c for c in t["columnDefinitions"] if c["name"] in ("Age", "Created At")]
+    assert age["description"].startswith("CreationTimestamp is a timestamp representing the server time")
+    assert AGE_DOC_END in age["description"]
+
+
+def test_kinds_column_definitions_are_kubes() -> None:
+    data = column_of(table("v1", "ConfigMap", []), "Data")
+    assert (data["type"], data["format"], data["priority"]) == ("string", "", 0)
+    assert data["description"].startswith("Data contains the configuration data. Each key must consist of")
+    secret_data = column_of(table("v1", "Secret", []), "Data")
+    assert secret_data["type"] == "string"
+    assert secret_data["description"].startswith("Data contains the secret data.")
+    assert column_of(table("v1", "Event", []), "Count")["type"] == "string"
+    assert column_of(table("apps/v1", "Deployment", []), "Up-to-date")["type"] == "string"
+    selectors = {
+        kind: column_of(table(api_version, kind, []), "Selector")["description"]
+        for api_version, kind in [("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("batch/v1", "Job")]
+    }
+    assert selectors["Deployment"].startswith("Label selector for pods. Existing ReplicaSets whose pods")
+    assert selectors["ReplicaSet"].startswith("Selector is a label query over pods that should match")
+    assert selectors["Job"].startswith("A label query over pods that should match the pod count.")
+    default = table("apiextensions.k8s.io/v1", "CustomResourceDefinition", [])["columnDefinitions"]
+    assert [(c["name"], c["type"], c["format"]) for c in default] == [
+        ("Name", "string", "name"),
+        ("Created At", "date", ""),
+    ]
+
+
+def test_endpoints_list_addresses_port_by_port() -> None:
+    ep = {
+        "metadata": {"name": "svc"},
+        "subsets": [
+            {
+                "addresses": [{"ip": "10.0.0.1"}, {"ip": "fd00::2"}],
+                "ports": [{"port": 80}, {"port": 443}],
+            }
+        ],
+    }
+    [row] = printed(table("v1", "Endpoints", [ep]))
+    assert row["ENDPOINTS"] == "10.0.0.1:80,[fd00::2]:80,10.0.0.1:443 + 1 more..."
+    assert printed(table("v1", "Endpoints", [{"metadata": {"name": "e"}}]))[0]["ENDPOINTS"] == "<none>"
+
+
+def test_job_meeting_its_success_criteria() -> None:
+    job = {
+        "metadata": {"name": "j"},
+        "spec": {"completions": 2},
+        "status": {"succeeded": 1, "conditions": [{"type": "SuccessCriteriaMet", "status": "True"}]},
+    }
+    assert printed(table("batch/v1", "Job", [job]))[0]["STATUS"] == "SuccessCriteriaMet"
 
 
 def test_nodes() -> None:
@@ -259,7 +350,7 @@ def test_nodes() -> None:
                 {"type": "MemoryPressure", "status": "False"},
                 {"type": "Ready", "status": "True"},
             ],
-            "nodeInfo": {"kubeletVersion": "v1.34.0"},
+            "nodeInfo": {"kubeletVersion": "v1.34.0", "kernelVersion": "6.8.0", "architecture": "arm64"},
             "addresses": [{"type": "InternalIP", "address": "10.0.0.1"}],
         },
     }
@@ -267,6 +358,7 @@ def test_nodes() -> None:
     assert row["STATUS"] == "Ready,SchedulingDisabled"
     assert (row["ROLES"], row["AGE"], row["VERSION"]) == ("control-plane", "2d", "v1.34.0")
     assert (row["INTERNAL-IP"], row["EXTERNAL-IP"]) == ("10.0.0.1", "<none>")
+    assert row["KERNEL-VERSION"] == "6.8.0 (arm64)"
 
 
 def test_events() -> None:
