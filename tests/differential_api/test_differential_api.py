@@ -4,6 +4,8 @@ equal, except where docs/api-differences.yaml lists the request with the reason 
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,9 @@ def test_localkube_answers_as_kube_apiserver_does(tmp_path: Path, fresh_plane: A
     finally:
         kubernetes_plane.reset(since)
 
+    dump = os.environ.get("APIDIFF_DUMP")
+    if dump:  # both servers' raw answers, for reading a difference whole
+        Path(dump).write_text(json.dumps({"localkube": ours, "kubernetes": theirs}, indent=1, default=str))
     known: dict[str, str] = yaml.safe_load(KNOWN.read_text()) or {}
     compared = dict(compare(ours, theirs))
     unlisted = {name: diff for name, diff in compared.items() if diff and name not in known}

@@ -34,7 +34,15 @@ _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 _TOO_OLD = re.compile(r"too old resource version: \d+ \(\d+\)")
 _VAR = re.compile(r"\$\{([A-Za-z0-9_-]+)\}")
 # values that differ between any two runs of the same server
-_VOLATILE = {"uid": "<uid>", "resourceVersion": "<rv>", "continue": "<continue>", "token": "<token>"}
+_VOLATILE = {
+    "uid": "<uid>",
+    "resourceVersion": "<rv>",
+    "continue": "<continue>",
+    "token": "<token>",
+    # /version's facts of a build, not of behaviour: the referee is built here, without a commit
+    "gitCommit": "<build>",
+    "goVersion": "<build>",
+}
 # discovery documents, whose lists' order no client relies on
 _DISCOVERY = ("APIResourceList", "APIGroupList", "APIGroup", "APIGroupDiscoveryList", "APIVersions")
 _SETS = ("resources", "groups", "verbs", "shortNames", "categories", "versions", "items", "subresources")

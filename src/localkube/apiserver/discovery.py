@@ -8,7 +8,7 @@ from typing import Any
 
 from localkube.apiserver.kinds import SUBRESOURCES, Registry, ResourceInfo
 
-KUBE_VERSION = ("1", "37", "v1.37.0")
+KUBE_VERSION = ("1", "37", "v1.37.2")
 AGGREGATED_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 

@@ -39,7 +39,7 @@ from localkube.kubelet.server import KubeletServer
 
 log = logging.getLogger(__name__)
 
-KUBELET_VERSION = "v1.37.0"
+KUBELET_VERSION = "v1.37.2"
 LEASE_SECONDS = 40
 HEARTBEAT_SECONDS = 10
 
