@@ -50,6 +50,7 @@ API_PACKAGES = (
     "admissionregistration/v1",
     "flowcontrol/v1",
     "resource/v1",
+    "storagemigration/v1",
 )
 
 # Go types whose JSON form is not their message's: the decoder knows each by this name

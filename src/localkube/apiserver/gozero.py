@@ -19,8 +19,24 @@ _SCALAR_ZEROS: dict[str, Any] = {"string": "", "int": 0, "bool": False}
 def zero_object(api_version: str, kind: str) -> dict[str, Any] | None:
     """The kind's zero value as Go's JSON writes it, or None for a kind the tables lack. Shared
     between calls (cached): read it, never change it."""
+    if (api_version, kind) == ("apiextensions.k8s.io/v1", "CustomResourceDefinition"):
+        return _crd_zero()
     message = KINDS.get((api_version, kind)) or ANY_VERSION_KINDS.get(kind)
     return None if message is None else _zero(message)
+
+
+@cache
+def _crd_zero() -> dict[str, Any]:
+    """A CRD's, kept by hand: its types live in k8s.io/apiextensions-apiserver, which the tables
+    are not read from (its JSONSchemaProps has JSON forms the protobuf decoder does not know). From
+    that module's v0.37.2 types.go: names' plural and kind, conditions, versions and storedVersions
+    carry no omitempty."""
+    names = {"plural": "", "kind": ""}
+    return {
+        "metadata": _zero("meta/v1.ObjectMeta"),
+        "spec": {"group": "", "names": names, "scope": "", "versions": None},
+        "status": {"conditions": None, "acceptedNames": names, "storedVersions": None},
+    }
 
 
 @cache

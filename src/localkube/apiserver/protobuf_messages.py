@@ -2391,6 +2391,10 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
         2: ("operator", "string", "z"),
         3: ("values", "string", "r"),
     },
+    "meta/v1.GroupResource": {
+        1: ("group", "string", "z"),
+        2: ("resource", "string", "z"),
+    },
     "meta/v1.LabelSelector": {
         1: ("matchLabels", "map:string", ""),
         2: ("matchExpressions", "meta/v1.LabelSelectorRequirement", "r"),
@@ -3030,6 +3034,18 @@ MESSAGES: dict[str, dict[int, tuple[str, str, str]]] = {
     "storage/v1.VolumeNodeResources": {
         1: ("count", "int", "p"),
     },
+    "storagemigration/v1.StorageVersionMigration": {
+        1: ("metadata", "meta/v1.ObjectMeta", ""),
+        2: ("spec", "storagemigration/v1.StorageVersionMigrationSpec", ""),
+        3: ("status", "storagemigration/v1.StorageVersionMigrationStatus", ""),
+    },
+    "storagemigration/v1.StorageVersionMigrationSpec": {
+        1: ("resource", "meta/v1.GroupResource", ""),
+    },
+    "storagemigration/v1.StorageVersionMigrationStatus": {
+        1: ("conditions", "meta/v1.Condition", "r"),
+        2: ("resourceVersion", "string", ""),
+    },
 }
 
 KINDS: dict[tuple[str, str], str] = {
@@ -3109,6 +3125,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("storage.k8s.io/v1", "StorageClass"): "storage/v1.StorageClass",
     ("storage.k8s.io/v1", "VolumeAttachment"): "storage/v1.VolumeAttachment",
     ("storage.k8s.io/v1", "VolumeAttributesClass"): "storage/v1.VolumeAttributesClass",
+    ("storagemigration.k8s.io/v1", "StorageVersionMigration"): "storagemigration/v1.StorageVersionMigration",
     ("v1", "Binding"): "core/v1.Binding",
     ("v1", "ComponentStatus"): "core/v1.ComponentStatus",
     ("v1", "ConfigMap"): "core/v1.ConfigMap",
