@@ -204,7 +204,10 @@ def test_preserve_unknown_fields_keeps_ray_start_params_free_form(crd_schema: di
     pruned, errors = _admit(obj, crd_schema)
     assert pruned == [] and errors == []
     obj["spec"]["headGroupSpec"]["rayStartParams"]["num-cpus"] = 1
-    assert [e.path for e in validate(obj, crd_schema)] == ["spec.headGroupSpec.rayStartParams.num-cpus", "<nil>"]
+    assert [e.path for e in validate(obj, crd_schema)] == [
+        "spec.headGroupSpec.rayStartParams.num-cpus",
+        "<nil>",
+    ]
 
 
 def test_managed_by_rules(complete: dict[str, Any], crd_schema: dict[str, Any]) -> None:
