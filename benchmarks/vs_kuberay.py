@@ -213,10 +213,11 @@ class PollingKubelet(threading.Thread):
     """Plays the kubelet by listing the namespace's ray pods twice a second and marking each new
     one Running and Ready (a watch-driven one stalled against kube-apiserver in a first run)."""
 
-    def __init__(self, api: Any, namespace: str) -> None:
+    def __init__(self, api: Any, namespace: str, spacing: float = 0.0) -> None:
         super().__init__(daemon=True)
         self.core = kubernetes.client.CoreV1Api(api)
         self.namespace = namespace
+        self.spacing = spacing  # seconds between two pods' status patches
         self.stop = threading.Event()
         self.ip = 2
         self.errors = 0
@@ -233,6 +234,8 @@ class PollingKubelet(threading.Thread):
                         self.core.patch_namespaced_pod_status(
                             pod.metadata.name, self.namespace, {"status": running_pod_status(containers, ip)}
                         )
+                        if self.spacing:
+                            time.sleep(self.spacing)
             except kubernetes.client.ApiException as e:
                 self.errors += 1
                 print(f"(kubelet: {e.status} {e.reason}; going on)", file=sys.stderr)
@@ -270,7 +273,7 @@ def measure(
         if side == "kuberay"
         else start_ours(kubeconfig, ns, log)
     )
-    kubelet = PollingKubelet(api, ns)
+    kubelet = PollingKubelet(api, ns, args.kubelet_spacing)
     kubelet.start()
     result: dict[str, Any] = {}
     try:
@@ -414,6 +417,14 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--order", default="kuberay,ours", help="which operator first")
     parser.add_argument("--kuberay", type=Path, default=None, help="KubeRay's operator binary")
+    parser.add_argument(
+        "--kubelet-spacing",
+        type=float,
+        default=0.0,
+        help="seconds the benchmark's kubelet waits between two pods' status patches (default 0: "
+        "as fast as the API server answers); pods made Ready closer together than an operator's "
+        "cache sees its own status write make KubeRay's next write conflict",
+    )
     parser.add_argument(
         "--control-plane",
         choices=("localkube", "kubernetes"),
