@@ -654,12 +654,23 @@ class Core:
         return found
 
     def created_fields(
-        self, info: ResourceInfo, obj: dict[str, Any], field_manager: str
+        self, api_version: str, kind: str, obj: dict[str, Any], field_manager: str, subresource: str = ""
     ) -> list[dict[str, Any]]:
         """The managedFields kube-apiserver's field manager gives a create it does not store (an
-        access or token review): the writer owns what its request set."""
-        opts = WriteOptions(field_manager=field_manager)
-        return self._managed_after_update(info, None, obj, [], opts, None)
+        access or token review, a TokenRequest): the writer owns what its request set, compared
+        with the kind's Go zero value."""
+        entries = ssa_merge.update(
+            None,
+            obj,
+            [],
+            field_manager or DEFAULT_MANAGER,
+            api_version,
+            now(),
+            self.builtin_schema(api_version, kind),
+            subresource,
+            zero=gozero.zero_object(api_version, kind) or {},
+        )
+        return ssa_merge.encode_entries(entries)
 
     def _record_update(
         self,

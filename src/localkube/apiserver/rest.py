@@ -605,7 +605,9 @@ class RestAPI:
                 info, ns, body, request[USER_KEY], self._decision, self.rules, self._authenticate_token, now()
             )
             asked = {k: v for k, v in answer.items() if k != "status"}
-            managed = self.core.created_fields(info, asked, _opts(request).field_manager)
+            managed = self.core.created_fields(
+                info.api_version, info.kind, asked, _opts(request).field_manager
+            )
             if managed:
                 answer["metadata"]["managedFields"] = managed
             return respond(answer, 201)
@@ -793,7 +795,15 @@ class RestAPI:
     async def token(self, request: web.Request, rt: Route) -> web.StreamResponse:
         _, body = await read_decoded(request)
         ns = rt.namespace or ""
-        return respond(subresources.request_token(self.core, self.tokens, rt.info, ns, rt.name, body), 201)
+        answer = subresources.request_token(self.core, self.tokens, rt.info, ns, rt.name, body)
+        spec = body.get("spec") if isinstance(body, dict) else None
+        asked = {"apiVersion": answer["apiVersion"], "kind": answer["kind"], "spec": spec or {}}
+        managed = self.core.created_fields(
+            answer["apiVersion"], answer["kind"], asked, _opts(request).field_manager, "token"
+        )
+        if managed:
+            answer["metadata"]["managedFields"] = managed
+        return respond(answer, 201)
 
     async def proxied(self, request: web.Request, rt: Route) -> web.StreamResponse:
         """log, exec, attach, portforward: streams from the pod's kubelet."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import uuid
 from typing import Any
 
 from kubeschema.timestamps import format_time, now_time
@@ -123,7 +124,13 @@ def request_token(
     return {
         "kind": "TokenRequest",
         "apiVersion": "authentication.k8s.io/v1",
-        "metadata": {"name": name, "namespace": ns, "creationTimestamp": now_time()},
-        "spec": {**spec, "expirationSeconds": seconds},
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "uid": str(uuid.uuid4()),
+            "creationTimestamp": now_time(),
+        },
+        # boundObjectRef is a pointer without omitempty: Go writes null when the request names none
+        "spec": {"boundObjectRef": None, **spec, "expirationSeconds": seconds},
         "status": {"token": token, "expirationTimestamp": expiry},
     }

@@ -141,3 +141,27 @@ def test_reviews_say_which_token_and_why_not(apiserver: APIServer) -> None:
     assert "creationTimestamp" not in body["metadata"]
     [entry] = body["metadata"]["managedFields"]
     assert entry["fieldsV1"] == {"f:spec": {"f:token": {}}} and entry["operation"] == "Update"
+
+
+def test_token_request_answer_is_kubes(k8s: kubernetes.client.ApiClient) -> None:
+    """A TokenRequest's answer: a uid of its own, the writer's fields under subresource `token`,
+    and the unset bound object written as null."""
+    v1 = CoreV1Api(k8s)
+    v1.create_namespaced_service_account(
+        "default", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "asked"}}
+    )
+    answer = v1.create_namespaced_service_account_token(
+        "asked",
+        "default",
+        {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": 3600},
+        },
+        _preload_content=False,
+    )
+    body = json.loads(answer.data)
+    assert body["metadata"]["uid"]
+    assert body["spec"]["boundObjectRef"] is None
+    [entry] = body["metadata"]["managedFields"]
+    assert (entry["subresource"], entry["fieldsV1"]) == ("token", {"f:spec": {"f:expirationSeconds": {}}})
