@@ -13,6 +13,7 @@ from typing import Any
 
 from cryptography import x509
 
+from kubeschema.timestamps import now_time
 from localkube.apiserver import metadata
 from localkube.apiserver.fielderrors import INVALID, REQUIRED, FieldError
 from localkube.apiserver.strategy import Obj, Strategy
@@ -164,6 +165,10 @@ CLUSTER_TRUST_BUNDLE = Strategy(name_rule="path-segment", validate=_trust_bundle
 POD_CERTIFICATE_REQUEST = Strategy(validate=_pod_certificate_validate)
 
 
+def _status_on_create(obj: Obj, now: str) -> None:
+    obj.setdefault("status", {})
+
+
 # --- resource.k8s.io/v1 DeviceTaintRule ---------------------------------------------------------
 
 _EFFECTS = ("NoExecute", "NoSchedule", "None")
@@ -176,14 +181,17 @@ def _taint_rule_validate(rule: Obj) -> list[FieldError]:
     return errs + metadata.one_of("spec.taint.effect", taint.get("effect"), _EFFECTS)
 
 
-def _taint_rule_prepare(rule: Obj, now: str) -> None:
+def _taint_rule_default(rule: Obj) -> None:
+    """SetDefaults_DeviceTaint: a taint's timeAdded is a default (so its writer owns it), the
+    decoding time to the second."""
     taint = _d(rule.get("spec")).get("taint")
     if isinstance(taint, dict):
-        taint.setdefault("timeAdded", now)
-    rule.setdefault("status", {})
+        taint.setdefault("timeAdded", now_time())
 
 
-DEVICE_TAINT_RULE = Strategy(generation=True, validate=_taint_rule_validate, prepare=_taint_rule_prepare)
+DEVICE_TAINT_RULE = Strategy(
+    generation=True, default=_taint_rule_default, validate=_taint_rule_validate, prepare=_status_on_create
+)
 
 
 # --- storagemigration.k8s.io/v1 StorageVersionMigration -----------------------------------------
@@ -201,10 +209,6 @@ def _migration_update(old: Obj, new: Obj) -> list[FieldError]:
         shown = {"Resource": _d(new.get("spec")).get("resource")}
         return [FieldError("spec", INVALID, "field is immutable", shown)]
     return []
-
-
-def _status_on_create(obj: Obj, now: str) -> None:
-    obj.setdefault("status", {})
 
 
 STORAGE_VERSION_MIGRATION = Strategy(
