@@ -76,3 +76,20 @@ def test_a_uid_in_a_managed_fields_key_is_normalised() -> None:
     b = owned("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
     assert differences(normalise(a), normalise(b)) == []
     assert differences(normalise(a), normalise(b | {"f:x": {}})) != []
+
+
+def _invalid(order: list[tuple[str, str]]) -> dict[str, object]:
+    causes = [{"reason": "FieldValueTypeInvalid", "field": f, "message": m} for f, m in order]
+    listed = ", ".join(f"{f}: {m}" for f, m in order)
+    return {
+        "kind": "Status",
+        "message": f'RayCluster.ray.io "typed" is invalid: [{listed}]',
+        "details": {"causes": causes},
+    }
+
+
+def test_the_order_of_a_422s_causes_is_not_compared_but_the_causes_are() -> None:
+    one, two = ("spec.a", "Invalid value: 1"), ("spec.b", "Invalid value: 2")
+    assert not differences(normalise(_invalid([one, two])), normalise(_invalid([two, one])))
+    other = ("spec.c", "Invalid value: 2")
+    assert differences(normalise(_invalid([one, two])), normalise(_invalid([other, one])))

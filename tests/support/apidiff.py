@@ -88,6 +88,8 @@ def normalise(value: Any, key: str = "", unordered: bool = False) -> Any:
             for name in _SETS:
                 if isinstance(out.get(name), list):
                     out[name] = sorted(out[name], key=_sort_key)
+        if out.get("kind") == "Status":
+            _sort_causes(out)
         if "serverAddressByClientCIDRs" in out:
             out["serverAddressByClientCIDRs"] = "<addresses>"
         prefix, name = value.get("generateName"), value.get("name")
@@ -104,6 +106,24 @@ def normalise(value: Any, key: str = "", unordered: bool = False) -> Any:
         value = _TOO_OLD.sub("too old resource version: <rv> (<rv>)", value)
         return _UUID.sub("<uid>", value)
     return value
+
+
+def _sort_causes(status: dict[str, Any]) -> None:
+    """A 422's causes (and the message that lists them) in one order: kube-apiserver's custom
+    resource validator walks properties in Go's map order, different from run to run."""
+    details = status.get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    if not isinstance(causes, list) or len(causes) < 2 or not all(isinstance(c, dict) for c in causes):
+        return
+
+    def listed(items: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{c.get('field')}: {c.get('message')}" for c in items)
+
+    ordered = sorted(causes, key=lambda c: (str(c.get("field")), str(c.get("message"))))
+    message = status.get("message")
+    if isinstance(message, str) and f"[{listed(causes)}]" in message:
+        status["message"] = message.replace(f"[{listed(causes)}]", f"[{listed(ordered)}]")
+    details["causes"] = ordered
 
 
 def _sort_key(item: Any) -> str:

@@ -5,11 +5,13 @@ their storage shape; `present` gives the shape a request asked for. Pure."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from localkube.apiserver import hpaversions
+from localkube.apiserver import schema as schemas
 from localkube.apiserver.kinds import ResourceInfo
 
 NEW_EVENTS = "events.k8s.io"
@@ -70,7 +72,14 @@ def present(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     conv = conversion(info)
     if conv is not None:
         return conv.from_storage(obj)
-    return {**obj, "apiVersion": info.api_version}
+    shown = {**obj, "apiVersion": info.api_version}
+    if info.custom and info.schema:
+        # a custom resource read in another version is that version's: pruned by its schema and
+        # given its defaults, as apiextensions-apiserver converts it
+        shown = copy.deepcopy(shown)
+        schemas.prune(shown, info.schema)
+        schemas.apply_defaults(shown, info.schema)
+    return shown
 
 
 def to_storage(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:

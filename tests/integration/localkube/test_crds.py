@@ -171,3 +171,21 @@ def test_crd_held_by_an_object_reports_terminating(k8s: kubernetes.client.ApiCli
             return
         time.sleep(0.05)
     pytest.fail("the CRD stayed after its last object went")
+
+
+def test_a_custom_resource_read_in_another_version_is_that_versions(k8s: kubernetes.client.ApiClient) -> None:
+    """A RayCluster created in v1 and read in v1alpha1 carries only what v1alpha1's schema has:
+    v1's defaults (a worker group's numOfHosts) are pruned away on the read, not in storage."""
+    with open(KUBERAY_CRD) as f:
+        create_crd(k8s, yaml.safe_load(f))
+    with open(KUBERAY_SAMPLES / "ray-cluster.sample.yaml") as f:
+        [sample] = [d for d in yaml.safe_load_all(f) if d and d.get("kind") == "RayCluster"]
+    sample["metadata"]["name"] = "versions"
+    api = CustomObjectsApi(k8s)
+    created = api.create_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", sample)
+    assert created["spec"]["workerGroupSpecs"][0]["numOfHosts"] == 1
+    old = api.get_namespaced_custom_object("ray.io", "v1alpha1", "default", "rayclusters", "versions")
+    assert old["apiVersion"] == "ray.io/v1alpha1"
+    assert "numOfHosts" not in old["spec"]["workerGroupSpecs"][0]
+    again = api.get_namespaced_custom_object("ray.io", "v1", "default", "rayclusters", "versions")
+    assert again["spec"]["workerGroupSpecs"][0]["numOfHosts"] == 1
