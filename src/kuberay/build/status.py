@@ -394,15 +394,28 @@ def status_differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 # Pods start one by one, and each would be a status write of its own. What changes as they do
-# (replica counts, desired resources, head addresses, HeadPodReady) may wait a moment to be
-# written together; the state, its reason and every other condition are what users and the
-# operator's own next pass act on (suspend is a sequence of conditions), so they never wait.
+# (ready and available counts, head addresses, HeadPodReady) may wait a moment to be written
+# together; the state, its reason and every other condition are what users and the operator's
+# own next pass act on (suspend is a sequence of conditions), so they never wait. Nor does what
+# follows from the spec alone (a scale's desired replicas and resources): the autoscaler and
+# users read it right after their own write, as KubeRay writes it at once.
 _CONDITIONS_THAT_MAY_WAIT = frozenset({HEAD_POD_READY})
+_FROM_THE_SPEC = (
+    "desiredWorkerReplicas",
+    "minWorkerReplicas",
+    "maxWorkerReplicas",
+    "desiredCPU",
+    "desiredMemory",
+    "desiredGPU",
+    "desiredTPU",
+)
 
 
 def status_change_may_wait(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """Whether every change from `old` to `new` is one a status write may hold back for a moment."""
     if not old or old.get("state") != new.get("state") or old.get("reason") != new.get("reason"):
+        return False
+    if any(old.get(k) != new.get(k) for k in _FROM_THE_SPEC):
         return False
 
     def lasting(s: dict[str, Any]) -> list[dict[str, Any]]:

@@ -259,3 +259,10 @@ def test_what_a_status_write_may_hold_back(load: Any) -> None:
     suspending = copy.deepcopy(ready)
     cond(suspending, "RayClusterSuspending")["status"] = "True"
     assert not status_change_may_wait(ready, suspending)
+
+    # a scale (the autoscaler's or a user's) is written at once: its desired replicas and resources
+    cluster["status"] = ready
+    cluster["spec"]["workerGroupSpecs"][0]["replicas"] = 3
+    scaled = compute_status(cluster, [head, *workers], [service(cluster)], now=T2)
+    assert scaled["desiredWorkerReplicas"] == 3 and scaled["state"] == "ready"
+    assert not status_change_may_wait(ready, scaled)
