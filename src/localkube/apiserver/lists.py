@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from localkube.apiserver import codec, errors, selectors, versions
+from localkube.apiserver import codec, errors, gojson, selectors, versions
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Reads, TooOld, dumps
 
@@ -81,10 +81,16 @@ def encode_continue(token: Continue) -> str:
 def decode_continue(text: str) -> Continue:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError as e:
+        raise errors.bad_request(f"invalid continue token: continue key is not valid: {e}") from e
+    malformed = gojson.syntax_error(raw)
+    if malformed:  # in Go's words, as kube-apiserver's
+        raise errors.bad_request(f"invalid continue token: continue key is not valid: {malformed}")
+    try:
         data = json.loads(raw)
         return Continue(int(data["rv"]), str(data["start"]))
     except (ValueError, KeyError, TypeError) as e:
-        raise errors.bad_request(f"continue key is not valid: {e}") from e
+        raise errors.bad_request(f"invalid continue token: continue key is not valid: {e}") from e
 
 
 def parse_rv(text: str | None) -> int | None:

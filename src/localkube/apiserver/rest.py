@@ -21,6 +21,7 @@ from localkube.apiserver import (
     discovery,
     errors,
     fielderrors,
+    gojson,
     lists,
     openapi,
     openapi_v2,
@@ -118,6 +119,24 @@ async def read_decoded(request: web.Request, *, empty: Any = None) -> tuple[byte
     return raw, decode(raw, _media_type(request))
 
 
+_UNRECOGNIZED = "couldn't get version/kind"
+
+
+async def read_object(request: web.Request, info: ResourceInfo) -> tuple[bytes, Any]:
+    """A create's or update's body: one that is no object at all is refused as kube-apiserver's
+    handler refuses it, naming the kind it wanted and the body's first bytes."""
+    raw = await read_body(request)
+    try:
+        return raw, decode(raw, _media_type(request))
+    except APIError as e:
+        if e.code != 400 or not e.message.startswith(_UNRECOGNIZED):
+            raise
+        raise errors.bad_request(
+            f"the object provided is unrecognized (must be of type {info.kind}): {e.message} "
+            f"({gojson.summary(raw)})"
+        ) from e
+
+
 def _watching(q: Mapping[str, str]) -> bool:
     return q.get("watch") in ("true", "1", "True")
 
@@ -140,7 +159,11 @@ def decode(raw: bytes, media: str) -> Any:
         try:
             return codec.loads(raw)
         except codec.CodecError as e:
-            raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from e
+            # malformed JSON in Go's words, as kube-apiserver passes them on; NaN, depth and the
+            # like in ours
+            raise errors.bad_request(
+                f"{_UNRECOGNIZED}; json parse error: {gojson.syntax_error(raw) or e}"
+            ) from e
     if media in ("application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml"):
         try:
             value = yaml.safe_load(raw)
@@ -640,7 +663,7 @@ class RestAPI:
         if rt.namespace is None and rt.info.namespaced:
             raise errors.method_not_allowed()
         accepted = _accepted(request, rt.info, is_list=False)
-        raw, body = await read_decoded(request)
+        raw, body = await read_object(request, rt.info)
         res = self.core.create(rt.info, rt.namespace or "", body, _opts(request, len(raw)))
         return self._result(rt.info, res, 201, request.query, accepted)
 
@@ -689,7 +712,7 @@ class RestAPI:
     async def update(self, request: web.Request, rt: Route) -> web.StreamResponse:
         """PUT of the object, or of its status, finalize or approval subresource."""
         accepted = None if rt.sub else _accepted(request, rt.info, is_list=False)
-        raw, body = await read_decoded(request)
+        raw, body = await read_object(request, rt.info)
         # finalize takes only spec.finalizers from its body, which is no measure of the object
         opts = _opts(request) if rt.sub == "finalize" else _opts(request, len(raw))
         res = self.core.update(rt.info, rt.namespace or "", rt.name, body, opts, rt.sub or None)
