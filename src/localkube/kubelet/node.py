@@ -465,18 +465,22 @@ class NodeRuntime:
             await asyncio.to_thread(lock.release)
 
     async def _shutdown(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
-        workers = list(self.workers.values())
-        if workers:
-            await asyncio.gather(*(w.stop(5) for w in workers), return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await self.proxy.close()
-        with contextlib.suppress(Exception):
-            await self.server.stop()
+        try:
+            for t in self._tasks:
+                t.cancel()
+            for t in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            workers = list(self.workers.values())
+            if workers:
+                await asyncio.gather(*(w.stop(5) for w in workers), return_exceptions=True)
+        finally:
+            # also when the shutdown itself is cancelled: a listener left open on a service IP
+            # would keep a later node in the same process (tests) from serving that address
+            with contextlib.suppress(Exception):
+                await self.proxy.close()
+            with contextlib.suppress(Exception):
+                await self.server.stop()
         await self.events.drain()
         await self.scheduler_events.drain()
         await asyncio.to_thread(cleanup.remove_everything, self.state_dir)

@@ -83,7 +83,7 @@ class ServiceProxy:
                     functools.partial(self._accept, key), ip, port, reuse_address=True
                 )
             except OSError as e:
-                log.warning("service %s:%d cannot listen: %s", ip, port, e)
+                log.error("service %s:%d cannot listen (its connections fail): %s", ip, port, e)
 
     def _accept(self, key: ListenKey, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.create_task(self._relay(key, reader, writer))

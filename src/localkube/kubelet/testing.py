@@ -5,10 +5,9 @@ is stopped on exit, also when the test fails."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,15 +53,13 @@ def running_cluster(
     else:
         server = APIServer(data_dir / "api", extra_sans=(gateway,))
     stop: asyncio.Event | None = None
-    node_task: concurrent.futures.Future[None] | None = None
+    node: asyncio.Task[None] | None = None
 
     async def make_event() -> asyncio.Event:
         return asyncio.Event()
 
-    try:
-        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=300)
-        stop = asyncio.run_coroutine_threadsafe(make_event(), loop).result()
-        node_task = asyncio.run_coroutine_threadsafe(
+    async def start_node(stop: asyncio.Event) -> asyncio.Task[None]:
+        return asyncio.ensure_future(
             run_node(
                 server.url,
                 node_kubeconfig or server.kubeconfig_path,
@@ -75,23 +72,41 @@ def running_cluster(
                 max_pods=max_pods,
                 control_plane_controllers=node_kubeconfig is not None,
                 serving_tls=server.node_serving_tls() if isinstance(server, KubernetesControlPlane) else None,
-            ),
-            loop,
+            )
         )
+
+    try:
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=300)
+        stop = asyncio.run_coroutine_threadsafe(make_event(), loop).result()
+        node = asyncio.run_coroutine_threadsafe(start_node(stop), loop).result()
         yield Cluster(server.url, server.kubeconfig_path, data_dir, server.admin_token, server.ca_cert_path)
-        if node_task.done():
-            node_task.result()  # a node that died during the test fails it
+        if node.done():
+            node.result()  # a node that died during the test fails it
     finally:
         try:
-            if stop is not None and node_task is not None:
-                loop.call_soon_threadsafe(stop.set)
-                try:
-                    node_task.result(timeout=120)
-                except Exception:
-                    if not node_task.done():
-                        raise
-            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=120)
+            try:
+                if stop is not None and node is not None:
+                    asyncio.run_coroutine_threadsafe(_stop_node(stop, node, 120), loop).result(timeout=180)
+            finally:
+                asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=120)
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=30)
             loop.close()
+
+
+async def _stop_node(stop: asyncio.Event, node: asyncio.Task[None], timeout: float) -> None:
+    """Stop the node; one that does not stop in time is cancelled and awaited, so its shutdown
+    still closes what it holds in this process (the service proxy's listeners on service IPs,
+    which a node leaking them would keep from every later node of the test run)."""
+    stop.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(node), timeout)
+    except TimeoutError:
+        node.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await node
+        raise
+    except Exception:
+        if not node.done():
+            raise
