@@ -49,6 +49,21 @@ def _keep_all(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+
+def with_kind(listing: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Gives a list's items their kind and apiVersion, as client-go's decoder does: kube-apiserver
+    names them once, on a built-in kind's list (`PodList`), not on each item."""
+    list_kind = str(listing.get("kind") or "")
+    kind = list_kind.removesuffix("List") if list_kind.endswith("List") else ""
+    api_version = listing.get("apiVersion")
+
+    def typed(item: dict[str, Any]) -> dict[str, Any]:
+        if not kind or ("kind" in item and "apiVersion" in item):
+            return item
+        return {"apiVersion": api_version, "kind": kind, **item}
+
+    return typed
+
 class Informer:
     """One resource path (optionally filtered by `params`: field and label selectors).
 
@@ -122,7 +137,8 @@ class Informer:
     async def _relist(self) -> None:
         listing = await self.client.get(self.path, params=self.params)
         self._rv = str((listing.get("metadata") or {}).get("resourceVersion") or "")
-        fresh = {key_of(item): self.keep(item) for item in listing.get("items") or []}
+        typed = with_kind(listing)
+        fresh = {key_of(item): self.keep(typed(item)) for item in listing.get("items") or []}
         for key in [k for k in self.cache if k not in fresh]:
             await self._emit("DELETED", self.cache.pop(key))
         for key, item in fresh.items():
