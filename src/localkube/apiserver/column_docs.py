@@ -335,3 +335,339 @@ HPA_STATUS_CURRENT_REPLICAS = (
     "currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the "
     "autoscaler."
 )
+
+# batch/v1 CronJobSpec.schedule
+CRON_JOB_SPEC_SCHEDULE = "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."
+
+# batch/v1 CronJobSpec.timeZone
+CRON_JOB_SPEC_TIME_ZONE = (
+    "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zo"
+    "nes. If not specified, this will default to the time zone of the kube-controller-manager process. The "
+    "set of valid time zone names and the time zone offset is loaded from the system-wide time zone database "
+    "by the API server during CronJob validation and the controller manager during execution. If no "
+    "system-wide time zone database can be found a bundled version of the database is used instead. If the "
+    "time zone name becomes invalid during the lifetime of a CronJob or due to a change in host "
+    "configuration, the controller will stop creating new new Jobs and will create a system event with the "
+    "reason UnknownTimeZone. More information can be found in "
+    "https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones"
+)
+
+# batch/v1 CronJobSpec.suspend
+CRON_JOB_SPEC_SUSPEND = (
+    "This flag tells the controller to suspend subsequent executions, it does not apply to already started "
+    "executions.  Defaults to false."
+)
+
+# batch/v1 CronJobStatus.active
+CRON_JOB_STATUS_ACTIVE = "A list of pointers to currently running jobs."
+
+# batch/v1 CronJobStatus.lastScheduleTime
+CRON_JOB_STATUS_LAST_SCHEDULE_TIME = "Information when was the last time the job was successfully scheduled."
+
+# apps/v1 DaemonSetStatus.desiredNumberScheduled
+DAEMON_SET_STATUS_DESIRED_NUMBER_SCHEDULED = (
+    "The total number of nodes that should be running the daemon pod (including nodes correctly running the "
+    "daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/"
+)
+
+# apps/v1 DaemonSetStatus.currentNumberScheduled
+DAEMON_SET_STATUS_CURRENT_NUMBER_SCHEDULED = (
+    "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More "
+    "info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/"
+)
+
+# apps/v1 DaemonSetStatus.numberReady
+DAEMON_SET_STATUS_NUMBER_READY = (
+    "numberReady is the number of nodes that should be running the daemon pod and have one or more of the "
+    "daemon pod running with a Ready Condition."
+)
+
+# apps/v1 DaemonSetStatus.updatedNumberScheduled
+DAEMON_SET_STATUS_UPDATED_NUMBER_SCHEDULED = "The total number of nodes that are running updated daemon pod"
+
+# apps/v1 DaemonSetStatus.numberAvailable
+DAEMON_SET_STATUS_NUMBER_AVAILABLE = (
+    "The number of nodes that should be running the daemon pod and have one or more of the daemon pod "
+    "running and available (ready for at least spec.minReadySeconds)"
+)
+
+# core/v1 PodSpec.nodeSelector
+POD_SPEC_NODE_SELECTOR = (
+    "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a "
+    "node's labels for the pod to be scheduled on that node. More info: "
+    "https://kubernetes.io/docs/concepts/configuration/assign-pod-node/"
+)
+
+# apps/v1 DaemonSetSpec.selector
+DAEMON_SET_SPEC_SELECTOR = (
+    "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It "
+    "must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-wi"
+    "th-objects/labels/#label-selectors"
+)
+
+# core/v1 PersistentVolumeClaimStatus.phase
+PERSISTENT_VOLUME_CLAIM_STATUS_PHASE = "phase represents the current phase of PersistentVolumeClaim."
+
+# core/v1 PersistentVolumeClaimSpec.volumeName
+PERSISTENT_VOLUME_CLAIM_SPEC_VOLUME_NAME = (
+    "volumeName is the binding reference to the PersistentVolume backing this claim."
+)
+
+# core/v1 PersistentVolumeClaimStatus.capacity
+PERSISTENT_VOLUME_CLAIM_STATUS_CAPACITY = "capacity represents the actual resources of the underlying volume."
+
+# core/v1 PersistentVolumeClaimStatus.accessModes
+PERSISTENT_VOLUME_CLAIM_STATUS_ACCESS_MODES = (
+    "accessModes contains the actual access modes the volume backing the PVC has. More info: "
+    "https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1"
+)
+
+# core/v1 PersistentVolumeClaimSpec.volumeMode
+PERSISTENT_VOLUME_CLAIM_SPEC_VOLUME_MODE = (
+    "volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when "
+    "not included in claim spec."
+)
+
+# core/v1 PersistentVolumeSpec.capacity
+PERSISTENT_VOLUME_SPEC_CAPACITY = (
+    "capacity is the description of the persistent volume's resources and capacity. More info: "
+    "https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity"
+)
+
+# core/v1 PersistentVolumeSpec.accessModes
+PERSISTENT_VOLUME_SPEC_ACCESS_MODES = (
+    "accessModes contains all ways the volume can be mounted. More info: "
+    "https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes"
+)
+
+# core/v1 PersistentVolumeSpec.persistentVolumeReclaimPolicy
+PERSISTENT_VOLUME_SPEC_RECLAIM_POLICY = (
+    "persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim. "
+    "Valid options are Retain (default for manually created PersistentVolumes), Delete (default for "
+    "dynamically provisioned PersistentVolumes), and Recycle (deprecated). Recycle must be supported by the "
+    "volume plugin underlying this PersistentVolume. More info: "
+    "https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming"
+)
+
+# core/v1 PersistentVolumeStatus.phase
+PERSISTENT_VOLUME_STATUS_PHASE = (
+    "phase indicates if a volume is available, bound to a claim, or released by a claim. More info: "
+    "https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase"
+)
+
+# core/v1 PersistentVolumeSpec.claimRef
+PERSISTENT_VOLUME_SPEC_CLAIM_REF = (
+    "claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. "
+    "Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More "
+    "info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding"
+)
+
+# core/v1 PersistentVolumeStatus.reason
+PERSISTENT_VOLUME_STATUS_REASON = (
+    "reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy "
+    "display in the CLI."
+)
+
+# core/v1 PersistentVolumeSpec.volumeMode
+PERSISTENT_VOLUME_SPEC_VOLUME_MODE = (
+    "volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw "
+    "block state. Value of Filesystem is implied when not included in spec."
+)
+
+# storage/v1 StorageClass.provisioner
+STORAGE_CLASS_PROVISIONER = "provisioner indicates the type of the provisioner."
+
+# storage/v1 StorageClass.reclaimPolicy
+STORAGE_CLASS_RECLAIM_POLICY = (
+    "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage "
+    "class. Defaults to Delete."
+)
+
+# storage/v1 StorageClass.volumeBindingMode
+STORAGE_CLASS_VOLUME_BINDING_MODE = (
+    "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, "
+    "VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling "
+    "feature."
+)
+
+# storage/v1 StorageClass.allowVolumeExpansion
+STORAGE_CLASS_ALLOW_VOLUME_EXPANSION = (
+    "allowVolumeExpansion shows whether the storage class allow volume expand."
+)
+
+# scheduling/v1 PriorityClass.value
+PRIORITY_CLASS_VALUE = (
+    "value represents the integer value of this priority class. This is the actual priority that pods "
+    "receive when they have the name of this class in their pod spec."
+)
+
+# scheduling/v1 PriorityClass.globalDefault
+PRIORITY_CLASS_GLOBAL_DEFAULT = (
+    "globalDefault specifies whether this PriorityClass should be considered as the default priority for "
+    "pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. "
+    "However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the "
+    "smallest value of such global default PriorityClasses will be used as the default priority."
+)
+
+# scheduling/v1 PriorityClass.preemptionPolicy
+PRIORITY_CLASS_PREEMPTION_POLICY = (
+    "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, "
+    "PreemptLowerPriority. Defaults to PreemptLowerPriority if unset."
+)
+
+# discovery/v1 EndpointSlice.addressType
+ENDPOINT_SLICE_ADDRESS_TYPE = (
+    "addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice "
+    "must be the same type. This field is immutable after creation. The following address types are "
+    "currently supported: * IPv4: Represents an IPv4 Address. * IPv6: Represents an IPv6 Address. * FQDN: "
+    "Represents a Fully Qualified Domain Name. (Deprecated) The EndpointSlice controller only generates, and "
+    'kube-proxy only processes, slices of addressType "IPv4" and "IPv6". No semantics are defined for the '
+    '"FQDN" type.'
+)
+
+# discovery/v1 EndpointSlice.ports
+ENDPOINT_SLICE_PORTS = (
+    "ports specifies the list of network ports exposed by each endpoint in this slice. Each port must have a "
+    "unique name. Each slice may include a maximum of 100 ports. Services always have at least 1 port, so "
+    "EndpointSlices generated by the EndpointSlice controller will likewise always have at least 1 port. "
+    "EndpointSlices used for other purposes may have an empty ports list."
+)
+
+# discovery/v1 EndpointSlice.endpoints
+ENDPOINT_SLICE_ENDPOINTS = (
+    "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum of 1000 "
+    "endpoints."
+)
+
+# networking/v1 NetworkPolicySpec.podSelector
+NETWORK_POLICY_SPEC_POD_SELECTOR = (
+    "podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied "
+    "to any pods selected by this field. An empty selector matches all pods in the policy's namespace. "
+    "Multiple network policies can select the same set of pods. In this case, the ingress rules for each are "
+    "combined additively. This field is optional. If it is not specified, it defaults to an empty selector."
+)
+
+# apps/v1 ControllerRevision.revision
+CONTROLLER_REVISION_REVISION = "Revision indicates the revision of the state represented by Data."
+
+# certificates/v1beta1 CertificateSigningRequestSpec.signerName
+CSR_SPEC_SIGNER_NAME = (
+    "Requested signer for the request. It is a qualified name in the form: `scope-hostname.io/name`. If "
+    "empty, it will be defaulted:\n 1. If it's a kubelet client certificate, it is assigned\n    "
+    '"kubernetes.io/kube-apiserver-client-kubelet".\n 2. If it\'s a kubelet serving certificate, it is '
+    'assigned\n    "kubernetes.io/kubelet-serving".\n 3. Otherwise, it is assigned '
+    '"kubernetes.io/legacy-unknown".\nDistribution of trust for signers happens out of band. You can select '
+    "on this field using `spec.signerName`."
+)
+
+# certificates/v1beta1 CertificateSigningRequestSpec.request
+CSR_SPEC_REQUEST = "Base64-encoded PKCS#10 CSR data"
+
+# certificates/v1beta1 CertificateSigningRequestSpec.expirationSeconds
+CSR_SPEC_EXPIRATION_SECONDS = (
+    "expirationSeconds is the requested duration of validity of the issued certificate. The certificate "
+    "signer may issue a certificate with a different validity duration so a client must check the delta "
+    "between the notBefore and and notAfter fields in the issued certificate to determine the actual "
+    "duration.\n\nThe v1.22+ in-tree implementations of the well-known Kubernetes signers will honor this "
+    "field as long as the requested duration is not greater than the maximum duration they will honor per "
+    "the --cluster-signing-duration CLI flag to the Kubernetes controller manager.\n\nCertificate signers "
+    "may not honor this field for various reasons:\n\n  1. Old signer that is unaware of the field (such as "
+    "the in-tree\n     implementations prior to v1.22)\n  2. Signer whose configured maximum is shorter than "
+    "the requested duration\n  3. Signer whose configured minimum is longer than the requested "
+    "duration\n\nThe minimum valid value for expirationSeconds is 600, i.e. 10 minutes."
+)
+
+# certificates/v1beta1 CertificateSigningRequestStatus.conditions
+CSR_STATUS_CONDITIONS = "Conditions applied to the request, such as approval or denial."
+
+# storage/v1 CSIDriverSpec.attachRequired
+CSI_DRIVER_SPEC_ATTACH_REQUIRED = (
+    "attachRequired indicates this CSI volume driver requires an attach operation (because it implements the "
+    "CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the "
+    "attach volume interface which checks the volumeattachment status and waits until the volume is attached "
+    "before proceeding to mounting. The CSI external-attacher coordinates with CSI volume driver and updates "
+    "the volumeattachment status when the attach operation is complete. If the value is specified to false, "
+    "the attach operation will be skipped. Otherwise the attach operation will be called.\n\nThis field is "
+    "immutable."
+)
+
+# storage/v1 CSIDriverSpec.podInfoOnMount
+CSI_DRIVER_SPEC_POD_INFO_ON_MOUNT = (
+    "podInfoOnMount indicates this CSI volume driver requires additional pod information (like podName, "
+    "podUID, etc.) during mount operations, if set to true. If set to false, pod information will not be "
+    "passed on mount. Default is false.\n\nThe CSI driver specifies podInfoOnMount as part of driver "
+    "deployment. If true, Kubelet will pass pod information as VolumeContext in the CSI NodePublishVolume() "
+    "calls. The CSI driver is responsible for parsing and validating the information passed in as "
+    "VolumeContext.\n\nThe following VolumeContext will be passed if podInfoOnMount is set to true. This "
+    'list might grow, but the prefix will be used. "csi.storage.k8s.io/pod.name": pod.Name '
+    '"csi.storage.k8s.io/pod.namespace": pod.Namespace "csi.storage.k8s.io/pod.uid": string(pod.UID) '
+    '"csi.storage.k8s.io/ephemeral": "true" if the volume is an ephemeral inline volume\n                    '
+    '            defined by a CSIVolumeSource, otherwise "false"\n\n"csi.storage.k8s.io/ephemeral" is a new '
+    'feature in Kubernetes 1.16. It is only required for drivers which support both the "Persistent" and '
+    '"Ephemeral" VolumeLifecycleMode. Other drivers can leave pod info disabled and/or ignore this field. As '
+    "Kubernetes 1.15 doesn't support this field, drivers can only support one mode when deployed on such a "
+    "cluster and the deployment determines which mode that is, for example via a command line parameter of "
+    "the driver.\n\nThis field was immutable in Kubernetes < 1.29 and now is mutable."
+)
+
+# storage/v1 CSIDriverSpec.storageCapacity
+CSI_DRIVER_SPEC_STORAGE_CAPACITY = (
+    "storageCapacity indicates that the CSI volume driver wants pod scheduling to consider the storage "
+    "capacity that the driver deployment will report by creating CSIStorageCapacity objects with capacity "
+    "information, if set to true.\n\nThe check can be enabled immediately when deploying a driver. In that "
+    "case, provisioning new volumes with late binding will pause until the driver deployment has published "
+    "some suitable CSIStorageCapacity object.\n\nAlternatively, the driver can be deployed with the field "
+    "unset or false and it can be flipped later when storage capacity information has been "
+    "published.\n\nThis field was immutable in Kubernetes <= 1.22 and now is mutable."
+)
+
+# storage/v1 CSIDriverSpec.tokenRequests
+CSI_DRIVER_SPEC_TOKEN_REQUESTS = (
+    "tokenRequests indicates the CSI driver needs pods' service account tokens it is mounting volume for to "
+    "do necessary authentication. Kubelet will pass the tokens in VolumeContext in the CSI NodePublishVolume "
+    "calls. The CSI driver should parse and validate the following VolumeContext: "
+    '"csi.storage.k8s.io/serviceAccount.tokens": {\n  "<audience>": {\n    "token": <token>,\n    '
+    '"expirationTimestamp": <expiration timestamp in RFC3339>,\n  },\n  ...\n}\n\nNote: Audience in each '
+    "TokenRequest should be different and at most one token is empty string. To receive a new token after "
+    "expiry, RequiresRepublish can be used to trigger NodePublishVolume periodically."
+)
+
+# storage/v1 CSIDriverSpec.requiresRepublish
+CSI_DRIVER_SPEC_REQUIRES_REPUBLISH = (
+    "requiresRepublish indicates the CSI driver wants `NodePublishVolume` being periodically called to "
+    "reflect any possible change in the mounted volume. This field defaults to false.\n\nNote: After a "
+    "successful initial NodePublishVolume call, subsequent calls to NodePublishVolume should only update the "
+    "contents of the volume. New mount points will not be seen by a running container."
+)
+
+# storage/v1 CSIDriverSpec.volumeLifecycleModes
+CSI_DRIVER_SPEC_VOLUME_LIFECYCLE_MODES = (
+    "volumeLifecycleModes defines what kind of volumes this CSI volume driver supports. The default if the "
+    'list is empty is "Persistent", which is the usage defined by the CSI specification and implemented in '
+    'Kubernetes via the usual PV/PVC mechanism.\n\nThe other mode is "Ephemeral". In this mode, volumes are '
+    "defined inline inside the pod spec with CSIVolumeSource and their lifecycle is tied to the lifecycle of "
+    "that pod. A driver has to be aware of this because it is only going to get a NodePublishVolume call for "
+    "such a volume.\n\nFor more information about implementing this mode, see "
+    "https://kubernetes-csi.github.io/docs/ephemeral-local-volumes.html A driver can support one or more of "
+    "these modes and more modes may be added in the future.\n\nThis field is beta. This field is immutable."
+)
+
+# storage/v1 VolumeAttachmentSpec.attacher
+VOLUME_ATTACHMENT_SPEC_ATTACHER = (
+    "attacher indicates the name of the volume driver that MUST handle this request. This is the name "
+    "returned by GetPluginName()."
+)
+
+# storage/v1 VolumeAttachmentSource.persistentVolumeName
+VOLUME_ATTACHMENT_SOURCE_PERSISTENT_VOLUME_NAME = (
+    "persistentVolumeName represents the name of the persistent volume to attach."
+)
+
+# storage/v1 VolumeAttachmentSpec.nodeName
+VOLUME_ATTACHMENT_SPEC_NODE_NAME = "nodeName represents the node that the volume should be attached to."
+
+# storage/v1 VolumeAttachmentStatus.attached
+VOLUME_ATTACHMENT_STATUS_ATTACHED = (
+    "attached indicates the volume is successfully attached. This field must only be set by the entity "
+    "completing the attach operation, i.e. the external-attacher."
+)

@@ -339,6 +339,23 @@ def job(obj: dict[str, Any]) -> None:
     _template(spec)
 
 
+def cron_job(obj: dict[str, Any]) -> None:
+    """SetObjectDefaults_CronJob: its own four, and its job template's pod spec (not a Job's
+    defaults: those come when the Job is made)."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    spec.setdefault("successfulJobsHistoryLimit", 3)
+    spec.setdefault("failedJobsHistoryLimit", 1)
+    template = spec.get("jobTemplate")
+    if isinstance(template, dict):
+        template.setdefault("metadata", {})  # a struct value, as a pod template's
+        if isinstance(template.get("spec"), dict):
+            _template(template["spec"])
+
+
 def job_selector(obj: dict[str, Any]) -> None:
     """The Job strategy's generated selector and pod labels (PrepareForCreate, after the field
     manager: they are nobody's in managedFields)."""

@@ -310,6 +310,7 @@ def _table(
     list_meta: dict[str, Any],
     q: Mapping[str, str],
     accepted: partial.Accepted,
+    listed: bool = False,
 ) -> dict[str, Any]:
     include = q.get("includeObject", "")
     partial.check_include_object(include)
@@ -319,6 +320,7 @@ def _table(
         include_object=include or "Metadata",
         printer_columns=list(info.printer_columns) if info.custom else None,
         now=dt.datetime.now(dt.UTC),
+        listed=listed,
     )
     doc["apiVersion"] = accepted.api_version
     doc["metadata"] = list_meta
@@ -796,7 +798,7 @@ class RestAPI:
             return respond({**metadata_only, "apiVersion": accepted.api_version})
         if accepted.as_kind == partial.TABLE:
             doc = codec.loads(raw)
-            return respond(_table(info, doc["items"], doc["metadata"], q, accepted))
+            return respond(_table(info, doc["items"], doc["metadata"], q, accepted, listed=True))
         return respond(raw)
 
     # ------------------------------------------------------------------ subresources

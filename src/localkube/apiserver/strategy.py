@@ -34,6 +34,9 @@ class Printer:
 
     columns: list[dict[str, Any]]
     row: Callable[[Obj, datetime], Row]
+    # the row function of a listed table, given all its items, where kube's printXxxList prints
+    # otherwise than object by object (a StorageClass list marks the effective default)
+    list_row: Callable[[list[Obj]], Callable[[Obj, datetime], Row]] | None = None
 
 
 @dataclass(frozen=True)

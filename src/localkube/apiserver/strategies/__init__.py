@@ -154,7 +154,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         "ingresses",
         short=("ing",),
         sub=("status",),
-        strategy=others.GENERATION_ONLY,
+        strategy=others.INGRESS,
     ),
     served(
         "networking.k8s.io",
@@ -162,7 +162,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         "NetworkPolicy",
         "networkpolicies",
         short=("netpol",),
-        strategy=others.GENERATION_ONLY,
+        strategy=others.NETWORK_POLICY,
     ),
     served(
         "apps",
@@ -204,8 +204,8 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         sub=("status",),
         strategy=workloads.DAEMON_SET,
     ),
-    served("apps", "v1", "ControllerRevision", "controllerrevisions"),
-    served("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
+    served("apps", "v1", "ControllerRevision", "controllerrevisions", strategy=others.CONTROLLER_REVISION),
+    served("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", strategy=others.ENDPOINT_SLICE),
     served(
         "authorization.k8s.io",
         "v1",
@@ -243,7 +243,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         "poddisruptionbudgets",
         short=("pdb",),
         sub=("status",),
-        strategy=others.GENERATION_ONLY,
+        strategy=others.POD_DISRUPTION_BUDGET,
     ),
     *(
         # the rest of kube-apiserver's discovery that clients list: stored, validated and served
@@ -256,7 +256,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             False,
             short=("pv",),
             sub=("status",),
-            strategy=RETURNS_DELETED,
+            strategy=core.PERSISTENT_VOLUME,
         ),
         served(
             "",
@@ -275,7 +275,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "resourcequotas",
             short=("quota",),
             sub=("status",),
-            strategy=RETURNS_DELETED,
+            strategy=core.RESOURCE_QUOTA,
         ),
         served("", "v1", "PodTemplate", "podtemplates", strategy=core.POD_TEMPLATE),
         served(
@@ -345,11 +345,11 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "storageclasses",
             False,
             short=("sc",),
-            strategy=RETURNS_DELETED,
+            strategy=others.STORAGE_CLASS,
         ),
-        served("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False, strategy=RETURNS_DELETED),
+        served("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False, strategy=others.CSI_DRIVER),
         served(
-            "storage.k8s.io", "v1", "CSINode", "csinodes", False, sub=("status",), strategy=RETURNS_DELETED
+            "storage.k8s.io", "v1", "CSINode", "csinodes", False, sub=("status",), strategy=others.CSI_NODE
         ),
         served("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities"),
         served(
@@ -359,11 +359,21 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "volumeattachments",
             False,
             sub=("status",),
-            strategy=RETURNS_DELETED,
+            strategy=others.VOLUME_ATTACHMENT,
         ),
-        served("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=("pc",)),
-        served("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False),
-        served("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
+        served(
+            "scheduling.k8s.io",
+            "v1",
+            "PriorityClass",
+            "priorityclasses",
+            False,
+            short=("pc",),
+            strategy=others.PRIORITY_CLASS,
+        ),
+        served("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False, strategy=others.RUNTIME_CLASS),
+        served(
+            "networking.k8s.io", "v1", "IngressClass", "ingressclasses", False, strategy=others.INGRESS_CLASS
+        ),
         served(
             "admissionregistration.k8s.io",
             "v1",
@@ -371,6 +381,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "mutatingwebhookconfigurations",
             False,
             cats=("api-extensions",),
+            strategy=others.WEBHOOK_CONFIGURATION,
         ),
         served(
             "admissionregistration.k8s.io",
@@ -379,6 +390,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "validatingwebhookconfigurations",
             False,
             cats=("api-extensions",),
+            strategy=others.WEBHOOK_CONFIGURATION,
         ),
         served(
             "admissionregistration.k8s.io",

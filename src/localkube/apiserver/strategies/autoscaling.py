@@ -7,8 +7,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from localkube.apiserver import hpaversions, tables
+from localkube.apiserver import hpaversions
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, NOT_SUPPORTED, REQUIRED, FieldError
+from localkube.apiserver.printers.autoscaling import HPA_PRINTER
 from localkube.apiserver.strategy import Obj, Printer, Strategy
 
 _SCALE_UP = {
@@ -176,13 +177,11 @@ HORIZONTAL_POD_AUTOSCALER = Strategy(
     default=_default,
     validate=_validate,
     prepare=_prepare,
-    printer=tables.HPA_PRINTER,
+    printer=HPA_PRINTER,
 )
 # autoscaling/v1 objects are converted to v2 before anything checks or stores them; only reads
 # (a Table of v1 objects) meet this record
 HORIZONTAL_POD_AUTOSCALER_V1 = Strategy(
     generation=True,
-    printer=Printer(
-        tables.HPA_PRINTER.columns, lambda obj, now: tables.HPA_PRINTER.row(hpaversions.v1_to_v2(obj), now)
-    ),
+    printer=Printer(HPA_PRINTER.columns, lambda obj, now: HPA_PRINTER.row(hpaversions.v1_to_v2(obj), now)),
 )

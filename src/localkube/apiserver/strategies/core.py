@@ -6,8 +6,26 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from localkube.apiserver import defaults, errors, metadata, podparts, tables
+from localkube.apiserver import defaults, errors, metadata, podparts
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
+from localkube.apiserver.printers.apps import REPLICA_SET_PRINTER
+from localkube.apiserver.printers.core import (
+    COMPONENT_STATUS_PRINTER,
+    CONFIG_MAP_PRINTER,
+    ENDPOINTS_PRINTER,
+    EVENT_PRINTER,
+    NAMESPACE_PRINTER,
+    NODE_PRINTER,
+    PERSISTENT_VOLUME_CLAIM_PRINTER,
+    PERSISTENT_VOLUME_PRINTER,
+    POD_PRINTER,
+    POD_TEMPLATE_PRINTER,
+    REPLICATION_CONTROLLER_COLUMNS,
+    RESOURCE_QUOTA_PRINTER,
+    SECRET_PRINTER,
+    SERVICE_ACCOUNT_PRINTER,
+    SERVICE_PRINTER,
+)
 from localkube.apiserver.strategy import Obj, Printer, Row, Strategy
 
 if TYPE_CHECKING:
@@ -40,7 +58,7 @@ NAMESPACE = Strategy(
     mutate=defaults.namespace_prepare,
     validate=metadata.validate_namespace,
     field_selectors=("status.phase",),
-    printer=tables.NAMESPACE_PRINTER,
+    printer=NAMESPACE_PRINTER,
     patch_root="WithConditions",
     protected_names=PROTECTED_NAMESPACES,
     delete_marks=True,
@@ -104,7 +122,7 @@ POD = Strategy(
         "status.podIP",
         "status.nominatedNodeName",
     ),
-    printer=tables.POD_PRINTER,
+    printer=POD_PRINTER,
     patch_root="Pod",
     held=_pod_held,
     grace=_pod_grace,
@@ -190,7 +208,7 @@ SERVICE = Strategy(
     validate=metadata.validate_service,
     validate_update=_service_update,
     allocate=_service_allocate,
-    printer=tables.SERVICE_PRINTER,
+    printer=SERVICE_PRINTER,
     patch_root="Service",
     on_event=_service_event,
     field_selectors=("spec.clusterIP", "spec.type"),
@@ -213,7 +231,7 @@ def _data_immutable(old: Obj, new: Obj) -> list[FieldError]:
 CONFIG_MAP = Strategy(
     validate=metadata.validate_configmap,
     validate_update=_data_immutable,
-    printer=tables.CONFIG_MAP_PRINTER,
+    printer=CONFIG_MAP_PRINTER,
 )
 SECRET = Strategy(
     decode_check=defaults.secret_data_error,
@@ -221,7 +239,7 @@ SECRET = Strategy(
     validate=metadata.validate_secret,
     validate_update=_data_immutable,
     field_selectors=("type",),
-    printer=tables.SECRET_PRINTER,
+    printer=SECRET_PRINTER,
 )
 
 
@@ -230,19 +248,19 @@ SECRET = Strategy(
 SERVICE_ACCOUNT = Strategy(
     returns_deleted_object=True,
     validate=metadata.validate_service_account,
-    printer=tables.SERVICE_ACCOUNT_PRINTER,
+    printer=SERVICE_ACCOUNT_PRINTER,
     patch_root="ServiceAccount",
 )
 # a node registers itself with its status (the kubelet's first write)
 NODE = Strategy(
     keeps_status_on_create=True,
     field_selectors=("spec.unschedulable",),
-    printer=tables.NODE_PRINTER,
+    printer=NODE_PRINTER,
     patch_root="Node",
 )
-ENDPOINTS = Strategy(create_on_update=True, printer=tables.ENDPOINTS_PRINTER)
+ENDPOINTS = Strategy(create_on_update=True, printer=ENDPOINTS_PRINTER)
 # not stored: rest.py computes them on each read (componentstatus.py)
-COMPONENT_STATUS = Strategy(printer=tables.COMPONENT_STATUS_PRINTER)
+COMPONENT_STATUS = Strategy(printer=COMPONENT_STATUS_PRINTER)
 
 
 def _event_validate(event: Obj) -> list[FieldError]:
@@ -273,7 +291,7 @@ EVENT = Strategy(
         "source",
         "type",
     ),
-    printer=tables.EVENT_PRINTER,
+    printer=EVENT_PRINTER,
 )
 # what an Event reported, as stored (core/v1 names) -> the path kube-apiserver's errors name
 _EVENTS_V1_IMMUTABLE = {
@@ -318,12 +336,20 @@ EVENTS_V1_EVENT = Strategy(
         "reportingController",
         "type",
     ),
-    printer=tables.EVENT_PRINTER,
+    printer=EVENT_PRINTER,
 )
-PERSISTENT_VOLUME_CLAIM = Strategy(patch_root="WithConditions", returns_deleted_object=True)
+PERSISTENT_VOLUME_CLAIM = Strategy(
+    patch_root="WithConditions", returns_deleted_object=True, printer=PERSISTENT_VOLUME_CLAIM_PRINTER
+)
+PERSISTENT_VOLUME = Strategy(returns_deleted_object=True, printer=PERSISTENT_VOLUME_PRINTER)
+RESOURCE_QUOTA = Strategy(returns_deleted_object=True, printer=RESOURCE_QUOTA_PRINTER)
 # its strategy bumps metadata.generation on template changes, as kube-apiserver's does
 POD_TEMPLATE = Strategy(
-    patch_root="PodTemplate", generation=True, returns_deleted_object=True, default=defaults.pod_template
+    patch_root="PodTemplate",
+    generation=True,
+    returns_deleted_object=True,
+    default=defaults.pod_template,
+    printer=POD_TEMPLATE_PRINTER,
 )
 
 
@@ -370,7 +396,7 @@ def _rc_validate(rc: Obj) -> list[FieldError]:
 def _rc_row(rc: Obj, now: datetime) -> Row:
     """A ReplicaSet's row; the selector column prints the plain label map."""
     spec = _d(rc.get("spec"))
-    return tables.REPLICA_SET_PRINTER.row(
+    return REPLICA_SET_PRINTER.row(
         {**rc, "spec": {**spec, "selector": {"matchLabels": _d(spec.get("selector"))}}}, now
     )
 
@@ -380,7 +406,7 @@ REPLICATION_CONTROLLER = Strategy(
     default=_rc_default,
     validate=_rc_validate,
     # kubectl's columns are a ReplicaSet's, with the ReplicationController's own field docs
-    printer=Printer(tables.REPLICATION_CONTROLLER_COLUMNS, _rc_row),
+    printer=Printer(REPLICATION_CONTROLLER_COLUMNS, _rc_row),
     patch_root="Workload",
     field_selectors=("status.replicas",),
 )

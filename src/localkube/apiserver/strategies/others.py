@@ -1,10 +1,44 @@
-"""Strategy records of kinds whose whole strategy is a flag or a validator."""
+"""Strategy records of kinds whose whole strategy is a flag, a validator or a table printer."""
 
 from __future__ import annotations
 
-from localkube.apiserver import metadata, tables
+from localkube.apiserver import metadata
+from localkube.apiserver.printers.apps import CONTROLLER_REVISION_PRINTER
+from localkube.apiserver.printers.cluster import LEASE_PRINTER, WEBHOOK_CONFIGURATION_PRINTER
+from localkube.apiserver.printers.networking import (
+    ENDPOINT_SLICE_PRINTER,
+    INGRESS_CLASS_PRINTER,
+    INGRESS_PRINTER,
+    NETWORK_POLICY_PRINTER,
+)
+from localkube.apiserver.printers.policy import (
+    POD_DISRUPTION_BUDGET_PRINTER,
+    PRIORITY_CLASS_PRINTER,
+    RUNTIME_CLASS_PRINTER,
+)
+from localkube.apiserver.printers.storage import (
+    CSI_DRIVER_PRINTER,
+    CSI_NODE_PRINTER,
+    STORAGE_CLASS_PRINTER,
+    VOLUME_ATTACHMENT_PRINTER,
+)
 from localkube.apiserver.strategy import Strategy
 
-LEASE = Strategy(validate=metadata.validate_lease, printer=tables.LEASE_PRINTER)
+LEASE = Strategy(validate=metadata.validate_lease, printer=LEASE_PRINTER)
 # kinds whose spec changes bump metadata.generation
-GENERATION_ONLY = Strategy(generation=True)
+INGRESS = Strategy(generation=True, printer=INGRESS_PRINTER)
+NETWORK_POLICY = Strategy(generation=True, printer=NETWORK_POLICY_PRINTER)
+POD_DISRUPTION_BUDGET = Strategy(generation=True, printer=POD_DISRUPTION_BUDGET_PRINTER)
+# kinds whose delete returns the deleted object (kube's ReturnDeletedObject)
+STORAGE_CLASS = Strategy(returns_deleted_object=True, printer=STORAGE_CLASS_PRINTER)
+CSI_DRIVER = Strategy(returns_deleted_object=True, printer=CSI_DRIVER_PRINTER)
+CSI_NODE = Strategy(returns_deleted_object=True, printer=CSI_NODE_PRINTER)
+VOLUME_ATTACHMENT = Strategy(returns_deleted_object=True, printer=VOLUME_ATTACHMENT_PRINTER)
+# kinds with nothing of their own but kube-apiserver's columns
+CONTROLLER_REVISION = Strategy(printer=CONTROLLER_REVISION_PRINTER)
+ENDPOINT_SLICE = Strategy(printer=ENDPOINT_SLICE_PRINTER)
+INGRESS_CLASS = Strategy(printer=INGRESS_CLASS_PRINTER)
+PRIORITY_CLASS = Strategy(printer=PRIORITY_CLASS_PRINTER)
+RUNTIME_CLASS = Strategy(printer=RUNTIME_CLASS_PRINTER)
+# mutating and validating webhook configurations print alike
+WEBHOOK_CONFIGURATION = Strategy(printer=WEBHOOK_CONFIGURATION_PRINTER)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from localkube.apiserver import metadata, tables
+from localkube.apiserver import metadata
+from localkube.apiserver.printers.rbac import BINDING_PRINTER, CLUSTER_ROLE_BINDING_PRINTER, ROLE_PRINTER
 from localkube.apiserver.strategy import Strategy
 
-ROLE = Strategy(name_rule="path-segment", validate=metadata.validate_role, printer=tables.ROLE_PRINTER)
+ROLE = Strategy(name_rule="path-segment", validate=metadata.validate_role, printer=ROLE_PRINTER)
 CLUSTER_ROLE = Strategy(
-    name_rule="path-segment", validate=metadata.validate_cluster_role, printer=tables.ROLE_PRINTER
+    name_rule="path-segment", validate=metadata.validate_cluster_role, printer=ROLE_PRINTER
 )
 ROLE_BINDING = Strategy(
-    name_rule="path-segment", validate=metadata.validate_role_binding, printer=tables.BINDING_PRINTER
+    name_rule="path-segment", validate=metadata.validate_role_binding, printer=BINDING_PRINTER
 )
 CLUSTER_ROLE_BINDING = Strategy(
     name_rule="path-segment",
     validate=metadata.validate_cluster_role_binding,
-    printer=tables.CLUSTER_ROLE_BINDING_PRINTER,
+    printer=CLUSTER_ROLE_BINDING_PRINTER,
 )

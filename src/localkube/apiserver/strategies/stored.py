@@ -16,6 +16,7 @@ from cryptography import x509
 from kubeschema.timestamps import now_time
 from localkube.apiserver import metadata
 from localkube.apiserver.fielderrors import INVALID, REQUIRED, FieldError
+from localkube.apiserver.printers.cluster import CERTIFICATE_SIGNING_REQUEST_PRINTER
 from localkube.apiserver.strategy import Obj, Strategy
 
 
@@ -159,7 +160,7 @@ def _csr_validate(csr: Obj) -> list[FieldError]:
     return errs
 
 
-CERTIFICATE_SIGNING_REQUEST = Strategy(validate=_csr_validate)
+CERTIFICATE_SIGNING_REQUEST = Strategy(validate=_csr_validate, printer=CERTIFICATE_SIGNING_REQUEST_PRINTER)
 # a name may carry its signer's prefix, "example.com:signer:" (the validator checks which)
 CLUSTER_TRUST_BUNDLE = Strategy(name_rule="path-segment", validate=_trust_bundle_validate)
 POD_CERTIFICATE_REQUEST = Strategy(validate=_pod_certificate_validate)

@@ -5,8 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from localkube.apiserver import defaults, metadata, tables
+from localkube.apiserver import defaults, metadata
 from localkube.apiserver.fielderrors import FieldError
+from localkube.apiserver.printers.apps import (
+    DAEMON_SET_PRINTER,
+    DEPLOYMENT_PRINTER,
+    REPLICA_SET_PRINTER,
+    STATEFUL_SET_PRINTER,
+)
+from localkube.apiserver.printers.batch import CRON_JOB_PRINTER, JOB_PRINTER
 from localkube.apiserver.strategy import DeletePolicy, Obj, Printer, Strategy
 
 
@@ -24,11 +31,11 @@ def _template_owner(default: Callable[[Obj], None], printer: Printer | None = No
 
 # a Deployment's status write may not relabel it (kube-apiserver v1.37; a ReplicaSet's may)
 DEPLOYMENT = dataclasses.replace(
-    _template_owner(defaults.deployment, tables.DEPLOYMENT_PRINTER), status_resets=("labels",)
+    _template_owner(defaults.deployment, DEPLOYMENT_PRINTER), status_resets=("labels",)
 )
-REPLICA_SET = _template_owner(defaults.replicaset, tables.REPLICA_SET_PRINTER)
-STATEFUL_SET = _template_owner(defaults.statefulset, tables.STATEFUL_SET_PRINTER)
-DAEMON_SET = _template_owner(defaults.daemonset)
+REPLICA_SET = _template_owner(defaults.replicaset, REPLICA_SET_PRINTER)
+STATEFUL_SET = _template_owner(defaults.statefulset, STATEFUL_SET_PRINTER)
+DAEMON_SET = _template_owner(defaults.daemonset, DAEMON_SET_PRINTER)
 
 
 def _job_update(old: Obj, new: Obj) -> list[FieldError]:
@@ -38,7 +45,7 @@ def _job_update(old: Obj, new: Obj) -> list[FieldError]:
 
 
 JOB = dataclasses.replace(
-    _template_owner(defaults.job, tables.JOB_PRINTER),
+    _template_owner(defaults.job, JOB_PRINTER),
     mutate=defaults.job_selector,
     validate_update=_job_update,
     field_selectors=("status.successful",),
@@ -51,4 +58,6 @@ JOB = dataclasses.replace(
         "suppress this warning",
     ),
 )
-CRON_JOB = Strategy(patch_root="CronJob")
+CRON_JOB = Strategy(
+    generation=True, default=defaults.cron_job, patch_root="CronJob", printer=CRON_JOB_PRINTER
+)

@@ -20,14 +20,21 @@ def ago(**delta: float) -> str:
 
 
 def table(
-    api_version: str, kind: str, objs: list[dict[str, Any]], columns: Any = None, include: str = "None"
+    api_version: str,
+    kind: str,
+    objs: list[dict[str, Any]],
+    columns: Any = None,
+    include: str = "None",
+    listed: bool = False,
 ) -> dict[str, Any]:
     """The table the server sends for these objects: a built-in kind's strategy's printer, or the
-    CRD's columns for a custom resource."""
+    CRD's columns for a custom resource. `listed`: a list's table, not one object's."""
     group = api_version.rpartition("/")[0]
     custom_columns = None if group in BUILTIN_GROUPS else (columns or [])
     printer = strategies.of_kind(group, kind).printer
-    return to_table(printer, objs, include_object=include, printer_columns=custom_columns, now=NOW)
+    return to_table(
+        printer, objs, include_object=include, printer_columns=custom_columns, now=NOW, listed=listed
+    )
 
 
 def printed(t: dict[str, Any], wide: bool = False) -> list[dict[str, Any]]:
@@ -494,3 +501,651 @@ def test_table_envelope() -> None:
         "Restarts",
         "Age",
     ]
+
+
+# --- kinds whose printers kube-apiserver has beyond the core ones --------------------------------
+
+
+def meta(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "creationTimestamp": ago(days=2), **extra}
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "headers", "wide"),
+    [
+        (
+            "batch/v1",
+            "CronJob",
+            ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
+            ["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        (
+            "apps/v1",
+            "DaemonSet",
+            ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
+            ["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        ("apps/v1", "StatefulSet", ["NAME", "READY", "AGE"], ["CONTAINERS", "IMAGES"]),
+        (
+            "v1",
+            "PersistentVolumeClaim",
+            [
+                "NAME",
+                "STATUS",
+                "VOLUME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "AGE",
+            ],
+            ["VOLUMEMODE"],
+        ),
+        (
+            "v1",
+            "PersistentVolume",
+            [
+                "NAME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "RECLAIM POLICY",
+                "STATUS",
+                "CLAIM",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "REASON",
+                "AGE",
+            ],
+            ["VOLUMEMODE"],
+        ),
+        (
+            "storage.k8s.io/v1",
+            "StorageClass",
+            ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"],
+            [],
+        ),
+        ("networking.k8s.io/v1", "Ingress", ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"], []),
+        ("networking.k8s.io/v1", "IngressClass", ["NAME", "CONTROLLER", "PARAMETERS", "AGE"], []),
+        (
+            "policy/v1",
+            "PodDisruptionBudget",
+            ["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"],
+            [],
+        ),
+        (
+            "scheduling.k8s.io/v1",
+            "PriorityClass",
+            ["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"],
+            [],
+        ),
+        ("v1", "ResourceQuota", ["NAME", "REQUEST", "LIMIT", "AGE"], []),
+        ("discovery.k8s.io/v1", "EndpointSlice", ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], []),
+        ("networking.k8s.io/v1", "NetworkPolicy", ["NAME", "POD-SELECTOR", "AGE"], []),
+        ("apps/v1", "ControllerRevision", ["NAME", "CONTROLLER", "REVISION", "AGE"], []),
+        ("v1", "PodTemplate", ["NAME", "CONTAINERS", "IMAGES", "POD LABELS"], []),
+        (
+            "certificates.k8s.io/v1",
+            "CertificateSigningRequest",
+            ["NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION", "CONDITION"],
+            [],
+        ),
+        ("node.k8s.io/v1", "RuntimeClass", ["NAME", "HANDLER", "AGE"], []),
+        ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", ["NAME", "WEBHOOKS", "AGE"], []),
+        (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingWebhookConfiguration",
+            ["NAME", "WEBHOOKS", "AGE"],
+            [],
+        ),
+        ("coordination.k8s.io/v1", "Lease", ["NAME", "HOLDER", "AGE"], []),
+        (
+            "storage.k8s.io/v1",
+            "CSIDriver",
+            [
+                "NAME",
+                "ATTACHREQUIRED",
+                "PODINFOONMOUNT",
+                "STORAGECAPACITY",
+                "TOKENREQUESTS",
+                "REQUIRESREPUBLISH",
+                "MODES",
+                "AGE",
+            ],
+            [],
+        ),
+        ("storage.k8s.io/v1", "CSINode", ["NAME", "DRIVERS", "AGE"], []),
+        ("storage.k8s.io/v1", "VolumeAttachment", ["NAME", "ATTACHER", "PV", "NODE", "ATTACHED", "AGE"], []),
+    ],
+)
+def test_kubectl_get_headers(api_version: str, kind: str, headers: list[str], wide: list[str]) -> None:
+    """`kubectl get` shows kube's columns for these kinds, not the default Name/Created At."""
+    cols = table(api_version, kind, [])["columnDefinitions"]
+    assert [c["name"].upper() for c in cols if c["priority"] == 0] == headers
+    assert [c["name"].upper() for c in cols if c["priority"] == 1] == wide
+
+
+def test_cronjobs() -> None:
+    cj = {
+        "metadata": meta("tick"),
+        "spec": {
+            "schedule": "*/5 * * * *",
+            "suspend": False,
+            "jobTemplate": {
+                "spec": {"template": {"spec": {"containers": [{"name": "hello", "image": "busybox"}]}}}
+            },
+        },
+        "status": {"active": [{"kind": "Job", "name": "tick-29000"}], "lastScheduleTime": ago(minutes=3)},
+    }
+    never = {
+        "metadata": meta("never"),
+        "spec": {"schedule": "@daily", "timeZone": "Etc/UTC", "jobTemplate": {"spec": {}}},
+    }
+    assert printed(table("batch/v1", "CronJob", [cj, never]), wide=True) == [
+        {
+            "NAME": "tick",
+            "SCHEDULE": "*/5 * * * *",
+            "TIMEZONE": "<none>",
+            "SUSPEND": "False",
+            "ACTIVE": 1,
+            "LAST SCHEDULE": "3m",
+            "AGE": "2d",
+            "CONTAINERS": "hello",
+            "IMAGES": "busybox",
+            "SELECTOR": "<none>",
+        },
+        {
+            "NAME": "never",
+            "SCHEDULE": "@daily",
+            "TIMEZONE": "Etc/UTC",
+            "SUSPEND": "<unset>",
+            "ACTIVE": 0,
+            "LAST SCHEDULE": "<none>",
+            "AGE": "2d",
+            "CONTAINERS": "",
+            "IMAGES": "",
+            "SELECTOR": "<none>",
+        },
+    ]
+    suspend = column_of(table("batch/v1", "CronJob", []), "Suspend")
+    assert suspend["type"] == "boolean"
+    assert suspend["description"].startswith(
+        "This flag tells the controller to suspend subsequent executions"
+    )
+
+
+def test_daemonsets() -> None:
+    ds = {
+        "metadata": meta("fluentd"),
+        "spec": {
+            "selector": {"matchLabels": {"app": "fluentd"}},
+            "template": {
+                "spec": {
+                    "nodeSelector": {"kubernetes.io/os": "linux"},
+                    "containers": [{"name": "fluentd", "image": "fluentd:v1"}],
+                }
+            },
+        },
+        "status": {
+            "desiredNumberScheduled": 3,
+            "currentNumberScheduled": 3,
+            "numberReady": 2,
+            "updatedNumberScheduled": 3,
+            "numberAvailable": 2,
+        },
+    }
+    assert printed(table("apps/v1", "DaemonSet", [ds]), wide=True) == [
+        {
+            "NAME": "fluentd",
+            "DESIRED": 3,
+            "CURRENT": 3,
+            "READY": 2,
+            "UP-TO-DATE": 3,
+            "AVAILABLE": 2,
+            "NODE SELECTOR": "kubernetes.io/os=linux",
+            "AGE": "2d",
+            "CONTAINERS": "fluentd",
+            "IMAGES": "fluentd:v1",
+            "SELECTOR": "app=fluentd",
+        }
+    ]
+    fresh = {"metadata": meta("new"), "spec": {"template": {"spec": {"containers": []}}}}
+    row = printed(table("apps/v1", "DaemonSet", [fresh]))[0]
+    assert (row["DESIRED"], row["READY"], row["NODE SELECTOR"]) == (0, 0, "<none>")
+
+
+def test_statefulsets() -> None:
+    sts = {
+        "metadata": meta("web"),
+        "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}},
+        "status": {"readyReplicas": 2},
+    }
+    assert printed(table("apps/v1", "StatefulSet", [sts]), wide=True) == [
+        {"NAME": "web", "READY": "2/3", "AGE": "2d", "CONTAINERS": "nginx", "IMAGES": "nginx"}
+    ]
+
+
+def test_persistent_volume_claims() -> None:
+    bound = {
+        "metadata": meta("data"),
+        "spec": {
+            "volumeName": "pvc-1234",
+            "storageClassName": "standard",
+            "volumeMode": "Filesystem",
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
+        "status": {"phase": "Bound", "capacity": {"storage": "1024Mi"}, "accessModes": ["ReadWriteOnce"]},
+    }
+    pending = {
+        "metadata": meta("waiting", annotations={"volume.beta.kubernetes.io/storage-class": "slow"}),
+        "spec": {"storageClassName": "standard", "resources": {"requests": {"storage": "5Gi"}}},
+        "status": {"phase": "Pending"},
+    }
+    rows = printed(table("v1", "PersistentVolumeClaim", [bound, pending]), wide=True)
+    assert rows[0] == {
+        "NAME": "data",
+        "STATUS": "Bound",
+        "VOLUME": "pvc-1234",
+        "CAPACITY": "1Gi",
+        "ACCESS MODES": "RWO",
+        "STORAGECLASS": "standard",
+        "VOLUMEATTRIBUTESCLASS": "<unset>",
+        "AGE": "2d",
+        "VOLUMEMODE": "Filesystem",
+    }
+    # an unbound claim shows no capacity; the beta annotation names the class before the field
+    assert rows[1] == {
+        "NAME": "waiting",
+        "STATUS": "Pending",
+        "VOLUME": "",
+        "CAPACITY": "",
+        "ACCESS MODES": "",
+        "STORAGECLASS": "slow",
+        "VOLUMEATTRIBUTESCLASS": "<unset>",
+        "AGE": "2d",
+        "VOLUMEMODE": "<unset>",
+    }
+    bound["metadata"]["deletionTimestamp"] = ago(seconds=5)
+    assert printed(table("v1", "PersistentVolumeClaim", [bound]))[0]["STATUS"] == "Terminating"
+
+
+def test_persistent_volumes() -> None:
+    pv = {
+        "metadata": meta("pv-1"),
+        "spec": {
+            "capacity": {"storage": "10Gi"},
+            "accessModes": ["ReadWriteMany", "ReadWriteOnce", "ReadWriteOnce"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "claimRef": {"namespace": "ray", "name": "data"},
+            "storageClassName": "standard",
+            "volumeMode": "Filesystem",
+        },
+        "status": {"phase": "Bound"},
+    }
+    assert printed(table("v1", "PersistentVolume", [pv]), wide=True) == [
+        {
+            "NAME": "pv-1",
+            "CAPACITY": "10Gi",
+            "ACCESS MODES": "RWO,RWX",
+            "RECLAIM POLICY": "Retain",
+            "STATUS": "Bound",
+            "CLAIM": "ray/data",
+            "STORAGECLASS": "standard",
+            "VOLUMEATTRIBUTESCLASS": "<unset>",
+            "REASON": "",
+            "AGE": "2d",
+            "VOLUMEMODE": "Filesystem",
+        }
+    ]
+    failed = {"metadata": meta("pv-2"), "spec": {}, "status": {"phase": "Failed", "reason": "Recycle failed"}}
+    row = printed(table("v1", "PersistentVolume", [failed]))[0]
+    assert (row["CAPACITY"], row["CLAIM"], row["STATUS"], row["REASON"]) == (
+        "0",
+        "",
+        "Failed",
+        "Recycle failed",
+    )
+
+
+def storage_class(name: str, days: float, default: bool = False, **fields: Any) -> dict[str, Any]:
+    annotations = {"storageclass.kubernetes.io/is-default-class": "true"} if default else {}
+    return {
+        "metadata": {"name": name, "creationTimestamp": ago(days=days), "annotations": annotations},
+        "provisioner": "rancher.io/local-path",
+        **fields,
+    }
+
+
+def test_storage_classes_mark_the_effective_default_in_a_list() -> None:
+    old_default = storage_class("old", 9, default=True)
+    standard = storage_class(
+        "standard", 2, default=True, reclaimPolicy="Retain", volumeBindingMode="WaitForFirstConsumer"
+    )
+    fast = storage_class("fast", 3, allowVolumeExpansion=True)
+    rows = printed(table("storage.k8s.io/v1", "StorageClass", [fast, old_default, standard], listed=True))
+    assert rows == [
+        {
+            "NAME": "fast",
+            "PROVISIONER": "rancher.io/local-path",
+            "RECLAIMPOLICY": "Delete",
+            "VOLUMEBINDINGMODE": "Immediate",
+            "ALLOWVOLUMEEXPANSION": True,
+            "AGE": "3d",
+        },
+        {
+            "NAME": "old",
+            "PROVISIONER": "rancher.io/local-path",
+            "RECLAIMPOLICY": "Delete",
+            "VOLUMEBINDINGMODE": "Immediate",
+            "ALLOWVOLUMEEXPANSION": False,
+            "AGE": "9d",
+        },
+        {
+            "NAME": "standard (default)",  # the newest of the classes marked default
+            "PROVISIONER": "rancher.io/local-path",
+            "RECLAIMPOLICY": "Retain",
+            "VOLUMEBINDINGMODE": "WaitForFirstConsumer",
+            "ALLOWVOLUMEEXPANSION": False,
+            "AGE": "2d",
+        },
+    ]
+    # one object (a get, or a watch event) is printed by itself: no default to mark
+    assert printed(table("storage.k8s.io/v1", "StorageClass", [standard]))[0]["NAME"] == "standard"
+
+
+def test_ingresses() -> None:
+    ing = {
+        "metadata": meta("web"),
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [{"host": h} for h in ("a.example", "", "b.example", "c.example", "d.example")],
+            "tls": [{"hosts": ["a.example"]}],
+        },
+        "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}, {"hostname": "lb.example"}]}},
+    }
+    bare = {"metadata": meta("bare"), "spec": {"defaultBackend": {"service": {"name": "web"}}}}
+    assert printed(table("networking.k8s.io/v1", "Ingress", [ing, bare])) == [
+        {
+            "NAME": "web",
+            "CLASS": "nginx",
+            "HOSTS": "a.example,b.example,c.example + 2 more...",
+            "ADDRESS": "192.0.2.9,lb.example",
+            "PORTS": "80, 443",
+            "AGE": "2d",
+        },
+        {"NAME": "bare", "CLASS": "<none>", "HOSTS": "*", "ADDRESS": "", "PORTS": "80", "AGE": "2d"},
+    ]
+
+
+def test_ingress_classes() -> None:
+    nginx = {
+        "metadata": meta("nginx", annotations={"ingressclass.kubernetes.io/is-default-class": "true"}),
+        "spec": {
+            "controller": "k8s.io/ingress-nginx",
+            "parameters": {"apiGroup": "k8s.example.com", "kind": "IngressParameters", "name": "external-lb"},
+        },
+    }
+    plain = {"metadata": meta("plain"), "spec": {"controller": "example.com/ingress"}}
+    assert printed(table("networking.k8s.io/v1", "IngressClass", [nginx, plain])) == [
+        {
+            "NAME": "nginx (default)",
+            "CONTROLLER": "k8s.io/ingress-nginx",
+            "PARAMETERS": "IngressParameters.k8s.example.com/external-lb",
+            "AGE": "2d",
+        },
+        {"NAME": "plain", "CONTROLLER": "example.com/ingress", "PARAMETERS": "<none>", "AGE": "2d"},
+    ]
+
+
+def test_pod_disruption_budgets() -> None:
+    pdbs = [
+        {"metadata": meta("head"), "spec": {"minAvailable": 1}, "status": {"disruptionsAllowed": 0}},
+        {"metadata": meta("workers"), "spec": {"maxUnavailable": "25%"}, "status": {"disruptionsAllowed": 2}},
+    ]
+    assert printed(table("policy/v1", "PodDisruptionBudget", pdbs)) == [
+        {
+            "NAME": "head",
+            "MIN AVAILABLE": "1",
+            "MAX UNAVAILABLE": "N/A",
+            "ALLOWED DISRUPTIONS": 0,
+            "AGE": "2d",
+        },
+        {
+            "NAME": "workers",
+            "MIN AVAILABLE": "N/A",
+            "MAX UNAVAILABLE": "25%",
+            "ALLOWED DISRUPTIONS": 2,
+            "AGE": "2d",
+        },
+    ]
+
+
+def test_priority_classes() -> None:
+    pcs = [
+        {"metadata": meta("high"), "value": 1000000, "preemptionPolicy": "PreemptLowerPriority"},
+        {"metadata": meta("default"), "value": 0, "globalDefault": True},
+    ]
+    assert printed(table("scheduling.k8s.io/v1", "PriorityClass", pcs)) == [
+        {
+            "NAME": "high",
+            "VALUE": 1000000,
+            "GLOBAL-DEFAULT": False,
+            "AGE": "2d",
+            "PREEMPTIONPOLICY": "PreemptLowerPriority",
+        },
+        {"NAME": "default", "VALUE": 0, "GLOBAL-DEFAULT": True, "AGE": "2d", "PREEMPTIONPOLICY": ""},
+    ]
+
+
+def test_resource_quotas() -> None:
+    quota = {
+        "metadata": meta("compute"),
+        "spec": {"hard": {"pods": "10"}},
+        "status": {
+            "hard": {"requests.cpu": "1", "requests.memory": "1Gi", "limits.cpu": "2", "pods": "10"},
+            "used": {"requests.cpu": "500m", "requests.memory": "536870912", "pods": "3"},
+        },
+    }
+    assert printed(table("v1", "ResourceQuota", [quota])) == [
+        {
+            "NAME": "compute",
+            "REQUEST": "pods: 3/10, requests.cpu: 500m/1, requests.memory: 536870912/1Gi",
+            "LIMIT": "limits.cpu: 0/2",
+            "AGE": "2d",
+        }
+    ]
+
+
+def test_endpoint_slices() -> None:
+    eps = {
+        "metadata": meta("web-abcde"),
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 80}, {"name": "metrics"}, {}, {"port": 443}],
+        "endpoints": [{"addresses": ["10.1.0.5"]}, {"addresses": ["10.1.0.6"]}],
+    }
+    empty = {"metadata": meta("none-xyz"), "addressType": "IPv6"}
+    assert printed(table("discovery.k8s.io/v1", "EndpointSlice", [eps, empty])) == [
+        {
+            "NAME": "web-abcde",
+            "ADDRESSTYPE": "IPv4",
+            "PORTS": "80,metrics,* + 1 more...",
+            "ENDPOINTS": "10.1.0.5,10.1.0.6",
+            "AGE": "2d",
+        },
+        {"NAME": "none-xyz", "ADDRESSTYPE": "IPv6", "PORTS": "<unset>", "ENDPOINTS": "<unset>", "AGE": "2d"},
+    ]
+
+
+def test_network_policies() -> None:
+    selector = {
+        "matchLabels": {"role": "db"},
+        "matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api"]}],
+    }
+    policies = [
+        {"metadata": meta("db"), "spec": {"podSelector": selector}},
+        {"metadata": meta("deny-all"), "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+    ]
+    assert printed(table("networking.k8s.io/v1", "NetworkPolicy", policies)) == [
+        # requirements sorted by key, as labels.Selector prints them
+        {"NAME": "db", "POD-SELECTOR": "app in (api,web),role=db", "AGE": "2d"},
+        {"NAME": "deny-all", "POD-SELECTOR": "<none>", "AGE": "2d"},
+    ]
+
+
+def test_controller_revisions() -> None:
+    owner = {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": "u", "controller": True}
+    revisions = [
+        {"metadata": meta("web-7d4b9c", ownerReferences=[owner]), "revision": 2},
+        {"metadata": meta("orphan"), "revision": 1},
+    ]
+    assert printed(table("apps/v1", "ControllerRevision", revisions)) == [
+        {"NAME": "web-7d4b9c", "CONTROLLER": "statefulset.apps/web", "REVISION": 2, "AGE": "2d"},
+        {"NAME": "orphan", "CONTROLLER": "<none>", "REVISION": 1, "AGE": "2d"},
+    ]
+
+
+def test_pod_templates() -> None:
+    tmpl = {
+        "metadata": meta("tmpl"),
+        "template": {
+            "metadata": {"labels": {"app": "web", "tier": "front"}},
+            "spec": {
+                "containers": [{"name": "nginx", "image": "nginx:1.27"}, {"name": "log", "image": "busybox"}]
+            },
+        },
+    }
+    assert printed(table("v1", "PodTemplate", [tmpl])) == [
+        {
+            "NAME": "tmpl",
+            "CONTAINERS": "nginx,log",
+            "IMAGES": "nginx:1.27,busybox",
+            "POD LABELS": "app=web,tier=front",
+        }
+    ]
+
+
+def test_certificate_signing_requests() -> None:
+    issued = {
+        "metadata": meta("alice"),
+        "spec": {
+            "signerName": "kubernetes.io/kube-apiserver-client",
+            "username": "kubernetes-admin",
+            "expirationSeconds": 86400,
+        },
+        "status": {"conditions": [{"type": "Approved", "status": "True"}], "certificate": "LS0tLS1CRUdJTi0="},
+    }
+    denied = {
+        "metadata": meta("bob"),
+        "spec": {"signerName": "example.com/signer", "username": "bob"},
+        "status": {"conditions": [{"type": "Approved"}, {"type": "Denied"}, {"type": "Failed"}]},
+    }
+    pending = {"metadata": meta("carol"), "spec": {"username": "carol"}}
+    assert printed(
+        table("certificates.k8s.io/v1", "CertificateSigningRequest", [issued, denied, pending])
+    ) == [
+        {
+            "NAME": "alice",
+            "AGE": "2d",
+            "SIGNERNAME": "kubernetes.io/kube-apiserver-client",
+            "REQUESTOR": "kubernetes-admin",
+            "REQUESTEDDURATION": "24h",
+            "CONDITION": "Approved,Issued",
+        },
+        {
+            "NAME": "bob",
+            "AGE": "2d",
+            "SIGNERNAME": "example.com/signer",
+            "REQUESTOR": "bob",
+            "REQUESTEDDURATION": "<none>",
+            "CONDITION": "Denied,Failed",
+        },
+        {
+            "NAME": "carol",
+            "AGE": "2d",
+            "SIGNERNAME": "<none>",
+            "REQUESTOR": "carol",
+            "REQUESTEDDURATION": "<none>",
+            "CONDITION": "Pending",
+        },
+    ]
+
+
+def test_runtime_classes_and_webhook_configurations() -> None:
+    t = table("node.k8s.io/v1", "RuntimeClass", [{"metadata": meta("gvisor"), "handler": "runsc"}])
+    assert printed(t) == [{"NAME": "gvisor", "HANDLER": "runsc", "AGE": "2d"}]
+    # kube documents the column with a field ObjectMeta does not have
+    assert column_of(t, "Handler")["description"] == ""
+    webhooks = {"metadata": meta("hooks"), "webhooks": [{"name": "a.example.com"}, {"name": "b.example.com"}]}
+    for kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"):
+        t = table("admissionregistration.k8s.io/v1", kind, [webhooks, {"metadata": meta("none")}])
+        assert printed(t) == [
+            {"NAME": "hooks", "WEBHOOKS": 2, "AGE": "2d"},
+            {"NAME": "none", "WEBHOOKS": 0, "AGE": "2d"},
+        ]
+
+
+def test_leases() -> None:
+    lease = {"metadata": meta("kube-scheduler"), "spec": {"holderIdentity": "node-1_abc"}}
+    assert printed(table("coordination.k8s.io/v1", "Lease", [lease])) == [
+        {"NAME": "kube-scheduler", "HOLDER": "node-1_abc", "AGE": "2d"}
+    ]
+
+
+def test_csi_kinds_and_volume_attachments() -> None:
+    driver = {
+        "metadata": meta("csi.example.com"),
+        "spec": {
+            "attachRequired": False,
+            "podInfoOnMount": True,
+            "tokenRequests": [{"audience": "vault"}, {"audience": "gcp"}],
+            "volumeLifecycleModes": ["Persistent", "Ephemeral"],
+        },
+    }
+    assert printed(
+        table("storage.k8s.io/v1", "CSIDriver", [driver, {"metadata": meta("plain"), "spec": {}}])
+    ) == [
+        {
+            "NAME": "csi.example.com",
+            "ATTACHREQUIRED": False,
+            "PODINFOONMOUNT": True,
+            "STORAGECAPACITY": False,
+            "TOKENREQUESTS": "vault,gcp",
+            "REQUIRESREPUBLISH": False,
+            "MODES": "Persistent,Ephemeral",
+            "AGE": "2d",
+        },
+        {
+            "NAME": "plain",
+            "ATTACHREQUIRED": True,
+            "PODINFOONMOUNT": False,
+            "STORAGECAPACITY": False,
+            "TOKENREQUESTS": "<unset>",
+            "REQUIRESREPUBLISH": False,
+            "MODES": "<none>",
+            "AGE": "2d",
+        },
+    ]
+    node = {"metadata": meta("node-1"), "spec": {"drivers": [{"name": "csi.example.com", "nodeID": "n1"}]}}
+    assert printed(table("storage.k8s.io/v1", "CSINode", [node])) == [
+        {"NAME": "node-1", "DRIVERS": 1, "AGE": "2d"}
+    ]
+    attachment = {
+        "metadata": meta("csi-0123"),
+        "spec": {
+            "attacher": "csi.example.com",
+            "nodeName": "node-1",
+            "source": {"persistentVolumeName": "pv-1"},
+        },
+        "status": {"attached": True},
+    }
+    t = table("storage.k8s.io/v1", "VolumeAttachment", [attachment])
+    assert printed(t) == [
+        {
+            "NAME": "csi-0123",
+            "ATTACHER": "csi.example.com",
+            "PV": "pv-1",
+            "NODE": "node-1",
+            "ATTACHED": True,
+            "AGE": "2d",
+        }
+    ]
+    assert column_of(t, "Attacher")["format"] == "name"
