@@ -340,6 +340,8 @@ class Core:
             opts.admit(info, obj, old)
         if strategy.prepare is not None:
             strategy.prepare(obj, now())
+        if old is not None and strategy.prepare_update is not None:
+            strategy.prepare_update(old, obj, now())
         if opts.size_hint > MAX_OBJECT_BYTES // 2 and len(dumps(obj)) > MAX_OBJECT_BYTES:
             raise errors.too_large(MAX_OBJECT_BYTES)
         return warnings

@@ -76,6 +76,8 @@ class Strategy:
     status_resets: tuple[str, ...] = ()
     # after validation and admission, before storing: fields the server derives (CRD status)
     prepare: Callable[[Obj, str], None] | None = None
+    # the same on an update, from the stored object too: (old, new, now) (PrepareForUpdate)
+    prepare_update: Callable[[Obj, Obj, str], None] | None = None
     # allocations from the server's pools (a Service's ClusterIP and node ports):
     # (allocator, new, old or None, dry_run); raises APIError when a pool refuses
     allocate: Callable[[Allocator, Obj, Obj | None, bool], None] | None = None

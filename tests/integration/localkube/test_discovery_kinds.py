@@ -298,3 +298,25 @@ def test_pods_proxy_relays_to_the_pods_port(core: CoreV1Api, web_server: tuple[s
     core.patch_namespaced_pod_status("serving", NS, {"status": {"podIP": ip, "podIPs": [{"ip": ip}]}})
     answer = core.connect_get_namespaced_pod_proxy_with_path(f"serving:{port}", NS, "some/page")
     assert answer == "hello from /some/page"
+
+
+def test_a_device_taint_rules_new_effect_is_timed_anew(k8s: kubernetes.client.ApiClient) -> None:
+    """timeAdded says since when the taint's effect holds: a new effect without a new timeAdded
+    gets the time of the change; one the writer sets is kept."""
+    api = kubernetes.client.CustomObjectsApi(k8s)
+    args = ("resource.k8s.io", "v1", "devicetaintrules")
+    then = "2020-01-01T00:00:00Z"
+    taint = {"key": "example.com/broken", "effect": "NoSchedule", "timeAdded": then}
+    api.create_cluster_custom_object(
+        *args,
+        {"apiVersion": "resource.k8s.io/v1", "kind": "DeviceTaintRule", "metadata": {"name": "timed"},
+         "spec": {"taint": taint}},
+    )  # fmt: skip
+    value = api.patch_cluster_custom_object(*args, "timed", {"spec": {"taint": {"value": "v"}}})
+    assert value["spec"]["taint"]["timeAdded"] == then  # not the effect: the time stays
+    effect = api.patch_cluster_custom_object(*args, "timed", {"spec": {"taint": {"effect": "NoExecute"}}})
+    assert effect["spec"]["taint"]["timeAdded"] > then
+    told = {"effect": "None", "timeAdded": "2021-01-01T00:00:00Z"}
+    both = api.patch_cluster_custom_object(*args, "timed", {"spec": {"taint": told}})
+    assert both["spec"]["taint"]["timeAdded"] == "2021-01-01T00:00:00Z"
+    api.delete_cluster_custom_object(*args, "timed")

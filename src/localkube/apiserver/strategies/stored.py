@@ -190,8 +190,21 @@ def _taint_rule_default(rule: Obj) -> None:
         taint.setdefault("timeAdded", now_time())
 
 
+def _taint_rule_prepare_update(old: Obj, new: Obj, now: str) -> None:
+    """A new effect the writer gave no new timeAdded for is added now: timeAdded says since when
+    the effect holds, which is what tolerations count from (kube's PrepareForUpdate)."""
+    before, after = _d(_d(old.get("spec")).get("taint")), _d(_d(new.get("spec")).get("taint"))
+    new_effect = after.get("effect") != before.get("effect")
+    if after and new_effect and after.get("timeAdded") == before.get("timeAdded"):
+        new["spec"]["taint"]["timeAdded"] = now
+
+
 DEVICE_TAINT_RULE = Strategy(
-    generation=True, default=_taint_rule_default, validate=_taint_rule_validate, prepare=_status_on_create
+    generation=True,
+    default=_taint_rule_default,
+    validate=_taint_rule_validate,
+    prepare=_status_on_create,
+    prepare_update=_taint_rule_prepare_update,
 )
 
 
