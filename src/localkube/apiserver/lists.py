@@ -78,19 +78,23 @@ def encode_continue(token: Continue) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _invalid_continue(why: object) -> errors.APIError:
+    return errors.bad_request(f"invalid continue token: continue key is not valid: {why}")
+
+
 def decode_continue(text: str) -> Continue:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except ValueError as e:
-        raise errors.bad_request(f"invalid continue token: continue key is not valid: {e}") from e
+        raise _invalid_continue(e) from e
     malformed = gojson.syntax_error(raw)
     if malformed:  # in Go's words, as kube-apiserver's
-        raise errors.bad_request(f"invalid continue token: continue key is not valid: {malformed}")
+        raise _invalid_continue(malformed)
     try:
         data = json.loads(raw)
         return Continue(int(data["rv"]), str(data["start"]))
     except (ValueError, KeyError, TypeError) as e:
-        raise errors.bad_request(f"invalid continue token: continue key is not valid: {e}") from e
+        raise _invalid_continue(e) from e
 
 
 def parse_rv(text: str | None) -> int | None:
@@ -143,18 +147,17 @@ def _untyped(raw: bytes, prefixes: tuple[bytes, bytes]) -> bytes:
     for prefix in prefixes:
         if raw.startswith(prefix):
             return b"{" + raw[len(prefix) :]
-    obj = codec.loads(raw)
-    obj.pop("kind", None)
-    obj.pop("apiVersion", None)
-    return dumps(obj)
+    return dumps(_without_type(codec.loads(raw)))
+
+
+def _without_type(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 
 def item(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     """An object as an item of a list kube-apiserver writes: a built-in kind's leaves out its kind
     and apiVersion (the list names them once), a custom resource keeps them."""
-    if info.custom:
-        return obj
-    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+    return obj if info.custom else _without_type(obj)
 
 
 def build_list(

@@ -630,12 +630,7 @@ class RestAPI:
                 info, ns, body, request[USER_KEY], self._decision, self.rules, self._authenticate_token, now()
             )
             asked = {k: v for k, v in answer.items() if k != "status"}
-            managed = self.core.created_fields(
-                info.api_version, info.kind, asked, _opts(request).field_manager
-            )
-            if managed:
-                answer["metadata"]["managedFields"] = managed
-            return respond(answer, 201)
+            return respond(self._owned_as_created(request, answer, asked), 201)
         if rt.sub and rt.sub not in info.subresources:
             raise errors.resource_not_found()
         if rt.sub in PROXIED:
@@ -823,12 +818,19 @@ class RestAPI:
         answer = subresources.request_token(self.core, self.tokens, rt.info, ns, rt.name, body)
         spec = body.get("spec") if isinstance(body, dict) else None
         asked = {"apiVersion": answer["apiVersion"], "kind": answer["kind"], "spec": spec or {}}
+        return respond(self._owned_as_created(request, answer, asked, "token"), 201)
+
+    def _owned_as_created(
+        self, request: web.Request, answer: dict[str, Any], asked: dict[str, Any], subresource: str = ""
+    ) -> dict[str, Any]:
+        """`answer` (a create nothing stores: a review, a TokenRequest) with the managedFields
+        kube-apiserver's field manager gives it: the request's writer owns what `asked` set."""
         managed = self.core.created_fields(
-            answer["apiVersion"], answer["kind"], asked, _opts(request).field_manager, "token"
+            answer["apiVersion"], answer["kind"], asked, _opts(request).field_manager, subresource
         )
         if managed:
             answer["metadata"]["managedFields"] = managed
-        return respond(answer, 201)
+        return answer
 
     async def proxied(self, request: web.Request, rt: Route) -> web.StreamResponse:
         """log, exec, attach, portforward: streams from the pod's kubelet."""
