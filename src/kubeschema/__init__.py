@@ -44,14 +44,7 @@ def definition_name(model_class_name: str) -> str:
 def _type_schema(name: str, descriptions: bool, embedded_metadata: bool) -> dict[str, Any]:
     # a nested ObjectMeta in controller-gen's form means a schema for a CRD, so controller-gen's
     # atomic structs too; a top-level kind's schema is kube-apiserver's
-    return structural(
-        _class_of(name),
-        Options(
-            descriptions=descriptions,
-            embedded_metadata=embedded_metadata,
-            controller_gen_atomic=embedded_metadata,
-        ),
-    )
+    return structural(_class_of(name), Options(descriptions=descriptions, controller_gen=embedded_metadata))
 
 
 def type_schema(name: str, *, descriptions: bool = True, embedded_metadata: bool = True) -> dict[str, Any]:

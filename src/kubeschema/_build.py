@@ -44,10 +44,9 @@ _JSON_FIELDS = frozenset(
 @dataclass(frozen=True)
 class Options:
     descriptions: bool = True
-    # controller-gen's form for an ObjectMeta nested in a type (a pod template's metadata)
-    embedded_metadata: bool = True
-    # controller-gen's atomic structs (a CRD's schema) rather than kube-apiserver's
-    controller_gen_atomic: bool = True
+    # the schema as controller-gen writes it into a CRD: an ObjectMeta nested in a type (a pod
+    # template's metadata) in its reduced form, and its atomic structs; else kube-apiserver's
+    controller_gen: bool = True
 
 
 def int_or_string() -> dict[str, Any]:
@@ -106,7 +105,7 @@ def structural(cls: str, opts: Options, stack: tuple[str, ...] = ()) -> dict[str
     if cls in stack:
         # Recursive types (JSONSchemaProps) cannot be inlined: accept anything below here.
         return {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-    if cls == "V1ObjectMeta" and stack and opts.embedded_metadata:
+    if cls == "V1ObjectMeta" and stack and opts.controller_gen:
         return _embedded_object_meta(opts)
     inner_stack = (*stack, cls)
     props = {f.name: _field_schema(cls, f, opts, inner_stack) for f in fields(cls)}
@@ -116,7 +115,7 @@ def structural(cls: str, opts: Options, stack: tuple[str, ...] = ()) -> dict[str
     required = facts.REQUIRED.get(cls)
     if required:
         out["required"] = sorted(required)  # controller-gen sorts them
-    if cls in (facts.CONTROLLER_GEN_ATOMIC_STRUCTS if opts.controller_gen_atomic else facts.ATOMIC_STRUCTS):
+    if cls in (facts.CONTROLLER_GEN_ATOMIC_STRUCTS if opts.controller_gen else facts.ATOMIC_STRUCTS):
         out["x-kubernetes-map-type"] = "atomic"
     if opts.descriptions and not stack:
         text = _kind_description(cls)
