@@ -49,7 +49,6 @@ def _keep_all(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-
 def with_kind(listing: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Gives a list's items their kind and apiVersion, as client-go's decoder does: kube-apiserver
     names them once, on a built-in kind's list (`PodList`), not on each item."""
@@ -63,6 +62,7 @@ def with_kind(listing: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, A
         return {"apiVersion": api_version, "kind": kind, **item}
 
     return typed
+
 
 class Informer:
     """One resource path (optionally filtered by `params`: field and label selectors).
