@@ -69,14 +69,18 @@ def _free_port() -> int:
 
 
 class KubeRayOperator:
-    """KubeRay v1.5's operator process: webhooks and leader election off, metrics and probes on
-    free local ports, watching one namespace."""
+    """KubeRay v1.5's operator process: webhooks off, metrics and probes on free local ports,
+    watching one namespace; leader election off unless asked for, then on a Lease in that
+    namespace (outside a pod, controller-runtime cannot guess one)."""
 
-    def __init__(self, binary: Path, kubeconfig: Path, namespace: str, log_path: Path) -> None:
+    def __init__(
+        self, binary: Path, kubeconfig: Path, namespace: str, log_path: Path, leader_election: bool = False
+    ) -> None:
         self.binary = binary
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.log_path = log_path
+        self.leader_election = leader_election
         self.proc: subprocess.Popen[bytes] | None = None
         self.metrics_port = _free_port()
         self.health_port = _free_port()
@@ -89,7 +93,8 @@ class KubeRayOperator:
                 [
                     str(self.binary),
                     f"--watch-namespace={self.namespace}",
-                    "--enable-leader-election=false",
+                    f"--enable-leader-election={str(self.leader_election).lower()}",
+                    f"--leader-election-namespace={self.namespace}",
                     f"--metrics-addr=127.0.0.1:{self.metrics_port}",
                     f"--health-probe-bind-address=127.0.0.1:{self.health_port}",
                     "--log-stdout-encoder=console",
@@ -262,6 +267,33 @@ def duel_session(
         ours.stop()
         theirs.stop()
         api.close()
+
+
+@pytest.fixture
+def kuberay_operator(
+    kuberay_operator_path: Path, duel_server: Any, duel_session: Duel, tmp_path: Path
+) -> Iterator[Callable[..., KubeRayOperator]]:
+    """Makes KubeRay operator processes on the shared API server, once KubeRay's CRDs are in
+    (`make(namespace, name, leader_election=...)`); each is stopped when the test ends, whatever
+    happened."""
+    made: list[KubeRayOperator] = []
+
+    def make(namespace: str, name: str, leader_election: bool = False) -> KubeRayOperator:
+        op = KubeRayOperator(
+            kuberay_operator_path,
+            duel_server.kubeconfig_path,
+            namespace,
+            tmp_path / f"{name}.log",
+            leader_election,
+        )
+        made.append(op)
+        return op
+
+    try:
+        yield make
+    finally:
+        for op in reversed(made):
+            op.stop()
 
 
 @pytest.fixture
