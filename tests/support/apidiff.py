@@ -44,6 +44,9 @@ _VOLATILE = {
     "goVersion": "<build>",
 }
 # discovery documents, whose lists' order no client relies on
+# a Table's columns that print a time as its distance from now ("0s", "1s"): which second the
+# answer was made in is not compared, as timestamps are not
+_RELATIVE_TIME_COLUMNS = frozenset({"Age", "Duration", "First Seen", "Last Seen", "Last Schedule"})
 _DISCOVERY = ("APIResourceList", "APIGroupList", "APIGroup", "APIGroupDiscoveryList", "APIVersions")
 _SETS = ("resources", "groups", "verbs", "shortNames", "categories", "versions", "items", "subresources")
 
@@ -90,6 +93,12 @@ def normalise(value: Any, key: str = "", unordered: bool = False) -> Any:
                     out[name] = sorted(out[name], key=_sort_key)
         if out.get("kind") == "Status":
             _sort_causes(out)
+        if out.get("kind") == "Table":
+            _relative_times(out)
+        if isinstance(out.get("managedFields"), list):
+            # kube-apiserver orders entries by their time's second, then manager: with the times
+            # replaced, the order they gave is not compared either
+            out["managedFields"] = sorted(out["managedFields"], key=_entry_key)
         if "serverAddressByClientCIDRs" in out:
             out["serverAddressByClientCIDRs"] = "<addresses>"
         prefix, name = value.get("generateName"), value.get("name")
@@ -124,6 +133,32 @@ def _sort_causes(status: dict[str, Any]) -> None:
     if isinstance(message, str) and f"[{listed(causes)}]" in message:
         status["message"] = message.replace(f"[{listed(causes)}]", f"[{listed(ordered)}]")
     details["causes"] = ordered
+
+
+def _relative_times(table: dict[str, Any]) -> None:
+    columns = table.get("columnDefinitions")
+    rows = table.get("rows")
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        return
+    relative = [
+        i for i, c in enumerate(columns) if isinstance(c, dict) and c.get("name") in _RELATIVE_TIME_COLUMNS
+    ]
+    for row in rows:
+        cells = row.get("cells") if isinstance(row, dict) else None
+        if isinstance(cells, list):
+            for i in relative:
+                if (
+                    i < len(cells)
+                    and isinstance(cells[i], str)
+                    and cells[i] not in ("", "<none>", "<unknown>")
+                ):
+                    cells[i] = "<duration>"
+
+
+def _entry_key(entry: Any) -> tuple[str, ...]:
+    if not isinstance(entry, dict):
+        return (str(entry),)
+    return tuple(str(entry.get(k, "")) for k in ("operation", "manager", "subresource", "apiVersion"))
 
 
 def _sort_key(item: Any) -> str:
