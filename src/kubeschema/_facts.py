@@ -304,6 +304,7 @@ _lists("V1NetworkPolicyEgressRule", ("ports", "to"))
 _lists("V1NetworkPolicyIngressRule", ("from", "ports"))
 _lists("V1IPBlock", ("except",))
 _lists("V1beta2DeviceTaintRuleStatus", conditions=("type",))
+_lists("V1CustomResourceDefinitionStatus", conditions=("type",))
 
 # Structs marked +structType=atomic in k8s.io/api and apimachinery v0.37: kube-apiserver's schema
 # (the field manager's, and its OpenAPI documents) owns and replaces a reference to one whole.

@@ -35,6 +35,8 @@ FOREGROUND = "foregroundDeletion"
 NS_FINALIZER = "kubernetes"
 # the manager of writes made inside the server (its controllers), as kube-controller-manager's
 DEFAULT_MANAGER = "kube-controller-manager"
+# the manager of what kube-apiserver's own controllers write
+SERVER_MANAGER = "kube-apiserver"
 
 # Fields the server owns: a client's value is ignored (create) or kept from the old object (update).
 SERVER_META = (
@@ -216,6 +218,8 @@ class Core:
             # volume nobody's
             managed = self._managed_after_update(info, None, obj, [], opts, None)
         warnings = self._admit(info, obj, None, opts, unknown=unknown)
+        if info.strategy.server_status_fields:
+            managed = self._server_status_entry(info, obj, managed or [])
         if info.has_status and not info.custom:
             # a built-in kind's status is a struct: `{}` when empty, required scalars at zero
             obj.setdefault("status", kubeschema.empty_status(obj.get("apiVersion", ""), info.kind))
@@ -671,6 +675,33 @@ class Core:
             self.builtin_schema(api_version, kind),
             subresource,
             zero=gozero.zero_object(api_version, kind) or {},
+        )
+        return ssa_merge.encode_entries(entries)
+
+    def _server_status_entry(
+        self, info: ResourceInfo, obj: dict[str, Any], managed: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """managedFields with the entry kube-apiserver's controllers leave when they write the
+        strategy's server status fields of a new object through its status subresource."""
+        status = obj.get("status")
+        if not isinstance(status, dict):
+            return managed
+        # before those writes the fields held their Go zero values (a struct's is there, empty)
+        zero = (gozero.zero_object(info.api_version, info.kind) or {}).get("status") or {}
+        fields = info.strategy.server_status_fields
+        earlier = {k: v for k, v in status.items() if k not in fields}
+        earlier.update({k: zero[k] for k in fields if k in zero})
+        before = {**obj, "status": earlier}
+        entries = ssa_merge.update(
+            before,
+            obj,
+            ssa_merge.decode_entries(managed),
+            SERVER_MANAGER,
+            info.api_version,
+            now(),
+            self._schema(info),
+            "status",
+            info.has_status,
         )
         return ssa_merge.encode_entries(entries)
 

@@ -37,6 +37,9 @@ class Printer:
     # the row function of a listed table, given all its items, where kube's printXxxList prints
     # otherwise than object by object (a StorageClass list marks the effective default)
     list_row: Callable[[list[Obj]], Callable[[Obj, datetime], Row]] | None = None
+    # the order a listed table's rows are in, where kube's printXxxList sorts the items
+    # (FlowSchemas by matching precedence); the list's own order otherwise
+    list_order: Callable[[list[Obj]], list[Obj]] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Strategy:
     unconditional_update: bool = True
     # whether a create keeps the client's status (Node's registration writes it)
     keeps_status_on_create: bool = False
+    # status fields that kube-apiserver's own controllers write through the status subresource
+    # just after a create (a CRD's names and conditions): localkube sets them with the create and
+    # gives them the entry those writes would leave, manager kube-apiserver
+    server_status_fields: tuple[str, ...] = ()
     # a body the typed decoder refuses (400) before anything else, e.g. a Secret's data
     decode_check: Callable[[Obj], str | None] | None = None
     # defaulting (pkg/apis/<group>/v1/defaults.go)

@@ -39,5 +39,7 @@ CUSTOM_RESOURCE_DEFINITION = Strategy(
     # its served resources' objects go before it does
     delete=DeletePolicy(finalizer=crds.CLEANUP_FINALIZER),
     on_event=_crd_event,
+    # the naming and establishing controllers' (storedVersions is the create's own)
+    server_status_fields=("acceptedNames", "conditions"),
 )
 API_SERVICE = Strategy(name_rule="path-segment")
