@@ -671,3 +671,182 @@ VOLUME_ATTACHMENT_STATUS_ATTACHED = (
     "attached indicates the volume is successfully attached. This field must only be set by the entity "
     "completing the attach operation, i.e. the external-attacher."
 )
+
+# certificates/v1 ClusterTrustBundleSpec.signerName
+CLUSTER_TRUST_BUNDLE_SPEC_SIGNER_NAME = (
+    "signerName indicates the associated signer, if any.\n\nIn order to create or update a "
+    "ClusterTrustBundle that sets signerName, you must have the following cluster-scoped permission: "
+    "group=certificates.k8s.io resource=signers resourceName=<the signer name> verb=attest.\n\nIf "
+    "signerName is not empty, then the ClusterTrustBundle object must be named with the signer name as a "
+    "prefix (translating slashes to colons). For example, for the signer name `example.com/foo`, valid "
+    "ClusterTrustBundle object names include `example.com:foo:abc` and `example.com:foo:v1`.\n\nIf "
+    "signerName is empty, then the ClusterTrustBundle object's name must not have such a prefix.\n\n"
+    "List/watch requests for ClusterTrustBundles can filter on this field using a `spec.signerName=NAME` "
+    "field selector."
+)
+
+# certificates/v1 PodCertificateRequestSpec.podName
+POD_CERTIFICATE_REQUEST_SPEC_POD_NAME = (
+    "podName is the name of the pod into which the certificate will be mounted."
+)
+
+# certificates/v1 PodCertificateRequestSpec.serviceAccountName
+POD_CERTIFICATE_REQUEST_SPEC_SERVICE_ACCOUNT_NAME = (
+    "serviceAccountName is the name of the service account the pod is running as."
+)
+
+# certificates/v1 PodCertificateRequestSpec.nodeName
+POD_CERTIFICATE_REQUEST_SPEC_NODE_NAME = "nodeName is the name of the node the pod is assigned to."
+
+# certificates/v1 PodCertificateRequestSpec.signerName
+POD_CERTIFICATE_REQUEST_SPEC_SIGNER_NAME = (
+    "signerName indicates the requested signer.\n\nAll signer names beginning with `kubernetes.io` are "
+    "reserved for use by the Kubernetes project.  There is currently one well-known signer documented by "
+    "the Kubernetes project, `kubernetes.io/kube-apiserver-client-pod`, which will issue client "
+    "certificates understood by kube-apiserver.  It is currently unimplemented."
+)
+
+# certificates/v1 PodCertificateRequestSpec.unverifiedUserAnnotations
+POD_CERTIFICATE_REQUEST_SPEC_UNVERIFIED_USER_ANNOTATIONS = (
+    "unverifiedUserAnnotations allow pod authors to pass additional information to the signer "
+    "implementation.  Kubernetes does not restrict or validate this metadata in any way.\n\nEntries are "
+    "subject to the same validation as object metadata annotations, with the addition that all keys must "
+    "be domain-prefixed. No restrictions are placed on values, except an overall size limitation on the "
+    "entire field.\n\nSigners should document the keys and values they support.  Signers should deny "
+    "requests that contain keys they do not recognize."
+)
+
+# storage/v1 VolumeAttributesClass.driverName
+VOLUME_ATTRIBUTES_CLASS_DRIVER_NAME = "driverName is the name of the CSI driver This field is immutable."
+
+# flowcontrol/v1 PriorityLevelConfigurationReference.name
+PRIORITY_LEVEL_CONFIGURATION_REFERENCE_NAME = (
+    "`name` is the name of the priority level configuration being referenced Required."
+)
+
+# flowcontrol/v1 FlowSchemaSpec.matchingPrecedence
+FLOW_SCHEMA_SPEC_MATCHING_PRECEDENCE = (
+    "`matchingPrecedence` is used to choose among the FlowSchemas that match a given request. The chosen "
+    "FlowSchema is among those with the numerically lowest (which we take to be logically highest) "
+    "MatchingPrecedence.  Each MatchingPrecedence value must be ranged in [1,10000]. Note that if the "
+    "precedence is not specified, it will be set to 1000 as default."
+)
+
+# flowcontrol/v1 FlowSchemaSpec.distinguisherMethod
+FLOW_SCHEMA_SPEC_DISTINGUISHER_METHOD = (
+    "`distinguisherMethod` defines how to compute the flow distinguisher for requests that match this "
+    "schema. `nil` specifies that the distinguisher is disabled and thus will always be the empty string."
+)
+
+# flowcontrol/v1 PriorityLevelConfigurationSpec.type
+PRIORITY_LEVEL_CONFIGURATION_SPEC_TYPE = (
+    "`type` indicates whether this priority level is subject to limitation on request execution.  A "
+    'value of `"Exempt"` means that requests of this priority level are not subject to a limit (and thus '
+    "are never queued) and do not detract from the capacity made available to other priority levels.  A "
+    'value of `"Limited"` means that (a) requests of this priority level _are_ subject to limits and (b) '
+    "some of the server's limited capacity is made available exclusively to this priority level. "
+    "Required."
+)
+
+# flowcontrol/v1 LimitedPriorityLevelConfiguration.nominalConcurrencyShares
+LIMITED_PRIORITY_LEVEL_CONFIGURATION_NOMINAL_CONCURRENCY_SHARES = (
+    "`nominalConcurrencyShares` (NCS) contributes to the computation of the NominalConcurrencyLimit "
+    "(NominalCL) of this level. This is the number of execution seats available at this priority level. "
+    "This is used both for requests dispatched from this priority level as well as requests dispatched "
+    "from other priority levels borrowing seats from this level. The server's concurrency limit "
+    "(ServerCL) is divided among the Limited priority levels in proportion to their NCS values:\n\n"
+    "NominalCL(i)  = ceil( ServerCL * NCS(i) / sum_ncs ) sum_ncs = sum[priority level k] NCS(k)\n\nBigger "
+    "numbers mean a larger nominal concurrency limit, at the expense of every other priority level.\n\nIf "
+    "not specified, this field defaults to a value of 30.\n\nSetting this field to zero supports the "
+    'construction of a "jail" for this priority level that is used to hold some request(s)'
+)
+
+# flowcontrol/v1 QueuingConfiguration.queues
+QUEUING_CONFIGURATION_QUEUES = (
+    "`queues` is the number of queues for this priority level. The queues exist independently at each "
+    "apiserver. The value must be positive.  Setting it to 1 effectively precludes shufflesharding and "
+    "thus makes the distinguisher method of associated flow schemas irrelevant.  This field has a "
+    "default value of 64."
+)
+
+# flowcontrol/v1 QueuingConfiguration.handSize
+QUEUING_CONFIGURATION_HAND_SIZE = (
+    "`handSize` is a small positive number that configures the shuffle sharding of requests into "
+    "queues.  When enqueuing a request at this priority level the request's flow identifier (a string "
+    "pair) is hashed and the hash value is used to shuffle the list of queues and deal a hand of the "
+    "size specified here.  The request is put into one of the shortest queues in that hand. `handSize` "
+    "must be no larger than `queues`, and should be significantly smaller (so that a few heavy flows do "
+    "not saturate most of the queues).  See the user-facing documentation for more extensive guidance on "
+    "setting this field.  This field has a default value of 8."
+)
+
+# flowcontrol/v1 QueuingConfiguration.queueLengthLimit
+QUEUING_CONFIGURATION_QUEUE_LENGTH_LIMIT = (
+    "`queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this "
+    "priority level at a time; excess requests are rejected.  This value must be positive.  If not "
+    "specified, it will be defaulted to 50."
+)
+
+# resource/v1 ResourceSliceSpec.nodeName
+RESOURCE_SLICE_SPEC_NODE_NAME = (
+    "NodeName identifies the node which provides the resources in this pool. A field selector can be "
+    "used to list only ResourceSlice objects belonging to a certain node.\n\nThis field can be used to "
+    "limit access from nodes to ResourceSlices with the same node name. It also indicates to autoscalers "
+    "that adding new nodes of the same type as some old node might also make new resources available.\n\n"
+    "Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set. This field "
+    "is immutable."
+)
+
+# resource/v1 ResourceSliceSpec.driver
+RESOURCE_SLICE_SPEC_DRIVER = (
+    "Driver identifies the DRA driver providing the capacity information. A field selector can be used "
+    "to list only ResourceSlice objects with a certain driver name.\n\nMust be a DNS subdomain and should "
+    "end with a DNS domain owned by the vendor of the driver. It should use only lower case characters. "
+    "This field is immutable."
+)
+
+# resource/v1 ResourcePool.name
+RESOURCE_POOL_NAME = (
+    "Name is used to identify the pool. For node-local devices, this is often the node name, but this is "
+    "not required. A field selector can be used to list only ResourceSlice objects belonging to a "
+    "certain pool.\n\nIt must not be longer than 253 characters and must consist of one or more DNS "
+    "sub-domains separated by slashes. This field is immutable."
+)
+
+# resource/v1 DeviceTaint.key
+DEVICE_TAINT_KEY = "The taint key to be applied to a device. Must be a label name."
+
+# resource/v1 DeviceTaint.value
+DEVICE_TAINT_VALUE = "The taint value corresponding to the taint key. Must be a label value."
+
+# resource/v1 DeviceTaint.effect
+DEVICE_TAINT_EFFECT = (
+    "The effect of the taint on claims that do not tolerate the taint and through such claims on the "
+    "pods using them.\n\nValid effects are None, NoSchedule and NoExecute. PreferNoSchedule as used for "
+    "nodes is not valid here. More effects may get added in the future. Consumers must treat unknown "
+    "effects like None."
+)
+
+# resource/v1 DeviceTaint.timeAdded
+DEVICE_TAINT_TIME_ADDED = (
+    "TimeAdded represents the time at which the taint was added or (only in a DeviceTaintRule) the "
+    "effect was modified. Added automatically during create or update if not set.\n\nIn addition, in a "
+    "DeviceTaintRule a value provided during an update gets replaced with the current time if the "
+    "provided value is the same as the old one and the new effect is different. Changing the key and/or "
+    "value while keeping the effect unchanged is possible and does not update the time stamp because the "
+    "eviction which uses it is either already started (NoExecute) or not started yet (NoEffect, "
+    "NoSchedule)."
+)
+
+# networking/v1 ServiceCIDRSpec.cidrs
+SERVICE_CIDR_SPEC_CIDRS = (
+    'cidrs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which '
+    "to assign service cluster IPs. Max of two CIDRs is allowed, one of each IP family. This field is "
+    "immutable."
+)
+
+# networking/v1 IPAddressSpec.parentRef
+IP_ADDRESS_SPEC_PARENT_REF = (
+    "parentRef references the resource that an IPAddress is attached to. An IPAddress must reference a "
+    "parent object."
+)

@@ -276,6 +276,7 @@ BUILTIN_GROUPS = frozenset(
         "authentication.k8s.io",
         "authorization.k8s.io",
         "resource.k8s.io",
+        "storagemigration.k8s.io",
     }
 )
 

@@ -37,8 +37,8 @@ class Printer:
     # the row function of a listed table, given all its items, where kube's printXxxList prints
     # otherwise than object by object (a StorageClass list marks the effective default)
     list_row: Callable[[list[Obj]], Callable[[Obj, datetime], Row]] | None = None
-    # the order a listed table's rows are in, where kube's printXxxList sorts the items
-    # (FlowSchemas by matching precedence); the list's own order otherwise
+    # the order of a listed table's rows, where kube's printXxxList sorts the items (FlowSchemas
+    # by matching precedence); the list's own order otherwise
     list_order: Callable[[list[Obj]], list[Obj]] | None = None
 
 
@@ -121,7 +121,5 @@ class Strategy:
 
 
 DEFAULT = Strategy()
-# a kind with no behaviour of its own but kube-apiserver's ReturnDeletedObject
-RETURNS_DELETED = Strategy(returns_deleted_object=True)
 # Custom resources: their CRD's schema validates and defaults (Core does it); the rest is fixed.
 CUSTOM = Strategy(generation=True, unconditional_update=False)

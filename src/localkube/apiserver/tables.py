@@ -102,6 +102,8 @@ def to_table(
         columns, row_fn = _crd_printer(printer_columns, now)
     elif printer is not None:
         columns = printer.columns
+        if listed and printer.list_order is not None:
+            objects = printer.list_order(objects)
         fn = printer.list_row(objects) if listed and printer.list_row is not None else printer.row
 
         def row_fn(obj: dict[str, Any]) -> Row:
@@ -162,6 +164,13 @@ def name_of(obj: Mapping[str, Any]) -> str:
 def age_of(obj: Mapping[str, Any], now: datetime) -> str:
     """The AGE cell: the time since metadata.creationTimestamp."""
     return since(meta_of(obj).get("creationTimestamp"), now)
+
+
+def group_resource(ref: Mapping[str, Any]) -> str:
+    """schema.GroupResource.String() of a reference's group and resource: `resource.group`, or the
+    resource alone for the core group."""
+    group, resource = str(ref.get("group") or ""), str(ref.get("resource") or "")
+    return f"{resource}.{group}" if group else resource
 
 
 def format_labels(labels: Any) -> str:

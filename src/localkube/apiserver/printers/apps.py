@@ -1,5 +1,6 @@
 """Printers of the apps/v1 kinds: Deployment, ReplicaSet, StatefulSet, DaemonSet, ControllerRevision;
-and the wide columns every pod template's owner shares (containers, images, selector).
+the wide columns every pod template's owner shares (containers, images, selector); and the core/v1
+kinds printed from a pod template: PodTemplate, and ReplicationController's columns.
 The columns and cells are kube-apiserver v1.37.2's (pkg/printers/internalversion/printers.go).
 """
 
@@ -180,3 +181,33 @@ CONTROLLER_REVISION_PRINTER = Printer(
     ],
     _controller_revision_row,
 )
+
+
+# --- core/v1: PodTemplate, ReplicationController ---------------------------------------------------
+
+
+def _pod_template_row(obj: dict[str, Any], now: datetime) -> Row:
+    template = as_map(obj.get("template"))
+    names, images = containers_and_images({"spec": {"template": template}})
+    return [name_of(obj), names, images, format_labels(as_map(template.get("metadata")).get("labels"))], []
+
+
+# no Age column, and the containers are not wide columns here, as kube's
+POD_TEMPLATE_PRINTER = Printer(
+    [
+        NAME_COLUMN,
+        column("Containers", desc="Names of each container in the template."),
+        column("Images", desc="Images referenced by each container in the template."),
+        column("Pod Labels", desc="The labels for the pod template."),
+    ],
+    _pod_template_row,
+)
+# A ReplicationController's columns: a ReplicaSet's, documented by the ReplicationController's fields.
+REPLICATION_CONTROLLER_COLUMNS = [
+    NAME_COLUMN,
+    column("Desired", "integer", desc=docs.REPLICATION_CONTROLLER_SPEC_REPLICAS),
+    column("Current", "integer", desc=docs.REPLICATION_CONTROLLER_STATUS_REPLICAS),
+    column("Ready", "integer", desc=docs.REPLICATION_CONTROLLER_STATUS_READY_REPLICAS),
+    AGE_COLUMN,
+    *workload_tail(docs.REPLICATION_CONTROLLER_SPEC_SELECTOR),
+]

@@ -1,5 +1,6 @@
-"""Printers of the cluster's own machinery: Lease (coordination.k8s.io), CertificateSigningRequest
-(certificates.k8s.io), Validating/MutatingWebhookConfiguration (admissionregistration.k8s.io).
+"""Printers of the cluster's own machinery: Lease (coordination.k8s.io), CertificateSigningRequest,
+ClusterTrustBundle and PodCertificateRequest (certificates.k8s.io), StorageVersionMigration
+(storagemigration.k8s.io).
 The columns and cells are kube-apiserver v1.37.2's (pkg/printers/internalversion/printers.go).
 """
 
@@ -19,6 +20,8 @@ from localkube.apiserver.tables import (
     as_list,
     as_map,
     column,
+    format_labels,
+    group_resource,
     human_duration,
     name_of,
 )
@@ -77,19 +80,75 @@ CERTIFICATE_SIGNING_REQUEST_PRINTER = Printer(
 )
 
 
-def _webhooks_row(obj: dict[str, Any], now: datetime) -> Row:
-    return [name_of(obj), len(as_list(obj.get("webhooks"))), age_of(obj, now)], []
+def _trust_bundle_row(obj: dict[str, Any], now: datetime) -> Row:
+    return [name_of(obj), as_map(obj.get("spec")).get("signerName") or "<none>"], []
 
 
-WEBHOOK_CONFIGURATION_PRINTER = Printer(
+# no Age column, as kube's
+CLUSTER_TRUST_BUNDLE_PRINTER = Printer(
+    [NAME_COLUMN, column("SignerName", desc=docs.CLUSTER_TRUST_BUNDLE_SPEC_SIGNER_NAME)], _trust_bundle_row
+)
+
+
+def _pod_certificate_state(status: Mapping[str, Any]) -> str:
+    """Issued, Denied and Failed exclude each other; the last such condition says (whatever its
+    status), else Pending."""
+    state = "Pending"
+    for condition in as_list(status.get("conditions")):
+        kind = as_map(condition).get("type")
+        if kind in ("Issued", "Denied", "Failed"):
+            state = str(kind)
+    return state
+
+
+def _pod_certificate_row(obj: dict[str, Any], now: datetime) -> Row:
+    spec = as_map(obj.get("spec"))
+    cells: Cells = [
+        name_of(obj),
+        spec.get("podName", ""),
+        spec.get("serviceAccountName", ""),
+        spec.get("nodeName", ""),
+        spec.get("signerName", ""),
+        _pod_certificate_state(as_map(obj.get("status"))),
+        format_labels(spec.get("unverifiedUserAnnotations")),
+    ]
+    return cells, []
+
+
+# no Age column, and the annotations are no wide column, as kube's
+POD_CERTIFICATE_REQUEST_PRINTER = Printer(
     [
         NAME_COLUMN,
+        column("PodName", desc=docs.POD_CERTIFICATE_REQUEST_SPEC_POD_NAME),
+        column("ServiceAccountName", desc=docs.POD_CERTIFICATE_REQUEST_SPEC_SERVICE_ACCOUNT_NAME),
+        column("NodeName", desc=docs.POD_CERTIFICATE_REQUEST_SPEC_NODE_NAME),
+        column("SignerName", desc=docs.POD_CERTIFICATE_REQUEST_SPEC_SIGNER_NAME),
+        column("State", desc="Is the request Pending, Issued, Denied, or Failed?"),
         column(
-            "Webhooks",
-            "integer",
-            desc="Webhooks indicates the number of webhooks registered in this configuration",
+            "UnverifiedUserAnnotations", desc=docs.POD_CERTIFICATE_REQUEST_SPEC_UNVERIFIED_USER_ANNOTATIONS
         ),
-        AGE_COLUMN,
     ],
-    _webhooks_row,
+    _pod_certificate_row,
+)
+
+_MIGRATION_STATES = ("Running", "Failed", "Succeeded")
+
+
+def _migration_row(obj: dict[str, Any], now: datetime) -> Row:
+    state = "Unknown"
+    for condition in as_list(as_map(obj.get("status")).get("conditions")):
+        condition = as_map(condition)
+        if condition.get("status") == "True" and condition.get("type") in _MIGRATION_STATES:
+            state = str(condition["type"])
+    return [name_of(obj), group_resource(as_map(as_map(obj.get("spec")).get("resource"))), state], []
+
+
+# no Age column, and the name column without the name format, as kube's
+STORAGE_VERSION_MIGRATION_PRINTER = Printer(
+    [
+        column("Name", desc=docs.OBJECT_META_NAME),
+        column("Resource", desc="GroupResource to migrate"),
+        column("Status", desc="Status of the migration"),
+    ],
+    _migration_row,
 )

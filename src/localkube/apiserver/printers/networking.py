@@ -1,5 +1,5 @@
 """Printers of the networking.k8s.io and discovery.k8s.io kinds: Ingress, IngressClass, NetworkPolicy,
-EndpointSlice.
+EndpointSlice, ServiceCIDR, IPAddress.
 The columns and cells are kube-apiserver v1.37.2's (pkg/printers/internalversion/printers.go).
 """
 
@@ -19,6 +19,7 @@ from localkube.apiserver.tables import (
     as_list,
     as_map,
     column,
+    group_resource,
     meta_of,
     name_of,
     selector_text,
@@ -145,4 +146,33 @@ ENDPOINT_SLICE_PRINTER = Printer(
         AGE_COLUMN,
     ],
     _endpoint_slice_row,
+)
+
+
+def _service_cidr_row(obj: dict[str, Any], now: datetime) -> Row:
+    cidrs = ",".join(str(c) for c in as_list(as_map(obj.get("spec")).get("cidrs")))
+    return [name_of(obj), cidrs, age_of(obj, now)], []
+
+
+SERVICE_CIDR_PRINTER = Printer(
+    [NAME_COLUMN, column("CIDRs", desc=docs.SERVICE_CIDR_SPEC_CIDRS), AGE_COLUMN], _service_cidr_row
+)
+
+
+def _parent_ref(ref: Any) -> str:
+    """The address's owner as `resource.group[/namespace]/name`, lower-cased; `<none>` without one."""
+    if not isinstance(ref, Mapping):
+        return "<none>"
+    namespace = ref.get("namespace") or ""
+    owner = group_resource(ref).lower() + (f"/{namespace}" if namespace else "")
+    return f"{owner}/{ref.get('name') or ''}"
+
+
+def _ip_address_row(obj: dict[str, Any], now: datetime) -> Row:
+    return [name_of(obj), _parent_ref(as_map(obj.get("spec")).get("parentRef")), age_of(obj, now)], []
+
+
+# kube's row carries an age cell its columns do not name (kubectl shows the two named ones)
+IP_ADDRESS_PRINTER = Printer(
+    [NAME_COLUMN, column("ParentRef", desc=docs.IP_ADDRESS_SPEC_PARENT_REF)], _ip_address_row
 )

@@ -1,4 +1,6 @@
-"""Printers of the storage.k8s.io kinds: StorageClass, CSIDriver, CSINode, VolumeAttachment.
+"""Printers of the storage.k8s.io kinds: StorageClass, CSIDriver, CSINode, VolumeAttachment,
+VolumeAttributesClass (CSIStorageCapacity has kube's default Name/Created At columns: its registry
+uses no printer).
 The columns and cells are kube-apiserver v1.37.2's (pkg/printers/internalversion/printers.go).
 """
 
@@ -166,4 +168,14 @@ VOLUME_ATTACHMENT_PRINTER = Printer(
         AGE_COLUMN,
     ],
     _volume_attachment_row,
+)
+
+
+def _volume_attributes_class_row(obj: dict[str, Any], now: datetime) -> Row:
+    return [name_of(obj), obj.get("driverName", ""), age_of(obj, now)], []
+
+
+VOLUME_ATTRIBUTES_CLASS_PRINTER = Printer(
+    [NAME_COLUMN, column("DriverName", desc=docs.VOLUME_ATTRIBUTES_CLASS_DRIVER_NAME), AGE_COLUMN],
+    _volume_attributes_class_row,
 )

@@ -15,7 +15,7 @@ from typing import Any
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo, served
 from localkube.apiserver.strategies import apiextensions, autoscaling, core, others, rbac, stored, workloads
-from localkube.apiserver.strategy import DEFAULT, RETURNS_DELETED, Strategy
+from localkube.apiserver.strategy import DEFAULT, Strategy
 
 BUILTIN: tuple[ResourceInfo, ...] = (
     served(
@@ -400,6 +400,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             False,
             sub=("status",),
             cats=("api-extensions",),
+            strategy=others.VALIDATING_ADMISSION_POLICY,
         ),
         served(
             "admissionregistration.k8s.io",
@@ -408,6 +409,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "validatingadmissionpolicybindings",
             False,
             cats=("api-extensions",),
+            strategy=others.VALIDATING_ADMISSION_POLICY_BINDING,
         ),
         served(
             "admissionregistration.k8s.io",
@@ -427,7 +429,15 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             cats=("api-extensions",),
             strategy=stored.MUTATING_ADMISSION_POLICY_BINDING,
         ),
-        served("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", False, sub=("status",)),
+        served(
+            "flowcontrol.apiserver.k8s.io",
+            "v1",
+            "FlowSchema",
+            "flowschemas",
+            False,
+            sub=("status",),
+            strategy=others.FLOW_SCHEMA,
+        ),
         served(
             "flowcontrol.apiserver.k8s.io",
             "v1",
@@ -435,9 +445,26 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "prioritylevelconfigurations",
             False,
             sub=("status",),
+            strategy=others.PRIORITY_LEVEL_CONFIGURATION,
         ),
-        served("networking.k8s.io", "v1", "IPAddress", "ipaddresses", False, short=("ip",)),
-        served("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", False, sub=("status",)),
+        served(
+            "networking.k8s.io",
+            "v1",
+            "IPAddress",
+            "ipaddresses",
+            False,
+            short=("ip",),
+            strategy=others.IP_ADDRESS,
+        ),
+        served(
+            "networking.k8s.io",
+            "v1",
+            "ServiceCIDR",
+            "servicecidrs",
+            False,
+            sub=("status",),
+            strategy=others.SERVICE_CIDR,
+        ),
         served(
             "storage.k8s.io",
             "v1",
@@ -445,25 +472,27 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             "volumeattributesclasses",
             False,
             short=("vac",),
-            strategy=RETURNS_DELETED,
+            strategy=others.VOLUME_ATTRIBUTES_CLASS,
         ),
-        served("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False, strategy=RETURNS_DELETED),
+        served("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", False, strategy=others.DEVICE_CLASS),
         served(
             "resource.k8s.io",
             "v1",
             "ResourceClaim",
             "resourceclaims",
             sub=("status",),
-            strategy=RETURNS_DELETED,
+            strategy=others.RESOURCE_CLAIM,
         ),
         served(
             "resource.k8s.io",
             "v1",
             "ResourceClaimTemplate",
             "resourceclaimtemplates",
-            strategy=RETURNS_DELETED,
+            strategy=others.RESOURCE_CLAIM_TEMPLATE,
         ),
-        served("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False, strategy=RETURNS_DELETED),
+        served(
+            "resource.k8s.io", "v1", "ResourceSlice", "resourceslices", False, strategy=others.RESOURCE_SLICE
+        ),
         served(
             "resource.k8s.io",
             "v1",

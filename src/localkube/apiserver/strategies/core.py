@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from localkube.apiserver import defaults, errors, metadata, podparts
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
-from localkube.apiserver.printers.apps import REPLICA_SET_PRINTER
+from localkube.apiserver.printers.apps import (
+    POD_TEMPLATE_PRINTER,
+    REPLICA_SET_PRINTER,
+    REPLICATION_CONTROLLER_COLUMNS,
+)
 from localkube.apiserver.printers.core import (
     COMPONENT_STATUS_PRINTER,
     CONFIG_MAP_PRINTER,
@@ -16,15 +20,15 @@ from localkube.apiserver.printers.core import (
     EVENT_PRINTER,
     NAMESPACE_PRINTER,
     NODE_PRINTER,
-    PERSISTENT_VOLUME_CLAIM_PRINTER,
-    PERSISTENT_VOLUME_PRINTER,
     POD_PRINTER,
-    POD_TEMPLATE_PRINTER,
-    REPLICATION_CONTROLLER_COLUMNS,
-    RESOURCE_QUOTA_PRINTER,
     SECRET_PRINTER,
     SERVICE_ACCOUNT_PRINTER,
     SERVICE_PRINTER,
+)
+from localkube.apiserver.printers.volumes import (
+    PERSISTENT_VOLUME_CLAIM_PRINTER,
+    PERSISTENT_VOLUME_PRINTER,
+    RESOURCE_QUOTA_PRINTER,
 )
 from localkube.apiserver.strategy import Obj, Printer, Row, Strategy
 

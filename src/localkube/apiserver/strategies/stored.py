@@ -16,7 +16,14 @@ from cryptography import x509
 from kubeschema.timestamps import now_time
 from localkube.apiserver import metadata
 from localkube.apiserver.fielderrors import INVALID, REQUIRED, FieldError
-from localkube.apiserver.printers.cluster import CERTIFICATE_SIGNING_REQUEST_PRINTER
+from localkube.apiserver.printers.admission import MUTATING_ADMISSION_POLICY_PRINTER, POLICY_BINDING_PRINTER
+from localkube.apiserver.printers.cluster import (
+    CERTIFICATE_SIGNING_REQUEST_PRINTER,
+    CLUSTER_TRUST_BUNDLE_PRINTER,
+    POD_CERTIFICATE_REQUEST_PRINTER,
+    STORAGE_VERSION_MIGRATION_PRINTER,
+)
+from localkube.apiserver.printers.resource import DEVICE_TAINT_RULE_PRINTER
 from localkube.apiserver.strategy import Obj, Strategy
 
 
@@ -60,8 +67,15 @@ def _binding_validate(binding: Obj) -> list[FieldError]:
     return []
 
 
-MUTATING_ADMISSION_POLICY = Strategy(generation=True, default=_policy_default, validate=_policy_validate)
-MUTATING_ADMISSION_POLICY_BINDING = Strategy(generation=True, validate=_binding_validate)
+MUTATING_ADMISSION_POLICY = Strategy(
+    generation=True,
+    default=_policy_default,
+    validate=_policy_validate,
+    printer=MUTATING_ADMISSION_POLICY_PRINTER,
+)
+MUTATING_ADMISSION_POLICY_BINDING = Strategy(
+    generation=True, validate=_binding_validate, printer=POLICY_BINDING_PRINTER
+)
 
 
 # --- certificates.k8s.io/v1 ClusterTrustBundle and PodCertificateRequest ------------------------
@@ -162,8 +176,12 @@ def _csr_validate(csr: Obj) -> list[FieldError]:
 
 CERTIFICATE_SIGNING_REQUEST = Strategy(validate=_csr_validate, printer=CERTIFICATE_SIGNING_REQUEST_PRINTER)
 # a name may carry its signer's prefix, "example.com:signer:" (the validator checks which)
-CLUSTER_TRUST_BUNDLE = Strategy(name_rule="path-segment", validate=_trust_bundle_validate)
-POD_CERTIFICATE_REQUEST = Strategy(validate=_pod_certificate_validate)
+CLUSTER_TRUST_BUNDLE = Strategy(
+    name_rule="path-segment", validate=_trust_bundle_validate, printer=CLUSTER_TRUST_BUNDLE_PRINTER
+)
+POD_CERTIFICATE_REQUEST = Strategy(
+    validate=_pod_certificate_validate, printer=POD_CERTIFICATE_REQUEST_PRINTER
+)
 
 
 def _status_on_create(obj: Obj, now: str) -> None:
@@ -205,6 +223,7 @@ DEVICE_TAINT_RULE = Strategy(
     validate=_taint_rule_validate,
     prepare=_status_on_create,
     prepare_update=_taint_rule_prepare_update,
+    printer=DEVICE_TAINT_RULE_PRINTER,
 )
 
 
@@ -226,5 +245,8 @@ def _migration_update(old: Obj, new: Obj) -> list[FieldError]:
 
 
 STORAGE_VERSION_MIGRATION = Strategy(
-    validate=_migration_validate, validate_update=_migration_update, prepare=_status_on_create
+    validate=_migration_validate,
+    validate_update=_migration_update,
+    prepare=_status_on_create,
+    printer=STORAGE_VERSION_MIGRATION_PRINTER,
 )
