@@ -171,6 +171,11 @@ def validate(crd: dict[str, Any]) -> list[FieldError]:
                 "spec.versions", INVALID, "must have exactly one version marked as storage version", versions
             )
         )
+    # versions that share one schema have it checked once, where kube-apiserver's internal form
+    # holds it (spec.validation)
+    shared = _shared_schema(versions)
+    if isinstance(shared, dict):
+        errs.extend(_schema_errors(shared, "spec.validation.openAPIV3Schema"))
     for i, v in enumerate(versions):
         if not isinstance(v, dict):
             errs.append(FieldError(f"spec.versions[{i}]", INVALID, "must be an object", v))
@@ -182,17 +187,22 @@ def validate(crd: dict[str, Any]) -> list[FieldError]:
             errs.append(
                 FieldError(f"spec.versions[{i}].schema.openAPIV3Schema", REQUIRED, "schemas are required")
             )
-        elif isinstance(s, dict):
-            for e in schemas.check_crd_schema(s):
-                errs.append(
-                    FieldError(
-                        f"spec.versions[{i}].schema.openAPIV3Schema" + ("." + e.path if e.path else ""),
-                        e.reason,
-                        e.detail,
-                        e.value,
-                    )
-                )
+        elif isinstance(s, dict) and shared is None:
+            errs.extend(_schema_errors(s, f"spec.versions[{i}].schema.openAPIV3Schema"))
     return errs
+
+
+def _shared_schema(versions: list[Any]) -> Any:
+    """The one openAPIV3Schema every version has, or None when they differ."""
+    found = [_d(_d(v).get("schema")).get("openAPIV3Schema") for v in versions]
+    return found[0] if found[0] is not None and all(f == found[0] for f in found) else None
+
+
+def _schema_errors(s: dict[str, Any], at: str) -> list[FieldError]:
+    return [
+        FieldError(at + ("." + e.path if e.path else ""), e.reason, e.detail, e.value)
+        for e in schemas.check_crd_schema(s, path="")
+    ]
 
 
 def get_path(obj: Any, path: str) -> Any:

@@ -37,7 +37,7 @@ _RELATIONS = {
     "relation_eq": "_==_",
     "relation_ne": "_!=_",
 }
-_LITERALS = {
+LITERAL_TYPES = {
     "INT_LIT": "int",
     "UINT_LIT": "uint",
     "FLOAT_LIT": "double",
@@ -48,7 +48,7 @@ _LITERALS = {
     "NULL_LIT": "null",
 }
 # functions and methods whose result type does not depend on their arguments
-_RESULTS = {
+RESULT_TYPES = {
     "size": "int",
     "int": "int",
     "uint": "uint",
@@ -71,6 +71,7 @@ _PASS_THROUGH = frozenset(
     | {"member", "primary", "literal", "paren_expr"}
 )
 _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+_QUANTIFIERS = frozenset({"all", "exists", "exists_one"})  # these take two variables too
 # string formats kube-apiserver types as something other than a string
 _FORMATS = {"byte": "bytes", "duration": "duration", "date-time": "timestamp", "date": "timestamp"}
 # arithmetic on these has overloads of mixed types (timestamp + duration): not checked here
@@ -142,7 +143,7 @@ class _Checker:
 
     def typ(self, node: Any, env: dict[str, Typ]) -> Typ:
         if not hasattr(node, "data"):
-            return _LITERALS.get(node.type) if hasattr(node, "type") else None
+            return LITERAL_TYPES.get(node.type) if hasattr(node, "type") else None
         children = [c for c in node.children if c is not None]
         data = node.data
         if data in ("conditionalor", "conditionaland") and len(children) == 2:
@@ -160,9 +161,9 @@ class _Checker:
         if data == "member_dot_arg":
             return self._method(children, env)
         if data == "ident_arg":
-            for arg in self._args(children[1:]):
+            for arg in call_args(children[1:]):
                 self.typ(arg, env)
-            return _RESULTS.get(str(children[0]))
+            return RESULT_TYPES.get(str(children[0]))
         if data == "ident":
             name = str(children[0])
             if name in env:
@@ -175,10 +176,6 @@ class _Checker:
             then, other = primitive(parts[1]), primitive(parts[2])
             return then if then is not None and then == other else None
         return None  # an index, a list or map literal: errors inside only
-
-    @staticmethod
-    def _args(children: list[Any]) -> list[Any]:
-        return [a for c in children if hasattr(c, "data") and c.data == "exprlist" for a in c.children]
 
     def _binary(self, op_node: Any, right: Any, env: dict[str, Typ]) -> Typ:
         left = op_node.children[0]
@@ -234,13 +231,22 @@ class _Checker:
     def _method(self, children: list[Any], env: dict[str, Typ]) -> Typ:
         target, name = children[0], str(children[1])
         base = self.typ(target, env)
-        args = self._args(children[2:])
+        args = call_args(children[2:])
         inner = dict(env)
         if name in _MACROS and len(args) >= 2 and isinstance(base, dict) and base is not OPEN:
-            var = _variable(args[0])
-            if var is not None:
-                inner[var] = _element(base)
-            args = args[1:]
+            var = variable(args[0])
+            second = variable(args[1]) if name in _QUANTIFIERS and len(args) == 3 else None
+            if second is not None:  # all(i, v, p): an index (a key) and the item (the value)
+                is_list = base.get("type") == "array"
+                extra = base.get("additionalProperties")
+                inner[second] = _element(base) if is_list else extra if isinstance(extra, dict) else None
+                if var is not None:
+                    inner[var] = "int" if is_list else "string"
+                args = args[2:]
+            else:
+                if var is not None:
+                    inner[var] = _element(base)
+                args = args[1:]
         found = [self.typ(arg, inner) for arg in args]
         if name == "filter":
             return base
@@ -258,10 +264,16 @@ class _Checker:
                     self._skip(children[1].end_pos),
                     f"found no matching overload for '{name}' applied to '{receiver}.({arg})'",
                 )
-        return _RESULTS.get(name)
+        return RESULT_TYPES.get(name)
 
 
-def _variable(node: Any) -> str | None:
+def call_args(children: list[Any]) -> list[Any]:
+    """A call's argument expressions, from the parse tree's children after its name."""
+    return [a for c in children if hasattr(c, "data") and c.data == "exprlist" for a in c.children]
+
+
+def variable(node: Any) -> str | None:
+    """The name, when a macro's first argument is one (its variable)."""
     while hasattr(node, "data") and len(node.children) == 1 and node.data != "ident":
         node = node.children[0]
     return str(node.children[0]) if hasattr(node, "data") and node.data == "ident" else None

@@ -5,17 +5,20 @@ invariants (every specified node has a type unless int-or-string or preserve-unk
 value validations inside allOf/anyOf/oneOf/not carry no types, defaults or descriptions), the
 extension rules (list-type/map-type/preserve-unknown-fields shapes), the completeness of the
 root's value validations, and that every `default` validates and has nothing to prune.
-Deliberately forgiving where our CEL is narrower than Kubernetes': rules are not compiled or
-cost-estimated here (a rule outside our CEL subset is skipped at validation time).
+Validation rules are compiled (syntax, declared names, types against the schema) and their
+estimated cost held to kube-apiserver's budget (cel_cost.py: per rule, scaled by how many times it
+can run in one object, and for the whole schema); a construct the estimator does not know is
+estimated low, so a CRD is never refused that kube-apiserver accepts.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from localkube.apiserver import fielderrors as fe
 from localkube.apiserver.fielderrors import FieldError
-from localkube.apiserver.schema import cel_check, cel_python
+from localkube.apiserver.schema import cel_check, cel_cost, cel_python
 from localkube.apiserver.schema.compiled import CompiledSchema
 from localkube.apiserver.schema.node import NIL_PATH
 from localkube.apiserver.schema.values import deep_copy
@@ -41,15 +44,70 @@ def check_structural(schema: Any, *, path: str = DEFAULT_PATH) -> list[FieldErro
     errs: list[FieldError] = []
     if schema.get("nullable") is True:
         errs.append(FieldError(f"{path}.nullable", fe.FORBIDDEN, "nullable cannot be true at the root"))
-    _openapi_subset(schema, path, errs, is_root=True, in_meta=False, defaults_forbidden="")
+    costs = _Costs()
+    _openapi_subset(
+        schema, path, errs, is_root=True, in_meta=False, defaults_forbidden="", scope=_Scope(1, costs)
+    )
     structural: list[FieldError] = []
     _structural(schema, path, _ROOT, structural)
     _completeness(schema, schema, path, path, structural)
     structural.sort(key=lambda e: e.message())
     errs.extend(structural)
-    if not errs:
-        errs.extend(_check_defaults(schema, path))
+    defaults = [] if errs else _check_defaults(schema, path)
+    errs.extend(defaults)
+    if not structural and not defaults:
+        # kube-apiserver estimates the rules' costs of a structural schema with valid defaults only
+        errs.extend(costs.errors(path))
     return errs
+
+
+@dataclass
+class _Costs:
+    """The estimated costs of a schema's rules and messageExpressions, and those over budget."""
+
+    observed: list[tuple[str, int]] = field(default_factory=list)
+    over: list[FieldError] = field(default_factory=list)
+
+    def observe(self, path: str, cost: int, what: str) -> None:
+        if cost > cel_cost.PER_EXPRESSION_LIMIT:
+            message = cel_cost.budget_message(what, cost, cel_cost.PER_EXPRESSION_LIMIT)
+            self.over.append(FieldError(path, fe.FORBIDDEN, message))
+        self.observed.append((path, cost))
+
+    def errors(self, path: str) -> list[FieldError]:
+        found = list(self.over)
+        total = min(sum(cost for _, cost in self.observed), 2**64 - 1)
+        if total > cel_cost.CRD_LIMIT:
+            # the (at most four) dearest that are each at least 1% of the limit
+            dearest = [o for o in self.observed if o[1] >= cel_cost.CRD_LIMIT // 100]
+            for where, _ in sorted(dearest, key=lambda o: -o[1])[:4]:
+                found.append(
+                    FieldError(
+                        where,
+                        fe.FORBIDDEN,
+                        "contributed to estimated rule cost total exceeding cost limit for entire "
+                        "OpenAPIv3 schema",
+                    )
+                )
+            what = "x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema"
+            message = cel_cost.budget_message(what, total, cel_cost.CRD_LIMIT)
+            found.append(FieldError(path, fe.FORBIDDEN, message))
+        return found
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a node's rules run: how many of the node one object can hold (None: no enclosing
+    list or map bounds it), and the schema's cost tally."""
+
+    cardinality: int | None
+    costs: _Costs
+
+    def child(self, parent: dict[str, Any]) -> _Scope:
+        most = cel_cost.max_elements(parent)
+        if self.cardinality is None or most is None:
+            return _Scope(None, self.costs)
+        return _Scope(cel_cost.multiply(self.cardinality, most) or 0, self.costs)
 
 
 _ANCHOR = "<schema>"
@@ -85,6 +143,7 @@ def _openapi_subset(
     is_root: bool,
     in_meta: bool,
     defaults_forbidden: str,
+    scope: _Scope | None = None,
 ) -> None:
     t = s.get("type")
     if isinstance(t, str) and t and t not in _TYPES:
@@ -152,7 +211,8 @@ def _openapi_subset(
                 False,
             )
         )
-    _extension_rules(s, path, errs, is_root)
+    _extension_rules(s, path, errs, is_root, scope)
+    child = scope.child(s) if scope is not None else None
     if isinstance(ap, dict):
         sub_forbid = (
             "inside additionalProperties applying to object metadata" if in_meta else defaults_forbidden
@@ -164,6 +224,7 @@ def _openapi_subset(
             is_root=False,
             in_meta=in_meta,
             defaults_forbidden=sub_forbid,
+            scope=child,
         )
     embedded = bool(s.get("x-kubernetes-embedded-resource"))
     for name, sub in props.items():
@@ -181,6 +242,7 @@ def _openapi_subset(
             is_root=False,
             in_meta=sub_meta,
             defaults_forbidden=sub_forbid,
+            scope=child,
         )
     if isinstance(s.get("not"), dict):
         _openapi_subset(
@@ -210,10 +272,13 @@ def _openapi_subset(
             is_root=False,
             in_meta=in_meta,
             defaults_forbidden=defaults_forbidden,
+            scope=child,
         )
 
 
-def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError], is_root: bool = False) -> None:
+def _extension_rules(
+    s: dict[str, Any], path: str, errs: list[FieldError], is_root: bool = False, scope: _Scope | None = None
+) -> None:
     t = s.get("type") or ""
     map_type = s.get("x-kubernetes-map-type")
     if map_type is not None:
@@ -331,6 +396,7 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError], is_ro
         if not isinstance(rule, dict) or not rule.get("rule"):
             errs.append(FieldError(f"{rpath}.rule", fe.REQUIRED, "rule is not specified"))
             continue
+        compiled = True
         for key in ("rule", "messageExpression"):
             if not isinstance(rule.get(key), str):
                 continue
@@ -341,6 +407,9 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError], is_ro
             )
             if why:
                 errs.append(FieldError(f"{rpath}.{key}", fe.INVALID, why, _rule_struct(rule)))
+            elif scope is not None and compiled and rule[key].strip():
+                _observe_cost(s, f"{rpath}.{key}", rule[key], is_root, key, scope)
+            compiled = compiled and not why
         msg = rule.get("message")
         if msg is not None and isinstance(msg, str):
             if not msg.strip():
@@ -353,6 +422,18 @@ def _extension_rules(s: dict[str, Any], path: str, errs: list[FieldError], is_ro
                     f"{rpath}.message", fe.REQUIRED, "message must be specified if rule contains line breaks"
                 )
             )
+
+
+def _observe_cost(s: dict[str, Any], path: str, text: str, is_root: bool, key: str, scope: _Scope) -> None:
+    """A rule's estimated cost (times how many of its node one object holds) or a
+    messageExpression's (once), held to the per-expression budget and added to the schema's."""
+    as_root = is_root or bool(s.get("x-kubernetes-embedded-resource"))
+    cost = cel_cost.estimate(text, s, as_root)
+    if key == "rule":
+        times = scope.cardinality if scope.cardinality is not None else cel_cost.cardinality(s, as_root)
+        scope.costs.observe(path, cel_cost.multiply(cost, times), "estimated rule cost")
+    else:
+        scope.costs.observe(path, cost, "estimated messageExpression cost")
 
 
 def _type_must_be(path: str, t: str, what: str) -> FieldError:
