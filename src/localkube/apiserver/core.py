@@ -206,7 +206,7 @@ class Core:
             meta.pop(k, None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now()
-        if info.strategy.generation:
+        if info.strategy.generation or info.strategy.generation_on_create_only:
             meta["generation"] = 1
         if info.has_status and not info.strategy.keeps_status_on_create:
             obj.pop("status", None)
@@ -813,7 +813,8 @@ class Core:
             # a namespace's delete (its own registry code) sets no grace period
             if not strategy.delete_marks:
                 meta["deletionGracePeriodSeconds"] = grace or 0
-            if strategy.generation:
+            # rest.BeforeDelete: any object that has a generation gets a new one
+            if int(meta.get("generation") or 0) > 0:
                 meta["generation"] = int(meta.get("generation") or 0) + 1
         elif grace < int(meta.get("deletionGracePeriodSeconds") or 0):
             meta["deletionTimestamp"] = time_in(grace)

@@ -448,3 +448,20 @@ def daemonset(obj: dict[str, Any]) -> None:
     )
     spec.setdefault("revisionHistoryLimit", 10)
     _template(spec)
+
+
+def priority_class(obj: dict[str, Any]) -> None:
+    obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
+def endpoint_slice(obj: dict[str, Any]) -> None:
+    """An endpoint's conditions are a struct in Go, which its JSON writes even when empty."""
+    for endpoint in obj.get("endpoints") or ():
+        if isinstance(endpoint, dict) and endpoint.get("conditions") is None:
+            endpoint["conditions"] = {}
+
+
+def ingress_class(obj: dict[str, Any]) -> None:
+    params = (obj.get("spec") or {}).get("parameters")
+    if isinstance(params, dict):
+        params.setdefault("scope", "Cluster")

@@ -58,6 +58,8 @@ class Strategy:
     name_rule: str = "subdomain"
     # PrepareForUpdate bumps metadata.generation when anything but metadata (and status) changes
     generation: bool = False
+    # PrepareForCreate sets metadata.generation to 1 but updates never bump it (PriorityClass)
+    generation_on_create_only: bool = False
     # AllowCreateOnUpdate: a PUT of a missing object creates it
     create_on_update: bool = False
     # AllowUnconditionalUpdate: an update without metadata.resourceVersion is allowed

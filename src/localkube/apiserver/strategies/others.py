@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from localkube.apiserver import metadata
+from localkube.apiserver import defaults, metadata
+from localkube.apiserver.fielderrors import INVALID, FieldError
 from localkube.apiserver.printers.admission import (
     POLICY_BINDING_PRINTER,
     VALIDATING_ADMISSION_POLICY_PRINTER,
@@ -37,7 +38,16 @@ from localkube.apiserver.printers.storage import (
     VOLUME_ATTACHMENT_PRINTER,
     VOLUME_ATTRIBUTES_CLASS_PRINTER,
 )
-from localkube.apiserver.strategy import Strategy
+from localkube.apiserver.strategy import Obj, Strategy
+
+
+def _ingress_class_update(old: Obj, new: Obj) -> list[FieldError]:
+    """The controller an IngressClass names cannot change (ValidateIngressClassUpdate)."""
+    before, after = (o.get("spec", {}).get("controller") for o in (old, new))
+    if after == before:
+        return []
+    return [FieldError("spec.controller", INVALID, "field is immutable", after)]
+
 
 LEASE = Strategy(validate=metadata.validate_lease, printer=LEASE_PRINTER)
 # kinds whose spec changes bump metadata.generation
@@ -61,11 +71,18 @@ RESOURCE_CLAIM = Strategy(returns_deleted_object=True, printer=RESOURCE_CLAIM_PR
 RESOURCE_CLAIM_TEMPLATE = Strategy(returns_deleted_object=True, printer=RESOURCE_CLAIM_TEMPLATE_PRINTER)
 # kinds with nothing of their own but kube-apiserver's columns
 CONTROLLER_REVISION = Strategy(printer=CONTROLLER_REVISION_PRINTER)
-ENDPOINT_SLICE = Strategy(printer=ENDPOINT_SLICE_PRINTER)
-INGRESS_CLASS = Strategy(printer=INGRESS_CLASS_PRINTER)
-PRIORITY_CLASS = Strategy(printer=PRIORITY_CLASS_PRINTER)
+ENDPOINT_SLICE = Strategy(generation=True, default=defaults.endpoint_slice, printer=ENDPOINT_SLICE_PRINTER)
+INGRESS_CLASS = Strategy(
+    generation=True,
+    default=defaults.ingress_class,
+    validate_update=_ingress_class_update,
+    printer=INGRESS_CLASS_PRINTER,
+)
+PRIORITY_CLASS = Strategy(
+    generation_on_create_only=True, default=defaults.priority_class, printer=PRIORITY_CLASS_PRINTER
+)
 RUNTIME_CLASS = Strategy(printer=RUNTIME_CLASS_PRINTER)
 IP_ADDRESS = Strategy(printer=IP_ADDRESS_PRINTER)
 SERVICE_CIDR = Strategy(printer=SERVICE_CIDR_PRINTER)
 # mutating and validating webhook configurations print alike
-WEBHOOK_CONFIGURATION = Strategy(printer=WEBHOOK_CONFIGURATION_PRINTER)
+WEBHOOK_CONFIGURATION = Strategy(generation=True, printer=WEBHOOK_CONFIGURATION_PRINTER)
