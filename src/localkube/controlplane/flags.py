@@ -3,6 +3,7 @@ and the Node authorizer on, service-account tokens signed with our key, one CA f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,13 +127,16 @@ def _component(layout: Layout, name: str, port: int) -> list[str]:
     ]
 
 
-def controller_manager(layout: Layout, ports: Ports, creds: Credentials, *, service_cidr: str) -> list[str]:
+def controller_manager(
+    layout: Layout, ports: Ports, creds: Credentials, *, service_cidr: str, disabled: Sequence[str] = ()
+) -> list[str]:
     return [
         *_component(layout, "kube-controller-manager", ports.controller_manager),
         f"--service-account-private-key-file={creds.sa_key}",
         f"--root-ca-file={creds.ca_cert}",
         "--use-service-account-credentials=true",
         f"--service-cluster-ip-range={service_cidr}",
+        *([f"--controllers=*,{','.join('-' + name for name in disabled)}"] if disabled else []),
     ]
 
 

@@ -95,8 +95,11 @@ class KubernetesControlPlane:
         node_address: str = "10.244.0.1",
         node_name: str = "localkube",
         extra_sans: Sequence[str] = (),
+        disabled_controllers: Sequence[str] = (),
     ) -> None:
         self.data_dir = Path(data_dir)
+        # kube-controller-manager's controllers not to run (its --controllers=*,-name)
+        self.disabled_controllers = tuple(disabled_controllers)
         self.binaries = find_binaries(binaries)
         self.layout = flags.Layout(self.binaries, self.data_dir)
         self.port = port
@@ -182,7 +185,9 @@ class KubernetesControlPlane:
         self._wait_http("kube-apiserver", f"{self.url}/readyz", self._client_ssl(), creds.admin_token)
         self._spawn(
             "kube-controller-manager",
-            flags.controller_manager(self.layout, ports, creds, service_cidr=self.service_cidr),
+            flags.controller_manager(
+                self.layout, ports, creds, service_cidr=self.service_cidr, disabled=self.disabled_controllers
+            ),
         )
         self._spawn("kube-scheduler", flags.scheduler(self.layout, ports))
         insecure = ssl.create_default_context()
