@@ -1,7 +1,9 @@
 """The type check kube-apiserver's CEL compilation runs on a CRD's validation rules, against the
 schema of the node each rule is on: a field the schema does not declare, an operator with no
 overload for its operands' types (`self.name + 1` on a string), `&&`/`||` on a non-bool, and a
-rule that does not evaluate to a bool fail the CRD with 422 instead of every object later.
+rule that does not evaluate to a bool fail the CRD with 422 instead of every object later, and so
+does a name kube-apiserver does not declare (cel_env.py: `math.greatest`, `cel.bind`, a misspelt
+function) or a library function given types none of its overloads takes (`'abc'.reverse()`).
 
 Types come from literals, the schema (`self`, `oldSelf`, a macro's variable over a list's items)
 and a few functions (`size`, conversions); anything else is `dyn`, which nothing is checked
@@ -15,6 +17,7 @@ from typing import Any
 
 import celpy
 
+from localkube.apiserver.schema import cel_env
 from localkube.apiserver.schema.cel_python import OPEN, ROOT_FIELDS, field_schema, parsed
 
 # A CEL type: a primitive's name, a schema (a value read from the object), or None for dyn
@@ -64,20 +67,17 @@ RESULT_TYPES = {
     "all": "bool",
     "exists": "bool",
     "exists_one": "bool",
+    "existsOne": "bool",
 }
 # grammar nodes that are their only child's value
 _PASS_THROUGH = frozenset(
     {"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication", "unary"}
     | {"member", "primary", "literal", "paren_expr"}
 )
-_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
-_QUANTIFIERS = frozenset({"all", "exists", "exists_one"})  # these take two variables too
 # string formats kube-apiserver types as something other than a string
 _FORMATS = {"byte": "bytes", "duration": "duration", "date-time": "timestamp", "date": "timestamp"}
 # arithmetic on these has overloads of mixed types (timestamp + duration): not checked here
 _TIME = frozenset({"timestamp", "duration"})
-# string methods taking one string: a receiver and argument of other types have no overload
-_STRING_METHODS = frozenset({"startsWith", "endsWith", "contains", "matches"})
 _SCHEMA_TYPES = {"int": "integer", "double": "number", "bool": "boolean", "string": "string"}
 
 
@@ -161,14 +161,21 @@ class _Checker:
         if data == "member_dot_arg":
             return self._method(children, env)
         if data == "ident_arg":
-            for arg in call_args(children[1:]):
-                self.typ(arg, env)
-            return RESULT_TYPES.get(str(children[0]))
+            name = str(children[0])
+            args = call_args(children[1:])
+            if name == "has" and len(args) == 1:  # a macro: its argument is a field selection
+                self.typ(args[0], env)
+                return "bool"
+            return self._call(name, [], args, env, self._skip(children[0].end_pos))
         if data == "ident":
             name = str(children[0])
             if name in env:
                 return env[name]
-            return self.schema if name in ("self", "oldSelf") else None
+            if name in cel_env.VARIABLES:
+                return self.schema
+            if name not in cel_env.TYPE_NAMES:
+                self._error(int(children[0].start_pos), _undeclared(name))
+            return None
         if len(children) == 1 and data in _PASS_THROUGH:
             return self.typ(children[0], env)
         parts = [self.typ(child, env) for child in children]
@@ -218,36 +225,49 @@ class _Checker:
         self._error(at, f"found no matching overload for '{name}' applied to '({lt}, {rt})'")
 
     def _select(self, base_node: Any, name: Any, env: dict[str, Typ]) -> Typ:
+        if f"{qualified(base_node)}.{name}" in cel_env.TYPE_NAMES:  # google.protobuf.Timestamp
+            return None
         base = self.typ(base_node, env)
         if not isinstance(base, dict) or base is OPEN:
             return None
         if base is self.schema and self.at_root and str(name) in ROOT_FIELDS:
             return None
         found = field_schema(base, str(name))
+        dot = self._after(base_node)
         if found is None:
-            self._error(self._after(base_node), f"undefined field '{name}'")
+            self._error(dot, f"undefined field '{name}'")
+        if self.text[self._skip(dot + 1) : self._skip(dot + 1) + 1] == "?":
+            return None  # `a.?b`: an optional of the field (cel_python blanks the '?' to parse)
         return found
 
     def _method(self, children: list[Any], env: dict[str, Typ]) -> Typ:
         target, name = children[0], str(children[1])
-        base = self.typ(target, env)
         args = call_args(children[2:])
+        at = self._skip(children[1].end_pos)
+        bound = cel_env.MACROS.get((name, len(args)))
+        namespace = qualified(target)
+        if bound is None and namespace is not None and cel_env.declared(f"{namespace}.{name}"):
+            return self._call(f"{namespace}.{name}", [], args, env, at)  # sets.contains(...)
+        base = self.typ(target, env)
+        if bound is None:
+            return self._call(name, [base], args, env, at)
         inner = dict(env)
-        if name in _MACROS and len(args) >= 2 and isinstance(base, dict) and base is not OPEN:
-            var = variable(args[0])
-            second = variable(args[1]) if name in _QUANTIFIERS and len(args) == 3 else None
-            if second is not None:  # all(i, v, p): an index (a key) and the item (the value)
-                is_list = base.get("type") == "array"
-                extra = base.get("additionalProperties")
-                inner[second] = _element(base) if is_list else extra if isinstance(extra, dict) else None
-                if var is not None:
-                    inner[var] = "int" if is_list else "string"
-                args = args[2:]
-            else:
-                if var is not None:
-                    inner[var] = _element(base)
-                args = args[1:]
-        found = [self.typ(arg, inner) for arg in args]
+        names = [variable(arg) for arg in args[:bound]]
+        if bound == 2:  # all(i, v, p): an index (a key) and the item (the value)
+            over: dict[str, Any] = base if isinstance(base, dict) else {}
+            is_list = over.get("type") == "array"
+            extra = over.get("additionalProperties")
+            types: list[Typ] = [
+                "int" if is_list else "string" if isinstance(extra, dict) else None,
+                _element(over) if is_list else extra if isinstance(extra, dict) else None,
+            ]
+        else:
+            ranged = isinstance(base, dict) and name not in ("optMap", "optFlatMap")
+            types = [_element(base) if isinstance(base, dict) and ranged else None]
+        for var, typ in zip(names, types, strict=True):
+            if var is not None:
+                inner[var] = typ if base is not OPEN else None
+        found = [self.typ(arg, inner) for arg in args[bound:]]
         if name == "filter":
             return base
         if name == "map" and len(found) == 1:  # a list of what the expression gives
@@ -257,14 +277,53 @@ class _Checker:
                 if element in _SCHEMA_TYPES
                 else None
             )
-        if name in _STRING_METHODS and len(found) == 1:
-            receiver, arg = primitive(base), primitive(found[0])
-            if receiver is not None and arg is not None and (receiver, arg) != ("string", "string"):
-                self._error(
-                    self._skip(children[1].end_pos),
-                    f"found no matching overload for '{name}' applied to '{receiver}.({arg})'",
-                )
         return RESULT_TYPES.get(name)
+
+    def _call(self, name: str, receiver: list[Typ], args: list[Any], env: dict[str, Typ], at: int) -> Typ:
+        """A function call (a method's when `receiver` holds its target's type): its name must be
+        declared, and where every type is known, one overload must take them."""
+        found = [self.typ(arg, env) for arg in args]
+        if not cel_env.declared(name):
+            self._error(at, _undeclared(name))
+            return None
+        known = [cel_type(t) for t in receiver + found]
+        if all(t is not None for t in known):
+            why = cel_env.no_overload(name, [t for t in known if t is not None], bool(receiver))
+            if why:
+                self._error(at, why)
+        return RESULT_TYPES.get(name)
+
+
+def _undeclared(name: str) -> str:
+    return f"undeclared reference to '{name}' (in container '')"
+
+
+def cel_type(t: Typ) -> str | None:
+    """A known type in cel_env's notation (`list(string)`), None when it is not known."""
+    if isinstance(t, dict) and t is not OPEN and t.get("type") == "array" and not t.get("nullable"):
+        items = t.get("items")
+        element = cel_type(items) if isinstance(items, dict) else None
+        return f"list({element})" if element else None
+    if isinstance(t, dict) and t is not OPEN and t.get("type") == "object" and not t.get("nullable"):
+        extra = t.get("additionalProperties")
+        value = cel_type(extra) if isinstance(extra, dict) and not t.get("properties") else None
+        return f"map(string,{value})" if value else None
+    found = primitive(t)
+    return {"timestamp": "Timestamp", "duration": "Duration", "null": None}.get(str(found), found)
+
+
+def qualified(node: Any) -> str | None:
+    """The dotted name when `node` is nothing but one (`sets`, `google.protobuf`), else None."""
+    while hasattr(node, "data") and len(node.children) == 1 and node.data != "ident":
+        node = node.children[0]
+    if not hasattr(node, "data"):
+        return None
+    if node.data == "ident":
+        return str(node.children[0])
+    if node.data == "member_dot":
+        base = qualified(node.children[0])
+        return f"{base}.{node.children[1]}" if base is not None else None
+    return None
 
 
 def call_args(children: list[Any]) -> list[Any]:

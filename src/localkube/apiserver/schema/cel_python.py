@@ -29,7 +29,36 @@ def _environment() -> celpy.Environment:
 
 @functools.lru_cache(maxsize=4096)
 def parsed(expression: str) -> Any:
-    return _environment().compile(expression)
+    """The expression's parse tree, its optional-value markers blanked (`checkable`)."""
+    return _environment().compile(checkable(expression))
+
+
+def checkable(expression: str) -> str:
+    """`expression` as cel-python's grammar takes it: the '?' of CEL's optional syntax (`a.?b`,
+    `a[?i]`, `[?x]`, `{?k: v}`), which that grammar lacks, becomes a space, so positions stay
+    those of the rule; cel_check types such a selection as unknown."""
+    out = list(expression)
+    quote = ""
+    last = ""  # the last character outside strings that is not space
+    i = 0
+    while i < len(expression):
+        c = expression[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif expression.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif c in "'\"":
+            quote = c * 3 if expression.startswith(c * 3, i) else c
+            i += len(quote) - 1
+            last = c
+        elif c == "?" and last in (".", "[", "{", ","):
+            out[i] = " "
+        elif not c.isspace():
+            last = c
+        i += 1
+    return "".join(out)
 
 
 # a schema node past which a rule's field names are not checked: any field may be there
@@ -62,87 +91,14 @@ def field_schema(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 @functools.lru_cache(maxsize=4096)
 def syntax_error(expression: str) -> str:
-    """Kubernetes' wording of why `expression` does not compile ("" when it does): a syntax error,
-    or a name no library declares (a misspelt function fails the CRD, as in kube-apiserver,
-    instead of passing every object)."""
+    """Kubernetes' wording of why `expression` does not parse ("" when it does); the names it
+    uses and their types are cel_check's."""
     try:
-        tree = parsed(expression)
+        parsed(expression)
     except celpy.CELParseError as e:
         line, column = getattr(e, "line", None) or 1, getattr(e, "column", None) or 0
         return f"compilation failed: ERROR: <input>:{line}:{column}: Syntax error: {str(e).strip()}"
-    found = undeclared(tree)
-    if found is None:
-        return ""
-    name, line, column = found
-    where = f"compilation failed: ERROR: <input>:{line}:{column}"
-    return f"{where}: undeclared reference to '{name}' (in container '')"
-
-
-# CEL's standard functions and the libraries kube-apiserver gives CRD rules (k8s.io/apiserver's
-# cel/library and cel-go's ext: strings, lists, sets, math, encoders, optional, bindings, semver),
-# whether or not this engine evaluates them: a rule naming one compiles.
-_STANDARD_AND_EXTENSIONS = frozenset(
-    """
-    size int uint double string bytes bool type dyn duration timestamp matches contains startsWith
-    endsWith has all exists exists_one map filter getDate getDayOfMonth getDayOfWeek getDayOfYear
-    getFullYear getHours getMilliseconds getMinutes getMonth getSeconds charAt indexOf lastIndexOf
-    lowerAscii upperAscii replace split substring trim join quote reverse format isSorted sum min
-    max slice flatten distinct sort sortBy range first last find findAll url isURL getScheme getHost
-    getHostname getPort getEscapedPath getQuery ip isIP isCanonical family isUnspecified isLoopback
-    isLinkLocalMulticast isLinkLocalUnicast isGlobalUnicast cidr isCIDR containsIP containsCIDR
-    masked prefixLength named validate of none ofNonZeroValue hasValue value orValue or optMap
-    optFlatMap equivalent intersects greatest least ceil floor round trunc abs sign isInf isNaN
-    isFinite bitAnd bitOr bitXor bitNot bitShiftLeft bitShiftRight sqrt encode decode bind
-    transformList transformMap transformMapEntry semver isSemver major minor patch isLessThan
-    isGreaterThan compareTo
-    """.split()  # noqa: SIM905 - a word list reads better than 150 quoted names
-)
-# Variables a rule may name besides its own bound ones: the value and the library namespaces.
-_VARIABLES = frozenset(
-    {"self", "oldSelf", "math", "base64", "cel", "sets", "strings", "format", "ip", "optional"}
-)
-_TYPE_NAMES = frozenset(
-    {"int", "uint", "double", "string", "bytes", "bool", "list", "map", "null_type", "type"}
-)
-_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter", "transformList", "transformMap", "bind"})
-
-
-@functools.cache
-def _declared() -> frozenset[str]:
-    return _STANDARD_AND_EXTENSIONS | frozenset(cel_library.FUNCTIONS) | frozenset(KUBERNETES_LIBRARY)
-
-
-def _bare_ident(tree: Any) -> str | None:
-    """The name if this expression subtree is nothing but an identifier (a macro's variable)."""
-    # cel-python's AST is a lark Tree: nodes have `data` and `children`, tokens are strings
-    while hasattr(tree, "data") and len(tree.children) == 1 and tree.data != "ident":
-        tree = tree.children[0]
-    if hasattr(tree, "data") and tree.data == "ident":
-        return str(tree.children[0])
-    return None
-
-
-def undeclared(tree: Any) -> tuple[str, int, int] | None:
-    """The first name the expression uses that nothing declares: (name, line, column)."""
-    bound: set[str] = set()
-    for node in tree.iter_subtrees():
-        if node.data == "member_dot_arg" and str(node.children[1]) in _MACROS and len(node.children) > 2:
-            args = node.children[2].children
-            bound.update(n for n in (_bare_ident(a) for a in args[:-1]) if n)
-    for node in tree.iter_subtrees_topdown():
-        token: Any = None
-        if node.data == "ident":
-            token = node.children[0]
-            if str(token) in _VARIABLES or str(token) in bound or str(token) in _TYPE_NAMES:
-                continue
-        elif node.data in ("ident_arg", "member_dot_arg"):
-            token = node.children[0] if node.data == "ident_arg" else node.children[1]
-            if str(token) in _declared():
-                continue
-        else:
-            continue
-        return str(token), getattr(token, "line", 1) or 1, getattr(token, "column", 1) or 1
-    return None
+    return ""
 
 
 @dataclass(frozen=True)
@@ -224,8 +180,9 @@ KUBERNETES_LIBRARY: dict[str, Any] = {
 
 
 def fallback(text: str) -> CelProgram | None:
-    """The rule as a cel-python program, or None if it does not parse (the CRD was refused)."""
-    if syntax_error(text):
+    """The rule as a cel-python program, or None if it does not parse (the CRD was refused) or
+    uses optional syntax, which cel-python cannot run (the rule is not evaluated)."""
+    if syntax_error(text) or checkable(text) != text:
         return None
     env = _environment()
     program = env.program(env.compile(text), functions={**cel_library.FUNCTIONS, **KUBERNETES_LIBRARY})
