@@ -23,7 +23,7 @@ from typing import Any
 from kubeschema._build import Options, definition, structural, well_known_definitions
 from kubeschema._names import class_for_definition, definition_names, kinds
 
-__all__ = ["definition_name", "definitions", "definitions_v3", "empty_status", "schema_for", "type_schema"]
+__all__ = ["definition_name", "definitions", "definitions_v3", "schema_for", "type_schema"]
 
 
 def _class_of(name: str) -> str:
@@ -116,25 +116,3 @@ def _to_v3(node: Any) -> Any:
             return target
         out["allOf"] = [target]
     return out
-
-
-_ZERO = {"integer": 0, "number": 0, "string": "", "boolean": False}
-
-
-@cache
-def _empty_status(api_version: str, kind: str) -> tuple[tuple[str, Any], ...]:
-    schema = schema_for(api_version, kind, descriptions=False) or {}
-    status = schema.get("properties", {}).get("status", {})
-    props = status.get("properties", {})
-    return tuple(
-        (name, _ZERO[props[name]["type"]])
-        for name in status.get("required", [])
-        if props.get(name, {}).get("type") in _ZERO
-    )
-
-
-def empty_status(api_version: str, kind: str) -> dict[str, Any]:
-    """A new object's status as kube-apiserver writes it: Go serialises a required scalar field
-    (no `omitempty`, e.g. ReplicaSetStatus.replicas) as its zero value, and strict clients insist
-    on it being there."""
-    return dict(_empty_status(api_version, kind))

@@ -157,6 +157,8 @@ def _field_schema(cls: str, f: Field, opts: Options, stack: tuple[str, ...]) -> 
         out = {"type": "object", "additionalProperties": _element(cls, f.name, inner, opts, stack)}
         if key in facts.ATOMIC_MAPS:
             out["x-kubernetes-map-type"] = "atomic"
+    elif key in facts.ATOMIC_JSON:
+        out = {**_element(cls, f.name, inner, opts, stack), "x-kubernetes-map-type": "atomic"}
     else:
         out = _element(cls, f.name, inner, opts, stack)
     if key in facts.DEFAULTS:

@@ -305,6 +305,39 @@ _lists("V1NetworkPolicyIngressRule", ("from", "ports"))
 _lists("V1IPBlock", ("except",))
 _lists("V1beta2DeviceTaintRuleStatus", conditions=("type",))
 _lists("V1CustomResourceDefinitionStatus", conditions=("type",))
+# the map and set lists of the other built-in groups (k8s.io/api v0.37.2 +listType markers)
+for _status in (
+    "V1DeploymentStatus",
+    "V1ReplicaSetStatus",
+    "V1StatefulSetStatus",
+    "V1DaemonSetStatus",
+    "V1PodDisruptionBudgetStatus",
+    "V2HorizontalPodAutoscalerStatus",
+    "V1FlowSchemaStatus",
+    "V1PriorityLevelConfigurationStatus",
+    "V1ValidatingAdmissionPolicyStatus",
+    "V1ServiceCIDRStatus",
+    "V1CertificateSigningRequestStatus",
+    "V1AllocatedDeviceStatus",
+):
+    _lists(_status, conditions=("type",))
+_lists("V1ValidatingAdmissionPolicySpec", matchConditions=("name",), variables=("name",))
+_lists("V1MutatingAdmissionPolicySpec", matchConditions=("name",))
+_lists("V1ValidatingAdmissionPolicyBindingSpec", validationActions=())
+_lists("V1ValidatingWebhookConfiguration", webhooks=("name",))
+_lists("V1MutatingWebhookConfiguration", webhooks=("name",))
+_lists("V1ValidatingWebhook", matchConditions=("name",))
+_lists("V1MutatingWebhook", matchConditions=("name",))
+_lists("V1CSIDriverSpec", volumeLifecycleModes=())
+_lists("V1CSINodeSpec", drivers=("name",))
+_lists("V1ResourcePolicyRule", verbs=(), apiGroups=(), resources=(), namespaces=())
+_lists("V1NonResourcePolicyRule", verbs=(), nonResourceURLs=())
+_lists("V1ResourceSliceSpec", skipNodeOperations=())
+_lists("V1DeviceRequestAllocationResult", skipNodeOperations=())
+_lists("V1ResourceClaimStatus", reservedFor=("uid",), devices=("driver", "device", "pool", "shareID"))
+_lists("V1Endpoint", addresses=())
+_lists("V1PodFailurePolicyOnExitCodesRequirement", values=())
+_lists("V1UncountedTerminatedPods", succeeded=(), failed=())
 
 # Structs marked +structType=atomic in k8s.io/api and apimachinery v0.37: kube-apiserver's schema
 # (the field manager's, and its OpenAPI documents) owns and replaces a reference to one whole.
@@ -363,8 +396,15 @@ CONTROLLER_GEN_ATOMIC_STRUCTS: frozenset[str] = ATOMIC_STRUCTS | {
 
 # Maps marked +mapType=atomic.
 ATOMIC_MAPS: frozenset[tuple[str, str]] = frozenset(
-    {("V1PodSpec", "nodeSelector"), ("V1ServiceSpec", "selector")}
+    {
+        ("V1PodSpec", "nodeSelector"),
+        ("V1ServiceSpec", "selector"),
+        ("V1ReplicationControllerSpec", "selector"),
+    }
 )
+# runtime.RawExtension fields, which kube-apiserver's field manager owns whole (its schema gives
+# them no fields)
+ATOMIC_JSON: frozenset[tuple[str, str]] = frozenset({("V1ControllerRevision", "data")})
 
 # kubebuilder value validations on apimachinery types (controller-gen copies them into CRDs).
 _QUALIFIED_NAME = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import os
 from typing import Any
 
@@ -336,7 +337,9 @@ def job(obj: dict[str, Any]) -> None:
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    spec.setdefault("manualSelector", False)
     _template(spec)
+    _job_labels(obj)
 
 
 def cron_job(obj: dict[str, Any]) -> None:
@@ -375,6 +378,18 @@ def job_selector(obj: dict[str, Any]) -> None:
         tmeta = template.setdefault("metadata", {})
         if isinstance(tmeta, dict):
             tmeta.setdefault("labels", {}).update(labels)
+    # SetDefaults_Job again, as kube-apiserver decodes the stored Job: the generated labels too
+    _job_labels(obj)
+
+
+def _job_labels(obj: dict[str, Any]) -> None:
+    """SetDefaults_Job: a Job without labels gets its pod template's."""
+    template = (obj.get("spec") or {}).get("template")
+    tmeta = template.get("metadata") if isinstance(template, dict) else None
+    tlabels = tmeta.get("labels") if isinstance(tmeta, dict) else None
+    meta = obj.setdefault("metadata", {})
+    if isinstance(tlabels, dict) and tlabels and isinstance(meta, dict) and not meta.get("labels"):
+        meta["labels"] = dict(tlabels)
 
 
 def crd(obj: dict[str, Any]) -> None:
@@ -433,9 +448,18 @@ def statefulset(obj: dict[str, Any]) -> None:
         return
     spec.setdefault("replicas", 1)
     spec.setdefault("podManagementPolicy", "OrderedReady")
-    spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
+    strategy = spec.setdefault("updateStrategy", {})
+    if isinstance(strategy, dict) and not strategy.get("type"):
+        strategy["type"] = "RollingUpdate"
+        strategy.setdefault("rollingUpdate", {})
+    rolling = strategy.get("rollingUpdate") if isinstance(strategy, dict) else None
+    if strategy.get("type") == "RollingUpdate" and isinstance(rolling, dict):
+        rolling.setdefault("partition", 0)
+        rolling.setdefault("maxUnavailable", 1)  # the MaxUnavailableStatefulSet gate is on in v1.37
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+    for claim in _each(spec.get("volumeClaimTemplates")):
+        persistent_volume_claim(claim)
     _template(spec)
 
 
@@ -448,6 +472,24 @@ def daemonset(obj: dict[str, Any]) -> None:
     )
     spec.setdefault("revisionHistoryLimit", 10)
     _template(spec)
+    # the internal spec.templateGeneration, which apps/v1 carries as this annotation: 1 at create
+    annotations = obj.setdefault("metadata", {}).setdefault("annotations", {})
+    if isinstance(annotations, dict):
+        annotations.setdefault(DAEMON_SET_TEMPLATE_GENERATION, "1")
+
+
+DAEMON_SET_TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+
+
+def daemonset_template_generation(old: dict[str, Any], new: dict[str, Any], now: str) -> None:
+    """PrepareForUpdate: a client cannot set the template generation; a template change bumps it."""
+    try:
+        generation = int((old["metadata"].get("annotations") or {}).get(DAEMON_SET_TEMPLATE_GENERATION, "1"))
+    except ValueError:
+        generation = 1
+    if (old.get("spec") or {}).get("template") != (new.get("spec") or {}).get("template"):
+        generation += 1
+    new["metadata"].setdefault("annotations", {})[DAEMON_SET_TEMPLATE_GENERATION] = str(generation)
 
 
 def priority_class(obj: dict[str, Any]) -> None:
@@ -465,3 +507,239 @@ def ingress_class(obj: dict[str, Any]) -> None:
     params = (obj.get("spec") or {}).get("parameters")
     if isinstance(params, dict):
         params.setdefault("scope", "Cluster")
+
+
+def _each(items: Any) -> list[dict[str, Any]]:
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _port_protocols(ports: Any) -> None:
+    for port in _each(ports):
+        port.setdefault("protocol", "TCP")
+
+
+def endpoints(obj: dict[str, Any]) -> None:
+    """SetDefaults_EndpointPort."""
+    for subset in _each(obj.get("subsets")):
+        _port_protocols(subset.get("ports"))
+
+
+def network_policy(obj: dict[str, Any]) -> None:
+    """SetDefaults_NetworkPolicyPort, and SetDefaults_NetworkPolicy's policyTypes: Ingress always,
+    Egress when the policy has egress rules."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    for rule in _each(spec.get("ingress")) + _each(spec.get("egress")):
+        _port_protocols(rule.get("ports"))
+    if not spec.get("policyTypes"):
+        spec["policyTypes"] = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+
+
+def role_binding(obj: dict[str, Any]) -> None:
+    """SetDefaults_Subject: a User's or Group's apiGroup is RBAC's."""
+    for subject in _each(obj.get("subjects")):
+        if subject.get("kind") in ("User", "Group"):
+            subject.setdefault("apiGroup", "rbac.authorization.k8s.io")
+
+
+def storage_class(obj: dict[str, Any]) -> None:
+    obj.setdefault("reclaimPolicy", "Delete")
+    obj.setdefault("volumeBindingMode", "Immediate")
+
+
+def csi_driver(obj: dict[str, Any]) -> None:
+    """SetDefaults_CSIDriver, with kube v1.37's default feature gates (SELinuxMountReadWriteOncePod,
+    VolumeLimitScaling on)."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    for name, value in (
+        ("attachRequired", True),
+        ("podInfoOnMount", False),
+        ("storageCapacity", False),
+        ("fsGroupPolicy", "ReadWriteOnceWithFSType"),
+        ("requiresRepublish", False),
+        ("seLinuxMount", False),
+        ("preventPodSchedulingIfMissing", False),
+    ):
+        spec.setdefault(name, value)
+    if not spec.get("volumeLifecycleModes"):
+        spec["volumeLifecycleModes"] = ["Persistent"]
+
+
+def flow_schema(obj: dict[str, Any]) -> None:
+    spec = obj.get("spec")
+    if isinstance(spec, dict) and not spec.get("matchingPrecedence"):
+        spec["matchingPrecedence"] = 1000
+
+
+def priority_level_configuration(obj: dict[str, Any]) -> None:
+    """SetDefaults_{Exempt,Limited}PriorityLevelConfiguration and SetDefaults_QueuingConfiguration."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    exempt = spec.get("exempt")
+    if isinstance(exempt, dict):
+        exempt.setdefault("nominalConcurrencyShares", 0)
+        exempt.setdefault("lendablePercent", 0)
+    limited = spec.get("limited")
+    if not isinstance(limited, dict):
+        return
+    limited.setdefault("nominalConcurrencyShares", 30)
+    limited.setdefault("lendablePercent", 0)
+    queuing = (limited.get("limitResponse") or {}).get("queuing")
+    if isinstance(queuing, dict):
+        for name, value in (("handSize", 8), ("queues", 64), ("queueLengthLimit", 50)):
+            if not queuing.get(name):
+                queuing[name] = value
+
+
+def _match_resources(match: Any) -> None:
+    if isinstance(match, dict):
+        match.setdefault("namespaceSelector", {})
+        match.setdefault("objectSelector", {})
+        match.setdefault("matchPolicy", "Equivalent")
+        for rule in _each(match.get("resourceRules")):
+            rule.setdefault("scope", "*")
+
+
+def admission_policy(obj: dict[str, Any]) -> None:
+    """SetDefaults_{Validating,Mutating}AdmissionPolicySpec and SetDefaults_MatchResources."""
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        spec.setdefault("failurePolicy", "Fail")
+        _match_resources(spec.get("matchConstraints"))
+
+
+def webhook_configuration(obj: dict[str, Any]) -> None:
+    """SetDefaults_{Validating,Mutating}Webhook and SetDefaults_Rule: a mutating webhook is also
+    never reinvoked by default."""
+    for webhook in _each(obj.get("webhooks")):
+        webhook.setdefault("failurePolicy", "Fail")
+        webhook.setdefault("matchPolicy", "Equivalent")
+        webhook.setdefault("namespaceSelector", {})
+        webhook.setdefault("objectSelector", {})
+        webhook.setdefault("timeoutSeconds", 10)
+        if obj.get("kind") == "MutatingWebhookConfiguration":
+            webhook.setdefault("reinvocationPolicy", "Never")
+        for rule in _each(webhook.get("rules")):
+            rule.setdefault("scope", "*")
+
+
+def _device_requests(spec: Any) -> None:
+    """SetDefaults_ExactDeviceRequest: one device, counted exactly."""
+    devices = spec.get("devices") if isinstance(spec, dict) else None
+    for request in _each((devices or {}).get("requests") if isinstance(devices, dict) else None):
+        exactly = request.get("exactly")
+        if isinstance(exactly, dict):
+            exactly.setdefault("allocationMode", "ExactCount")
+            if exactly["allocationMode"] == "ExactCount":
+                exactly.setdefault("count", 1)
+
+
+def resource_claim(obj: dict[str, Any]) -> None:
+    _device_requests(obj.get("spec"))
+
+
+def resource_claim_template(obj: dict[str, Any]) -> None:
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        spec.setdefault("metadata", {})  # the template's ObjectMeta is a struct value
+        _device_requests(spec.get("spec"))
+
+
+def ip_address(obj: dict[str, Any]) -> None:
+    """A parentRef's group is `omitempty`: the core group's "" is not written back."""
+    ref = (obj.get("spec") or {}).get("parentRef") if isinstance(obj.get("spec"), dict) else None
+    if isinstance(ref, dict) and ref.get("group") == "":
+        del ref["group"]
+
+
+def limit_range(obj: dict[str, Any]) -> None:
+    """SetDefaults_LimitRangeItem: a container's default limit from its max, its default request
+    from the default limit, else from its min."""
+    for item in _each((obj.get("spec") or {}).get("limits") if isinstance(obj.get("spec"), dict) else None):
+        if item.get("type") != "Container":
+            continue
+        default = dict(item.get("default") or {})
+        request = dict(item.get("defaultRequest") or {})
+        for key, value in (item.get("max") or {}).items():
+            default.setdefault(key, value)
+        for key, value in default.items():
+            request.setdefault(key, value)
+        for key, value in (item.get("min") or {}).items():
+            request.setdefault(key, value)
+        for name, values in (("default", default), ("defaultRequest", request)):
+            if values:  # an empty map is omitempty
+                item[name] = values
+
+
+def persistent_volume(obj: dict[str, Any]) -> None:
+    """SetDefaults_PersistentVolume (and a hostPath's type, a pointer defaulted to "")."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("persistentVolumeReclaimPolicy", "Retain")
+    spec.setdefault("volumeMode", "Filesystem")
+    if isinstance(spec.get("hostPath"), dict):
+        spec["hostPath"].setdefault("type", "")
+
+
+def persistent_volume_claim(obj: dict[str, Any]) -> None:
+    """SetDefaults_PersistentVolumeClaim(Spec); a StatefulSet's claim templates get them too, and
+    are written as whole PersistentVolumeClaims."""
+    obj.setdefault("apiVersion", "v1")
+    obj.setdefault("kind", "PersistentVolumeClaim")
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        spec.setdefault("volumeMode", "Filesystem")
+    status = obj.setdefault("status", {})
+    if isinstance(status, dict):
+        status.setdefault("phase", "Pending")
+
+
+def persistent_volume_status(obj: dict[str, Any], now: str) -> None:
+    """SetDefaults_PersistentVolume's phase, and PrepareForCreate's time of it."""
+    status = obj.setdefault("status", {})
+    if isinstance(status, dict):
+        status.setdefault("phase", "Pending")
+        status.setdefault("lastPhaseTransitionTime", now)
+
+
+# fields of a core/v1 Event (and their events.k8s.io/v1 names) that Go writes when unset: times
+# with no omitempty write null, strings without it "", the source struct {}
+_EVENT_ZEROS: tuple[tuple[str, str, Any], ...] = (
+    ("eventTime", "eventTime", None),
+    ("firstTimestamp", "deprecatedFirstTimestamp", None),
+    ("lastTimestamp", "deprecatedLastTimestamp", None),
+    ("reportingComponent", "", ""),
+    ("reportingInstance", "", ""),
+    ("source", "deprecatedSource", {}),
+)
+
+
+def event_shape(obj: dict[str, Any]) -> None:
+    """An Event as kube-apiserver writes it back, in the names of the version it was written in."""
+    core = obj.get("apiVersion") == "v1"
+    for core_name, events_name, zero in _EVENT_ZEROS:
+        name = core_name if core else events_name
+        if name and name not in obj:
+            obj[name] = copy.deepcopy(zero)
+
+
+def local_api_service(obj: dict[str, Any], now: str) -> None:
+    """PrepareForCreate: an APIService served by this server (no service) is available at once."""
+    if (obj.get("spec") or {}).get("service") is not None:
+        return
+    status = obj.setdefault("status", {})
+    if isinstance(status, dict) and not status.get("conditions"):
+        status["conditions"] = [
+            {
+                "type": "Available",
+                "status": "True",
+                "lastTransitionTime": now,
+                "reason": "Local",
+                "message": "Local APIServices are always available",
+            }
+        ]

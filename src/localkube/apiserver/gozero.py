@@ -8,6 +8,7 @@ null there, its `spec.initContainers` (omitempty) absent.
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -23,6 +24,14 @@ def zero_object(api_version: str, kind: str) -> dict[str, Any] | None:
         return _crd_zero()
     message = KINDS.get((api_version, kind)) or ANY_VERSION_KINDS.get(kind)
     return None if message is None else _zero(message)
+
+
+def new_status(api_version: str, kind: str) -> dict[str, Any]:
+    """A new object's status as kube-apiserver writes it: PrepareForCreate resets it to the Go zero
+    struct, whose fields without omitempty Go writes anyway (a DaemonSet's four counts at 0, an
+    Ingress's `loadBalancer: {}`, a VolumeAttachment's `attached: false`). A fresh dict."""
+    status = (zero_object(api_version, kind) or {}).get("status")
+    return copy.deepcopy(status) if isinstance(status, dict) else {}
 
 
 @cache

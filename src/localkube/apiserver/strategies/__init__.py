@@ -267,7 +267,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
             sub=("status",),
             strategy=core.PERSISTENT_VOLUME_CLAIM,
         ),
-        served("", "v1", "LimitRange", "limitranges", short=("limits",)),
+        served("", "v1", "LimitRange", "limitranges", short=("limits",), strategy=core.LIMIT_RANGE),
         served(
             "",
             "v1",

@@ -42,4 +42,4 @@ CUSTOM_RESOURCE_DEFINITION = Strategy(
     # the naming and establishing controllers' (storedVersions is the create's own)
     server_status_fields=("acceptedNames", "conditions"),
 )
-API_SERVICE = Strategy(name_rule="path-segment")
+API_SERVICE = Strategy(name_rule="path-segment", prepare=defaults.local_api_service)

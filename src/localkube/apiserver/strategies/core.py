@@ -262,7 +262,7 @@ NODE = Strategy(
     printer=NODE_PRINTER,
     patch_root="Node",
 )
-ENDPOINTS = Strategy(create_on_update=True, printer=ENDPOINTS_PRINTER)
+ENDPOINTS = Strategy(create_on_update=True, default=defaults.endpoints, printer=ENDPOINTS_PRINTER)
 # not stored: rest.py computes them on each read (componentstatus.py)
 COMPONENT_STATUS = Strategy(printer=COMPONENT_STATUS_PRINTER)
 
@@ -281,6 +281,7 @@ def _event_validate(event: Obj) -> list[FieldError]:
 
 EVENT = Strategy(
     create_on_update=True,
+    mutate=defaults.event_shape,
     validate=_event_validate,
     field_selectors=(
         "involvedObject.kind",
@@ -327,6 +328,7 @@ def _events_v1_update(old: Obj, new: Obj) -> list[FieldError]:
 # events.k8s.io/v1 serves the same stored Events with its own field names
 EVENTS_V1_EVENT = Strategy(
     create_on_update=True,
+    mutate=defaults.event_shape,
     validate_update=_events_v1_update,
     field_selectors=(
         "regarding.kind",
@@ -343,9 +345,18 @@ EVENTS_V1_EVENT = Strategy(
     printer=EVENT_PRINTER,
 )
 PERSISTENT_VOLUME_CLAIM = Strategy(
-    patch_root="WithConditions", returns_deleted_object=True, printer=PERSISTENT_VOLUME_CLAIM_PRINTER
+    patch_root="WithConditions",
+    returns_deleted_object=True,
+    default=defaults.persistent_volume_claim,
+    printer=PERSISTENT_VOLUME_CLAIM_PRINTER,
 )
-PERSISTENT_VOLUME = Strategy(returns_deleted_object=True, printer=PERSISTENT_VOLUME_PRINTER)
+PERSISTENT_VOLUME = Strategy(
+    returns_deleted_object=True,
+    default=defaults.persistent_volume,
+    prepare=defaults.persistent_volume_status,
+    printer=PERSISTENT_VOLUME_PRINTER,
+)
+LIMIT_RANGE = Strategy(default=defaults.limit_range)
 RESOURCE_QUOTA = Strategy(returns_deleted_object=True, printer=RESOURCE_QUOTA_PRINTER)
 # its strategy bumps metadata.generation on template changes, as kube-apiserver's does
 POD_TEMPLATE = Strategy(

@@ -14,7 +14,7 @@ from typing import Any
 from cryptography import x509
 
 from kubeschema.timestamps import now_time
-from localkube.apiserver import metadata
+from localkube.apiserver import defaults, metadata
 from localkube.apiserver.fielderrors import INVALID, REQUIRED, FieldError
 from localkube.apiserver.printers.admission import MUTATING_ADMISSION_POLICY_PRINTER, POLICY_BINDING_PRINTER
 from localkube.apiserver.printers.cluster import (
@@ -36,21 +36,6 @@ def _d(value: Any) -> dict[str, Any]:
 _REINVOCATION = ("IfNeeded", "Never")
 
 
-def _policy_default(policy: Obj) -> None:
-    spec = policy.get("spec")
-    if not isinstance(spec, dict):
-        return
-    spec.setdefault("failurePolicy", "Fail")
-    match = spec.get("matchConstraints")
-    if isinstance(match, dict):
-        match.setdefault("namespaceSelector", {})
-        match.setdefault("objectSelector", {})
-        match.setdefault("matchPolicy", "Equivalent")
-        for rule in match.get("resourceRules") or ():
-            if isinstance(rule, dict):
-                rule.setdefault("scope", "*")
-
-
 def _policy_validate(policy: Obj) -> list[FieldError]:
     spec = _d(policy.get("spec"))
     errs: list[FieldError] = []
@@ -69,7 +54,7 @@ def _binding_validate(binding: Obj) -> list[FieldError]:
 
 MUTATING_ADMISSION_POLICY = Strategy(
     generation=True,
-    default=_policy_default,
+    default=defaults.admission_policy,
     validate=_policy_validate,
     printer=MUTATING_ADMISSION_POLICY_PRINTER,
 )
