@@ -30,6 +30,7 @@ from localkube.apiserver.printers.volumes import (
     PERSISTENT_VOLUME_PRINTER,
     RESOURCE_QUOTA_PRINTER,
 )
+from localkube.apiserver.strategies.immutable import Fixed, unchanged
 from localkube.apiserver.strategy import Obj, Printer, Row, Strategy
 
 if TYPE_CHECKING:
@@ -298,31 +299,28 @@ EVENT = Strategy(
     ),
     printer=EVENT_PRINTER,
 )
-# what an Event reported, as stored (core/v1 names) -> the path kube-apiserver's errors name
-_EVENTS_V1_IMMUTABLE = {
-    "involvedObject": "involvedObject",
-    "reason": "reason",
-    "message": "message",
-    "source": "source",
-    "firstTimestamp": "firstTimestamp",
-    "lastTimestamp": "lastTimestamp",
-    "count": "count",
-    "type": "type",
-    "action": "action",
-    "related": "related",
-    "reportingComponent": "reportingController",
-    "reportingInstance": "reportingInstance",
-}
-
-
-def _events_v1_update(old: Obj, new: Obj) -> list[FieldError]:
-    """Through events.k8s.io/v1 an Event may only grow its series: everything it reported is
-    immutable there (core/v1 keeps allowing it, for old clients). Both objects as stored."""
-    return [
-        FieldError(path, INVALID, "field is immutable", new.get(field))
-        for field, path in _EVENTS_V1_IMMUTABLE.items()
-        if new.get(field) != old.get(field)
-    ]
+# Through events.k8s.io/v1 an Event may only grow its series: everything it reported is immutable
+# there (core/v1 keeps allowing it, for old clients). Fields as stored (core/v1 names), each with
+# the path kube-apiserver's errors name where that differs.
+_events_v1_update = unchanged(
+    *(
+        Fixed(field)
+        for field in (
+            "involvedObject",
+            "reason",
+            "message",
+            "source",
+            "firstTimestamp",
+            "lastTimestamp",
+            "count",
+            "type",
+            "action",
+            "related",
+        )
+    ),
+    Fixed("reportingComponent", reported="reportingController"),
+    Fixed("reportingInstance"),
+)
 
 
 # events.k8s.io/v1 serves the same stored Events with its own field names

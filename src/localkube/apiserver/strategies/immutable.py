@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from localkube.apiserver.crds import get_path
 from localkube.apiserver.fielderrors import INVALID, FieldError
 from localkube.apiserver.strategy import Obj
 
@@ -35,21 +36,14 @@ class Fixed:
     shown: Callable[[Any], Any] = _same
 
 
-def _at(obj: Obj, dotted: str) -> Any:
-    value: Any = obj
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def unchanged(*fields: Fixed) -> Callable[[Obj, Obj], list[FieldError]]:
     """A strategy's validate_update refusing a change of any of `fields`."""
 
     def validate(old: Obj, new: Obj) -> list[FieldError]:
         return [
-            FieldError(f.reported or f.path, INVALID, "field is immutable", f.shown(_at(new, f.path)))
+            FieldError(f.reported or f.path, INVALID, "field is immutable", f.shown(get_path(new, f.path)))
             for f in fields
-            if _at(old, f.path) != _at(new, f.path)
+            if get_path(old, f.path) != get_path(new, f.path)
         ]
 
     return validate
