@@ -12,6 +12,9 @@ from support.kuberay import Kube, load_sample, sample_cluster
 from support.operator import OperatorProcess
 from support.waiting import wait_for
 
+# the longest the garbage collector of a real control plane takes to cascade from a new CRD type
+GC_TIMEOUT = 90.0
+
 
 def names(pods: list[Any]) -> set[str]:
     return {p.metadata.name for p in pods}
@@ -242,13 +245,17 @@ def test_deleting_the_cluster_removes_everything_it_made(operator: OperatorProce
     kube.create(sample_cluster(replicas=2))
     wait_for("3 pods", lambda: len(kube.pods("raycluster-kuberay")) == 3)
     kube.delete_cluster("raycluster-kuberay")
-    wait_for("pods gone", lambda: not kube.pods("raycluster-kuberay", live_only=False))
+    # Kubernetes' garbage collector removes the children. On a real control plane it learns of a
+    # CRD made moments ago only at its next discovery sync (every 30 s) and retries the owner with
+    # backoff until then, so the cascade can take more than half a minute there.
+    wait_for("pods gone", lambda: not kube.pods("raycluster-kuberay", live_only=False), timeout=GC_TIMEOUT)
     wait_for(
         "service gone",
         lambda: (
             "raycluster-kuberay-head-svc"
             not in {s.metadata.name for s in kube.core.list_namespaced_service("default").items}
         ),
+        timeout=GC_TIMEOUT,
     )
 
 
