@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import kubernetes
 import urllib3
@@ -19,6 +20,16 @@ def client_with_token(server: APIServer, token: str) -> kubernetes.client.ApiCli
     conf.api_key = {"BearerToken": token}
     conf.api_key_prefix = {"BearerToken": "Bearer"}
     return kubernetes.client.ApiClient(conf)
+
+
+def read_or_none(read: Callable[..., Any], *args: Any) -> Any:
+    """`read(*args)` with the official client, or None where the object is not there (404)."""
+    try:
+        return read(*args)
+    except kubernetes.client.ApiException as e:
+        if e.status == 404:
+            return None
+        raise
 
 
 class RawClient:

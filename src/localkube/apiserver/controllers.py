@@ -3,7 +3,9 @@
 - garbage collector: deletes objects whose owners (by uid) are all gone, removes dangling owner
   references, and carries out Orphan and Foreground deletion;
 - namespace controller: empties a terminating namespace, then finalizes it;
-- CRD cleanup: deletes a terminating CRD's objects, then lets the CRD go.
+- CRD cleanup: deletes a terminating CRD's objects, then lets the CRD go;
+- storage protection: lets a deleted PersistentVolume, claim or VolumeAttributesClass go once
+  nothing uses it (storage_protection.py says what uses what).
 
 Every store commit is looked at once (synchronously, cheaply) and turns into work items; a single
 task works them off. Nothing polls.
@@ -18,7 +20,7 @@ import logging
 from typing import Any
 
 from kubeschema.timestamps import now_time as now
-from localkube.apiserver import authz, crds
+from localkube.apiserver import authz, crds, storage_protection
 from localkube.apiserver.core import (
     FOREGROUND,
     NODE_KEY,
@@ -31,6 +33,7 @@ from localkube.apiserver.core import (
 )
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.storage_protection import FINALIZERS, PV_KEY, PVC_KEY, VAC_KEY
 from localkube.apiserver.store import Event, Key, ObjKey, Stored
 
 AGGREGATOR = "clusterrole-aggregation-controller"
@@ -66,6 +69,8 @@ class Controllers:
     def _on_event(self, key: Key, ev: Event) -> None:
         if key == CLUSTER_ROLE_KEY:
             self._add(("aggregate", ""))
+        if key in FINALIZERS or key == POD_KEY:
+            self._protection_event(key, ev)
         meta = ev.obj.get("metadata") or {}
         uid = meta.get("uid", "")
         ns = meta.get("namespace", "")
@@ -97,6 +102,10 @@ class Controllers:
                 self._add(("crd", meta.get("name", "")))
 
     async def run(self) -> None:
+        # objects stored before a restart (or before protection existed) are looked at once
+        for key in FINALIZERS:
+            for stored in self.store.items(key, None):
+                self._protect_if_due(key, stored.obj)
         while True:
             await self.wake.wait()
             self.wake.clear()
@@ -133,6 +142,8 @@ class Controllers:
             self._orphaned_pods(arg)
         elif kind == "aggregate":
             self.aggregate_cluster_roles()
+        elif kind == "protect":
+            self._protect(arg)
 
     # ------------------------------------------------------------------ clusterrole aggregation
 
@@ -244,6 +255,70 @@ class Controllers:
         new["metadata"]["finalizers"] = [f for f in new["metadata"].get("finalizers") or () if f != finalizer]
         self.core.replace(info, stored, new, WriteOptions(field_validation="Ignore"), None)
 
+    # ------------------------------------------------------------------ storage protection
+
+    def _protection_event(self, key: Key, ev: Event) -> None:
+        """Queue what the change may release (or what lost its finalizer): the object itself, the
+        claims a changed or deleted pod names, the classes a volume or claim referred to."""
+        if ev.type != "DELETED" and key in FINALIZERS:
+            self._protect_if_due(key, ev.obj)
+        if key == POD_KEY:
+            ns = ev.namespace
+            for claim in storage_protection.claims_of_pod(ev.obj):
+                self._release_if_held(PVC_KEY, ns, claim)
+        elif key in (PV_KEY, PVC_KEY):
+            classes = storage_protection.classes_of(key, ev.obj)
+            if ev.prev is not None:
+                classes |= storage_protection.classes_of(key, ev.prev)
+            for name in classes:
+                self._release_if_held(VAC_KEY, "", name)
+
+    def _protect_if_due(self, key: Key, obj: dict[str, Any]) -> None:
+        finalizer = FINALIZERS[key]
+        if storage_protection.deletion_candidate(obj, finalizer) or storage_protection.needs_finalizer(
+            obj, finalizer
+        ):
+            meta = obj["metadata"]
+            self._add(("protect", (key, meta.get("namespace", ""), meta.get("name", ""))))
+
+    def _release_if_held(self, key: Key, ns: str, name: str) -> None:
+        stored = self.store.get(key, ns, name)
+        if stored is not None and storage_protection.deletion_candidate(stored.obj, FINALIZERS[key]):
+            self._add(("protect", (key, ns, name)))
+
+    def _protect(self, where: ObjKey) -> None:
+        key, ns, name = where
+        stored = self.store.get(key, ns, name)
+        info = self._info(key)
+        if stored is None or info is None:
+            return
+        finalizer = FINALIZERS[key]
+        new = copy.deepcopy(stored.obj)
+        finalizers = list(new["metadata"].get("finalizers") or ())
+        if storage_protection.deletion_candidate(stored.obj, finalizer):
+            if self._in_use(key, stored.obj):
+                return
+            finalizers.remove(finalizer)
+        elif storage_protection.needs_finalizer(stored.obj, finalizer):
+            finalizers.append(finalizer)
+        else:
+            return
+        new["metadata"]["finalizers"] = finalizers
+        self.core.replace(info, stored, new, _CONTROLLER_WRITE, None)
+
+    def _in_use(self, key: Key, obj: dict[str, Any]) -> bool:
+        if key == PV_KEY:
+            return storage_protection.volume_bound(obj)
+        if key == PVC_KEY:
+            pods = self.store.items(POD_KEY, obj["metadata"].get("namespace", ""))
+            return any(storage_protection.pod_uses_claim(pod.obj, obj) for pod in pods)
+        name = obj["metadata"].get("name", "")
+        return any(
+            name in storage_protection.classes_of(k, s.obj)
+            for k in (PV_KEY, PVC_KEY)
+            for s in self.store.items(k, None)
+        )
+
     # ------------------------------------------------------------------ pod GC
 
     def _quarantine(self, node: str) -> None:
@@ -272,7 +347,9 @@ class Controllers:
             meta = stored.obj["metadata"]
             with contextlib.suppress(APIError):
                 if (stored.obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
-                    self.core.replace(info, stored, pod_gc_failed(stored.obj, now()), _POD_GC_WRITE, "status")
+                    self.core.replace(
+                        info, stored, pod_gc_failed(stored.obj, now()), _CONTROLLER_WRITE, "status"
+                    )
                 self.core.delete(info, meta.get("namespace", ""), meta["name"], DeleteOptions(grace=0))
 
     # ------------------------------------------------------------------ namespaces
@@ -349,7 +426,7 @@ class Controllers:
         self._drop_finalizer((crds.CRD_KEY, "", name), crds.CLEANUP_FINALIZER)
 
 
-_POD_GC_WRITE = WriteOptions(field_validation="Ignore", field_manager="kube-controller-manager")
+_CONTROLLER_WRITE = WriteOptions(field_validation="Ignore", field_manager="kube-controller-manager")
 
 
 def pod_gc_failed(pod: dict[str, Any], at: str) -> dict[str, Any]:

@@ -306,6 +306,8 @@ class Core:
             unknown = self._as_decoded(info, obj)
         if strategy.mutate is not None:
             strategy.mutate(obj)
+        if old is None and strategy.admit_create is not None:
+            strategy.admit_create(obj)
         warnings: list[str] = []
         unknown = sorted(set(unknown))
         if unknown:

@@ -76,6 +76,8 @@ class Strategy:
     default: Callable[[Obj], None] | None = None
     # what admission and the strategy add after that, which managedFields do not give the writer
     mutate: Callable[[Obj], None] | None = None
+    # the same for what mutating admission adds to a new object only (storage protection's finalizer)
+    admit_create: Callable[[Obj], None] | None = None
     # validation on create and update, after defaulting (ValidateXxx)
     validate: Callable[[Obj], list[FieldError]] | None = None
     # validation only on update: (old, new) -> errors (immutable fields, ValidateXxxUpdate); a

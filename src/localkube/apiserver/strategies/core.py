@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from localkube.apiserver import defaults, errors, metadata, podparts
+from localkube.apiserver import defaults, errors, metadata, podparts, storage_protection
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
 from localkube.apiserver.printers.apps import (
     POD_TEMPLATE_PRINTER,
@@ -346,11 +346,13 @@ PERSISTENT_VOLUME_CLAIM = Strategy(
     patch_root="WithConditions",
     returns_deleted_object=True,
     default=defaults.persistent_volume_claim,
+    admit_create=storage_protection.admit(storage_protection.PVC_KEY),
     printer=PERSISTENT_VOLUME_CLAIM_PRINTER,
 )
 PERSISTENT_VOLUME = Strategy(
     returns_deleted_object=True,
     default=defaults.persistent_volume,
+    admit_create=storage_protection.admit(storage_protection.PV_KEY),
     prepare=defaults.persistent_volume_status,
     printer=PERSISTENT_VOLUME_PRINTER,
 )

@@ -3,8 +3,8 @@ printer."""
 
 from __future__ import annotations
 
-from localkube.apiserver import defaults, metadata
-from localkube.apiserver.fielderrors import REQUIRED, FieldError
+from localkube.apiserver import defaults, metadata, storage_protection
+from localkube.apiserver.fielderrors import FORBIDDEN, REQUIRED, FieldError
 from localkube.apiserver.printers.admission import (
     POLICY_BINDING_PRINTER,
     VALIDATING_ADMISSION_POLICY_PRINTER,
@@ -97,7 +97,31 @@ VOLUME_ATTACHMENT = Strategy(
     validate_update=unchanged(Fixed("spec", shown=NULL)),
     printer=VOLUME_ATTACHMENT_PRINTER,
 )
-VOLUME_ATTRIBUTES_CLASS = Strategy(returns_deleted_object=True, printer=VOLUME_ATTRIBUTES_CLASS_PRINTER)
+
+
+def _volume_attributes_class_validate(obj: Obj) -> list[FieldError]:
+    """validateParameters(allowEmpty=false): a class with nothing to set is refused."""
+    if obj.get("parameters"):
+        return []
+    return [FieldError("parameters", REQUIRED, "must contain at least one key/value pair")]
+
+
+def _volume_attributes_class_update(old: Obj, new: Obj) -> list[FieldError]:
+    """ValidateVolumeAttributesClassUpdate: its driver and parameters are fixed at create."""
+    return [
+        FieldError(field, FORBIDDEN, f"updates to {field} are forbidden.")
+        for field in ("driverName", "parameters")
+        if old.get(field) != new.get(field)
+    ]
+
+
+VOLUME_ATTRIBUTES_CLASS = Strategy(
+    returns_deleted_object=True,
+    validate=_volume_attributes_class_validate,
+    validate_update=_volume_attributes_class_update,
+    admit_create=storage_protection.admit(storage_protection.VAC_KEY),
+    printer=VOLUME_ATTRIBUTES_CLASS_PRINTER,
+)
 RESOURCE_CLAIM = Strategy(
     returns_deleted_object=True,
     default=defaults.resource_claim,
