@@ -8,6 +8,7 @@ from typing import Any
 from localkube.apiserver import schema as schemas
 from localkube.apiserver.fielderrors import INVALID, NOT_SUPPORTED, REQUIRED, FieldError
 from localkube.apiserver.kinds import ResourceInfo, ScalePaths
+from localkube.apiserver.shapes import as_dict
 from localkube.apiserver.strategy import CUSTOM
 
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
@@ -25,13 +26,9 @@ def version_priority(version: str) -> tuple[int, int, int, str]:
     return (stage, -int(m.group(1)), -int(m.group(3) or 0), version)
 
 
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
-
-
 def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
-    spec = _d(crd.get("spec"))
-    names = _d(spec.get("names"))
+    spec = as_dict(crd.get("spec"))
+    names = as_dict(spec.get("names"))
     group = str(spec.get("group", ""))
     versions = [v for v in spec.get("versions") or () if isinstance(v, dict)]
     stored = [str(v.get("name")) for v in versions if v.get("storage")]
@@ -39,7 +36,7 @@ def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
     for v in spec.get("versions") or ():
         if not isinstance(v, dict) or not v.get("served"):
             continue
-        subs = _d(v.get("subresources"))
+        subs = as_dict(v.get("subresources"))
         sub_names: tuple[str, ...] = ()
         scale = None
         if "status" in subs:
@@ -65,7 +62,7 @@ def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
                 categories=tuple(names.get("categories") or ()),
                 custom=True,
                 strategy=CUSTOM,
-                schema=_d(v.get("schema")).get("openAPIV3Schema"),
+                schema=as_dict(v.get("schema")).get("openAPIV3Schema"),
                 scale=scale,
                 printer_columns=tuple(v.get("additionalPrinterColumns") or ()),
                 storage_version=stored[0] if stored else None,
@@ -83,23 +80,23 @@ def resources(crd: dict[str, Any]) -> list[ResourceInfo]:
 
 def storage_key(crd: dict[str, Any]) -> tuple[str, str]:
     """Where the CRD's objects are stored: (group, plural)."""
-    spec = _d(crd.get("spec"))
-    return (str(spec.get("group", "")), str(_d(spec.get("names")).get("plural", "")))
+    spec = as_dict(crd.get("spec"))
+    return (str(spec.get("group", "")), str(as_dict(spec.get("names")).get("plural", "")))
 
 
 def storage_version(crd: dict[str, Any]) -> str | None:
-    for v in _d(crd.get("spec")).get("versions") or ():
+    for v in as_dict(crd.get("spec")).get("versions") or ():
         if isinstance(v, dict) and v.get("storage"):
             return str(v.get("name"))
     return None
 
 
 def status(crd: dict[str, Any], now: str) -> dict[str, Any]:
-    spec = _d(crd.get("spec"))
-    names = dict(_d(spec.get("names")))
+    spec = as_dict(crd.get("spec"))
+    names = dict(as_dict(spec.get("names")))
     names.setdefault("singular", str(names.get("kind", "")).lower())
     names.setdefault("listKind", f"{names.get('kind', '')}List")
-    old = _d(crd.get("status"))
+    old = as_dict(crd.get("status"))
     stored = list(old.get("storedVersions") or [])
     sv = storage_version(crd)
     if sv and sv not in stored:
@@ -120,7 +117,7 @@ def status(crd: dict[str, Any], now: str) -> dict[str, Any]:
             "message": "the initial names have been accepted",
         },
     ]
-    if _d(crd.get("metadata")).get("deletionTimestamp"):
+    if as_dict(crd.get("metadata")).get("deletionTimestamp"):
         conditions.append(
             {
                 "type": "Terminating",
@@ -138,8 +135,8 @@ def status(crd: dict[str, Any], now: str) -> dict[str, Any]:
 
 
 def validate(crd: dict[str, Any]) -> list[FieldError]:
-    spec = _d(crd.get("spec"))
-    names = _d(spec.get("names"))
+    spec = as_dict(crd.get("spec"))
+    names = as_dict(spec.get("names"))
     errs: list[FieldError] = []
     group, plural = spec.get("group"), names.get("plural")
     if not group:
@@ -148,7 +145,7 @@ def validate(crd: dict[str, Any]) -> list[FieldError]:
         errs.append(FieldError("spec.names.plural", REQUIRED, ""))
     if not names.get("kind"):
         errs.append(FieldError("spec.names.kind", REQUIRED, ""))
-    name = _d(crd.get("metadata")).get("name")
+    name = as_dict(crd.get("metadata")).get("name")
     if group and plural and name != f"{plural}.{group}":
         errs.append(FieldError("metadata.name", INVALID, 'must be spec.names.plural+"."+spec.group', name))
     if spec.get("scope") not in ("Namespaced", "Cluster"):
@@ -182,7 +179,7 @@ def validate(crd: dict[str, Any]) -> list[FieldError]:
             continue
         if not v.get("name"):
             errs.append(FieldError(f"spec.versions[{i}].name", REQUIRED, ""))
-        s = _d(v.get("schema")).get("openAPIV3Schema")
+        s = as_dict(v.get("schema")).get("openAPIV3Schema")
         if s is None:
             errs.append(
                 FieldError(f"spec.versions[{i}].schema.openAPIV3Schema", REQUIRED, "schemas are required")
@@ -194,7 +191,7 @@ def validate(crd: dict[str, Any]) -> list[FieldError]:
 
 def _shared_schema(versions: list[Any]) -> Any:
     """The one openAPIV3Schema every version has, or None when they differ."""
-    found = [_d(_d(v).get("schema")).get("openAPIV3Schema") for v in versions]
+    found = [as_dict(as_dict(v).get("schema")).get("openAPIV3Schema") for v in versions]
     return found[0] if found[0] is not None and all(f == found[0] for f in found) else None
 
 
@@ -203,24 +200,3 @@ def _schema_errors(s: dict[str, Any], at: str) -> list[FieldError]:
         FieldError(at + ("." + e.path if e.path else ""), e.reason, e.detail, e.value)
         for e in schemas.check_crd_schema(s, path="")
     ]
-
-
-def get_path(obj: Any, path: str) -> Any:
-    """Value at a scale path like `.spec.replicas`, or None."""
-    cur = obj
-    for part in path.strip(".").split("."):
-        if not isinstance(cur, dict):
-            return None
-        cur = cur.get(part)
-    return cur
-
-
-def set_path(obj: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.strip(".").split(".")
-    cur = obj
-    for part in parts[:-1]:
-        nxt = cur.get(part)
-        if not isinstance(nxt, dict):
-            nxt = cur[part] = {}
-        cur = nxt
-    cur[parts[-1]] = value

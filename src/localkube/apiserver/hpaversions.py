@@ -13,6 +13,8 @@ import copy
 import json
 from typing import Any
 
+from localkube.apiserver.shapes import as_dict, as_list, get_path, set_path
+
 Obj = dict[str, Any]
 V1, V2 = "autoscaling/v1", "autoscaling/v2"
 _PREFIX = "autoscaling.alpha.kubernetes.io/"
@@ -23,19 +25,11 @@ BEHAVIOR = _PREFIX + "behavior"
 DEFAULT_CPU_UTILIZATION = 80
 
 
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _is_cpu_utilization(metric: Any) -> bool:
-    resource = _d(_d(metric).get("resource"))
-    target = _d(resource.get("target"))
+    resource = as_dict(as_dict(metric).get("resource"))
+    target = as_dict(resource.get("target"))
     return (
-        _d(metric).get("type") == "Resource"
+        as_dict(metric).get("type") == "Resource"
         and resource.get("name") == "cpu"
         and target.get("type") == "Utilization"
     )
@@ -115,26 +109,12 @@ _STATUS_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _get(d: Obj, dotted: str) -> Any:
-    value: Any = d
-    for part in dotted.split("."):
-        value = _d(value).get(part)
-    return value
-
-
-def _put(d: Obj, dotted: str, value: Any) -> None:
-    *parents, last = dotted.split(".")
-    for part in parents:
-        d = d.setdefault(part, {})
-    d[last] = copy.deepcopy(value)
-
-
 def _to_v1(m: Obj, table: dict[str, tuple[tuple[str, str], ...]]) -> Obj:
     kind = str(m.get("type"))
     if kind not in table:
         return copy.deepcopy(m)
-    src = _d(m.get(_SOURCE_KEYS[kind]))
-    out = {v1: copy.deepcopy(_get(src, v2)) for v1, v2 in table[kind] if _get(src, v2) is not None}
+    src = as_dict(m.get(_SOURCE_KEYS[kind]))
+    out = {v1: copy.deepcopy(get_path(src, v2)) for v1, v2 in table[kind] if get_path(src, v2) is not None}
     if table is _STATUS_FIELDS and kind in ("Resource", "ContainerResource"):
         out.setdefault("currentAverageValue", "0")  # a required quantity in v1
     return {"type": kind, _SOURCE_KEYS[kind]: out}
@@ -144,18 +124,18 @@ def _to_v2(m: Obj, table: dict[str, tuple[tuple[str, str], ...]]) -> Obj:
     kind = str(m.get("type"))
     if kind not in table:
         return copy.deepcopy(m)
-    src = _d(m.get(_SOURCE_KEYS[kind]))
+    src = as_dict(m.get(_SOURCE_KEYS[kind]))
     out: Obj = {}
     for v1, v2 in table[kind]:
         if src.get(v1) is not None:
-            _put(out, v2, src[v1])
+            set_path(out, v2, copy.deepcopy(src[v1]))
     if table is _SPEC_FIELDS:
-        target = _d(out.get("target"))
+        target = as_dict(out.get("target"))
         kind_of = "Utilization" if "averageUtilization" in target else "AverageValue"
         kind_of = kind_of if "averageUtilization" in target or "averageValue" in target else "Value"
         out["target"] = {"type": kind_of, **target}
     elif kind in ("Resource", "ContainerResource"):
-        current = _d(out.get("current"))
+        current = as_dict(out.get("current"))
         if current.get("averageValue") == "0" and "averageUtilization" in current:
             current.pop("averageValue")  # v1's placeholder for a value never read
         out["current"] = current
@@ -178,7 +158,7 @@ def _rule(rule: Obj) -> Obj:
     """One scaling rule in the internal struct's field order (the annotation is compared as text)."""
     policies = [
         {"Type": p.get("type"), "Value": p.get("value"), "PeriodSeconds": p.get("periodSeconds")}
-        for p in _l(rule.get("policies"))
+        for p in as_list(rule.get("policies"))
         if isinstance(p, dict)
     ]
     return {
@@ -191,7 +171,7 @@ def _rule(rule: Obj) -> Obj:
 
 def _behavior_annotation(behavior: Obj) -> str:
     rules = {
-        go: _rule(_d(behavior[key])) if isinstance(behavior.get(key), dict) else None
+        go: _rule(as_dict(behavior[key])) if isinstance(behavior.get(key), dict) else None
         for key, go in (("scaleUp", "ScaleUp"), ("scaleDown", "ScaleDown"))
     }
     return json.dumps(rules, separators=(",", ":"))
@@ -201,7 +181,7 @@ def _behavior_annotation(behavior: Obj) -> str:
 
 
 def _annotations(meta: Obj) -> dict[str, str]:
-    return _d(meta.get("annotations"))
+    return as_dict(meta.get("annotations"))
 
 
 def _loads(text: Any) -> Any:
@@ -217,23 +197,23 @@ def v2_to_v1(obj: Obj) -> Obj:
     out["apiVersion"] = V1
     meta = out.setdefault("metadata", {})
     notes: dict[str, str] = {}
-    spec = _d(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     new_spec = {
         k: copy.deepcopy(v) for k, v in spec.items() if k in ("scaleTargetRef", "minReplicas", "maxReplicas")
     }
     others = []
-    for m in _l(spec.get("metrics")):
+    for m in as_list(spec.get("metrics")):
         if _is_cpu_utilization(m) and "targetCPUUtilizationPercentage" not in new_spec:
             new_spec["targetCPUUtilizationPercentage"] = m["resource"]["target"].get("averageUtilization")
         else:
-            others.append(_to_v1(_d(m), _SPEC_FIELDS))
+            others.append(_to_v1(as_dict(m), _SPEC_FIELDS))
     if others:
         notes[METRICS] = json.dumps(others, separators=(",", ":"))
     if isinstance(spec.get("behavior"), dict):
         notes[BEHAVIOR] = _behavior_annotation(spec["behavior"])
     out["spec"] = new_spec
     if "status" in obj:
-        status = _d(obj.get("status"))
+        status = as_dict(obj.get("status"))
         new_status: Obj = {
             "currentReplicas": status.get("currentReplicas") or 0,
             "desiredReplicas": status.get("desiredReplicas") or 0,
@@ -241,10 +221,10 @@ def v2_to_v1(obj: Obj) -> Obj:
         for k in ("observedGeneration", "lastScaleTime"):
             if status.get(k) is not None:
                 new_status[k] = status[k]
-        current = [_d(m) for m in _l(status.get("currentMetrics"))]
+        current = [as_dict(m) for m in as_list(status.get("currentMetrics"))]
         for m in current:
-            if m.get("type") == "Resource" and _d(m.get("resource")).get("name") == "cpu":
-                value = _d(_d(m["resource"]).get("current")).get("averageUtilization")
+            if m.get("type") == "Resource" and as_dict(m.get("resource")).get("name") == "cpu":
+                value = as_dict(as_dict(m["resource"]).get("current")).get("averageUtilization")
                 if value is not None:
                     new_status["currentCPUUtilizationPercentage"] = value
                     break
@@ -252,7 +232,7 @@ def v2_to_v1(obj: Obj) -> Obj:
             notes[CURRENT_METRICS] = json.dumps(
                 [_to_v1(m, _STATUS_FIELDS) for m in current], separators=(",", ":")
             )
-        if _l(status.get("conditions")):
+        if as_list(status.get("conditions")):
             notes[CONDITIONS] = json.dumps(status["conditions"], separators=(",", ":"))
         out["status"] = new_status
     if notes:
@@ -267,11 +247,11 @@ def v1_to_v2(obj: Obj) -> Obj:
     out["apiVersion"] = V2
     meta = out.setdefault("metadata", {})
     notes = _annotations(meta)
-    spec = _d(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     new_spec = {
         k: copy.deepcopy(v) for k, v in spec.items() if k in ("scaleTargetRef", "minReplicas", "maxReplicas")
     }
-    metrics = [_to_v2(_d(m), _SPEC_FIELDS) for m in _l(_loads(notes.get(METRICS)))]
+    metrics = [_to_v2(as_dict(m), _SPEC_FIELDS) for m in as_list(_loads(notes.get(METRICS)))]
     target_cpu = spec.get("targetCPUUtilizationPercentage")
     if target_cpu is not None:
         target = {"type": "Utilization", "averageUtilization": target_cpu}
@@ -283,7 +263,7 @@ def v1_to_v2(obj: Obj) -> Obj:
         new_spec["behavior"] = _json_names(behavior)
     out["spec"] = new_spec
     if "status" in obj:
-        status = _d(obj.get("status"))
+        status = as_dict(obj.get("status"))
         new_status: Obj = {
             k: copy.deepcopy(v)
             for k, v in status.items()
@@ -292,7 +272,7 @@ def v1_to_v2(obj: Obj) -> Obj:
         if not new_status.get("currentReplicas"):
             new_status.pop("currentReplicas", None)
         new_status.setdefault("desiredReplicas", 0)
-        current = [_to_v2(_d(m), _STATUS_FIELDS) for m in _l(_loads(notes.get(CURRENT_METRICS)))]
+        current = [_to_v2(as_dict(m), _STATUS_FIELDS) for m in as_list(_loads(notes.get(CURRENT_METRICS)))]
         value = status.get("currentCPUUtilizationPercentage")
         if value is not None:
             # the v1 field is what a v1 client writes: it wins over the annotation's CPU entry
@@ -303,7 +283,10 @@ def v1_to_v2(obj: Obj) -> Obj:
             if cpu is None:
                 current.insert(0, {"type": "Resource", "resource": {"name": "cpu", "current": {}}})
                 cpu = current[0]
-            cpu["resource"]["current"] = {**_d(cpu["resource"].get("current")), "averageUtilization": value}
+            cpu["resource"]["current"] = {
+                **as_dict(cpu["resource"].get("current")),
+                "averageUtilization": value,
+            }
         new_status["currentMetrics"] = current or None
         conditions = _loads(notes.get(CONDITIONS))
         if isinstance(conditions, list) and conditions:

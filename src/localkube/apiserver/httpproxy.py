@@ -20,6 +20,7 @@ from localkube.apiserver import errors
 from localkube.apiserver.core import NODE_KEY, Core
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.proxy import kubelet_address, relay
+from localkube.apiserver.shapes import as_dict
 
 # headers that belong to one hop, or to the client's credentials for this API server
 _NOT_FORWARDED = {
@@ -37,10 +38,6 @@ _NOT_FORWARDED = {
     "impersonate-group",
     "impersonate-uid",
 }
-
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def split_name(name: str) -> tuple[str, str, str]:
@@ -67,15 +64,15 @@ def _scheme(scheme: str) -> str:
 
 def pod_target(pod: dict[str, Any], scheme: str, port: str) -> str:
     """The base URL of a pod's port (80 when none is named)."""
-    ip = str(_d(pod.get("status")).get("podIP") or "")
+    ip = str(as_dict(pod.get("status")).get("podIP") or "")
     if not ip or special_ip(ip):
         raise errors.bad_request("address not allowed")
     if port and not port.isdigit():
         named = [
             p.get("containerPort")
-            for c in _d(pod.get("spec")).get("containers") or ()
-            for p in _d(c).get("ports") or ()
-            if _d(p).get("name") == port
+            for c in as_dict(pod.get("spec")).get("containers") or ()
+            for p in as_dict(c).get("ports") or ()
+            if as_dict(p).get("name") == port
         ]
         if not named:
             raise errors.bad_request(f"no port named {port!r} in pod {pod['metadata']['name']}")
@@ -91,7 +88,7 @@ def service_target(
     unavailable = errors.APIError(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
     if service is None:
         raise unavailable
-    ports = [_d(p) for p in _d(service.get("spec")).get("ports") or ()]
+    ports = [as_dict(p) for p in as_dict(service.get("spec")).get("ports") or ()]
     chosen = [p for p in ports if port and (p.get("name") == port or str(p.get("port")) == port)]
     if not port and len(ports) == 1:
         chosen = ports

@@ -24,6 +24,7 @@ from localkube.apiserver.fielderrors import (
     TOO_LONG,
     FieldError,
 )
+from localkube.apiserver.shapes import as_dict, as_list
 
 # Kubernetes' reason for a reference to something that does not exist (field.ErrorTypeNotFound).
 NOT_FOUND = "FieldValueNotFound"
@@ -291,14 +292,6 @@ def _owner_reference_errors(ref: Any, path: str) -> list[FieldError]:
 # --- built-in kinds ------------------------------------------------------------------------------
 
 
-def _d(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _supported(path: str, value: Any, allowed: Iterable[str]) -> FieldError:
     listed = ", ".join(f'"{a}"' for a in allowed)
     return FieldError(path, NOT_SUPPORTED, f"supported values: {listed}", value)
@@ -312,7 +305,7 @@ def one_of(path: str, value: Any, allowed: Iterable[str]) -> list[FieldError]:
 
 
 def validate_pod(obj: Mapping[str, Any]) -> list[FieldError]:
-    return validate_pod_spec(_d(obj.get("spec")), "spec")
+    return validate_pod_spec(as_dict(obj.get("spec")), "spec")
 
 
 _VOLUME_SOURCES = (
@@ -328,9 +321,9 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     """ValidatePodSpec's main rules; `path` is "spec" for a Pod, "spec.template.spec" in templates."""
     errs: list[FieldError] = []
     volumes: set[str] = set()
-    for i, vol in enumerate(_l(spec.get("volumes"))):
+    for i, vol in enumerate(as_list(spec.get("volumes"))):
         vp = f"{path}.volumes[{i}]"
-        vol = _d(vol)
+        vol = as_dict(vol)
         name = vol.get("name") or ""
         if not name:
             errs.append(FieldError(f"{vp}.name", REQUIRED, ""))
@@ -347,8 +340,8 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
                 FieldError(f"{vp}.{sources[1]}", FORBIDDEN, "may not specify more than 1 volume type")
             )
 
-    containers = _l(spec.get("containers"))
-    init = _l(spec.get("initContainers"))
+    containers = as_list(spec.get("containers"))
+    init = as_list(spec.get("initContainers"))
     if not containers:
         errs.append(FieldError(f"{path}.containers", REQUIRED, ""))
     names: set[str] = set()
@@ -356,9 +349,9 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     for field_name, group in (("initContainers", init), ("containers", containers)):
         for i, ctr in enumerate(group):
             cp = f"{path}.{field_name}[{i}]"
-            errs.extend(container_errors(_d(ctr), cp, names, volumes))
-            errs.extend(_sleep_hook_errors(_d(ctr), cp, grace))
-    errs.extend(_topology_spread_errors(_l(spec.get("topologySpreadConstraints")), path))
+            errs.extend(container_errors(as_dict(ctr), cp, names, volumes))
+            errs.extend(_sleep_hook_errors(as_dict(ctr), cp, grace))
+    errs.extend(_topology_spread_errors(as_list(spec.get("topologySpreadConstraints")), path))
 
     restart = spec.get("restartPolicy", "Always")
     if restart not in ("Always", "OnFailure", "Never"):
@@ -395,7 +388,7 @@ def _sleep_hook_errors(ctr: Mapping[str, Any], cp: str, grace: Any) -> list[Fiel
         return []  # a bad grace period is reported on its own
     errs: list[FieldError] = []
     for hook in ("postStart", "preStop"):
-        seconds = _d(_d(_d(ctr.get("lifecycle")).get(hook)).get("sleep")).get("seconds")
+        seconds = as_dict(as_dict(as_dict(ctr.get("lifecycle")).get(hook)).get("sleep")).get("seconds")
         if isinstance(seconds, int) and not 0 <= seconds <= grace:
             detail = f"must be non-negative and less than terminationGracePeriodSeconds ({grace})"
             errs.append(FieldError(f"{cp}.lifecycle.{hook}.sleep", INVALID, detail, seconds))
@@ -408,7 +401,7 @@ _SCHEDULE_ACTIONS = ("DoNotSchedule", "ScheduleAnyway")
 def _topology_spread_errors(constraints: list[Any], path: str) -> list[FieldError]:
     """kube-apiserver's validateTopologySpreadConstraints, but for the label-selector parts."""
     errs: list[FieldError] = []
-    items = [_d(c) for c in constraints]
+    items = [as_dict(c) for c in constraints]
     pairs = [(str(c.get("topologyKey") or ""), str(c.get("whenUnsatisfiable") or "")) for c in items]
     for i, (c, (key, action)) in enumerate(zip(items, pairs, strict=True)):
         cp = f"{path}.topologySpreadConstraints[{i}]"
@@ -446,9 +439,9 @@ def container_errors(ctr: Mapping[str, Any], cp: str, names: set[str], volumes: 
     if not ctr.get("image"):
         errs.append(FieldError(f"{cp}.image", REQUIRED, ""))
     port_names: set[str] = set()
-    for j, port in enumerate(_l(ctr.get("ports"))):
+    for j, port in enumerate(as_list(ctr.get("ports"))):
         pp = f"{cp}.ports[{j}]"
-        port = _d(port)
+        port = as_dict(port)
         pname = port.get("name")
         if pname:
             errs.extend(FieldError(f"{pp}.name", INVALID, m, pname) for m in port_name_errors(str(pname)))
@@ -468,8 +461,8 @@ def container_errors(ctr: Mapping[str, Any], cp: str, names: set[str], volumes: 
         proto = port.get("protocol", "TCP")
         if proto not in ("SCTP", "TCP", "UDP"):
             errs.append(_supported(f"{pp}.protocol", proto, ("SCTP", "TCP", "UDP")))
-    for j, env in enumerate(_l(ctr.get("env"))):
-        env_name = _d(env).get("name") or ""
+    for j, env in enumerate(as_list(ctr.get("env"))):
+        env_name = as_dict(env).get("name") or ""
         if not env_name:
             errs.append(FieldError(f"{cp}.env[{j}].name", REQUIRED, ""))
         elif "=" in env_name or not env_name.isprintable() or not env_name.isascii():
@@ -483,9 +476,9 @@ def container_errors(ctr: Mapping[str, Any], cp: str, names: set[str], volumes: 
                 )
             )
     mount_paths: set[str] = set()
-    for j, mount in enumerate(_l(ctr.get("volumeMounts"))):
+    for j, mount in enumerate(as_list(ctr.get("volumeMounts"))):
         mp = f"{cp}.volumeMounts[{j}]"
-        mount = _d(mount)
+        mount = as_dict(mount)
         mname = mount.get("name") or ""
         if not mname:
             errs.append(FieldError(f"{mp}.name", REQUIRED, ""))
@@ -507,13 +500,13 @@ _SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
 
 
 def validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
-    spec = _d(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     errs: list[FieldError] = []
     stype = spec.get("type", "ClusterIP")
     if stype not in _SERVICE_TYPES:
         errs.append(_supported("spec.type", stype, _SERVICE_TYPES))
     headless = spec.get("clusterIP") == "None"
-    ports = _l(spec.get("ports"))
+    ports = as_list(spec.get("ports"))
     if stype == "ExternalName":
         ext = spec.get("externalName") or ""
         if not ext:
@@ -527,7 +520,7 @@ def validate_service(obj: Mapping[str, Any]) -> list[FieldError]:
     seen_names: set[str] = set()
     for i, port in enumerate(ports):
         pp = f"spec.ports[{i}]"
-        port = _d(port)
+        port = as_dict(port)
         pname = port.get("name") or ""
         if len(ports) > 1 and not pname:
             errs.append(FieldError(f"{pp}.name", REQUIRED, ""))
@@ -591,7 +584,7 @@ def validate_configmap(obj: Mapping[str, Any]) -> list[FieldError]:
 
 def validate_secret(obj: Mapping[str, Any]) -> list[FieldError]:
     errs = _validate_data_keys(obj, ("data", "stringData"))
-    data = _d(obj.get("data"))
+    data = as_dict(obj.get("data"))
     for key, value in data.items():
         try:
             base64.b64decode(str(value), validate=True)
@@ -599,7 +592,7 @@ def validate_secret(obj: Mapping[str, Any]) -> list[FieldError]:
             errs.append(
                 FieldError(f"data[{key}]", INVALID, "illegal base64 data", "<secret contents redacted>")
             )
-    keys = set(data) | set(_d(obj.get("stringData")))
+    keys = set(data) | set(as_dict(obj.get("stringData")))
     stype = obj.get("type", "Opaque")
     required: tuple[str, ...] = {
         "kubernetes.io/tls": ("tls.crt", "tls.key"),
@@ -609,19 +602,19 @@ def validate_secret(obj: Mapping[str, Any]) -> list[FieldError]:
     }.get(str(stype), ())
     errs.extend(FieldError(f"data[{k}]", REQUIRED, "") for k in required if k not in keys)
     if stype == "kubernetes.io/service-account-token":
-        annotations = _d(_d(obj.get("metadata")).get("annotations"))
+        annotations = as_dict(as_dict(obj.get("metadata")).get("annotations"))
         if not annotations.get("kubernetes.io/service-account.name"):
             errs.append(FieldError("metadata.annotations[kubernetes.io/service-account.name]", REQUIRED, ""))
     return errs
 
 
 def validate_role(obj: Mapping[str, Any]) -> list[FieldError]:
-    return _policy_rules_errors(_l(obj.get("rules")), namespaced=True)
+    return _policy_rules_errors(as_list(obj.get("rules")), namespaced=True)
 
 
 def validate_cluster_role(obj: Mapping[str, Any]) -> list[FieldError]:
-    if obj.get("aggregationRule") is not None and not _l(
-        _d(obj.get("aggregationRule")).get("clusterRoleSelectors")
+    if obj.get("aggregationRule") is not None and not as_list(
+        as_dict(obj.get("aggregationRule")).get("clusterRoleSelectors")
     ):
         return [
             FieldError(
@@ -630,17 +623,17 @@ def validate_cluster_role(obj: Mapping[str, Any]) -> list[FieldError]:
                 "at least one clusterRoleSelector required if aggregationRule is non-nil",
             )
         ]
-    return _policy_rules_errors(_l(obj.get("rules")), namespaced=False)
+    return _policy_rules_errors(as_list(obj.get("rules")), namespaced=False)
 
 
 def _policy_rules_errors(rules: list[Any], *, namespaced: bool) -> list[FieldError]:
     errs: list[FieldError] = []
     for i, rule in enumerate(rules):
         rp = f"rules[{i}]"
-        rule = _d(rule)
-        if not _l(rule.get("verbs")):
+        rule = as_dict(rule)
+        if not as_list(rule.get("verbs")):
             errs.append(FieldError(f"{rp}.verbs", REQUIRED, "verbs must contain at least one value"))
-        urls = _l(rule.get("nonResourceURLs"))
+        urls = as_list(rule.get("nonResourceURLs"))
         if urls:
             if namespaced:
                 errs.append(
@@ -651,7 +644,11 @@ def _policy_rules_errors(rules: list[Any], *, namespaced: bool) -> list[FieldErr
                         urls,
                     )
                 )
-            if _l(rule.get("apiGroups")) or _l(rule.get("resources")) or _l(rule.get("resourceNames")):
+            if (
+                as_list(rule.get("apiGroups"))
+                or as_list(rule.get("resources"))
+                or as_list(rule.get("resourceNames"))
+            ):
                 errs.append(
                     FieldError(
                         f"{rp}.nonResourceURLs",
@@ -661,11 +658,11 @@ def _policy_rules_errors(rules: list[Any], *, namespaced: bool) -> list[FieldErr
                     )
                 )
             continue
-        if not _l(rule.get("apiGroups")):
+        if not as_list(rule.get("apiGroups")):
             errs.append(
                 FieldError(f"{rp}.apiGroups", REQUIRED, "resource rules must supply at least one api group")
             )
-        if not _l(rule.get("resources")):
+        if not as_list(rule.get("resources")):
             errs.append(
                 FieldError(f"{rp}.resources", REQUIRED, "resource rules must supply at least one resource")
             )
@@ -685,7 +682,7 @@ def validate_cluster_role_binding(obj: Mapping[str, Any]) -> list[FieldError]:
 
 def _binding_errors(obj: Mapping[str, Any], kinds: tuple[str, ...], *, cluster: bool) -> list[FieldError]:
     errs: list[FieldError] = []
-    ref = _d(obj.get("roleRef"))
+    ref = as_dict(obj.get("roleRef"))
     if ref.get("apiGroup", "") != _RBAC_GROUP:
         errs.append(_supported("roleRef.apiGroup", ref.get("apiGroup", ""), (_RBAC_GROUP,)))
     if ref.get("kind", "") not in kinds:
@@ -695,9 +692,9 @@ def _binding_errors(obj: Mapping[str, Any], kinds: tuple[str, ...], *, cluster: 
         errs.append(FieldError("roleRef.name", REQUIRED, ""))
     else:
         errs.extend(FieldError("roleRef.name", INVALID, m, rname) for m in path_segment_errors(str(rname)))
-    for i, subject in enumerate(_l(obj.get("subjects"))):
+    for i, subject in enumerate(as_list(obj.get("subjects"))):
         sp = f"subjects[{i}]"
-        subject = _d(subject)
+        subject = as_dict(subject)
         skind = subject.get("kind", "")
         sname = subject.get("name") or ""
         if not sname:
@@ -720,7 +717,7 @@ def _binding_errors(obj: Mapping[str, Any], kinds: tuple[str, ...], *, cluster: 
 
 
 def validate_lease(obj: Mapping[str, Any]) -> list[FieldError]:
-    spec = _d(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     errs: list[FieldError] = []
     duration = spec.get("leaseDurationSeconds")
     if duration is not None and (not isinstance(duration, int) or duration <= 0):
@@ -735,7 +732,7 @@ def validate_lease(obj: Mapping[str, Any]) -> list[FieldError]:
 
 def validate_namespace(obj: Mapping[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
-    for i, fin in enumerate(_l(_d(obj.get("spec")).get("finalizers"))):
+    for i, fin in enumerate(as_list(as_dict(obj.get("spec")).get("finalizers"))):
         errs.extend(
             FieldError(f"spec.finalizers[{i}]", INVALID, m, fin) for m in qualified_name_errors(str(fin))
         )
@@ -744,18 +741,20 @@ def validate_namespace(obj: Mapping[str, Any]) -> list[FieldError]:
 
 def validate_service_account(obj: Mapping[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
-    for i, ref in enumerate(_l(obj.get("imagePullSecrets"))):
-        if not _d(ref).get("name"):
+    for i, ref in enumerate(as_list(obj.get("imagePullSecrets"))):
+        if not as_dict(ref).get("name"):
             errs.append(FieldError(f"imagePullSecrets[{i}].name", REQUIRED, ""))
     return errs
 
 
 def validate_template_owner(obj: Mapping[str, Any]) -> list[FieldError]:
     """Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs: their pod template's spec."""
-    spec = _d(obj.get("spec"))
-    template = _d(spec.get("template"))
-    errs = validate_pod_spec(_d(template.get("spec")), "spec.template.spec")
-    errs.extend(validate_labels(_d(template.get("metadata")).get("labels"), "spec.template.metadata.labels"))
+    spec = as_dict(obj.get("spec"))
+    template = as_dict(spec.get("template"))
+    errs = validate_pod_spec(as_dict(template.get("spec")), "spec.template.spec")
+    errs.extend(
+        validate_labels(as_dict(template.get("metadata")).get("labels"), "spec.template.metadata.labels")
+    )
     replicas = spec.get("replicas")
     if isinstance(replicas, int) and replicas < 0:
         errs.append(FieldError("spec.replicas", INVALID, "must be greater than or equal to 0", replicas))
@@ -778,13 +777,13 @@ def pod_update_forbidden(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
     The mutable parts of the new spec are copied onto the old one; any remaining difference is
     forbidden. The detail names the first differing fields (Kubernetes prints a Go diff there).
     """
-    old_spec = _d(old.get("spec"))
-    new_spec = _d(new.get("spec"))
+    old_spec = as_dict(old.get("spec"))
+    new_spec = as_dict(new.get("spec"))
     errs: list[FieldError] = []
     munged = dict(new_spec)
     for field_name in ("containers", "initContainers"):
-        old_ctrs = _l(old_spec.get(field_name))
-        new_ctrs = _l(new_spec.get(field_name))
+        old_ctrs = as_list(old_spec.get(field_name))
+        new_ctrs = as_list(new_spec.get(field_name))
         if field_name in new_spec and len(old_ctrs) == len(new_ctrs):
             munged[field_name] = [_with_old_image(o, n) for o, n in zip(old_ctrs, new_ctrs, strict=True)]
     # activeDeadlineSeconds may be set, or lowered, never unset or raised.
@@ -810,8 +809,8 @@ def pod_update_forbidden(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
         )
     _restore(munged, old_spec, "activeDeadlineSeconds")
     # Tolerations may only be added to.
-    old_tol = _l(old_spec.get("tolerations"))
-    new_tol = _l(new_spec.get("tolerations"))
+    old_tol = as_list(old_spec.get("tolerations"))
+    new_tol = as_list(new_spec.get("tolerations"))
     if all(t in new_tol for t in old_tol):
         _restore(munged, old_spec, "tolerations")
     else:
@@ -827,8 +826,8 @@ def pod_update_forbidden(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
     if isinstance(old_grace, int) and old_grace < 0 and new_spec.get("terminationGracePeriodSeconds") == 1:
         _restore(munged, old_spec, "terminationGracePeriodSeconds")
     # Scheduling gates may be removed, never added.
-    old_gates = _l(old_spec.get("schedulingGates"))
-    if all(g in old_gates for g in _l(new_spec.get("schedulingGates"))):
+    old_gates = as_list(old_spec.get("schedulingGates"))
+    if all(g in old_gates for g in as_list(new_spec.get("schedulingGates"))):
         _restore(munged, old_spec, "schedulingGates")
     changed = sorted(k for k in set(old_spec) | set(munged) if old_spec.get(k) != munged.get(k))
     if changed:
@@ -839,9 +838,9 @@ def pod_update_forbidden(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
 
 def _with_old_image(old: Any, new: Any) -> dict[str, Any]:
     """`new` with `old`'s image: images are the one container field a pod update may change."""
-    out = {k: x for k, x in _d(new).items() if k != "image"}
-    if "image" in _d(old):
-        out["image"] = _d(old)["image"]
+    out = {k: x for k, x in as_dict(new).items() if k != "image"}
+    if "image" in as_dict(old):
+        out["image"] = as_dict(old)["image"]
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from localkube.apiserver import defaults, metadata
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, FieldError
+from localkube.apiserver.shapes import as_dict, as_list
 
 Obj = dict[str, Any]
 # what an ephemeral container may not have (it is never restarted, never a target of traffic)
@@ -20,19 +21,11 @@ _NOT_EPHEMERAL = ("ports", "lifecycle", "livenessProbe", "readinessProbe", "star
 _RESIZABLE = ("cpu", "memory")
 
 
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def ephemeral_containers(old: Obj, sent: Obj) -> tuple[Obj, list[FieldError]]:
     """pods/ephemeralcontainers: containers may be added; existing ones neither changed nor removed."""
     new = copy.deepcopy(old)
     spec = new.setdefault("spec", {})
-    wanted = copy.deepcopy(_l(_d(sent.get("spec")).get("ephemeralContainers")))
+    wanted = copy.deepcopy(as_list(as_dict(sent.get("spec")).get("ephemeralContainers")))
     spec["ephemeralContainers"] = wanted
     for c in wanted:
         if isinstance(c, dict):
@@ -41,7 +34,7 @@ def ephemeral_containers(old: Obj, sent: Obj) -> tuple[Obj, list[FieldError]]:
         spec.pop("ephemeralContainers")
     before = {
         str(c.get("name")): c
-        for c in _l(_d(old.get("spec")).get("ephemeralContainers"))
+        for c in as_list(as_dict(old.get("spec")).get("ephemeralContainers"))
         if isinstance(c, dict)
     }
     after = {str(c.get("name")): c for c in wanted if isinstance(c, dict)}
@@ -65,11 +58,13 @@ def ephemeral_containers(old: Obj, sent: Obj) -> tuple[Obj, list[FieldError]]:
                     f'existing ephemeral containers "{name}" may not be changed',
                 )
             )
-    names = {str(_d(c).get("name")) for k in ("containers", "initContainers") for c in _l(spec.get(k))}
-    volumes = {str(_d(v).get("name")) for v in _l(spec.get("volumes"))}
+    names = {
+        str(as_dict(c).get("name")) for k in ("containers", "initContainers") for c in as_list(spec.get(k))
+    }
+    volumes = {str(as_dict(v).get("name")) for v in as_list(spec.get("volumes"))}
     for i, c in enumerate(wanted):
         path = f"spec.ephemeralContainers[{i}]"
-        c = _d(c)
+        c = as_dict(c)
         errs.extend(metadata.container_errors(c, path, names, volumes))
         errs.extend(
             FieldError(f"{path}.{k}", FORBIDDEN, "cannot be set for an Ephemeral Container")
@@ -83,16 +78,18 @@ def resize(old: Obj, sent: Obj) -> tuple[Obj, list[FieldError]]:
     """pods/resize: the containers' cpu and memory requests and limits (and resize policies)
     change; nothing else does, limits are never removed and the pod's QoS class stays."""
     new = copy.deepcopy(old)
-    ctrs = _l(_d(new.get("spec")).get("containers"))
-    sent_by_name = {_d(c).get("name"): _d(c) for c in _l(_d(sent.get("spec")).get("containers"))}
+    ctrs = as_list(as_dict(new.get("spec")).get("containers"))
+    sent_by_name = {
+        as_dict(c).get("name"): as_dict(c) for c in as_list(as_dict(sent.get("spec")).get("containers"))
+    }
     errs: list[FieldError] = []
     for i, c in enumerate(ctrs):
         if not isinstance(c, dict) or c.get("name") not in sent_by_name:
             continue
         theirs = sent_by_name[c.get("name")]
-        before, after = _d(c.get("resources")), copy.deepcopy(_d(theirs.get("resources")))
+        before, after = as_dict(c.get("resources")), copy.deepcopy(as_dict(theirs.get("resources")))
         for kind in ("requests", "limits"):
-            was, now = _d(before.get(kind)), _d(after.get(kind))
+            was, now = as_dict(before.get(kind)), as_dict(after.get(kind))
             if any(was.get(r) != now.get(r) for r in set(was) | set(now) if r not in _RESIZABLE):
                 errs.append(FieldError("spec", FORBIDDEN, "only cpu and memory resources are mutable"))
             if kind == "limits" and any(r in was and r not in now for r in _RESIZABLE):
@@ -106,8 +103,8 @@ def resize(old: Obj, sent: Obj) -> tuple[Obj, list[FieldError]]:
         c["resources"] = after
         if "resizePolicy" in theirs:
             c["resizePolicy"] = copy.deepcopy(theirs["resizePolicy"])
-    qos = defaults.qos_class(_d(old.get("spec")))
-    if defaults.qos_class(_d(new.get("spec"))) != qos:
+    qos = defaults.qos_class(as_dict(old.get("spec")))
+    if defaults.qos_class(as_dict(new.get("spec"))) != qos:
         errs.append(FieldError("spec", INVALID, "Pod QOS Class may not change as a result of resizing", qos))
     return new, _unique(errs)
 

@@ -8,9 +8,9 @@ import copy
 from typing import Any
 
 from localkube.apiserver import errors, patches
-from localkube.apiserver.crds import get_path, set_path
 from localkube.apiserver.errors import APIError
 from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.shapes import get_path, set_path
 
 # The patch types a Scale takes; a Scale has no lists, so a strategic merge is a merge.
 PATCH_TYPES = (

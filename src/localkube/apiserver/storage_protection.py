@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from localkube.apiserver.shapes import as_dict
 from localkube.apiserver.store import Key
 
 Obj = dict[str, Any]
@@ -31,10 +32,6 @@ FINALIZERS: dict[Key, str] = {
 def _meta(obj: Obj) -> Obj:
     meta = obj.get("metadata")
     return meta if isinstance(meta, dict) else {}
-
-
-def _map(value: Any) -> Obj:
-    return value if isinstance(value, dict) else {}
 
 
 def _finalizers(obj: Obj) -> list[Any]:
@@ -70,7 +67,7 @@ def needs_finalizer(obj: Obj, finalizer: str) -> bool:
 
 
 def _volumes(pod: Obj) -> Iterator[Obj]:
-    for volume in _map(pod.get("spec")).get("volumes") or ():
+    for volume in as_dict(pod.get("spec")).get("volumes") or ():
         if isinstance(volume, dict):
             yield volume
 
@@ -81,7 +78,7 @@ def claims_of_pod(pod: Obj) -> set[str]:
     names = set()
     pod_name = _meta(pod).get("name", "")
     for volume in _volumes(pod):
-        claim = _map(volume.get("persistentVolumeClaim")).get("claimName")
+        claim = as_dict(volume.get("persistentVolumeClaim")).get("claimName")
         if isinstance(claim, str):
             names.add(claim)
         if isinstance(volume.get("ephemeral"), dict):
@@ -107,12 +104,12 @@ def pod_uses_claim(pod: Obj, claim: Obj) -> bool:
     """Whether the pod keeps the claim from going (podUsesPVCForDeletion): only a scheduled pod
     counts, since a kubelet never starts a pod on a claim that is being deleted; an ephemeral
     volume's claim only while the pod has not shut down and owns it."""
-    if not _map(pod.get("spec")).get("nodeName"):
+    if not as_dict(pod.get("spec")).get("nodeName"):
         return False
     name = _meta(claim).get("name")
     pod_name = _meta(pod).get("name", "")
     for volume in _volumes(pod):
-        if _map(volume.get("persistentVolumeClaim")).get("claimName") == name:
+        if as_dict(volume.get("persistentVolumeClaim")).get("claimName") == name:
             return True
         if (
             isinstance(volume.get("ephemeral"), dict)
@@ -126,14 +123,14 @@ def pod_uses_claim(pod: Obj, claim: Obj) -> bool:
 
 def volume_bound(pv: Obj) -> bool:
     """A PersistentVolume is in use while it is Bound to a claim."""
-    return _map(pv.get("status")).get("phase") == "Bound"
+    return as_dict(pv.get("status")).get("phase") == "Bound"
 
 
 def classes_of(key: Key, obj: Obj) -> set[str]:
     """The VolumeAttributesClasses a PersistentVolume or claim refers to."""
-    spec, status = _map(obj.get("spec")), _map(obj.get("status"))
+    spec, status = as_dict(obj.get("spec")), as_dict(obj.get("status"))
     names = {spec.get("volumeAttributesClassName")}
     if key == PVC_KEY:
         names.add(status.get("currentVolumeAttributesClassName"))
-        names.add(_map(status.get("modifyVolumeStatus")).get("targetVolumeAttributesClassName"))
+        names.add(as_dict(status.get("modifyVolumeStatus")).get("targetVolumeAttributesClassName"))
     return {n for n in names if isinstance(n, str) and n}

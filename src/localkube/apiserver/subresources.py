@@ -19,6 +19,7 @@ from localkube.apiserver import errors, fielderrors, tokens
 from localkube.apiserver.core import Core, DeleteOptions
 from localkube.apiserver.fielderrors import FieldError
 from localkube.apiserver.kinds import ResourceInfo
+from localkube.apiserver.shapes import as_dict
 from localkube.apiserver.tokens import TokenAuthority
 
 PODS: tuple[str, str] = ("", "pods")
@@ -29,16 +30,12 @@ def success() -> dict[str, Any]:
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
 
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def bind(core: Core, info: ResourceInfo, ns: str, name: str, body: Any, dry_run: bool) -> dict[str, Any]:
     """pods/binding: assign a pod to a node, once (the scheduler's write)."""
-    node = str(_d(_d(body).get("target")).get("name", ""))
+    node = str(as_dict(as_dict(body).get("target")).get("name", ""))
     current = core.get(info, ns, name)
-    spec = _d(current.obj.get("spec"))
-    if _d(current.obj.get("metadata")).get("deletionTimestamp"):
+    spec = as_dict(current.obj.get("spec"))
+    if as_dict(current.obj.get("metadata")).get("deletionTimestamp"):
         raise errors.conflict(
             info.plural, info.group, name, "pod is being deleted, cannot be assigned to a host"
         )
@@ -71,7 +68,7 @@ def evict(core: Core, info: ResourceInfo, ns: str, name: str, options: DeleteOpt
 
 def eviction_options(body: Any) -> dict[str, Any]:
     """The DeleteOptions an Eviction carries."""
-    return _d(_d(body).get("deleteOptions"))
+    return as_dict(as_dict(body).get("deleteOptions"))
 
 
 def request_token(
@@ -80,7 +77,7 @@ def request_token(
     """serviceaccounts/token: a TokenRequest's answer, a token for the account (bound to a pod
     when the request names one)."""
     sa = core.get(info, ns, name).obj
-    spec = _d(_d(body).get("spec"))
+    spec = as_dict(as_dict(body).get("spec"))
     seconds = spec.get("expirationSeconds") or 3600
     problem = ""
     if not isinstance(seconds, int) or isinstance(seconds, bool):
@@ -99,7 +96,7 @@ def request_token(
     # an empty audience list means the API server's own, and the answer says so
     spec = {**spec, "audiences": list(spec.get("audiences") or [tokens.ISSUER])}
     bound: dict[str, Any] = {}
-    ref = _d(spec.get("boundObjectRef"))
+    ref = as_dict(spec.get("boundObjectRef"))
     if ref.get("kind") == "Pod":
         pod = core.find(PODS, ns, str(ref.get("name") or ""))
         if pod is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from kubeschema.timestamps import parse_time
 from localkube.apiserver import column_docs as docs
+from localkube.apiserver.shapes import as_list
 from localkube.apiserver.strategy import Printer, Row
 
 Cells = list[Any]
@@ -149,11 +150,6 @@ def meta_of(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 def as_map(value: Any) -> Mapping[str, Any]:
     """The value if it is a mapping, else an empty one (a cell reads what it finds, as kube's printers)."""
     return value if isinstance(value, Mapping) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    """The value if it is a list, else an empty one."""
-    return value if isinstance(value, list) else []
 
 
 def name_of(obj: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from localkube.apiserver.schema import cel_check, cel_cost, cel_python
 from localkube.apiserver.schema.compiled import CompiledSchema
 from localkube.apiserver.schema.node import NIL_PATH
 from localkube.apiserver.schema.values import deep_copy
+from localkube.apiserver.shapes import as_dict, as_list
 
 DEFAULT_PATH = "spec.validation.openAPIV3Schema"
 
@@ -111,15 +112,6 @@ class _Scope:
 
 
 _ANCHOR = "<schema>"
-
-
-def _list(v: Any) -> list[Any]:
-    # A malformed schema (a bool where a list belongs) is the API's decoding error, not ours to crash on.
-    return v if isinstance(v, list) else []
-
-
-def _dict(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 def _relative(e: FieldError) -> FieldError:
@@ -254,7 +246,7 @@ def _openapi_subset(
             defaults_forbidden=defaults_forbidden,
         )
     for key in ("allOf", "oneOf", "anyOf"):
-        for i, sub in enumerate(_list(s.get(key))):
+        for i, sub in enumerate(as_list(s.get(key))):
             if isinstance(sub, dict):
                 _openapi_subset(
                     sub,
@@ -294,7 +286,7 @@ def _extension_rules(
                 )
             )
     list_type = s.get("x-kubernetes-list-type")
-    keys = [k for k in _list(s.get("x-kubernetes-list-map-keys")) if isinstance(k, str)]
+    keys = [k for k in as_list(s.get("x-kubernetes-list-map-keys")) if isinstance(k, str)]
     if list_type is not None:
         if t != "array":
             errs.append(_type_must_be(path, t, "array if x-kubernetes-list-type is specified"))
@@ -351,8 +343,8 @@ def _extension_rules(
                         items.get("type", ""),
                     )
                 )
-            item_props = _dict(items.get("properties"))
-            required = {r for r in _list(items.get("required")) if isinstance(r, str)}
+            item_props = as_dict(items.get("properties"))
+            required = {r for r in as_list(items.get("required")) if isinstance(r, str)}
             for k in keys:
                 prop = item_props.get(k) if isinstance(item_props, dict) else None
                 if isinstance(prop, dict):
@@ -391,7 +383,7 @@ def _extension_rules(
                         keys,
                     )
                 )
-    for i, rule in enumerate(_list(s.get("x-kubernetes-validations"))):
+    for i, rule in enumerate(as_list(s.get("x-kubernetes-validations"))):
         rpath = f"{path}.x-kubernetes-validations[{i}]"
         if not isinstance(rule, dict) or not rule.get("rule"):
             errs.append(FieldError(f"{rpath}.rule", fe.REQUIRED, "rule is not specified"))
@@ -555,7 +547,7 @@ def _only_names(meta: dict[str, Any]) -> bool:
     allowed = {"type", "properties", "default"}  # a default is reported on its own
     if set(meta) - allowed:
         return False
-    props = _dict(meta.get("properties"))
+    props = as_dict(meta.get("properties"))
     return isinstance(props, dict) and set(props) <= {"name", "generateName"}
 
 
@@ -578,11 +570,11 @@ def _value_validation(
     s: dict[str, Any], path: str, skip_any_of: bool, skip_first_all_of: bool, errs: list[FieldError]
 ) -> None:
     if not skip_any_of:
-        for i, sub in enumerate(_list(s.get("anyOf"))):
+        for i, sub in enumerate(as_list(s.get("anyOf"))):
             _nested(sub, f"{path}.anyOf[{i}]", False, errs)
-    for i, sub in enumerate(_list(s.get("allOf"))):
+    for i, sub in enumerate(as_list(s.get("allOf"))):
         _nested(sub, f"{path}.allOf[{i}]", skip_first_all_of and i == 0, errs)
-    for i, sub in enumerate(_list(s.get("oneOf"))):
+    for i, sub in enumerate(as_list(s.get("oneOf"))):
         _nested(sub, f"{path}.oneOf[{i}]", False, errs)
     if isinstance(s.get("not"), dict):
         _nested(s["not"], _child(path, "not"), False, errs)
@@ -611,7 +603,7 @@ def _nested(s: Any, path: str, skip_any_of: bool, errs: list[FieldError]) -> Non
     _value_validation(s, path, skip_any_of or _is_int_or_string_any_of(s.get("anyOf")), False, errs)
     if isinstance(s.get("items"), dict):
         _nested(s["items"], _child(path, "items"), False, errs)
-    for k, sub in _dict(s.get("properties")).items():
+    for k, sub in as_dict(s.get("properties")).items():
         _nested(sub, _key(path, "properties", k), False, errs)
     for key, detail, reason in _FORBIDDEN_NESTED:
         value = s.get(key)
@@ -629,7 +621,7 @@ def _nested(s: Any, path: str, skip_any_of: bool, errs: list[FieldError]) -> Non
                 _child(path, "x-kubernetes-validations"), fe.FORBIDDEN, "must be empty to be structural"
             )
         )
-    if "metadata" in _dict(s.get("properties")):
+    if "metadata" in as_dict(s.get("properties")):
         errs.append(
             FieldError(
                 _key(path, "properties", "metadata"),
@@ -644,7 +636,7 @@ def _completeness(v: dict[str, Any], s: Any, s_path: str, v_path: str, errs: lis
     if isinstance(v.get("not"), dict):
         _complete_nested(v["not"], s, s_path, _child(v_path, "not"), errs)
     for key in ("allOf", "anyOf", "oneOf"):
-        for i, sub in enumerate(_list(v.get(key))):
+        for i, sub in enumerate(as_list(v.get(key))):
             if isinstance(sub, dict):
                 _complete_nested(sub, s, s_path, f"{v_path}.{key}[{i}]", errs)
 
@@ -656,8 +648,8 @@ def _complete_nested(v: dict[str, Any], s: Any, s_path: str, v_path: str, errs: 
     _completeness(v, s, s_path, v_path, errs)
     if isinstance(v.get("items"), dict):
         _complete_nested(v["items"], s.get("items"), _child(s_path, "items"), _child(v_path, "items"), errs)
-    s_props = _dict(s.get("properties"))
-    for k, sub in _dict(v.get("properties")).items():
+    s_props = as_dict(s.get("properties"))
+    for k, sub in as_dict(v.get("properties")).items():
         if not isinstance(sub, dict):
             continue
         if k not in s_props:
@@ -685,7 +677,7 @@ def _check_defaults(schema: dict[str, Any], path: str) -> list[FieldError]:
             _check_one_default(s, p, deep_copy(s["default"]), errs)
         if isinstance(s.get("items"), dict):
             walk(s["items"], _child(p, "items"))
-        for k, sub in _dict(s.get("properties")).items():
+        for k, sub in as_dict(s.get("properties")).items():
             walk(sub, _key(p, "properties", k))
         if isinstance(s.get("additionalProperties"), dict):
             walk(s["additionalProperties"], _child(p, "additionalProperties"))

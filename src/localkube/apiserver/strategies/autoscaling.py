@@ -10,6 +10,7 @@ from typing import Any
 from localkube.apiserver import hpaversions
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, NOT_SUPPORTED, REQUIRED, FieldError
 from localkube.apiserver.printers.autoscaling import HPA_PRINTER
+from localkube.apiserver.shapes import as_dict, as_list
 from localkube.apiserver.strategy import Obj, Printer, Strategy
 
 _SCALE_UP = {
@@ -25,14 +26,6 @@ _SCALE_DOWN = {
     "selectPolicy": "Max",
     "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
 }
-
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _default(hpa: Obj) -> None:
@@ -99,12 +92,12 @@ def _metric_errors(metric: Obj, path: str) -> list[FieldError]:
     errs = []
     named: Any = source
     for part in _NAMED_BY[str(kind)].split("."):
-        named = _d(named).get(part)
+        named = as_dict(named).get(part)
     if not named:
         errs.append(
             FieldError(f"{path}.{key}.{_NAMED_BY[str(kind)]}", REQUIRED, "must specify a metric name")
         )
-    target = _d(source.get("target"))
+    target = as_dict(source.get("target"))
     field = _TARGET_VALUE.get(str(target.get("type")))
     if field is None:
         listed = ", ".join(f'"{t}"' for t in sorted(_TARGET_VALUE))
@@ -129,14 +122,14 @@ def _metric_errors(metric: Obj, path: str) -> list[FieldError]:
 
 
 def _validate(hpa: Obj) -> list[FieldError]:
-    spec = _d(hpa.get("spec"))
+    spec = as_dict(hpa.get("spec"))
     errs: list[FieldError] = []
     low, high = spec.get("minReplicas", 1), spec.get("maxReplicas") or 0
     if isinstance(low, int) and isinstance(high, int) and high < low:
         errs.append(
             FieldError("spec.maxReplicas", INVALID, "must be greater than or equal to `minReplicas`", high)
         )
-    ref = _d(spec.get("scaleTargetRef"))
+    ref = as_dict(spec.get("scaleTargetRef"))
     for key in ("kind", "name"):
         if not ref.get(key):
             errs.append(FieldError(f"spec.scaleTargetRef.{key}", REQUIRED, ""))
@@ -146,17 +139,17 @@ def _validate(hpa: Obj) -> list[FieldError]:
         )
     if not high:
         errs.append(FieldError("spec.maxReplicas", REQUIRED, ""))
-    metrics = _l(spec.get("metrics"))
+    metrics = as_list(spec.get("metrics"))
     for i, m in enumerate(metrics):
-        errs.extend(_metric_errors(_d(m), f"spec.metrics[{i}]"))
+        errs.extend(_metric_errors(as_dict(m), f"spec.metrics[{i}]"))
     behavior = spec.get("behavior")
     for key in ("scaleUp", "scaleDown"):
-        rule = _d(behavior).get(key) if isinstance(behavior, dict) else None
-        if isinstance(rule, dict) and not _l(rule.get("policies")):
+        rule = as_dict(behavior).get(key) if isinstance(behavior, dict) else None
+        if isinstance(rule, dict) and not as_list(rule.get("policies")):
             errs.append(
                 FieldError(f"spec.behavior.{key}.policies", REQUIRED, "must specify at least one Policy")
             )
-    if low == 0 and not any(_d(m).get("type") in ("Object", "External") for m in metrics):
+    if low == 0 and not any(as_dict(m).get("type") in ("Object", "External") for m in metrics):
         errs.append(
             FieldError(
                 "spec.metrics",

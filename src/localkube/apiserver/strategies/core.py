@@ -30,6 +30,7 @@ from localkube.apiserver.printers.volumes import (
     PERSISTENT_VOLUME_PRINTER,
     RESOURCE_QUOTA_PRINTER,
 )
+from localkube.apiserver.shapes import as_dict
 from localkube.apiserver.strategies.immutable import Fixed, unchanged
 from localkube.apiserver.strategy import Obj, Printer, Row, Strategy
 
@@ -38,10 +39,6 @@ if TYPE_CHECKING:
     from localkube.apiserver.ipalloc import Allocator
 
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
-
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 # --- Namespace -----------------------------------------------------------------------------------
@@ -53,7 +50,7 @@ def _namespace_terminating(ns: Obj, now: str) -> None:
 
 def _namespace_held(ns: Obj) -> bool:
     # the namespace finalizer (controllers.py) empties it before spec.finalizers lets it go
-    return bool(_d(ns.get("spec")).get("finalizers"))
+    return bool(as_dict(ns.get("spec")).get("finalizers"))
 
 
 NAMESPACE = Strategy(
@@ -79,7 +76,7 @@ def _comparable_pods(old: Obj, new: Obj) -> tuple[Obj, Obj]:
     """Both pods with the same (possibly empty) container lists present, for the immutability check."""
     out = []
     for pod in (old, new):
-        spec = dict(_d(pod.get("spec")))
+        spec = dict(as_dict(pod.get("spec")))
         for key in ("containers", "initContainers"):
             spec.setdefault(key, [])
         out.append({**pod, "spec": spec})
@@ -92,16 +89,16 @@ def _pod_update(old: Obj, new: Obj) -> list[FieldError]:
 
 def _pod_held(pod: Obj) -> bool:
     # a graceful delete waits for the kubelet to stop the containers and delete with grace 0
-    return bool(_d(pod.get("metadata")).get("deletionGracePeriodSeconds"))
+    return bool(as_dict(pod.get("metadata")).get("deletionGracePeriodSeconds"))
 
 
 def _pod_grace(pod: Obj, requested: int | None, node_exists: Callable[[str], bool]) -> int:
     """Pods bound to an existing node get a grace period, for the kubelet to stop them."""
-    spec = _d(pod.get("spec"))
+    spec = as_dict(pod.get("spec"))
     node = spec.get("nodeName")
     if not node or not node_exists(str(node)):
         return 0
-    if _d(pod.get("status")).get("phase") in ("Succeeded", "Failed"):
+    if as_dict(pod.get("status")).get("phase") in ("Succeeded", "Failed"):
         return 0
     if requested is not None:
         return max(requested, 0)
@@ -139,7 +136,7 @@ POD = Strategy(
 
 
 def _service_update(old: Obj, new: Obj) -> list[FieldError]:
-    o, n = _d(old.get("spec")), _d(new.get("spec"))
+    o, n = as_dict(old.get("spec")), as_dict(new.get("spec"))
     if n.get("clusterIP") and o.get("clusterIP") and n["clusterIP"] != o["clusterIP"]:
         return [
             FieldError("spec.clusterIPs[0]", "FieldValueInvalid", "may not change once set", n["clusterIP"])
@@ -154,7 +151,7 @@ def _service_allocate(alloc: Allocator, svc: Obj, old: Obj | None, dry_run: bool
         return
     if old is not None:
         # clusterIP is immutable once set; keep it if the client left it out
-        old_spec = _d(old.get("spec"))
+        old_spec = as_dict(old.get("spec"))
         spec.setdefault("clusterIP", old_spec.get("clusterIP"))
         spec.setdefault("clusterIPs", old_spec.get("clusterIPs"))
         _allocate_node_ports(alloc, spec, old_spec, dry_run)
@@ -197,7 +194,7 @@ def _service_event(core: Core, type_: str, svc: Obj) -> None:
     """A deleted Service gives its ClusterIP and node ports back."""
     if type_ != "DELETED":
         return
-    spec = _d(svc.get("spec"))
+    spec = as_dict(svc.get("spec"))
     if spec.get("clusterIP") not in (None, "", "None"):
         core.alloc.release(spec.get("clusterIP"))
     for p in spec.get("ports") or ():
@@ -376,7 +373,7 @@ def _rc_default(rc: Obj) -> None:
     spec = rc.setdefault("spec", {})
     if not isinstance(spec, dict):
         return
-    template_labels = _d(_d(_d(spec.get("template")).get("metadata")).get("labels"))
+    template_labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
     if template_labels:
         if not spec.get("selector"):
             spec["selector"] = dict(template_labels)
@@ -389,13 +386,13 @@ def _rc_default(rc: Obj) -> None:
 def _rc_validate(rc: Obj) -> list[FieldError]:
     """ValidateReplicationControllerSpec: a selector, matched by the template's labels."""
     errs = metadata.validate_template_owner(rc)
-    spec = _d(rc.get("spec"))
-    selector = _d(spec.get("selector"))
+    spec = as_dict(rc.get("spec"))
+    selector = as_dict(spec.get("selector"))
     if not selector:
         errs.append(FieldError("spec.selector", REQUIRED, ""))
         return errs
     errs.extend(metadata.validate_labels(selector, "spec.selector"))
-    labels = _d(_d(_d(spec.get("template")).get("metadata")).get("labels"))
+    labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
     if any(labels.get(k) != v for k, v in selector.items()):
         errs.append(
             FieldError(
@@ -410,9 +407,9 @@ def _rc_validate(rc: Obj) -> list[FieldError]:
 
 def _rc_row(rc: Obj, now: datetime) -> Row:
     """A ReplicaSet's row; the selector column prints the plain label map."""
-    spec = _d(rc.get("spec"))
+    spec = as_dict(rc.get("spec"))
     return REPLICA_SET_PRINTER.row(
-        {**rc, "spec": {**spec, "selector": {"matchLabels": _d(spec.get("selector"))}}}, now
+        {**rc, "spec": {**spec, "selector": {"matchLabels": as_dict(spec.get("selector"))}}}, now
     )
 
 

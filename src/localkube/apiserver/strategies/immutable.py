@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from localkube.apiserver.crds import get_path
 from localkube.apiserver.fielderrors import INVALID, FieldError
+from localkube.apiserver.shapes import get_path
 from localkube.apiserver.strategy import Obj
 
 

@@ -24,12 +24,8 @@ from localkube.apiserver.printers.cluster import (
     STORAGE_VERSION_MIGRATION_PRINTER,
 )
 from localkube.apiserver.printers.resource import DEVICE_TAINT_RULE_PRINTER
+from localkube.apiserver.shapes import as_dict
 from localkube.apiserver.strategy import Obj, Strategy
-
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
 
 # --- admissionregistration.k8s.io/v1 MutatingAdmissionPolicy and its binding -------------------
 
@@ -37,7 +33,7 @@ _REINVOCATION = ("IfNeeded", "Never")
 
 
 def _policy_validate(policy: Obj) -> list[FieldError]:
-    spec = _d(policy.get("spec"))
+    spec = as_dict(policy.get("spec"))
     errs: list[FieldError] = []
     if not isinstance(spec.get("matchConstraints"), dict):
         errs.append(FieldError("spec.matchConstraints", REQUIRED, ""))
@@ -47,7 +43,7 @@ def _policy_validate(policy: Obj) -> list[FieldError]:
 
 
 def _binding_validate(binding: Obj) -> list[FieldError]:
-    if not _d(binding.get("spec")).get("policyName"):
+    if not as_dict(binding.get("spec")).get("policyName"):
         return [FieldError("spec.policyName", REQUIRED, "")]
     return []
 
@@ -81,8 +77,8 @@ def _trust_anchors(bundle: str) -> int:
 
 
 def _trust_bundle_validate(ctb: Obj) -> list[FieldError]:
-    spec = _d(ctb.get("spec"))
-    name = str(_d(ctb.get("metadata")).get("name") or "")
+    spec = as_dict(ctb.get("spec"))
+    name = str(as_dict(ctb.get("metadata")).get("name") or "")
     signer = spec.get("signerName")
     errs: list[FieldError] = []
     if signer:
@@ -115,7 +111,7 @@ def _trust_bundle_validate(ctb: Obj) -> list[FieldError]:
 
 
 def _pod_certificate_validate(pcr: Obj) -> list[FieldError]:
-    spec = _d(pcr.get("spec"))
+    spec = as_dict(pcr.get("spec"))
     errs: list[FieldError] = []
     if not spec.get("signerName"):
         errs.append(FieldError("spec.signerName", REQUIRED, ""))
@@ -150,7 +146,7 @@ def _csr_problem(request: Any) -> str:
 
 
 def _csr_validate(csr: Obj) -> list[FieldError]:
-    spec = _d(csr.get("spec"))
+    spec = as_dict(csr.get("spec"))
     errs: list[FieldError] = []
     if problem := _csr_problem(spec.get("request")):
         errs.append(FieldError("spec.request", INVALID, problem, "<value omitted>"))
@@ -179,7 +175,7 @@ _EFFECTS = ("NoExecute", "NoSchedule", "None")
 
 
 def _taint_rule_validate(rule: Obj) -> list[FieldError]:
-    taint = _d(_d(rule.get("spec")).get("taint"))
+    taint = as_dict(as_dict(rule.get("spec")).get("taint"))
     key = str(taint.get("key") or "")
     errs = [FieldError("spec.taint.key", INVALID, m, key) for m in metadata.qualified_name_errors(key)]
     return errs + metadata.one_of("spec.taint.effect", taint.get("effect"), _EFFECTS)
@@ -188,7 +184,7 @@ def _taint_rule_validate(rule: Obj) -> list[FieldError]:
 def _taint_rule_default(rule: Obj) -> None:
     """SetDefaults_DeviceTaint: a taint's timeAdded is a default (so its writer owns it), the
     decoding time to the second."""
-    taint = _d(rule.get("spec")).get("taint")
+    taint = as_dict(rule.get("spec")).get("taint")
     if isinstance(taint, dict):
         taint.setdefault("timeAdded", now_time())
 
@@ -196,7 +192,10 @@ def _taint_rule_default(rule: Obj) -> None:
 def _taint_rule_prepare_update(old: Obj, new: Obj, now: str) -> None:
     """A new effect the writer gave no new timeAdded for is added now: timeAdded says since when
     the effect holds, which is what tolerations count from (kube's PrepareForUpdate)."""
-    before, after = _d(_d(old.get("spec")).get("taint")), _d(_d(new.get("spec")).get("taint"))
+    before, after = (
+        as_dict(as_dict(old.get("spec")).get("taint")),
+        as_dict(as_dict(new.get("spec")).get("taint")),
+    )
     new_effect = after.get("effect") != before.get("effect")
     if after and new_effect and after.get("timeAdded") == before.get("timeAdded"):
         new["spec"]["taint"]["timeAdded"] = now
@@ -216,7 +215,7 @@ DEVICE_TAINT_RULE = Strategy(
 
 
 def _migration_validate(svm: Obj) -> list[FieldError]:
-    if not _d(_d(svm.get("spec")).get("resource")).get("resource"):
+    if not as_dict(as_dict(svm.get("spec")).get("resource")).get("resource"):
         return [FieldError("spec.resource.resource", REQUIRED, "resource is required to be set")]
     return []
 
@@ -224,7 +223,7 @@ def _migration_validate(svm: Obj) -> list[FieldError]:
 def _migration_update(old: Obj, new: Obj) -> list[FieldError]:
     if old.get("spec") != new.get("spec"):
         # kube-apiserver prints the internal Go struct here
-        shown = {"Resource": _d(new.get("spec")).get("resource")}
+        shown = {"Resource": as_dict(new.get("spec")).get("resource")}
         return [FieldError("spec", INVALID, "field is immutable", shown)]
     return []
 
