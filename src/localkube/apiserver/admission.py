@@ -1,5 +1,6 @@
 """Checks on a client's write that depend on who writes it or on other objects: RBAC escalation
-prevention and the addresses Endpoints and EndpointSlices may name. Writes the server makes itself
+prevention, the addresses Endpoints and EndpointSlices may name, and the requester a new
+CertificateSigningRequest names (the writer, whatever it sent). Writes the server makes itself
 (its bootstrap objects, its controllers) do not pass through here."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from localkube.apiserver import authz, errors, escalation
 from localkube.apiserver.fielderrors import INVALID, FieldError
 from localkube.apiserver.kinds import ResourceInfo
 from localkube.apiserver.store import Reads
+from localkube.apiserver.strategies.stored import csr_requester
 from localkube.apiserver.tokens import User
 
 # (user, attributes) -> allowed; (user, namespace) -> the RBAC rules that apply to the user there
@@ -70,6 +72,8 @@ class Admission:
                     raise errors.invalid(info.kind, info.group, name, errs)
             elif info.group == authz.RBAC_GROUP and info.kind in _RBAC_KINDS:
                 self._escalation(user, info, obj, old)
+            elif info.kind == "CertificateSigningRequest" and old is None:
+                csr_requester(obj, user.name, user.uid, list(user.groups), user.extra)
 
         return check
 

@@ -36,6 +36,8 @@ NS_FINALIZER = "kubernetes"
 DEFAULT_MANAGER = "kube-controller-manager"
 # the manager of what kube-apiserver's own controllers write
 SERVER_MANAGER = "kube-apiserver"
+# who owns an untracked object's fields once it is first applied to
+BEFORE_FIRST_APPLY = "before-first-apply"
 
 # Fields the server owns: a client's value is ignored (create) or kept from the old object (update).
 SERVER_META = (
@@ -621,6 +623,21 @@ class Core:
         cfg_meta["name"] = name
         live = versions.present(info, current.obj) if current is not None else None
         entries = ssa_merge.decode_entries(_meta(live).get("managedFields") if live else None)
+        if live is not None and not entries:
+            # an object nobody tracks yet: its fields so far go to BEFORE_FIRST_APPLY (kube's
+            # skipNonAppliedManager), so an apply can conflict with them and not drop them
+            entries = ssa_merge.update(
+                None,
+                live,
+                [],
+                BEFORE_FIRST_APPLY,
+                info.api_version,
+                now(),
+                self._schema(info),
+                subresource or "",
+                info.has_status,
+                zero=None if info.custom else _zero_value(info, live),
+            )
         try:
             merged, entries = ssa_merge.apply(
                 live,
@@ -717,7 +734,12 @@ class Core:
         opts: WriteOptions,
         subresource: str | None,
     ) -> None:
-        """managedFields after a write that is not an apply: the writer owns what it changed."""
+        """managedFields after a write that is not an apply: the writer owns what it changed. An
+        object that has none (or a write that resets them with `[]`) is not tracked again until
+        an apply, as kube-apiserver's skipNonAppliedManager has it."""
+        if old is not None and not any(base or ()):
+            new["metadata"].pop("managedFields", None)
+            return
         managed = self._managed_after_update(info, old, new, base, opts, subresource)
         if managed:
             new["metadata"]["managedFields"] = managed
@@ -738,6 +760,9 @@ class Core:
             # the writer's fields in the version it wrote (kube-apiserver keeps each entry's version)
             old = None if old is None else versions.present(view, old)
             new, info = versions.present(view, new), view
+        if info.strategy.unowned:
+            old = None if old is None else _without(old, *info.strategy.unowned)
+            new = _without(new, *info.strategy.unowned)
         entries = ssa_merge.update(
             old,
             new,

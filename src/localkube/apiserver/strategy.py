@@ -83,6 +83,8 @@ class Strategy:
     # validation only on update: (old, new) -> errors (immutable fields, ValidateXxxUpdate); a
     # served version's runs too, given both objects as they are stored
     validate_update: Callable[[Obj, Obj], list[FieldError]] | None = None
+    # top-level fields no write records in managedFields (kube's GetResetFields beyond status)
+    unowned: tuple[str, ...] = ()
     # metadata a status write may not change (kube-apiserver's status strategy resets it)
     status_resets: tuple[str, ...] = ()
     # after validation and admission, before storing: fields the server derives (CRD status)

@@ -33,7 +33,9 @@ class User:
     extra: dict[str, list[str]] = field(default_factory=dict, compare=False, hash=False)
 
 
-ADMIN = User("kubernetes-admin", groups=("system:masters", "system:authenticated"))
+# the same identity as the admin of `localkube up --control-plane kubernetes` (its token file
+# gives every user a uid: the admin's is its name)
+ADMIN = User("kubernetes-admin", "kubernetes-admin", ("system:masters", "system:authenticated"))
 # a request with no credentials at all, as kube-apiserver's --anonymous-auth (on by default) names
 # it: RBAC then decides (the public-info-viewer role lets it read /version and the health checks)
 ANONYMOUS = User("system:anonymous", groups=("system:unauthenticated",))

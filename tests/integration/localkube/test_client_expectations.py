@@ -175,6 +175,56 @@ def test_certificate_signing_request_approval(kubectl: Kubectl) -> None:
     assert [c["type"] for c in got["status"]["conditions"]] == ["Approved"]
 
 
+def test_a_certificate_signing_request_names_its_writer_and_keeps_its_decision(
+    k8s: ApiClient, kubectl: Kubectl
+) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone")])
+    pem = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    body = json.loads(_csr("claims", pem.public_bytes(serialization.Encoding.PEM)))
+    body["spec"].update(signerName="example.com/nobody", username="mallory", groups=["system:masters"])
+    created = kubectl("create", "-f", "-", "-o", "json", input=json.dumps(body), check=True)
+    spec = json.loads(created.stdout)["spec"]
+    me = json.loads(kubectl("auth", "whoami", "-o", "json", check=True).stdout)["status"]["userInfo"]
+    # the requester is whoever wrote it, whatever it claimed
+    assert (spec["username"], spec["groups"], spec.get("uid")) == (
+        me["username"],
+        me["groups"],
+        me.get("uid"),
+    )
+    # the spec is fixed: a change through the object is dropped
+    kubectl(
+        "patch",
+        "csr",
+        "claims",
+        "--type=merge",
+        "-p",
+        '{"spec":{"usages":["digital signature"]}}',
+        check=True,
+    )
+    got = json.loads(kubectl("get", "csr", "claims", "-o", "json", check=True).stdout)
+    assert got["spec"]["usages"] == ["client auth"]
+    kubectl("certificate", "approve", "claims", check=True)
+    # approved stays approved: no denial beside it, no taking it back
+    both = '{"status":{"conditions":[{"type":"Approved","status":"True"},{"type":"Denied","status":"True"}]}}'
+    denied = kubectl("patch", "csr", "claims", "--subresource=approval", "--type=merge", "-p", both)
+    assert denied.returncode != 0 and "must specify at most one of" in denied.stderr, denied.stderr
+    approved = json.loads(kubectl("get", "csr", "claims", "-o", "json", check=True).stdout)
+    [condition] = approved["status"]["conditions"]
+    assert condition["type"] == "Approved" and condition["lastUpdateTime"] and condition["lastTransitionTime"]
+    taken_back = kubectl(
+        "patch",
+        "csr",
+        "claims",
+        "--subresource=approval",
+        "--type=merge",
+        "-p",
+        '{"status":{"conditions":[]}}',
+    )
+    assert taken_back.returncode != 0, taken_back.stdout
+    assert 'updates may not remove a condition of type "Approved"' in taken_back.stderr
+
+
 def test_kinds_of_a_real_clusters_discovery(k8s: ApiClient, kubectl: Kubectl) -> None:
     r = kubectl("api-resources", "-o", "name")
     assert r.returncode == 0, r.stderr

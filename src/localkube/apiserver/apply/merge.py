@@ -520,4 +520,8 @@ def apply(
         and not changed_by_me
     ):
         me = previous
+    elif live is not None and before == after:
+        # an apply that leaves the object as it was does not date its entry (kube's
+        # managedFieldsUpdater stamps a time only on a changed object): it keeps its old time, if any
+        me = _with_fields(me, wanted, previous.time if previous is not None else None)
     return merged, [*others, me]

@@ -15,7 +15,7 @@ from cryptography import x509
 
 from kubeschema.timestamps import now_time
 from localkube.apiserver import defaults, metadata
-from localkube.apiserver.fielderrors import INVALID, REQUIRED, FieldError
+from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
 from localkube.apiserver.printers.admission import MUTATING_ADMISSION_POLICY_PRINTER, POLICY_BINDING_PRINTER
 from localkube.apiserver.printers.cluster import (
     CERTIFICATE_SIGNING_REQUEST_PRINTER,
@@ -24,7 +24,7 @@ from localkube.apiserver.printers.cluster import (
     STORAGE_VERSION_MIGRATION_PRINTER,
 )
 from localkube.apiserver.printers.resource import DEVICE_TAINT_RULE_PRINTER
-from localkube.apiserver.shapes import as_dict
+from localkube.apiserver.shapes import as_dict, as_list
 from localkube.apiserver.strategy import Obj, Strategy
 
 # --- admissionregistration.k8s.io/v1 MutatingAdmissionPolicy and its binding -------------------
@@ -155,7 +155,86 @@ def _csr_validate(csr: Obj) -> list[FieldError]:
     return errs
 
 
-CERTIFICATE_SIGNING_REQUEST = Strategy(validate=_csr_validate, printer=CERTIFICATE_SIGNING_REQUEST_PRINTER)
+_DECISIONS = ("Approved", "Denied")
+
+
+def _condition_types(csr: Obj) -> list[Any]:
+    return [
+        c.get("type") for c in as_list(as_dict(csr.get("status")).get("conditions")) if isinstance(c, dict)
+    ]
+
+
+def _csr_validate_update(old: Obj, new: Obj) -> list[FieldError]:
+    """validateCertificateSigningRequestUpdate: a decision, once made, stays; it is one of the two."""
+    errs: list[FieldError] = []
+    old_types, new_types = _condition_types(old), _condition_types(new)
+    if all(t in new_types for t in _DECISIONS) and not all(t in old_types for t in _DECISIONS):
+        both = ", ".join(f'conditions[{{"type": "{t}"}}]' for t in _DECISIONS)
+        members = ", ".join(f'`conditions[{{"type": "{t}"}}]`' for t in _DECISIONS)
+        errs.append(
+            FieldError("status.conditions", INVALID, f"must specify at most one of: {members}", f"{{{both}}}")
+        )
+    for kind in (*_DECISIONS, "Failed"):
+        if new_types.count(kind) < old_types.count(kind):
+            errs.append(
+                FieldError(
+                    "status.conditions", FORBIDDEN, f'updates may not remove a condition of type "{kind}"'
+                )
+            )
+    return errs
+
+
+def _csr_prepare_update(old: Obj, new: Obj, now: str) -> None:
+    """The spec is the requester's and fixed at create (a write through the object keeps it, as
+    its status); a condition without times gets them: lastTransitionTime kept from the same
+    type and status before, if any (populateConditionTimestamps)."""
+    if "spec" in old:
+        new["spec"] = old["spec"]
+    earlier = [c for c in as_list(as_dict(old.get("status")).get("conditions")) if isinstance(c, dict)]
+    for condition in as_list(as_dict(new.get("status")).get("conditions")):
+        if not isinstance(condition, dict):
+            continue
+        if not condition.get("lastUpdateTime"):
+            condition["lastUpdateTime"] = now
+        if not condition.get("lastTransitionTime"):
+            same = next(
+                (
+                    c["lastTransitionTime"]
+                    for c in earlier
+                    if c.get("type") == condition.get("type")
+                    and c.get("status") == condition.get("status")
+                    and c.get("lastTransitionTime")
+                ),
+                None,
+            )
+            condition["lastTransitionTime"] = same or now
+
+
+def csr_requester(csr: Obj, name: str, uid: str, groups: list[str], extra: dict[str, list[str]]) -> None:
+    """PrepareForCreate: whatever the writer put there, the request's user is the requester."""
+    spec = csr.get("spec")
+    if not isinstance(spec, dict):
+        return
+    for key in ("username", "uid", "groups", "extra"):
+        spec.pop(key, None)
+    if name:
+        spec["username"] = name
+    if uid:
+        spec["uid"] = uid
+    if groups:
+        spec["groups"] = list(groups)
+    if extra:
+        spec["extra"] = {k: list(v) for k, v in extra.items()}
+
+
+CERTIFICATE_SIGNING_REQUEST = Strategy(
+    validate=_csr_validate,
+    validate_update=_csr_validate_update,
+    prepare_update=_csr_prepare_update,
+    # kube's ResetFields of the object: a write through it owns neither spec nor status
+    unowned=("spec",),
+    printer=CERTIFICATE_SIGNING_REQUEST_PRINTER,
+)
 # a name may carry its signer's prefix, "example.com:signer:" (the validator checks which)
 CLUSTER_TRUST_BUNDLE = Strategy(
     name_rule="path-segment", validate=_trust_bundle_validate, printer=CLUSTER_TRUST_BUNDLE_PRINTER
