@@ -5,7 +5,9 @@
 - namespace controller: empties a terminating namespace, then finalizes it;
 - CRD cleanup: deletes a terminating CRD's objects, then lets the CRD go;
 - storage protection: lets a deleted PersistentVolume, claim or VolumeAttributesClass go once
-  nothing uses it (storage_protection.py says what uses what).
+  nothing uses it (storage_protection.py says what uses what);
+- node lifecycle's NoSchedule pass: a Node's taints follow its conditions and cordon
+  (node_taints.py).
 
 Every store commit is looked at once (synchronously, cheaply) and turns into work items; a single
 task works them off. Nothing polls.
@@ -20,7 +22,7 @@ import logging
 from typing import Any
 
 from kubeschema.timestamps import now_time as now
-from localkube.apiserver import authz, crds, storage_protection
+from localkube.apiserver import authz, crds, node_taints, storage_protection
 from localkube.apiserver.core import (
     FOREGROUND,
     NODE_KEY,
@@ -71,6 +73,8 @@ class Controllers:
             self._add(("aggregate", ""))
         if key in FINALIZERS or key == POD_KEY:
             self._protection_event(key, ev)
+        if key == NODE_KEY and ev.type != "DELETED" and node_taints.no_schedule_pass(ev.obj) is not None:
+            self._add(("taints", ev.obj["metadata"]["name"]))
         meta = ev.obj.get("metadata") or {}
         uid = meta.get("uid", "")
         ns = meta.get("namespace", "")
@@ -144,6 +148,8 @@ class Controllers:
             self.aggregate_cluster_roles()
         elif kind == "protect":
             self._protect(arg)
+        elif kind == "taints":
+            self._node_taints(arg)
 
     # ------------------------------------------------------------------ clusterrole aggregation
 
@@ -318,6 +324,24 @@ class Controllers:
             for k in (PV_KEY, PVC_KEY)
             for s in self.store.items(k, None)
         )
+
+    # ------------------------------------------------------------------ node taints
+
+    def _node_taints(self, name: str) -> None:
+        stored = self.store.get(NODE_KEY, "", name)
+        info = self._info(NODE_KEY)
+        if stored is None or info is None:
+            return
+        taints = node_taints.no_schedule_pass(stored.obj)
+        if taints is None:
+            return
+        new = copy.deepcopy(stored.obj)
+        spec = new.setdefault("spec", {})
+        if taints:
+            spec["taints"] = taints
+        else:
+            spec.pop("taints", None)
+        self.core.replace(info, stored, new, _CONTROLLER_WRITE, None)
 
     # ------------------------------------------------------------------ pod GC
 

@@ -737,7 +737,7 @@ class Core:
         """managedFields after a write that is not an apply: the writer owns what it changed. An
         object that has none (or a write that resets them with `[]`) is not tracked again until
         an apply, as kube-apiserver's skipNonAppliedManager has it."""
-        if old is not None and not any(base or ()):
+        if old is not None and not [e for e in ssa_merge.decode_entries(base) if e.manager or e.fields]:
             new["metadata"].pop("managedFields", None)
             return
         managed = self._managed_after_update(info, old, new, base, opts, subresource)

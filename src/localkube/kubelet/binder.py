@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from localkube.client.apiclient import ApiClient, ApiError
@@ -31,16 +32,22 @@ class Binder:
         allocatable: dict[str, str],
         labels: dict[str, str],
         events: EventRecorder,
+        node_spec: Callable[[], dict[str, Any] | None] = lambda: {},
     ):
         self.client = client
         self.node_name = node_name
         self.allocatable = allocatable
         self.labels = labels
+        # the node's spec as last seen (taints, cordon); None until it is seen at all
+        self.node_spec = node_spec
         self.events = events
         self.assumed: dict[str, tuple[dict[str, Any], float]] = {}
         self.unschedulable_written: dict[str, str] = {}  # uid -> message last written
 
     async def schedule(self, pending_pods: list[dict[str, Any]], my_pods: list[dict[str, Any]]) -> None:
+        node_spec = self.node_spec()
+        if node_spec is None:
+            return  # the node's watch has not shown it yet: its taints are unknown
         seen = {_uid(p) for p in my_pods}
         now = time.monotonic()
         for uid, (_pod, since) in list(self.assumed.items()):
@@ -57,7 +64,7 @@ class Binder:
         ]
         pending.sort(key=lambda p: ((p.get("metadata") or {}).get("creationTimestamp", ""), key_of(p)))
         for pod in pending:
-            reasons = scheduler.unfit_reasons(pod, self.allocatable, bound, self.labels)
+            reasons = scheduler.unfit_reasons(pod, self.allocatable, bound, self.labels, node_spec)
             if not reasons:
                 if await self._bind(pod):
                     bound.append(pod)

@@ -109,7 +109,10 @@ class NodeRuntime:
         self.fallback_token = client.token
         self.events = EventRecorder(client, "kubelet", node_name)
         self.scheduler_events = EventRecorder(client, "default-scheduler", node_name)
-        self.binder = Binder(client, node_name, self.allocatable, self.labels, self.scheduler_events)
+        self.node_inf = Informer(client, "/api/v1/nodes", {"fieldSelector": f"metadata.name={node_name}"})
+        self.binder = Binder(
+            client, node_name, self.allocatable, self.labels, self.scheduler_events, self._node_spec
+        )
         self.used_ips: set[str] = set()
         self._last_ip = ""
         self.workers: dict[str, PodWorker] = {}  # by pod uid
@@ -345,6 +348,10 @@ class NodeRuntime:
                 f"/api/v1/namespaces/{meta.get('namespace')}/pods/{meta.get('name')}", body
             )
 
+    def _node_spec(self) -> dict[str, Any] | None:
+        node = next(iter(self.node_inf.cache.values()), None) if self.node_inf.synced.is_set() else None
+        return None if node is None else (node.get("spec") or {})
+
     def _on_pending_pod(self, _event: str, _pod: dict[str, Any]) -> None:
         self.schedule_needed.set()
 
@@ -443,6 +450,7 @@ class NodeRuntime:
             self.endpoints_inf.add_handler(self._on_endpoints)
             if not self.control_plane_controllers:
                 self.pending_pods.add_handler(self._on_pending_pod)
+                self.node_inf.add_handler(self._on_pending_pod)  # a taint or cordon changed
                 self.slices.add_handler(lambda _e, _o: self.endpoints_needed.set())
             self.configmaps.add_handler(lambda _e, obj: self._source_changed("ConfigMap", obj))
             self.secrets.add_handler(lambda _e, obj: self._source_changed("Secret", obj))
@@ -455,7 +463,7 @@ class NodeRuntime:
             informers = [self.my_pods, self.configmaps, self.secrets]
             loops = [self._network_loop(), self._lease_loop()]
             if not self.control_plane_controllers:
-                informers += [self.pending_pods, self.slices]
+                informers += [self.node_inf, self.pending_pods, self.slices]
                 loops += [self._scheduler_loop(), self._endpoints_loop()]
             self._tasks += [asyncio.create_task(i.run()) for i in informers]
             self._tasks += [asyncio.create_task(loop) for loop in loops]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from kubeschema.quantity import parse_quantity
+from localkube.apiserver.node_taints import NO_SCHEDULE, UNSCHEDULABLE, tolerates
 
 Resources = dict[str, Decimal]
 
@@ -37,13 +38,36 @@ def node_selector_matches(pod: dict[str, Any], node_labels: dict[str, str]) -> b
     return all(node_labels.get(k) == v for k, v in selector.items())
 
 
+def node_refuses(pod: dict[str, Any], node_spec: dict[str, Any]) -> str:
+    """Why a cordoned or tainted node takes no new pod (NodeUnschedulable, then TaintToleration:
+    NoSchedule and NoExecute taints), in kube-scheduler's words; "" when it takes it."""
+    tolerations = (pod.get("spec") or {}).get("tolerations") or []
+    if node_spec.get("unschedulable") and not tolerates(
+        tolerations, {"key": UNSCHEDULABLE, "effect": NO_SCHEDULE}
+    ):
+        return "node(s) were unschedulable"
+    for taint in node_spec.get("taints") or ():
+        if (
+            isinstance(taint, dict)
+            and taint.get("effect") in (NO_SCHEDULE, "NoExecute")
+            and not tolerates(tolerations, taint)
+        ):
+            return "node(s) had untolerated taint(s)"
+    return ""
+
+
 def unfit_reasons(
     pod: dict[str, Any],
     allocatable: dict[str, str],
     bound_pods: list[dict[str, Any]],
     node_labels: dict[str, str],
+    node_spec: dict[str, Any] | None = None,
 ) -> list[str]:
-    """Why the pod does not fit on the node, in the scheduler's wording; empty when it fits."""
+    """Why the pod does not fit on the node, in the scheduler's wording; empty when it fits. The
+    first filter that refuses it speaks, as in kube-scheduler's order."""
+    refused = node_refuses(pod, node_spec or {})
+    if refused:
+        return [refused]
     if not node_selector_matches(pod, node_labels):
         return ["node(s) didn't match Pod's node affinity/selector"]
     reasons = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from support.clients import read_or_none
 from support.pods import container_status, create, pod_condition, wait_for, wait_phase, wait_ready
 
 
@@ -45,6 +46,45 @@ spec:
     r = kubectl("delete", "pod", "hello", "--wait=true", timeout=120)
     assert r.returncode == 0, r.stderr
     assert all(p.metadata.name != "hello" for p in core.list_namespaced_pod("default").items)
+
+
+def test_a_cordoned_node_takes_only_pods_that_tolerate_it_until_uncordoned(core: Any, kubectl: Any) -> None:
+    # once Ready, the not-ready taint admission gave the new node is gone
+    node = wait_for("the node", lambda: read_or_none(core.read_node, "localkube"))
+    wait_for("the node untainted", lambda: not core.read_node("localkube").spec.taints)
+    assert [c.status for c in node.status.conditions if c.type == "Ready"] == ["True"]
+    assert kubectl("cordon", "localkube").returncode == 0
+    wait_for(
+        "the unschedulable taint",
+        lambda: (
+            [t.key for t in core.read_node("localkube").spec.taints or []]
+            == ["node.kubernetes.io/unschedulable"]
+        ),
+    )
+    sleeper = """
+kind: Pod
+apiVersion: v1
+metadata: {name: NAME}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: main, image: busybox, command: [sleep, "300"]}]
+"""
+    create(core, sleeper.replace("NAME", "waiting"))
+    tolerant = sleeper.replace("NAME", "tolerant") + (
+        "  tolerations: [{key: node.kubernetes.io/unschedulable, operator: Exists, effect: NoSchedule}]\n"
+    )
+    create(core, tolerant)
+    assert wait_ready(core, "tolerant").spec.node_name == "localkube"
+
+    def refusal() -> Any:
+        pod = core.read_namespaced_pod("waiting", "default")
+        return next((c for c in pod.status.conditions or [] if c.type == "PodScheduled"), None)
+
+    cond = wait_for("PodScheduled False", refusal)
+    assert (cond.status, cond.message) == ("False", "0/1 nodes are available: 1 node(s) were unschedulable.")
+    assert kubectl("uncordon", "localkube").returncode == 0
+    assert wait_ready(core, "waiting").spec.node_name == "localkube"
+    assert not core.read_node("localkube").spec.taints
 
 
 def test_unschedulable_pod_waits_until_resources_free_up(core: Any) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from localkube.apiserver import defaults, errors, metadata, podparts, storage_protection
+from localkube.apiserver import defaults, errors, metadata, node_taints, podparts, storage_protection
 from localkube.apiserver.fielderrors import FORBIDDEN, INVALID, REQUIRED, FieldError
 from localkube.apiserver.printers.apps import (
     POD_TEMPLATE_PRINTER,
@@ -256,6 +256,7 @@ SERVICE_ACCOUNT = Strategy(
 # a node registers itself with its status (the kubelet's first write)
 NODE = Strategy(
     keeps_status_on_create=True,
+    admit_create=node_taints.admit,
     field_selectors=("spec.unschedulable",),
     printer=NODE_PRINTER,
     patch_root="Node",

@@ -42,6 +42,33 @@ def test_node_selector_mismatch() -> None:
     ]
 
 
+def test_a_cordoned_or_tainted_node_takes_only_pods_that_tolerate_it() -> None:
+    pod = _pod("a")
+    cordoned = {
+        "unschedulable": True,
+        "taints": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}],
+    }
+    reasons = scheduler.unfit_reasons(pod, ALLOC, [], {}, cordoned)
+    assert (
+        scheduler.unschedulable_message(reasons) == "0/1 nodes are available: 1 node(s) were unschedulable."
+    )
+    gpu = {"taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]}
+    assert scheduler.unfit_reasons(pod, ALLOC, [], {}, gpu) == ["node(s) had untolerated taint(s)"]
+    # a toleration matches by key, value (operator Equal, the default) or any value (Exists)
+    for toleration in (
+        {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"},
+        {"key": "nvidia.com/gpu", "operator": "Exists"},
+        {"operator": "Exists"},
+    ):
+        pod["spec"]["tolerations"] = [toleration]
+        assert scheduler.unfit_reasons(pod, ALLOC, [], {}, gpu) == [], toleration
+    pod["spec"]["tolerations"] = [{"key": "nvidia.com/gpu", "value": "absent"}]
+    assert scheduler.unfit_reasons(pod, ALLOC, [], {}, gpu) == ["node(s) had untolerated taint(s)"]
+    # a PreferNoSchedule taint only prefers
+    soft = {"taints": [{"key": "k", "effect": "PreferNoSchedule"}]}
+    assert scheduler.unfit_reasons(_pod("b"), ALLOC, [], {}, soft) == []
+
+
 def _lookups(**cms: dict[str, str]) -> envvars.Lookups:
     return envvars.Lookups({k: {"data": v} for k, v in cms.items()}, {})
 
