@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from localkube.apiserver.shapes import as_dict
+from localkube.apiserver.shapes import as_dict, as_list
 from localkube.apiserver.store import Key
 
 Obj = dict[str, Any]
@@ -30,13 +30,11 @@ FINALIZERS: dict[Key, str] = {
 
 
 def _meta(obj: Obj) -> Obj:
-    meta = obj.get("metadata")
-    return meta if isinstance(meta, dict) else {}
+    return as_dict(obj.get("metadata"))
 
 
 def _finalizers(obj: Obj) -> list[Any]:
-    found = _meta(obj).get("finalizers")
-    return found if isinstance(found, list) else []
+    return as_list(_meta(obj).get("finalizers"))
 
 
 def admit(key: Key) -> Callable[[Obj], None]:
