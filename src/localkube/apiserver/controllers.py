@@ -299,18 +299,13 @@ class Controllers:
         if stored is None or info is None:
             return
         finalizer = FINALIZERS[key]
-        new = copy.deepcopy(stored.obj)
-        finalizers = list(new["metadata"].get("finalizers") or ())
         if storage_protection.deletion_candidate(stored.obj, finalizer):
-            if self._in_use(key, stored.obj):
-                return
-            finalizers.remove(finalizer)
+            if not self._in_use(key, stored.obj):
+                self._drop_finalizer(where, finalizer)
         elif storage_protection.needs_finalizer(stored.obj, finalizer):
-            finalizers.append(finalizer)
-        else:
-            return
-        new["metadata"]["finalizers"] = finalizers
-        self.core.replace(info, stored, new, _CONTROLLER_WRITE, None)
+            new = copy.deepcopy(stored.obj)
+            new["metadata"]["finalizers"] = [*(new["metadata"].get("finalizers") or ()), finalizer]
+            self.core.replace(info, stored, new, _CONTROLLER_WRITE, None)
 
     def _in_use(self, key: Key, obj: dict[str, Any]) -> bool:
         if key == PV_KEY:
